@@ -1,0 +1,53 @@
+# vmforms: `make demo` and `make test` each do all set-up on a fresh Debian 12 machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+# Debian packages the project needs: the JDK, busybox for the built-in image, the
+# RISC-V cross tool chain and kernel source for the guest, QEMU and podman as peers.
+APT_PACKAGES := busybox-static openjdk-17-jdk-headless e2fsprogs cpio \
+	podman crun
+
+.PHONY: setup apt venv assets test unit lint bench demo clean
+
+setup: apt venv assets
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make setup: run as root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+assets: venv
+	$(VENV)/bin/vmforms setup
+
+test: setup
+	$(VENV)/bin/pytest -q tests
+
+unit: venv
+	$(VENV)/bin/pytest -q tests/unit
+
+lint: venv
+	$(VENV)/bin/ruff check vmforms tests bench
+	$(VENV)/bin/mypy
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+demo: setup
+	$(VENV)/bin/vmforms demo
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,3 @@
+from vmforms.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Form 1: containers. The host kernel, partitioned with namespaces and cgroups."""
