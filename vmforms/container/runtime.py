@@ -1,0 +1,296 @@
+"""The OCI runtime core: start a process in new namespaces, or join a running container.
+
+The caller forks once. The child becomes the container's PID 1 (the caller unshares
+CLONE_NEWPID first, which only changes where its *next* child lands), joins the cgroup,
+unshares the other namespaces, builds the root filesystem, drops privileges and execs.
+Failures before exec travel back over a close-on-exec pipe, as subprocess does it: EOF
+with no data means the exec succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from typing import NoReturn, Protocol
+
+from vmforms.container import rootfs
+from vmforms.container.errors import CommandNotFound, CommandNotInvokable, ContainerError
+from vmforms.container.spec import NAMESPACE_TYPES, Process, Spec
+from vmforms.linux import process as lp
+
+EXIT_SETUP_FAILED = 125
+EXIT_NOT_INVOKABLE = 126
+EXIT_NOT_FOUND = 127
+# Namespaces joined by exec, in the order runc joins them (mount last: it changes /proc).
+JOIN_ORDER = ("cgroup", "ipc", "uts", "network", "pid", "mount")
+
+
+class CgroupHandle(Protocol):
+    def add(self, pid: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stdio:
+    """What the process gets as fds 0, 1, 2; or a terminal sent back over `console`."""
+
+    stdin: int
+    stdout: int
+    stderr: int
+    console: int | None = None  # a unix socket: the pty master is sent back over it
+    console_size: tuple[int, int] | None = None  # (rows, columns) of the caller's terminal
+
+
+def exit_status(wait_status: int) -> int:
+    """A wait status as a shell reports it: the exit code, or 128 + the signal number."""
+    code = os.waitstatus_to_exitcode(wait_status)
+    return 128 - code if code < 0 else code
+
+
+def _fail(errfd: int, code: int, message: str) -> NoReturn:
+    try:
+        os.write(errfd, f"{code}\0{message}".encode(errors="replace"))
+    finally:
+        os._exit(code)
+
+
+def _wait_exec(pid: int, errfd: int) -> None:
+    """Block until the child execs (EOF) or reports why it could not (raise)."""
+    chunks = []
+    while chunk := os.read(errfd, 65536):
+        chunks.append(chunk)
+    os.close(errfd)
+    if not chunks:
+        return
+    os.waitpid(pid, 0)
+    code_text, _, message = b"".join(chunks).decode(errors="replace").partition("\0")
+    code = int(code_text) if code_text.isdigit() else EXIT_SETUP_FAILED
+    if code == EXIT_NOT_FOUND:
+        raise CommandNotFound(message)
+    if code == EXIT_NOT_INVOKABLE:
+        raise CommandNotInvokable(message)
+    raise ContainerError(message)
+
+
+def _close_fds(keep: set[int]) -> None:
+    # Only fds 0-2 and the error pipe may survive into the container.
+    try:
+        fds = [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 1024))
+    for fd in fds:
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _setup_stdio(stdio: Stdio, size: tuple[int, int] | None) -> None:
+    if stdio.console is None:
+        for target, fd in enumerate((stdio.stdin, stdio.stdout, stdio.stderr)):
+            if fd != target:
+                os.dup2(fd, target)
+        return
+    import socket
+
+    from vmforms.linux import tty
+
+    master, slave = tty.open_pty_pair("/dev/pts/ptmx", "/dev/pts")
+    size = stdio.console_size or size
+    if size and size[0] and size[1]:
+        tty.set_winsize(master, *size)
+    with socket.socket(fileno=os.dup(stdio.console)) as sock:
+        socket.send_fds(sock, [b"pty"], [master])
+    os.close(master)
+    tty.make_controlling(slave)
+    for target in (0, 1, 2):
+        os.dup2(slave, target)
+    if slave > 2:
+        os.close(slave)
+
+
+def _find_executable(name: str, env: tuple[str, ...]) -> str:
+    if "/" in name:
+        return name
+    path = next((e[5:] for e in env if e.startswith("PATH=")), "/usr/bin:/bin")
+    denied = None
+    for directory in path.split(":"):
+        candidate = os.path.join(directory or ".", name)
+        if os.path.isfile(candidate):
+            if os.access(candidate, os.X_OK):
+                return candidate
+            denied = candidate
+    if denied:
+        return denied
+    raise FileNotFoundError(name)
+
+
+def become(proc: Process, errfd: int) -> NoReturn:
+    """Drop to the process's user and capabilities, chdir, and exec. Never returns."""
+    caps = proc.capabilities
+    bounding = lp.cap_numbers(list(caps.bounding))
+    lp.drop_bounding(bounding)
+    user = proc.user
+    os.setgroups(list(user.additional_gids))
+    lp.set_keepcaps(True)
+    os.setresgid(user.gid, user.gid, user.gid)
+    os.setresuid(user.uid, user.uid, user.uid)
+    lp.set_keepcaps(False)
+    effective = lp.cap_numbers(list(caps.effective))
+    permitted = lp.cap_numbers(list(caps.permitted))
+    lp.capset(effective, permitted, lp.cap_numbers(list(caps.inheritable)))
+    if caps.ambient:
+        lp.set_ambient(lp.cap_numbers(list(caps.ambient)))
+    if proc.no_new_privileges:
+        lp.set_no_new_privs()
+    try:
+        os.chdir(proc.cwd)
+    except OSError as exc:
+        _fail(errfd, EXIT_SETUP_FAILED, f"chdir to cwd {proc.cwd!r} set in config.json failed: "
+              f"{exc.strerror}")
+    env = dict(e.partition("=")[::2] for e in proc.env)
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT,
+                signal.SIGHUP, signal.SIGCHLD, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    name = proc.args[0]
+    try:
+        os.execve(_find_executable(name, proc.env), list(proc.args), env)
+    except FileNotFoundError:
+        if "/" in name:
+            _fail(errfd, EXIT_NOT_FOUND, f"exec: {name!r}: no such file or directory")
+        _fail(errfd, EXIT_NOT_FOUND, f'exec: "{name}": executable file not found in $PATH')
+    except PermissionError:
+        _fail(errfd, EXIT_NOT_INVOKABLE, f"exec: {name!r}: permission denied")
+    except OSError as exc:
+        _fail(errfd, EXIT_NOT_INVOKABLE, f"exec: {name!r}: {exc.strerror}")
+    raise AssertionError("unreachable")
+
+
+def _preload(stdio: Stdio) -> None:
+    """Import now what runs after pivot_root: the host's files are out of reach then."""
+    import vmforms.linux.net  # noqa: F401
+
+    if stdio.console is not None:
+        import socket  # noqa: F401
+
+        import vmforms.linux.tty  # noqa: F401
+
+
+def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | None,
+                cgroup: CgroupHandle | None, stdio: Stdio, errfd: int) -> NoReturn:
+    try:
+        _preload(stdio)
+        if cgroup is not None:
+            cgroup.add(0)  # 0: the writer itself, whatever its pid looks like from here
+        flags = 0
+        for ns in spec.linux.namespaces:
+            if ns.type == "pid":
+                continue
+            if ns.path is not None:
+                fd = os.open(ns.path, os.O_RDONLY | os.O_CLOEXEC)
+                lp.setns(fd, lp.NAMESPACES[ns.type][0], ns.path)
+                os.close(fd)
+            else:
+                flags |= lp.NAMESPACES[ns.type][0]
+        lp.unshare(flags)
+        if spec.linux.has_namespace("mount"):
+            rootfs.setup(spec, root, overlay)
+        if spec.hostname and spec.linux.has_namespace("uts"):
+            lp.sethostname(spec.hostname)
+        if spec.linux.has_namespace("network"):
+            from vmforms.linux.net import set_link_up
+
+            set_link_up("lo")
+        for key, value in spec.linux.sysctl:
+            with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
+                f.write(value)
+        if spec.linux.has_namespace("mount"):
+            # Docker makes a missing working directory, before the root turns read-only.
+            os.makedirs(spec.process.cwd, mode=0o755, exist_ok=True)
+        _setup_stdio(stdio, spec.process.console_size)
+        rootfs.finish(spec)
+        _close_fds({errfd})
+        become(spec.process, errfd)
+    except ContainerError as exc:
+        _fail(errfd, exc.exit_code, str(exc))
+    except OSError as exc:
+        _fail(errfd, EXIT_SETUP_FAILED, f"container init: {exc.strerror or exc}")
+    except BaseException as exc:  # a bug: report it instead of running the host's atexit
+        _fail(errfd, EXIT_SETUP_FAILED, f"container init: {type(exc).__name__}: {exc}")
+
+
+def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None = None,
+          cgroup: CgroupHandle | None = None, stdio: Stdio) -> int:
+    """Start the container's first process and return its host pid once it has exec'd.
+
+    The caller's own pid namespace for children changes when the spec asks for a new
+    pid namespace: call this from a process that starts nothing else afterwards.
+    """
+    for ns in spec.linux.namespaces:
+        if ns.type not in NAMESPACE_TYPES:
+            raise ContainerError(f"unknown namespace type {ns.type!r}")
+    if spec.linux.has_namespace("pid"):
+        lp.unshare(lp.CLONE_NEWPID)
+    r, w = os.pipe2(os.O_CLOEXEC)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        _init_child(spec, root, overlay, cgroup, stdio, w)
+    os.close(w)
+    _wait_exec(pid, r)
+    return pid
+
+
+def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio: Stdio,
+            namespaces: tuple[str, ...] = JOIN_ORDER) -> int:
+    """Start `proc` inside the running container whose PID 1 is `init_pid` on the host."""
+    fds: dict[str, int] = {}
+    try:
+        for ns_type in namespaces:
+            path = lp.ns_path(init_pid, ns_type)
+            try:
+                same = os.stat(path).st_ino == os.stat(lp.ns_path(os.getpid(), ns_type)).st_ino
+            except FileNotFoundError:
+                raise ContainerError(f"container process {init_pid} is gone") from None
+            if not same:
+                fds[ns_type] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        if "pid" in fds:
+            lp.setns(fds["pid"], lp.CLONE_NEWPID, lp.ns_path(init_pid, "pid"))
+        r, w = os.pipe2(os.O_CLOEXEC)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _exec_child(proc, fds, cgroup, stdio, w)
+        os.close(w)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    _wait_exec(pid, r)
+    return pid
+
+
+def _exec_child(proc: Process, fds: dict[str, int], cgroup: CgroupHandle | None,
+                stdio: Stdio, errfd: int) -> NoReturn:
+    try:
+        _preload(stdio)
+        if cgroup is not None:
+            cgroup.add(0)
+        for ns_type in JOIN_ORDER:
+            if ns_type in fds and ns_type != "pid":
+                lp.setns(fds[ns_type], lp.NAMESPACES[ns_type][0], ns_type)
+        _setup_stdio(stdio, proc.console_size)
+        _close_fds({errfd})
+        become(proc, errfd)
+    except ContainerError as exc:
+        _fail(errfd, exc.exit_code, str(exc))
+    except OSError as exc:
+        _fail(errfd, EXIT_SETUP_FAILED, f"exec in container: {exc.strerror or exc}")
+    except BaseException as exc:
+        _fail(errfd, EXIT_SETUP_FAILED, f"exec in container: {type(exc).__name__}: {exc}")

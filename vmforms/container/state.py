@@ -1,0 +1,161 @@
+"""Containers on disk: one directory each under VMFORMS_ROOT/containers, a record
+(config.json, written once) and a state (state.json, rewritten atomically).
+
+A container's processes may outlive whichever command started them, so the state
+records the host pid of PID 1 with its start time (field 22 of /proc/PID/stat): a pid
+counts as the container's only while both match, which survives pid reuse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vmforms.container.errors import ContainerNotFound
+from vmforms.container.paths import locked, state_root
+
+ID_PREFIX_MIN = 1
+
+
+def containers_dir() -> Path:
+    return state_root() / "containers"
+
+
+def lock_dir() -> Path:
+    return state_root() / "locks"
+
+
+def now_rfc3339() -> str:
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z"
+
+
+def parse_rfc3339(text: str) -> float:
+    if not text or text.startswith("0001"):
+        return 0.0
+    main, _, frac = text.rstrip("Z").partition(".")
+    import calendar
+
+    return calendar.timegm(time.strptime(main, "%Y-%m-%dT%H:%M:%S")) + float("0." + (frac or "0"))
+
+
+def process_start_time(pid: int) -> int | None:
+    """The start time of `pid` in clock ticks, or None if it is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(b")") + 2:].split()
+    if fields[0] in (b"Z", b"X"):
+        return None
+    return int(fields[19])
+
+
+def pid_alive(pid: int, start: int | None) -> bool:
+    return pid > 0 and start is not None and process_start_time(pid) == start
+
+
+@dataclass
+class Container:
+    """A container directory with its record and current state."""
+
+    id: str
+    path: Path
+    record: dict[str, Any]
+    state: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.record["Name"])
+
+    @property
+    def running(self) -> bool:
+        return self.state.get("Status") == "running" and pid_alive(
+            int(self.state.get("Pid", 0)), self.state.get("PidStart"))
+
+    @property
+    def monitor_alive(self) -> bool:
+        return pid_alive(int(self.state.get("MonitorPid", 0)), self.state.get("MonitorStart"))
+
+    def save_state(self) -> None:
+        write_json(self.path / "state.json", self.state)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        with locked(lock_dir() / f"{self.id}.lock"):
+            yield
+
+    def reload(self) -> bool:
+        """Re-read the state; False when the container has been removed meanwhile."""
+        try:
+            self.state = read_json(self.path / "state.json")
+        except FileNotFoundError:
+            return False
+        return True
+
+
+def write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    with open(path) as f:
+        return json.load(f)
+
+
+def load(path: Path) -> Container | None:
+    try:
+        record = read_json(path / "config.json")
+        state = read_json(path / "state.json")
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+    return Container(path.name, path, record, state)
+
+
+def all_containers() -> list[Container]:
+    try:
+        names = os.listdir(containers_dir())
+    except FileNotFoundError:
+        return []
+    found = [load(containers_dir() / n) for n in names if not n.startswith(".")]
+    return sorted((c for c in found if c), key=lambda c: c.record.get("Created", ""),
+                  reverse=True)
+
+
+def find(ref: str) -> Container:
+    """A container by full id, name, or unique id prefix, as Docker looks them up."""
+    if not ref:
+        raise ContainerNotFound("No such container: (empty name)")
+    direct = containers_dir() / ref
+    if len(ref) == 64:
+        c = load(direct)
+        if c:
+            return c
+    everything = all_containers()
+    for c in everything:
+        if c.name == ref.lstrip("/"):
+            return c
+    matches = [c for c in everything if c.id.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise ContainerNotFound(f"multiple containers found with provided prefix: {ref}")
+    raise ContainerNotFound(f"No such container: {ref}")
+
+
+def remove_dir(path: Path) -> None:
+    """Remove a container directory, including overlayfs whiteouts in its upper dir."""
+    shutil.rmtree(path, ignore_errors=True)
+    if path.exists():
+        shutil.rmtree(path)
