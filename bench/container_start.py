@@ -1,0 +1,64 @@
+"""Container start-up: `vmforms container run --rm busybox true` against podman's.
+
+Both run the same image (our built-in busybox, copied into podman's store from our OCI
+layout), alternating, and the medians and their ratio are printed. podman runs with runc
+(crun refuses this host's hybrid cgroup layout) and the ulimits this machine needs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+TARGET_RATIO = 0.3
+VMFORMS = str(Path(sys.executable).with_name("vmforms"))
+PODMAN_TAG = "localhost/vmforms-busybox:bench"
+PODMAN_RUN = ["podman", "--runtime", "runc", "run", "--rm", "--pull=never", "--network=none",
+              "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", PODMAN_TAG, "true"]
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    from vmforms.container.paths import state_root
+
+    subprocess.run([VMFORMS, "setup", "busybox image"], check=True, stdout=subprocess.DEVNULL)
+    if shutil.which("podman") is None:
+        print("podman is not installed: `apt-get install podman runc`", file=sys.stderr)
+        return 1
+    layout = state_root() / "images"
+    subprocess.run(["podman", "pull", "-q", f"oci:{layout}:busybox:latest"], check=True,
+                   stdout=subprocess.DEVNULL)
+    image_id = subprocess.run(["podman", "images", "-q", "--no-trunc"], check=True, text=True,
+                              capture_output=True).stdout.split()[0]
+    subprocess.run(["podman", "tag", image_id, PODMAN_TAG], check=True)
+    ours_cmd = [VMFORMS, "container", "run", "--rm", "busybox", "true"]
+    timed(ours_cmd)
+    timed(PODMAN_RUN)  # warm both caches
+    ours: list[float] = []
+    peer: list[float] = []
+    for _ in range(RUNS):
+        ours.append(timed(ours_cmd))
+        peer.append(timed(PODMAN_RUN))
+    subprocess.run(["podman", "rmi", PODMAN_TAG], check=False, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    mo, mp = statistics.median(ours), statistics.median(peer)
+    print(f"container start, {RUNS} runs each, alternating")
+    print(f"  vmforms container run --rm busybox true   median {mo * 1000:7.1f} ms")
+    print(f"  podman run --rm (runc) busybox true       median {mp * 1000:7.1f} ms")
+    print(f"  ratio vmforms/podman: {mo / mp:.2f}x (target <= {TARGET_RATIO}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

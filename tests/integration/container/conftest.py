@@ -1,0 +1,94 @@
+"""A private VMFORMS_ROOT for the container tests, with the built-in busybox image, and
+a check at the end that nothing of theirs is left: no mount, cgroup, process or file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+VMFORMS = str(Path(sys.executable).with_name("vmforms"))
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def _cgroup_dirs() -> set[str]:
+    found = set()
+    for parent in CGROUP_ROOT.glob("*/vmforms"):
+        found |= {str(p) for p in parent.iterdir() if p.is_dir()}
+    unified = CGROUP_ROOT / "vmforms"
+    if unified.is_dir():
+        found |= {str(p) for p in unified.iterdir() if p.is_dir()}
+    return found
+
+
+def _processes_with_env(marker: bytes) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if marker in f.read().split(b"\0"):
+                    pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+class Vmf:
+    """Runs `vmforms container ...` against the test root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bin = VMFORMS
+        self.env = {**os.environ, "VMFORMS_ROOT": str(root)}
+
+    def __call__(self, *args: str, input: str | None = None, timeout: float = 60,
+                 check: bool = False) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([VMFORMS, "container", *args], input=input, text=True,
+                              capture_output=True, env=self.env, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"vmforms container {' '.join(args)} -> {proc.returncode}\n"
+                                 f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
+        return proc
+
+    def popen(self, *args: str, **kw: object) -> subprocess.Popen[str]:
+        return subprocess.Popen([VMFORMS, "container", *args], text=True, env=self.env,
+                                **kw)  # type: ignore[call-overload]
+
+    def container_ids(self) -> list[str]:
+        d = self.root / "containers"
+        return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+
+@pytest.fixture(scope="session")
+def vmf() -> Iterator[Vmf]:
+    if os.geteuid() != 0:
+        pytest.skip("containers need root (namespaces, mounts, cgroups)")
+    before_cgroups = _cgroup_dirs()
+    root = Path(tempfile.mkdtemp(prefix="vmforms-test-"))
+    v = Vmf(root)
+    built = subprocess.run([VMFORMS, "setup", "busybox image"], env=v.env, text=True,
+                           capture_output=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    try:
+        yield v
+    finally:
+        for cid in v.container_ids():
+            v("rm", "-f", cid)
+        leftovers = v.container_ids()
+        mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
+                  if str(root) in line]
+        cgroups = _cgroup_dirs() - before_cgroups
+        procs = _processes_with_env(f"VMFORMS_ROOT={root}".encode())
+        shutil.rmtree(root, ignore_errors=True)
+        assert not leftovers, f"containers left behind: {leftovers}"
+        assert not mounts, f"mounts left behind: {mounts}"
+        assert not cgroups, f"cgroups left behind: {sorted(cgroups)}"
+        assert not procs, f"processes left behind: {procs}"

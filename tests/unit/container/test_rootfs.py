@@ -1,0 +1,47 @@
+"""secure_join: paths inside a container root never resolve outside it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vmforms.container.rootfs import secure_join
+from vmforms.linux.mount import MS_BIND, MS_NOSUID, MS_RDONLY, MS_REC, MS_PRIVATE, parse_options
+
+
+def test_plain_paths(tmp_path: Path) -> None:
+    assert secure_join(str(tmp_path), "/etc/passwd") == str(tmp_path / "etc/passwd")
+    assert secure_join(str(tmp_path), "a/./b/../c") == str(tmp_path / "a/c")
+    assert secure_join(str(tmp_path), "../../..") == str(tmp_path)
+
+
+def test_absolute_symlink_stays_inside(tmp_path: Path) -> None:
+    (tmp_path / "proc").symlink_to("/etc")
+    assert secure_join(str(tmp_path), "/proc/x") == str(tmp_path / "etc/x")
+
+
+def test_relative_symlink_cannot_climb_out(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d/up").symlink_to("../../../../../../root")
+    assert secure_join(str(tmp_path), "/d/up/.ssh") == str(tmp_path / "root/.ssh")
+
+
+def test_symlink_loop_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    try:
+        secure_join(str(tmp_path), "/a/x")
+    except OSError as exc:
+        assert "too many symbolic links" in str(exc)
+    else:
+        raise AssertionError("a symlink loop resolved")
+    assert os.path.islink(tmp_path / "a")
+
+
+def test_mount_options_split() -> None:
+    flags, prop, data = parse_options(["rbind", "ro", "nosuid", "rprivate", "mode=755"])
+    assert flags == MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID
+    assert prop == MS_PRIVATE | MS_REC
+    assert data == "mode=755"
+    flags, _, _ = parse_options(["ro", "rw"])
+    assert flags == 0
