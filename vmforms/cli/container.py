@@ -18,10 +18,7 @@ class _Parser(argparse.ArgumentParser):
         raise InvalidOption(f"{message}\nSee '{self.prog} --help'.")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="vmforms container", description="Run and manage containers.")
-    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
-
+def _add_run(sub: Any) -> None:
     run = sub.add_parser("run", help="create and run a new container from an image",
                          add_help=False)
     run.add_argument("-d", "--detach", action="store_true")
@@ -44,11 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("image")
     run.add_argument("command", nargs=argparse.REMAINDER)
 
+
+def _add_ps(sub: Any) -> None:
     ps = sub.add_parser("ps", help="list containers")
     ps.add_argument("-a", "--all", action="store_true")
     ps.add_argument("-q", "--quiet", action="store_true")
     ps.add_argument("--no-trunc", action="store_true")
 
+
+def _add_exec(sub: Any) -> None:
     ex = sub.add_parser("exec", help="run a command in a running container")
     ex.add_argument("-i", "--interactive", action="store_true")
     ex.add_argument("-t", "--tty", action="store_true")
@@ -58,40 +59,73 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("container")
     ex.add_argument("command", nargs=argparse.REMAINDER)
 
+
+def _add_logs(sub: Any) -> None:
     lg = sub.add_parser("logs", help="print a container's output")
     lg.add_argument("-f", "--follow", action="store_true")
     lg.add_argument("container")
 
+
+def _add_stop(sub: Any) -> None:
     sp = sub.add_parser("stop", help="stop running containers")
     sp.add_argument("-t", "--time")
     sp.add_argument("containers", nargs="+")
 
+
+def _add_kill(sub: Any) -> None:
     kl = sub.add_parser("kill", help="kill running containers")
     kl.add_argument("-s", "--signal", default="KILL")
     kl.add_argument("containers", nargs="+")
 
+
+def _add_rm(sub: Any) -> None:
     rm = sub.add_parser("rm", help="remove containers")
     rm.add_argument("-f", "--force", action="store_true")
     rm.add_argument("containers", nargs="+")
 
+
+def _add_inspect(sub: Any) -> None:
     ins = sub.add_parser("inspect", help="low-level information on containers, as JSON")
     ins.add_argument("containers", nargs="+")
 
+
+def _add_images(sub: Any) -> None:
     im = sub.add_parser("images", help="list images")
     im.add_argument("-q", "--quiet", action="store_true")
 
+
+def _add_rmi(sub: Any) -> None:
     rmi = sub.add_parser("rmi", help="remove images")
     rmi.add_argument("-f", "--force", action="store_true")
     rmi.add_argument("images", nargs="+")
 
+
+def _add_import(sub: Any) -> None:
     imp = sub.add_parser("import", help="import a root filesystem tarball as an image")
     imp.add_argument("tarball")
     imp.add_argument("reference")
+
+
+SUBCOMMANDS = {
+    "run": _add_run, "ps": _add_ps, "exec": _add_exec, "logs": _add_logs, "stop": _add_stop,
+    "kill": _add_kill, "rm": _add_rm, "inspect": _add_inspect, "images": _add_images,
+    "rmi": _add_rmi, "import": _add_import,
+}
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that subcommand's (building all of them costs
+    start-up time that `run` cannot spare)."""
+    p = _Parser(prog="vmforms container", description="Run and manage containers.")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    for name, add in SUBCOMMANDS.items():
+        if only is None or name == only:
+            add(sub)
     return p
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None).parse_args(argv)
     handler = globals()[f"_cmd_{args.cmd}"]
     if args.cmd == "run":
         return int(handler(args))

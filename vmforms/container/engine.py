@@ -10,7 +10,6 @@ recorded pids and clean up in its place.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import sys
 import time
@@ -227,7 +226,8 @@ def _host_resolv_conf() -> str:
 
 def _new_name(taken: set[str]) -> str:
     while True:
-        name = f"{secrets.choice(_ADJECTIVES)}_{secrets.choice(_SURNAMES)}"
+        a, b = os.urandom(2)
+        name = f"{_ADJECTIVES[a % len(_ADJECTIVES)]}_{_SURNAMES[b % len(_SURNAMES)]}"
         if name not in taken:
             return name
 
@@ -243,7 +243,7 @@ def create(opts: RunOptions) -> st.Container:
     store = _image_store()
     image = store.resolve(opts.image)
     layers = list(store.layer_dirs(image))
-    cid = secrets.token_hex(32)
+    cid = os.urandom(32).hex()
     root = st.containers_dir()
     root.mkdir(parents=True, exist_ok=True)
     with locked(state_root() / "containers.lock"):

@@ -36,3 +36,11 @@ class CommandNotFound(ContainerError):
 
 class CommandNotInvokable(ContainerError):
     exit_code = 126
+
+
+class CgroupError(ContainerError):
+    """A cgroup could not be created, configured, joined, signalled or removed."""
+
+
+class CgroupNotFound(CgroupError):
+    """No directory of the named cgroup exists in any hierarchy."""

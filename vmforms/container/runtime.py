@@ -1,7 +1,7 @@
 """The OCI runtime core: start a process in new namespaces, or join a running container.
 
 The caller forks once. The child becomes the container's PID 1 (the caller unshares
-CLONE_NEWPID first, which only changes where its *next* child lands), joins the cgroup,
+CLONE_NEWPID around the fork, which only changes where its children land), joins the cgroup,
 unshares the other namespaces, builds the root filesystem, drops privileges and execs.
 Failures before exec travel back over a close-on-exec pipe, as subprocess does it: EOF
 with no data means the exec succeeded.
@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn, Protocol
 
@@ -224,26 +226,47 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
 
 def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None = None,
           cgroup: CgroupHandle | None = None, stdio: Stdio) -> int:
-    """Start the container's first process and return its host pid once it has exec'd.
-
-    The caller's own pid namespace for children changes when the spec asks for a new
-    pid namespace: call this from a process that starts nothing else afterwards.
-    """
+    """Start the container's first process and return its host pid once it has exec'd."""
     for ns in spec.linux.namespaces:
         if ns.type not in NAMESPACE_TYPES:
             raise ContainerError(f"unknown namespace type {ns.type!r}")
-    if spec.linux.has_namespace("pid"):
-        lp.unshare(lp.CLONE_NEWPID)
     r, w = os.pipe2(os.O_CLOEXEC)
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        _init_child(spec, root, overlay, cgroup, stdio, w)
+    with _children_in_pid_namespace(None if spec.linux.has_namespace("pid") else False):
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _init_child(spec, root, overlay, cgroup, stdio, w)
     os.close(w)
     _wait_exec(pid, r)
     return pid
+
+
+@contextmanager
+def _children_in_pid_namespace(target: int | None | bool) -> Iterator[None]:
+    """Make the next fork land in a new pid namespace (None), in the namespace open on
+    fd `target`, or where it would anyway (False); then put the caller back.
+
+    unshare(CLONE_NEWPID) and setns(CLONE_NEWPID) change only where the caller's future
+    children go. setns back to the caller's own namespace undoes that, so the caller can
+    start containers again afterwards.
+    """
+    if target is False:
+        yield
+        return
+    own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if target is None:
+            lp.unshare(lp.CLONE_NEWPID)
+        else:
+            lp.setns(int(target), lp.CLONE_NEWPID, "pid namespace of the container")
+        try:
+            yield
+        finally:
+            lp.setns(own, lp.CLONE_NEWPID, "/proc/self/ns/pid")
+    finally:
+        os.close(own)
 
 
 def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio: Stdio,
@@ -259,15 +282,14 @@ def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio:
                 raise ContainerError(f"container process {init_pid} is gone") from None
             if not same:
                 fds[ns_type] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        if "pid" in fds:
-            lp.setns(fds["pid"], lp.CLONE_NEWPID, lp.ns_path(init_pid, "pid"))
         r, w = os.pipe2(os.O_CLOEXEC)
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            _exec_child(proc, fds, cgroup, stdio, w)
+        with _children_in_pid_namespace(fds.get("pid", False)):
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                _exec_child(proc, fds, cgroup, stdio, w)
         os.close(w)
     finally:
         for fd in fds.values():

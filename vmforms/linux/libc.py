@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-import platform
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ _SYSCALLS: dict[str, dict[str, int]] = {
 
 
 def syscall_number(name: str) -> int:
-    machine = platform.machine()
+    machine = os.uname().machine
     try:
         return _SYSCALLS[machine][name]
     except KeyError:

@@ -1,0 +1,56 @@
+"""Cgroups for containers: a v2 driver and a v1 driver behind one interface, chosen by
+what the host mounts (Documentation/admin-guide/cgroup-v2.rst, cgroup-v1/cgroups.rst).
+
+Names are paths from the root of each hierarchy, like Docker's cgroupfs driver with its
+"/docker/<id>". runc resolves a relative path against its caller's own cgroup instead;
+that would make a later `rm` from another shell, in another cgroup, miss the directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vmforms.container.cgroups import fs, v1, v2
+from vmforms.container.cgroups.base import (
+    Cgroup,
+    CgroupDriver,
+    CgroupStats,
+    Limits,
+    shares_to_weight,
+    split_name,
+)
+from vmforms.container.cgroups.v1 import V1Cgroup, V1Driver
+from vmforms.container.cgroups.v2 import V2Cgroup, V2Driver
+from vmforms.container.errors import CgroupError
+
+__all__ = [
+    "Cgroup",
+    "CgroupDriver",
+    "CgroupStats",
+    "Limits",
+    "V1Cgroup",
+    "V1Driver",
+    "V2Cgroup",
+    "V2Driver",
+    "detect",
+    "shares_to_weight",
+    "split_name",
+]
+
+
+def detect(
+    root: Path = Path("/sys/fs/cgroup"), mountinfo: Path = Path("/proc/self/mountinfo")
+) -> CgroupDriver:
+    """The driver for this host: v2 when `root` is itself a cgroup2 mount, else v1 over
+    the cgroup hierarchies mounted directly below `root`, as /proc/self/mountinfo lists
+    them. A hybrid host (tmpfs root, cgroup2 only at root/unified) is v1."""
+    mounts = fs.read_mounts(mountinfo)
+    driver: CgroupDriver | None = v2.driver_from_mounts(mounts, root)
+    if driver is None:
+        driver = v1.driver_from_mounts(mounts, root)
+    if driver is None:
+        raise CgroupError(
+            f"no cgroup hierarchy is mounted at or below {root}: "
+            f"mount one with 'mount -t cgroup2 none {root}'"
+        )
+    return driver
