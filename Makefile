@@ -7,7 +7,7 @@ PYTHON ?= python3
 # Debian packages the project needs: the JDK, busybox for the built-in image, the
 # RISC-V cross tool chain and kernel source for the guest, QEMU and podman as peers.
 APT_PACKAGES := busybox-static openjdk-17-jdk-headless e2fsprogs cpio \
-	podman crun
+	podman crun runc skopeo
 
 .PHONY: setup apt venv assets test unit lint bench demo clean
 

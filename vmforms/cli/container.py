@@ -348,23 +348,19 @@ def _split_ref(ref: str | None) -> tuple[str, str]:
 
 def _cmd_rmi(a: argparse.Namespace) -> int:
     from vmforms.container import engine
+    from vmforms.container.image.store import ImageStore
 
-    store = _store()
+    store = ImageStore(in_use=lambda image: engine.image_in_use(image.id))
     failed = 0
     for ref in a.images:
         try:
-            image = store.resolve(ref)
-            if engine.image_in_use(image.id) and not a.force:
-                raise ContainerError(
-                    f"conflict: unable to remove repository reference \"{ref}\" - container "
-                    "is using its referenced image " + image.id.split(":", 1)[-1][:12])
-            store.remove(ref, force=a.force)
+            lines = store.remove(ref, force=a.force)
         except ContainerError as exc:
             sys.stderr.write(f"Error response from daemon: {exc}\n")
             failed = 1
             continue
-        print(f"Untagged: {image.reference or ref}")
-        print(f"Deleted: {image.id}")
+        for line in lines:
+            print(line)
     return failed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
@@ -11,8 +12,6 @@ import struct
 import subprocess
 import termios
 import time
-import fcntl
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

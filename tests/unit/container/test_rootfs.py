@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from vmforms.container.rootfs import secure_join
-from vmforms.linux.mount import MS_BIND, MS_NOSUID, MS_RDONLY, MS_REC, MS_PRIVATE, parse_options
+from vmforms.linux.mount import MS_BIND, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, parse_options
 
 
 def test_plain_paths(tmp_path: Path) -> None:

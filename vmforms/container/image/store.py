@@ -1,0 +1,256 @@
+"""The local image store: an OCI image layout (image-spec image-layout.md) plus one
+unpacked directory per layer, ready to be an overlayfs lower dir.
+
+    <root>/oci-layout, index.json    the layout; each tag is a manifest descriptor in
+                                     index.json annotated org.opencontainers.image.ref.name
+    <root>/blobs/sha256/<hex>        manifests, configs, layer tarballs (verified on write)
+    <root>/layers/<diff_id hex>/     a layer unpacked once, shared by every image using it
+    <root>/tmp/                      work in progress, renamed into place when complete
+    <root>/lock                      flock: writers exclusive, exporters shared
+
+Readers take no lock: index.json and every blob and layer dir appear by rename, so a
+reader sees the old state or the new one, never a half-written file. Writers hold the
+lock for the whole write, which also makes anything left in tmp/ the debris of a crashed
+writer, removed by the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vmforms.container.errors import ContainerError, ImageError, ImageNotFound, InvalidOption
+from vmforms.container.image.records import (
+    Descriptor,
+    Image,
+    ImageConfig,
+    ImageConfiguration,
+    Index,
+    Manifest,
+    check_digest,
+)
+from vmforms.container.image.reference import looks_like_id, parse_reference
+from vmforms.container.paths import locked, state_root
+
+if TYPE_CHECKING:
+    from vmforms.container.image.writer import StoreWriter
+
+InUse = Callable[[Image], bool]
+Images = list[Image]
+Lines = list[str]
+Paths = list[Path]
+
+
+class ImageStore:
+    """Images under `root` (default: state_root()/images).
+
+    `in_use(image)` tells `remove` whether a container still uses an image; without it no
+    image counts as in use.
+    """
+
+    def __init__(self, root: Path | None = None, *, in_use: InUse | None = None) -> None:
+        self.root = root if root is not None else state_root() / "images"
+        self.in_use = in_use
+
+    # -- paths ---------------------------------------------------------------------------
+    def blob_path(self, digest: str) -> Path:
+        return self.root / "blobs" / "sha256" / check_digest(digest, "blob digest")
+
+    def layer_path(self, diff_id: str) -> Path:
+        return self.root / "layers" / check_digest(diff_id, "layer diff_id")
+
+    @property
+    def index_path(self) -> Path:
+        return self.root / "index.json"
+
+    def lock(self, *, shared: bool = False) -> AbstractContextManager[None]:
+        """The store's flock. Hold it shared to keep images from being removed meanwhile;
+        do not call a writing method while holding it (flock does not nest)."""
+        return locked(self.root / "lock", shared=shared)
+
+    # -- reading -------------------------------------------------------------------------
+    def read_blob(self, digest: str) -> bytes:
+        try:
+            return self.blob_path(digest).read_bytes()
+        except FileNotFoundError:
+            raise ImageError(f"read blob {digest}: missing from the image store") from None
+
+    def read_index(self) -> Index:
+        try:
+            data = self.index_path.read_bytes()
+        except FileNotFoundError:
+            return Index()
+        return Index.from_bytes(data, str(self.index_path))
+
+    def manifest(self, digest: str) -> Manifest:
+        return Manifest.from_bytes(self.read_blob(digest), f"manifest {digest}")
+
+    def configuration(self, manifest: Manifest) -> ImageConfiguration:
+        digest = manifest.config.digest
+        return ImageConfiguration.from_bytes(self.read_blob(digest), f"image config {digest}")
+
+    def image(self, manifest_digest: str, reference: str | None) -> Image:
+        """The Image stored under `manifest_digest`, reported as `reference`."""
+        manifest = self.manifest(manifest_digest)
+        conf = self.configuration(manifest)
+        if len(conf.diff_ids) != len(manifest.layers):
+            raise ImageError(
+                f"image {reference or manifest_digest}: {len(manifest.layers)} layers but "
+                f"{len(conf.diff_ids)} diff_ids in its config"
+            )
+        return Image(
+            reference=reference,
+            manifest_digest=manifest_digest,
+            id=manifest.config.digest,
+            config=conf.config,
+            diff_ids=conf.diff_ids,
+            layers=manifest.layers,
+            created=conf.created,
+            size=sum(layer.size for layer in manifest.layers),
+            architecture=conf.architecture,
+            os=conf.os,
+        )
+
+    def resolve(self, ref: str) -> Image:
+        """`name[:tag]`, `name@sha256:...`, an image id or an unambiguous id prefix."""
+        index = self.read_index()
+        try:
+            parsed = parse_reference(ref)
+        except InvalidOption:
+            if not looks_like_id(ref):
+                raise
+            parsed = None
+        if parsed is not None:
+            found = _find_named(index, parsed.name, parsed.tag, parsed.digest)
+            if found is not None:
+                return self.image(found.digest, found.ref_name)
+        if looks_like_id(ref):
+            image = self._resolve_id(index, ref)
+            if image is not None:
+                return image
+        raise ImageNotFound(f"no such image: {ref}")
+
+    def _resolve_id(self, index: Index, prefix: str) -> Image | None:
+        if not prefix.startswith("sha256:"):
+            prefix = "sha256:" + prefix
+        matches: dict[str, Descriptor] = {}
+        for desc in index.manifests:
+            if desc.digest in matches:
+                continue
+            manifest = self.manifest(desc.digest)
+            if manifest.config.digest.startswith(prefix):
+                matches[desc.digest] = desc
+        ids = {self.manifest(d).config.digest for d in matches}
+        if len(ids) > 1:
+            raise ContainerError(f"image id prefix {prefix[7:]!r} is ambiguous: {len(ids)} images")
+        if not matches:
+            return None
+        desc = next(iter(matches.values()))
+        names = [d.ref_name for d in index.manifests if d.digest == desc.digest and d.ref_name]
+        return self.image(desc.digest, names[0] if names else None)
+
+    def list(self) -> Images:
+        """One entry per tag, plus one per untagged image, in the order of index.json."""
+        return [self.image(desc.digest, desc.ref_name) for desc in self.read_index().manifests]
+
+    def layer_dirs(self, image: Image) -> Paths:
+        """The unpacked layers of `image`, lowest first (overlayfs lowerdir wants the
+        reverse order: the topmost layer first)."""
+        dirs = [self.layer_path(diff_id) for diff_id in image.diff_ids]
+        for diff_id, path in zip(image.diff_ids, dirs, strict=True):
+            if not path.is_dir():
+                raise ImageError(
+                    f"image {image.reference or image.id}: layer {diff_id} is missing from "
+                    f"{path.parent}; remove the image and import or load it again"
+                )
+        return dirs
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[StoreWriter]:
+        """Hold the lock exclusively and hand out the store's writer."""
+        from vmforms.container.image.writer import StoreWriter
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.lock():
+            writer = StoreWriter(self)
+            writer.prepare()
+            yield writer
+
+    def import_rootfs(
+        self, tarball: Path, ref: str, *, config: ImageConfig | None = None
+    ) -> Image:
+        """A root-filesystem tarball (plain or gzip) becomes a one-layer image tagged `ref`,
+        like `docker import`."""
+        from vmforms.container.image.writer import import_rootfs
+
+        return import_rootfs(self, tarball, ref, config=config)
+
+    def tag(self, ref: str, new_ref: str) -> Image:
+        """`docker tag`: give the image `ref` resolves to the tag `new_ref` too."""
+        from vmforms.container.image.reference import normalize_tag
+
+        tag = normalize_tag(new_ref)
+        with self.writing() as writer:
+            image = self.resolve(ref)
+            entry = next(e for e in self.read_index().manifests
+                         if e.digest == image.manifest_digest)
+            writer.tag(entry, tag)
+        return self.image(image.manifest_digest, tag)
+
+    def remove(self, ref: str, force: bool = False) -> Lines:
+        """`docker rmi`: untag `ref`; once an image has no tag left, delete it and every
+        blob and layer directory no other image uses. Returns Docker's report lines
+        ("Untagged: busybox:latest", "Deleted: sha256:...")."""
+        from vmforms.container.image.writer import remove
+
+        return remove(self, ref, force)
+
+    def prune(self) -> Lines:
+        """Delete untagged images that no container uses, then unreferenced content."""
+        from vmforms.container.image.writer import prune
+
+        return prune(self)
+
+    def load_docker_archive(self, path: Path) -> Images:
+        """`docker load`: import every image of a docker-archive (`docker save`) tarball."""
+        from vmforms.container.image.archive import load_docker_archive
+
+        return load_docker_archive(self, path)
+
+    def save_docker_archive(self, ref: str, path: Path) -> None:
+        """`docker save`: write the image as a docker-archive tarball at `path`."""
+        from vmforms.container.image.archive import save_docker_archive
+
+        save_docker_archive(self, ref, path)
+
+    def load_oci_archive(self, path: Path, ref: str | None = None) -> Images:
+        """Import the images of an OCI layout tarball (or directory), tagged by their
+        ref.name annotations, or all as `ref` when given."""
+        from vmforms.container.image.archive import load_oci_archive
+
+        return load_oci_archive(self, path, ref)
+
+
+def _find_named(index: Index, name: str, tag: str | None, digest: str | None) -> Descriptor | None:
+    if digest is None:
+        wanted = f"{name}:{tag}"
+        for desc in index.manifests:
+            if desc.ref_name == wanted:
+                return desc
+        return None
+    for desc in index.manifests:
+        if desc.digest == digest and _repository(desc.ref_name) == name:
+            return desc
+    return None
+
+
+def _repository(ref_name: str | None) -> str | None:
+    if ref_name is None:
+        return None
+    slash = ref_name.rfind("/")
+    colon = ref_name.rfind(":")
+    return ref_name[:colon] if colon > slash else ref_name
+
