@@ -2,132 +2,99 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
-from typing import Any, NoReturn
+from types import SimpleNamespace
+from typing import Any
 
+from vmforms.cli.flags import LIST, VALUE, Command, Flag, HelpRequested, help_text, parse
 from vmforms.container.errors import ContainerError, InvalidOption
 
-
-class _Parser(argparse.ArgumentParser):
-    """Flag errors are the engine's own errors (Docker exits 125 for them), in one line."""
-
-    def error(self, message: str) -> NoReturn:
-        raise InvalidOption(f"{message}\nSee '{self.prog} --help'.")
-
-
-def _add_run(sub: Any) -> None:
-    run = sub.add_parser("run", help="create and run a new container from an image",
-                         add_help=False)
-    run.add_argument("-d", "--detach", action="store_true")
-    run.add_argument("-i", "--interactive", action="store_true")
-    run.add_argument("-t", "--tty", action="store_true")
-    run.add_argument("--rm", action="store_true")
-    run.add_argument("--name")
-    run.add_argument("-e", "--env", action="append", default=[])
-    run.add_argument("-v", "--volume", action="append", default=[])
-    run.add_argument("-w", "--workdir")
-    run.add_argument("-u", "--user")
-    run.add_argument("-h", "--hostname")
-    run.add_argument("-m", "--memory")
-    run.add_argument("--memory-swap")
-    run.add_argument("--cpus")
-    run.add_argument("--pids-limit")
-    run.add_argument("--read-only", action="store_true")
-    run.add_argument("--entrypoint")
-    run.add_argument("--help", action="help")
-    run.add_argument("image")
-    run.add_argument("command", nargs=argparse.REMAINDER)
-
-
-def _add_ps(sub: Any) -> None:
-    ps = sub.add_parser("ps", help="list containers")
-    ps.add_argument("-a", "--all", action="store_true")
-    ps.add_argument("-q", "--quiet", action="store_true")
-    ps.add_argument("--no-trunc", action="store_true")
-
-
-def _add_exec(sub: Any) -> None:
-    ex = sub.add_parser("exec", help="run a command in a running container")
-    ex.add_argument("-i", "--interactive", action="store_true")
-    ex.add_argument("-t", "--tty", action="store_true")
-    ex.add_argument("-e", "--env", action="append", default=[])
-    ex.add_argument("-w", "--workdir")
-    ex.add_argument("-u", "--user")
-    ex.add_argument("container")
-    ex.add_argument("command", nargs=argparse.REMAINDER)
-
-
-def _add_logs(sub: Any) -> None:
-    lg = sub.add_parser("logs", help="print a container's output")
-    lg.add_argument("-f", "--follow", action="store_true")
-    lg.add_argument("container")
-
-
-def _add_stop(sub: Any) -> None:
-    sp = sub.add_parser("stop", help="stop running containers")
-    sp.add_argument("-t", "--time")
-    sp.add_argument("containers", nargs="+")
-
-
-def _add_kill(sub: Any) -> None:
-    kl = sub.add_parser("kill", help="kill running containers")
-    kl.add_argument("-s", "--signal", default="KILL")
-    kl.add_argument("containers", nargs="+")
+F = Flag
+COMMANDS: dict[str, Command] = {c.name: c for c in (
+    Command("run", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+            "Create and run a new container from an image", (
+                F("d", "detach", help="run in the background and print the container ID"),
+                F("i", "interactive", help="keep STDIN open"),
+                F("t", "tty", help="allocate a pseudo-TTY"),
+                F(None, "rm", help="remove the container when it exits"),
+                F(None, "name", VALUE, "assign a name to the container"),
+                F("e", "env", LIST, "set environment variables", metavar="list"),
+                F("v", "volume", LIST, "bind mount a volume HOST:CONTAINER[:ro]",
+                  metavar="list"),
+                F("w", "workdir", VALUE, "working directory inside the container"),
+                F("u", "user", VALUE, "username or UID (format: <name|uid>[:<group|gid>])"),
+                F("h", "hostname", VALUE, "container host name"),
+                F("m", "memory", VALUE, "memory limit", metavar="bytes"),
+                F(None, "memory-swap", VALUE, "memory plus swap limit, -1 for unlimited",
+                  metavar="bytes"),
+                F(None, "cpus", VALUE, "number of CPUs", metavar="decimal"),
+                F(None, "pids-limit", VALUE, "tune container pids limit (-1 for unlimited)",
+                  metavar="int"),
+                F(None, "read-only", help="mount the container's root filesystem as read only"),
+                F(None, "entrypoint", VALUE, "overwrite the default ENTRYPOINT of the image"),
+            ), ("image",), rest="command"),
+    Command("ps", "[OPTIONS]", "List containers", (
+        F("a", "all", help="show all containers (default shows just running)"),
+        F("q", "quiet", help="only display container IDs"),
+        F(None, "no-trunc", help="don't truncate output"),
+    ), interspersed=True),
+    Command("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]",
+            "Execute a command in a running container", (
+                F("i", "interactive", help="keep STDIN open"),
+                F("t", "tty", help="allocate a pseudo-TTY"),
+                F("e", "env", LIST, "set environment variables", metavar="list"),
+                F("w", "workdir", VALUE, "working directory inside the container"),
+                F("u", "user", VALUE, "username or UID (format: <name|uid>[:<group|gid>])"),
+            ), ("container",), rest="command", min_rest=1),
+    Command("logs", "[OPTIONS] CONTAINER", "Fetch the logs of a container", (
+        F("f", "follow", help="follow log output"),
+    ), ("container",), interspersed=True),
+    Command("stop", "[OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers",
+            (F("t", "time", VALUE, "seconds to wait before killing the container",
+               metavar="int"),), rest="containers", min_rest=1, interspersed=True),
+    Command("kill", "[OPTIONS] CONTAINER [CONTAINER...]", "Kill one or more running containers",
+            (F("s", "signal", VALUE, "signal to send to the container", default="KILL",
+               metavar="string"),), rest="containers", min_rest=1, interspersed=True),
+    Command("rm", "[OPTIONS] CONTAINER [CONTAINER...]", "Remove one or more containers", (
+        F("f", "force", help="force the removal of a running container (uses SIGKILL)"),
+    ), rest="containers", min_rest=1, interspersed=True),
+    Command("inspect", "CONTAINER [CONTAINER...]", "Return low-level information on "
+            "containers, as JSON", (), rest="containers", min_rest=1, interspersed=True),
+    Command("images", "[OPTIONS]", "List images", (
+        F("q", "quiet", help="only show image IDs"),
+    ), interspersed=True),
+    Command("rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", (
+        F("f", "force", help="force removal of the image"),
+    ), rest="images", min_rest=1, interspersed=True),
+    Command("import", "TARBALL REPOSITORY[:TAG]", "Import the contents from a root filesystem "
+            "tarball to create an image", (), ("tarball", "reference"), interspersed=True),
+)}
+PROG = "vmforms container"
 
 
-def _add_rm(sub: Any) -> None:
-    rm = sub.add_parser("rm", help="remove containers")
-    rm.add_argument("-f", "--force", action="store_true")
-    rm.add_argument("containers", nargs="+")
-
-
-def _add_inspect(sub: Any) -> None:
-    ins = sub.add_parser("inspect", help="low-level information on containers, as JSON")
-    ins.add_argument("containers", nargs="+")
-
-
-def _add_images(sub: Any) -> None:
-    im = sub.add_parser("images", help="list images")
-    im.add_argument("-q", "--quiet", action="store_true")
-
-
-def _add_rmi(sub: Any) -> None:
-    rmi = sub.add_parser("rmi", help="remove images")
-    rmi.add_argument("-f", "--force", action="store_true")
-    rmi.add_argument("images", nargs="+")
-
-
-def _add_import(sub: Any) -> None:
-    imp = sub.add_parser("import", help="import a root filesystem tarball as an image")
-    imp.add_argument("tarball")
-    imp.add_argument("reference")
-
-
-SUBCOMMANDS = {
-    "run": _add_run, "ps": _add_ps, "exec": _add_exec, "logs": _add_logs, "stop": _add_stop,
-    "kill": _add_kill, "rm": _add_rm, "inspect": _add_inspect, "images": _add_images,
-    "rmi": _add_rmi, "import": _add_import,
-}
-
-
-def _parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with `only`, just that subcommand's (building all of them costs
-    start-up time that `run` cannot spare)."""
-    p = _Parser(prog="vmforms container", description="Run and manage containers.")
-    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
-    for name, add in SUBCOMMANDS.items():
-        if only is None or name == only:
-            add(sub)
-    return p
+def _usage() -> str:
+    lines = [f"Usage:  {PROG} COMMAND", "", "Run and manage containers.", "", "Commands:"]
+    lines += [f"  {c.name:<9} {c.help}" for c in COMMANDS.values()]
+    return "\n".join(lines) + f"\n\nRun '{PROG} COMMAND --help' for more information.\n"
 
 
 def main(argv: list[str]) -> int:
-    args = _parser(argv[0] if argv and argv[0] in SUBCOMMANDS else None).parse_args(argv)
-    handler = globals()[f"_cmd_{args.cmd}"]
-    if args.cmd == "run":
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(_usage())
+        return 0 if argv else 1
+    cmd = COMMANDS.get(argv[0])
+    if cmd is None:
+        raise InvalidOption(f"unknown command {argv[0]!r} for {PROG!r}\n"
+                            f"Run '{PROG} --help' for usage.")
+    try:
+        args = SimpleNamespace(**parse(PROG, cmd, argv[1:]))
+    except HelpRequested:
+        sys.stdout.write(help_text(PROG, cmd))
+        return 0
+    handler = globals()[f"_cmd_{cmd.name}"]
+    if cmd.name == "run":
         return int(handler(args))
     # Docker exits 1 for the daemon's errors outside `run`; flag errors stay 125.
     try:
@@ -140,7 +107,7 @@ def main(argv: list[str]) -> int:
         raise
 
 
-def _cmd_run(a: argparse.Namespace) -> int:
+def _cmd_run(a: SimpleNamespace) -> int:
     from vmforms.container.engine import RunOptions, run
 
     command = list(a.command)
@@ -168,7 +135,7 @@ def _each(names: list[str], action: Any) -> int:
     return failed
 
 
-def _cmd_stop(a: argparse.Namespace) -> int:
+def _cmd_stop(a: SimpleNamespace) -> int:
     from vmforms.container import engine
     from vmforms.container.units import parse_stop_timeout
 
@@ -176,7 +143,7 @@ def _cmd_stop(a: argparse.Namespace) -> int:
     return _each(a.containers, lambda n: engine.stop(n, timeout))
 
 
-def _cmd_kill(a: argparse.Namespace) -> int:
+def _cmd_kill(a: SimpleNamespace) -> int:
     from vmforms.container import engine
     from vmforms.container.units import parse_signal
 
@@ -184,13 +151,13 @@ def _cmd_kill(a: argparse.Namespace) -> int:
     return _each(a.containers, lambda n: engine.kill(n, sig))
 
 
-def _cmd_rm(a: argparse.Namespace) -> int:
+def _cmd_rm(a: SimpleNamespace) -> int:
     from vmforms.container import engine
 
     return _each(a.containers, lambda n: engine.remove(n, a.force))
 
 
-def _cmd_exec(a: argparse.Namespace) -> int:
+def _cmd_exec(a: SimpleNamespace) -> int:
     from vmforms.container import engine
 
     command = list(a.command)
@@ -200,14 +167,14 @@ def _cmd_exec(a: argparse.Namespace) -> int:
                                env=a.env, workdir=a.workdir, user=a.user)
 
 
-def _cmd_logs(a: argparse.Namespace) -> int:
+def _cmd_logs(a: SimpleNamespace) -> int:
     from vmforms.container import engine
 
     engine.logs(a.container, follow=a.follow)
     return 0
 
 
-def _cmd_inspect(a: argparse.Namespace) -> int:
+def _cmd_inspect(a: SimpleNamespace) -> int:
     from vmforms.container import engine
 
     found = []
@@ -280,7 +247,7 @@ def _quote_command(args: list[str], trunc: bool) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _cmd_ps(a: argparse.Namespace) -> int:
+def _cmd_ps(a: SimpleNamespace) -> int:
     from vmforms.container import engine
     from vmforms.container import state as st
 
@@ -317,7 +284,7 @@ def _store() -> Any:
     return ImageStore()
 
 
-def _cmd_images(a: argparse.Namespace) -> int:
+def _cmd_images(a: SimpleNamespace) -> int:
     from vmforms.container import state as st
 
     now = time.time()
@@ -346,7 +313,7 @@ def _split_ref(ref: str | None) -> tuple[str, str]:
     return ref, "latest"
 
 
-def _cmd_rmi(a: argparse.Namespace) -> int:
+def _cmd_rmi(a: SimpleNamespace) -> int:
     from vmforms.container import engine
     from vmforms.container.image.store import ImageStore
 
@@ -364,7 +331,7 @@ def _cmd_rmi(a: argparse.Namespace) -> int:
     return failed
 
 
-def _cmd_import(a: argparse.Namespace) -> int:
+def _cmd_import(a: SimpleNamespace) -> int:
     from pathlib import Path
 
     image = _store().import_rootfs(Path(a.tarball), a.reference)

@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from vmforms.container.errors import ContainerError, InvalidOption, NameInUse
 from vmforms.container.paths import locked, state_root
 from vmforms.container.runtime import Stdio, exit_status
 from vmforms.container.spec import Mount, Spec
+from vmforms.record import field, record
 
 if TYPE_CHECKING:
     from vmforms.container.cgroups.base import Cgroup
@@ -36,7 +36,7 @@ _SURNAMES = ("babbage", "curie", "dijkstra", "hopper", "kilby", "knuth", "lampor
              "liskov", "lovelace", "noether", "ritchie", "shannon", "thompson", "turing")
 
 
-@dataclass
+@record
 class RunOptions:
     image: str
     command: list[str] = field(default_factory=list)
@@ -142,8 +142,6 @@ def _resolve_user(spec_user: str, layers: list[Path]) -> tuple[int, int, list[in
 
 def _build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
                 cdir: Path) -> Spec:
-    from dataclasses import replace
-
     from vmforms.container.spec import Resources, default_spec
     from vmforms.container.units import (
         parse_cpus,
@@ -151,6 +149,7 @@ def _build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
         parse_memory_swap,
         parse_pids_limit,
     )
+    from vmforms.record import replace
 
     memory = parse_memory(opts.memory) if opts.memory else None
     swap = parse_memory_swap(opts.memory_swap, memory) if opts.memory_swap else None
@@ -300,7 +299,7 @@ def create(opts: RunOptions) -> st.Container:
 
 def _retarget(spec: Spec, old: Path, new: Path) -> Spec:
     """Paths in the spec were made in the temporary directory; point them at the final one."""
-    from dataclasses import replace
+    from vmforms.record import replace
 
     def fix(p: str | None) -> str | None:
         return p.replace(str(old), str(new), 1) if p and p.startswith(str(old)) else p
@@ -694,9 +693,8 @@ def _unlink_lock(c: st.Container) -> None:
 def exec_command(ref: str, command: list[str], *, interactive: bool = False, tty: bool = False,
                  env: list[str] | None = None, workdir: str | None = None,
                  user: str | None = None) -> int:
-    from dataclasses import replace
-
     from vmforms.container import monitor, runtime
+    from vmforms.record import replace
 
     c = st.find(ref)
     if not c.running:

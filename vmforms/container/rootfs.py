@@ -111,6 +111,9 @@ def mount_one(rootfs: str, mnt: Mount) -> None:
         m.mount(None, target, None, propagation)
 
 
+_HOST_CGROUP_MOUNTS: list[tuple[str, str, str]] | None = None
+
+
 def _host_cgroup_mounts() -> list[tuple[str, str, str]]:
     """(mount point, fstype, super options) of the host's cgroup filesystems."""
     found = []
@@ -131,7 +134,7 @@ def mount_cgroupfs(target: str, readonly: bool) -> None:
     a tmpfs, as Docker lays them out; the controller set of each comes from the host's.
     """
     flags = m.MS_NOSUID | m.MS_NODEV | m.MS_NOEXEC
-    mounts = _host_cgroup_mounts()
+    mounts = _HOST_CGROUP_MOUNTS if _HOST_CGROUP_MOUNTS is not None else _host_cgroup_mounts()
     v1 = [(p, o) for p, t, o in mounts if t == "cgroup"]
     if not v1:
         m.mount("cgroup2", target, "cgroup2", flags | (m.MS_RDONLY if readonly else 0))
@@ -201,20 +204,40 @@ def readonly_paths(paths: tuple[str, ...]) -> None:
                 m.MS_BIND | m.MS_REMOUNT | m.MS_RDONLY | m.MS_NOSUID | m.MS_NODEV | m.MS_NOEXEC)
 
 
-def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None) -> None:
-    """Everything between a fresh mount namespace and pivot_root, then the masks."""
+def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None
+          ) -> list[Mount]:
+    """Everything between a fresh mount namespace and pivot_root, then the masks.
+
+    cgroup filesystems are left out and returned: they show the mounter's cgroup
+    namespace, so they are mounted (by `mount_cgroups`, after pivot_root) only once the
+    process has joined its cgroup and unshared that namespace.
+    """
     m.mount(None, "/", None, m.MS_REC | m.MS_SLAVE)
     if overlay is not None:
         mount_overlay(rootfs, *overlay)
     # The root must be a mount point for pivot_root; a bind onto itself makes it one.
     m.mount(rootfs, rootfs, None, m.MS_BIND | m.MS_REC)
+    later = []
     for mnt in spec.mounts:
+        if mnt.type == "cgroup":
+            _ensure_target(secure_join(rootfs, mnt.destination), True)
+            later.append(mnt)
+            continue
         mount_one(rootfs, mnt)
         if mnt.destination == "/dev":
             populate_dev(rootfs)
+    global _HOST_CGROUP_MOUNTS
+    _HOST_CGROUP_MOUNTS = _host_cgroup_mounts()  # the host's table is gone after the pivot
     pivot(rootfs)
     mask_paths(spec.linux.masked_paths)
     readonly_paths(spec.linux.readonly_paths)
+    return later
+
+
+def mount_cgroups(mounts: list[Mount]) -> None:
+    for mnt in mounts:
+        flags, _, _ = m.parse_options(list(mnt.options))
+        mount_cgroupfs(secure_join("/", mnt.destination), readonly=bool(flags & m.MS_RDONLY))
 
 
 def finish(spec: Spec) -> None:

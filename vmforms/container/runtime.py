@@ -1,8 +1,9 @@
 """The OCI runtime core: start a process in new namespaces, or join a running container.
 
 The caller forks once. The child becomes the container's PID 1 (the caller unshares
-CLONE_NEWPID around the fork, which only changes where its children land), joins the cgroup,
-unshares the other namespaces, builds the root filesystem, drops privileges and execs.
+CLONE_NEWPID around the fork, which only changes where its children land), unshares the
+other namespaces and builds the root filesystem while the caller moves it into its
+cgroup, then unshares the cgroup namespace, drops privileges and execs.
 Failures before exec travel back over a close-on-exec pipe, as subprocess does it: EOF
 with no data means the exec succeeded.
 """
@@ -14,13 +15,13 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import NoReturn, Protocol
 
 from vmforms.container import rootfs
 from vmforms.container.errors import CommandNotFound, CommandNotInvokable, ContainerError
 from vmforms.container.spec import NAMESPACE_TYPES, Process, Spec
 from vmforms.linux import process as lp
+from vmforms.record import record
 
 EXIT_SETUP_FAILED = 125
 EXIT_NOT_INVOKABLE = 126
@@ -33,7 +34,7 @@ class CgroupHandle(Protocol):
     def add(self, pid: int) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stdio:
     """What the process gets as fds 0, 1, 2; or a terminal sent back over `console`."""
 
@@ -182,11 +183,12 @@ def _preload(stdio: Stdio) -> None:
 
 
 def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | None,
-                cgroup: CgroupHandle | None, stdio: Stdio, errfd: int) -> NoReturn:
+                joined: int | None, stdio: Stdio, errfd: int) -> NoReturn:
+    """The container's PID 1 before exec. `joined` is a pipe on which the parent says
+    that it has moved us into the cgroup (it does that while we build the mounts: the
+    first move into a v1 cgroup waits out an RCU grace period, about 10 ms)."""
     try:
         _preload(stdio)
-        if cgroup is not None:
-            cgroup.add(0)  # 0: the writer itself, whatever its pid looks like from here
         flags = 0
         for ns in spec.linux.namespaces:
             if ns.type == "pid":
@@ -195,11 +197,17 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
                 fd = os.open(ns.path, os.O_RDONLY | os.O_CLOEXEC)
                 lp.setns(fd, lp.NAMESPACES[ns.type][0], ns.path)
                 os.close(fd)
-            else:
+            elif ns.type != "cgroup":
                 flags |= lp.NAMESPACES[ns.type][0]
         lp.unshare(flags)
+        cgroup_mounts = []
         if spec.linux.has_namespace("mount"):
-            rootfs.setup(spec, root, overlay)
+            cgroup_mounts = rootfs.setup(spec, root, overlay)
+        if joined is not None and os.read(joined, 1) != b"1":
+            os._exit(EXIT_SETUP_FAILED)  # the parent failed and reports why
+        if spec.linux.has_namespace("cgroup"):
+            lp.unshare(lp.CLONE_NEWCGROUP)
+        rootfs.mount_cgroups(cgroup_mounts)
         if spec.hostname and spec.linux.has_namespace("uts"):
             lp.sethostname(spec.hostname)
         if spec.linux.has_namespace("network"):
@@ -231,14 +239,28 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
         if ns.type not in NAMESPACE_TYPES:
             raise ContainerError(f"unknown namespace type {ns.type!r}")
     r, w = os.pipe2(os.O_CLOEXEC)
+    go_r, go_w = os.pipe2(os.O_CLOEXEC) if cgroup is not None else (-1, -1)
     sys.stdout.flush()
     sys.stderr.flush()
     with _children_in_pid_namespace(None if spec.linux.has_namespace("pid") else False):
         pid = os.fork()
         if pid == 0:
             os.close(r)
-            _init_child(spec, root, overlay, cgroup, stdio, w)
+            if go_w >= 0:
+                os.close(go_w)
+            _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w)
     os.close(w)
+    if cgroup is not None:
+        os.close(go_r)
+        try:
+            cgroup.add(pid)
+        except BaseException:
+            os.close(go_w)  # the child sees EOF and exits
+            os.close(r)
+            os.waitpid(pid, 0)
+            raise
+        os.write(go_w, b"1")
+        os.close(go_w)
     _wait_exec(pid, r)
     return pid
 

@@ -1,4 +1,4 @@
-"""OCI runtime configuration (runtime-spec config.md, config-linux.md) as dataclasses.
+"""OCI runtime configuration (runtime-spec config.md, config-linux.md) as records.
 
 `load` validates a config.json into a `Spec`, naming the field at fault; `default_spec`
 builds the configuration Docker gives a container: its default mounts, capabilities,
@@ -7,10 +7,10 @@ masked and read-only paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from vmforms.container.errors import InvalidOption
+from vmforms.record import field, record
 
 OCI_VERSION = "1.0.2"
 
@@ -33,14 +33,14 @@ DEFAULT_NAMESPACES: tuple[str, ...] = ("pid", "network", "ipc", "uts", "mount", 
 NAMESPACE_TYPES = frozenset(("pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class User:
     uid: int = 0
     gid: int = 0
     additional_gids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Capabilities:
     bounding: tuple[str, ...] = ()
     effective: tuple[str, ...] = ()
@@ -49,14 +49,14 @@ class Capabilities:
     ambient: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rlimit:
     type: str
     soft: int
     hard: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Process:
     args: tuple[str, ...]
     env: tuple[str, ...] = ()
@@ -69,7 +69,7 @@ class Process:
     rlimits: tuple[Rlimit, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mount:
     destination: str
     type: str | None = None
@@ -77,13 +77,13 @@ class Mount:
     options: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Namespace:
     type: str
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resources:
     memory_limit: int | None = None
     memory_swap: int | None = None
@@ -93,7 +93,7 @@ class Resources:
     pids_limit: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Linux:
     namespaces: tuple[Namespace, ...] = ()
     resources: Resources = field(default_factory=Resources)
@@ -106,7 +106,7 @@ class Linux:
         return any(ns.type == ns_type and ns.path is None for ns in self.namespaces)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Spec:
     process: Process
     root_path: str = "rootfs"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypedDict
 
 from vmforms.container.errors import InvalidOption
+from vmforms.record import record
 
 # The kernel's bounds: cpu.cfs_period_us and cpu.cfs_quota_us from 1 ms (a period up
 # to 1 s), cpu.shares clamped to [2, 262144] (MIN_SHARES and MAX_SHARES in sched.h).
@@ -20,7 +20,7 @@ CPU_SHARES_MIN = 2
 CPU_SHARES_MAX = 262_144
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     """Resource limits of one container; None leaves the kernel's default (no limit).
 

@@ -12,16 +12,16 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from vmforms.container.errors import CgroupError
+from vmforms.record import record
 
 # Reading a file of a cgroup removed under us fails with ENODEV rather than ENOENT.
 _GONE = (errno.ENOENT, errno.ENODEV)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mount:
     """One line of /proc/self/mountinfo, the fields the drivers need."""
 

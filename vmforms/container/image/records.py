@@ -1,5 +1,5 @@
 """Image records: OCI image-spec descriptor.md, manifest.md, config.md and image-index.md,
-parsed into frozen dataclasses and written back as canonical JSON.
+parsed into frozen records and written back as canonical JSON.
 
 Only `json` is imported here: resolving an image for `run` reads three small JSON files
 and must not pay for tarfile, gzip or hashlib.
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from vmforms.container.errors import ImageError
+from vmforms.record import field, record
 
 # OCI image-spec media-types.md
 MEDIA_TYPE_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -85,7 +85,7 @@ def _str(obj: Mapping[str, Any], key: str, what: str, default: str = "") -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Descriptor:
     """descriptor.md: a typed, sized, content-addressed pointer to a blob."""
 
@@ -144,7 +144,7 @@ def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Manifest:
     """manifest.md: one image for one platform: its config and its layers, lowest first."""
 
@@ -183,7 +183,7 @@ class Manifest:
         return canonical_json(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageConfig:
     """config.md `config`: the execution parameters a container starts from."""
 
@@ -239,7 +239,7 @@ class ImageConfig:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class History:
     created: str = ""
     created_by: str = ""
@@ -259,7 +259,7 @@ class History:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImageConfiguration:
     """config.md: the whole config blob; its digest is the image id."""
 
@@ -321,7 +321,7 @@ class ImageConfiguration:
         return canonical_json(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Index:
     """image-index.md as used by image-layout.md: index.json lists the stored manifests."""
 
@@ -345,7 +345,7 @@ class Index:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Image:
     """An image as the engine sees it: what `resolve` returns and `images` lists.
 

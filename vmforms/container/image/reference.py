@@ -9,9 +9,9 @@ last slash.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from vmforms.container.errors import InvalidOption
+from vmforms.record import record
 
 DEFAULT_TAG = "latest"
 
@@ -23,7 +23,7 @@ _DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ID_PREFIX_RE = re.compile(r"^(?:sha256:)?[0-9a-f]{1,64}$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reference:
     """A named reference: `name` plus a tag, or plus a manifest digest."""
 
