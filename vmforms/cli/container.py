@@ -34,6 +34,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                   metavar="int"),
                 F(None, "read-only", help="mount the container's root filesystem as read only"),
                 F(None, "entrypoint", VALUE, "overwrite the default ENTRYPOINT of the image"),
+                F(None, "init", help="run an init inside the container that forwards signals "
+                  "and reaps processes"),
             ), ("image",), rest="command"),
     Command("ps", "[OPTIONS]", "List containers", (
         F("a", "all", help="show all containers (default shows just running)"),
@@ -118,6 +120,7 @@ def _cmd_run(a: SimpleNamespace) -> int:
         tty=a.tty, rm=a.rm, name=a.name, env=a.env, volumes=a.volume, workdir=a.workdir,
         user=a.user, hostname=a.hostname, memory=a.memory, memory_swap=a.memory_swap,
         cpus=a.cpus, pids_limit=a.pids_limit, read_only=a.read_only, entrypoint=a.entrypoint,
+        init=a.init,
     ))
 
 

@@ -10,6 +10,9 @@ import sys
 # and returns a one-line description of what it made or found.
 STEPS: list[tuple[str, str]] = [
     ("busybox image", "vmforms.container.image.builtin:ensure_busybox"),
+    ("container init", "vmforms.container.init:ensure_init"),
+    ("guest", "vmforms.hypervisor.boot.assets:ensure_guest"),
+    ("demo probes", "vmforms.demo:ensure_probes"),
 ]
 
 

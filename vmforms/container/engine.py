@@ -56,6 +56,7 @@ class RunOptions:
     pids_limit: str | None = None
     read_only: bool = False
     entrypoint: str | None = None
+    init: bool = False
 
 
 def _image_store() -> Any:
@@ -166,6 +167,11 @@ def _build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
     args = entrypoint + cmd
     if not args:
         raise ContainerError("no command specified")
+    if opts.init:
+        from vmforms.container.init import CONTAINER_PATH, require_init
+
+        mounts.append(Mount(CONTAINER_PATH, "bind", str(require_init()), ("rbind", "ro")))
+        args = [CONTAINER_PATH, "--", *args]
     uid, gid, extra_gids, home = _resolve_user(opts.user or cfg.user or "0", layers)
     hostname = opts.hostname or cid[:12]
     env: dict[str, str] = {}
@@ -279,6 +285,7 @@ def create(opts: RunOptions) -> st.Container:
                     "ReadonlyRootfs": opts.read_only,
                     "Memory": spec.linux.resources.memory_limit or 0,
                     "NanoCpus": int(float(opts.cpus) * 1e9) if opts.cpus else 0,
+                    "Init": opts.init,
                     "PidsLimit": spec.linux.resources.pids_limit,
                     "NetworkMode": "none",
                 },

@@ -74,8 +74,8 @@ def vmf() -> Iterator[Vmf]:
     before_cgroups = _cgroup_dirs()
     root = Path(tempfile.mkdtemp(prefix="vmforms-test-"))
     v = Vmf(root)
-    built = subprocess.run([VMFORMS, "setup", "busybox image"], env=v.env, text=True,
-                           capture_output=True, timeout=120)
+    built = subprocess.run([VMFORMS, "setup", "busybox image", "container init"], env=v.env,
+                           text=True, capture_output=True, timeout=120)
     assert built.returncode == 0, built.stderr
     try:
         yield v

@@ -182,3 +182,31 @@ def test_run_rm_leaves_no_container(vmf: Vmf) -> None:
     assert vmf.container_ids() == before
     assert not list((vmf.root / "locks").glob("*.lock")) or all(
         p.stem in before for p in (vmf.root / "locks").glob("*.lock"))
+
+
+def _states(vmf: Vmf, name: str) -> list[list[str]]:
+    out = vmf("exec", name, "ps", "-o", "pid,stat,comm", check=True).stdout
+    return [line.split() for line in out.strip().splitlines()[1:]]
+
+
+def test_init_reaps_zombies_and_forwards_signals(vmf: Vmf) -> None:
+    orphan = "(sleep 0.1 &); exec sleep 60"
+    # Without --init the command is PID 1, and an orphan it never waits for stays a zombie.
+    vmf("run", "-d", "--name", "noinit", "busybox", "sh", "-c", orphan, check=True)
+    try:
+        _wait_for(lambda: any(r[1] == "Z" for r in _states(vmf, "noinit")))
+    finally:
+        vmf("rm", "-f", "noinit", check=True)
+    vmf("run", "-d", "--init", "--name", "withinit", "busybox", "sh", "-c", orphan, check=True)
+    try:
+        time.sleep(0.5)
+        rows = _states(vmf, "withinit")
+        assert rows[0][2] == "vmforms-init"
+        assert not any(r[1] == "Z" for r in rows), rows
+        t0 = time.monotonic()
+        vmf("stop", "withinit", check=True)  # SIGTERM reaches sleep through the init
+        assert time.monotonic() - t0 < 5
+        info = json.loads(vmf("inspect", "withinit", check=True).stdout)[0]
+        assert info["State"]["ExitCode"] == 143
+    finally:
+        vmf("rm", "-f", "withinit")

@@ -1,0 +1,64 @@
+/* vmforms-init: a minimal PID 1 for `vmforms container run --init`, in the manner of
+ * tini (Docker's --init). It starts the command as its only child, forwards every
+ * signal it can catch to it, reaps every zombie that is reparented to it, and exits
+ * with the command's status (128 + the signal number if it was killed).
+ *
+ * PID 1 of a pid namespace gets no default signal actions, and orphans of the
+ * namespace become its children: a shell or a server that was never written to be
+ * PID 1 neither dies on SIGTERM nor waits for its grandchildren. This program does
+ * both on its behalf. It is linked statically so it runs in any image. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	sigset_t all, old;
+	pid_t child;
+	int status = 0;
+
+	if (argc < 2 || (argc == 2 && strcmp(argv[1], "--") == 0)) {
+		fprintf(stderr, "usage: vmforms-init [--] COMMAND [ARG...]\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "--") == 0)
+		argv++;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	child = fork();
+	if (child < 0) {
+		perror("vmforms-init: fork");
+		return 125;
+	}
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(argv[1], argv + 1);
+		fprintf(stderr, "vmforms-init: exec %s: %s\n", argv[1], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	for (;;) {
+		siginfo_t info;
+		struct timespec tick = {1, 0};
+		int sig = sigtimedwait(&all, &info, &tick);
+
+		if (sig > 0 && sig != SIGCHLD)
+			kill(child, sig);
+		for (;;) {
+			int st;
+			pid_t pid = waitpid(-1, &st, WNOHANG);
+
+			if (pid <= 0)
+				break;
+			if (pid == child) {
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+				child = -1;
+			}
+		}
+		if (child < 0)
+			return status;
+	}
+}
