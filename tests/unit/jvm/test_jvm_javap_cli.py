@@ -1,0 +1,122 @@
+"""The `vmforms javap` front end: options, lookup, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from vmforms.cli import javap as cli
+
+
+def run(vmforms_bin: str, *args: str, cwd: Path | None = None,
+        lang: str = "C.UTF-8") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "CLASSPATH"))}
+    env["LC_ALL"] = lang
+    return subprocess.run([vmforms_bin, "javap", *args], cwd=cwd, capture_output=True,
+                          text=True, errors="replace", env=env)
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b"", "offset 0: not a class file (bad magic number)"),
+    (b"hello world\n", "offset 0: not a class file (bad magic number 0x68656c6c)"),
+    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x05\x01\x00", "offset 10: truncated class file"),
+    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x02\x0e", "offset 10: unknown constant pool tag 14"),
+])
+def test_bad_class_file_is_one_line(vmforms_bin: str, tmp_path: Path, data: bytes,
+                                    problem: str) -> None:
+    bad = tmp_path / "Bad.class"
+    bad.write_bytes(data)
+    result = run(vmforms_bin, "-c", str(bad))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: {bad}: {problem}")
+    assert "Traceback" not in result.stderr
+
+
+def test_truncated_corpus_class(vmforms_bin: str, tmp_path: Path,
+                                corpus_classes: dict[str, Path]) -> None:
+    data = corpus_classes["corpus/Lambdas"].read_bytes()
+    cut = tmp_path / "Cut.class"
+    cut.write_bytes(data[:len(data) // 2])
+    result = run(vmforms_bin, str(cut))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: {cut}: offset ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_missing_class_matches_javap_and_goes_on(vmforms_bin: str,
+                                                 corpus_classes: dict[str, Path]) -> None:
+    good = corpus_classes["corpus/Enums"]
+    result = run(vmforms_bin, "NoSuchClass", str(good))
+    assert result.stderr == "Error: class not found: NoSuchClass\n"
+    assert result.stdout.startswith('Compiled from "Enums.java"\npublic class corpus.Enums ')
+    # javap's exit status is that of the last class named
+    assert result.returncode == 0
+    assert run(vmforms_bin, str(good), "NoSuchClass").returncode == 1
+
+
+def test_bad_constant_reference_in_code(vmforms_bin: str, tmp_path: Path) -> None:
+    from jvm_testlib import ClassBuilder
+
+    b = ClassBuilder("BadLdc")
+    b.method(0x0009, "m", "()V", b.code(1, 0, b"\x00\x12\x63\xb1"))  # nop; ldc #99; return
+    data = b.build()
+    (tmp_path / "BadLdc.class").write_bytes(data)
+    result = run(vmforms_bin, "-c", "BadLdc.class", cwd=tmp_path)
+    ldc_at = data.index(b"\x00\x12\x63\xb1") + 1
+    assert result.returncode == 1
+    assert result.stderr == (f"Error: BadLdc.class: offset {ldc_at}: ldc at pc 1: "
+                             "bad constant pool index #99\n")
+
+
+def test_usage_errors(vmforms_bin: str) -> None:
+    result = run(vmforms_bin, "-x", "Foo")
+    assert result.returncode == 2 and result.stderr.startswith("Error: unknown option: -x\n")
+    result = run(vmforms_bin)
+    assert result.returncode == 2 and "no classes specified" in result.stderr
+    result = run(vmforms_bin, "-cp")
+    assert result.returncode == 2
+    assert "Usage" in run(vmforms_bin, "--help").stdout
+
+
+def test_class_path_forms(vmforms_bin: str, corpus_classes: dict[str, Path]) -> None:
+    root = corpus_classes["corpus/Enums"].parent.parent
+    outputs = {run(vmforms_bin, flag, str(root), "corpus.Enums").stdout
+               for flag in ("-cp", "-classpath", "--class-path")}
+    outputs.add(run(vmforms_bin, f"--class-path={root}", "corpus/Enums").stdout)
+    assert len(outputs) == 1
+    assert "class corpus.Enums" in outputs.pop()
+
+
+def test_jdk_class_by_name(vmforms_bin: str) -> None:
+    result = run(vmforms_bin, "java.lang.Runnable")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ('Compiled from "Runnable.java"\n'
+                             "public interface java.lang.Runnable {\n"
+                             "  public abstract void run();\n}\n")
+
+
+def test_non_ascii_under_c_locale(vmforms_bin: str, corpus_classes: dict[str, Path]) -> None:
+    path = str(corpus_classes["corpus/Unicode"])
+    utf8 = run(vmforms_bin, "-p", path)
+    ascii_ = run(vmforms_bin, "-p", path, lang="C")
+    assert "int café;" in utf8.stdout
+    assert "int caf?;" in ascii_.stdout
+
+
+@pytest.mark.parametrize(("env", "encoding"), [
+    ({}, "ascii"), ({"LANG": "C"}, "ascii"), ({"LANG": "en_US.UTF-8"}, "utf-8"),
+    ({"LC_ALL": "POSIX", "LANG": "C.UTF-8"}, "ascii"), ({"LC_CTYPE": "de_DE.ISO-8859-1"},
+                                                        "iso8859-1"),
+])
+def test_output_encoding(monkeypatch: pytest.MonkeyPatch, env: dict[str, str],
+                         encoding: str) -> None:
+    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert cli._output_encoding() == encoding

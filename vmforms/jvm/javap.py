@@ -1,0 +1,340 @@
+"""javap of JDK 17, reproduced: the text of `javap [-c] [-p] [-s] [-l] [-constants]`.
+
+Formatting only; the class file is decoded by vmforms.jvm.classfile. The layout follows
+the JDK's output line for line: the class header with generics, members in class-file
+order, `Code:` with one instruction a line and `// ` comments at column 44, exception
+tables, and the -l line number and local variable tables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from vmforms.jvm.classfile import parse_class
+from vmforms.jvm.classfile.attributes import (
+    CodeAttribute,
+    ConstantValueAttribute,
+    ExceptionsAttribute,
+    LineNumberTableAttribute,
+    LocalVariableTableAttribute,
+    SignatureAttribute,
+)
+from vmforms.jvm.classfile.classfile import (
+    ACC_ABSTRACT,
+    ACC_FINAL,
+    ACC_INTERFACE,
+    ACC_MODULE,
+    ACC_NATIVE,
+    ACC_PRIVATE,
+    ACC_PROTECTED,
+    ACC_PUBLIC,
+    ACC_STATIC,
+    ACC_STRICT,
+    ACC_SYNCHRONIZED,
+    ACC_TRANSIENT,
+    ACC_VARARGS,
+    ACC_VOLATILE,
+    ClassFile,
+    FieldInfo,
+    MethodInfo,
+)
+from vmforms.jvm.classfile.code import decode_code
+from vmforms.jvm.classfile.constants import ConstantInteger, ConstantString
+from vmforms.jvm.classfile.signatures import (
+    class_signature,
+    field_type,
+    method_signature,
+)
+from vmforms.jvm.errors import ClassFormatError, ClassNotFoundError, JvmError
+from vmforms.jvm.javap_text import (
+    char_literal,
+    check_name,
+    constant_comment,
+    constant_value,
+    string_literal,
+)
+from vmforms.jvm.opcodes import ARRAY_TYPES, OPCODES, Operands
+from vmforms.jvm.runtime.classpath import ClassPath
+
+
+@dataclass(frozen=True, slots=True)
+class JavapOptions:
+    code: bool = False  # -c
+    descriptors: bool = False  # -s
+    lines: bool = False  # -l
+    constants: bool = False  # -constants
+    access: str = "package"  # -public, -protected, -package or -p/-private
+
+
+_FIELD_MODIFIERS = ((ACC_PUBLIC, "public "), (ACC_PRIVATE, "private "),
+                    (ACC_PROTECTED, "protected "), (ACC_STATIC, "static "),
+                    (ACC_FINAL, "final "), (ACC_VOLATILE, "volatile "),
+                    (ACC_TRANSIENT, "transient "))
+_METHOD_MODIFIERS = ((ACC_PUBLIC, "public "), (ACC_PRIVATE, "private "),
+                     (ACC_PROTECTED, "protected "), (ACC_STATIC, "static "),
+                     (ACC_FINAL, "final "), (ACC_SYNCHRONIZED, "synchronized "),
+                     (ACC_NATIVE, "native "), (ACC_ABSTRACT, "abstract "),
+                     (ACC_STRICT, "strictfp "))
+_CLASS_MODIFIERS = ((ACC_PUBLIC, "public "), (ACC_FINAL, "final "),
+                    (ACC_ABSTRACT, "abstract "))
+_COMMENT_COLUMN = 40  # javap pads an instruction to this width before its `// ` comment
+
+
+def _modifiers(flags: int, table: tuple[tuple[int, str], ...]) -> str:
+    return "".join(word for bit, word in table if flags & bit)
+
+
+def _visible(flags: int, opts: JavapOptions) -> bool:
+    access = opts.access
+    if access == "package":
+        return not flags & ACC_PRIVATE
+    if access == "private":
+        return True
+    if access == "public":
+        return bool(flags & ACC_PUBLIC)
+    return bool(flags & (ACC_PUBLIC | ACC_PROTECTED))
+
+
+def load_class_bytes(name: str, class_path: ClassPath) -> tuple[bytes, str]:
+    """Find CLASS as javap does: an existing file path, else a class name (dots or
+    slashes; a nested class may be written Outer.Inner) in the JDK or on the class path."""
+    if os.path.isfile(name):
+        try:
+            with open(name, "rb") as f:
+                return f.read(), name
+        except OSError as exc:
+            raise JvmError(f"cannot read {name}: {exc.strerror}") from None
+    internal = name.replace(".", "/")
+    while True:
+        found = class_path.find(internal)
+        if found is not None:
+            return found
+        head, sep, tail = internal.rpartition("/")
+        if not sep:
+            raise ClassNotFoundError(name)
+        internal = head + "$" + tail
+
+
+def disassemble_named(name: str, class_path: ClassPath, opts: JavapOptions) -> str:
+    data, source = load_class_bytes(name, class_path)
+    return disassemble(parse_class(data, source), opts)
+
+
+def _java_name(internal: str) -> str:
+    return internal.replace("/", ".")
+
+
+def disassemble(cf: ClassFile, opts: JavapOptions) -> str:
+    """The whole javap output for one class, ending with a newline."""
+    out: list[str] = []
+    source_file = cf.source_file
+    if source_file is not None:
+        out.append(f'Compiled from "{source_file}"\n')
+    if cf.access_flags & ACC_MODULE:
+        from vmforms.jvm.javap_module import module_declaration
+
+        out.append(module_declaration(cf))
+        return "".join(out)
+    out.append(_class_header(cf) + " {\n")
+    # javap ends each field with a blank line when -c or -l is given, and puts one
+    # between methods when -c, -l or -s print something under them.
+    blank = opts.code or opts.lines
+    method_blank = blank or opts.descriptors
+    for f in cf.fields:
+        if _visible(f.access_flags, opts):
+            _field(cf, f, opts, out)
+            if blank:
+                out.append("\n")
+    first = True
+    for m in cf.methods:
+        if _visible(m.access_flags, opts):
+            if method_blank and not first:
+                out.append("\n")
+            first = False
+            _method(cf, m, opts, out)
+    out.append("}\n")
+    return "".join(out)
+
+
+def _class_header(cf: ClassFile) -> str:
+    flags = cf.access_flags
+    is_interface = bool(flags & ACC_INTERFACE)
+    if is_interface:
+        flags &= ~ACC_ABSTRACT
+    parts = [_modifiers(flags, _CLASS_MODIFIERS),
+             "interface " if is_interface else "class ", _java_name(cf.name)]
+    sig = cf.signature
+    if sig is None:
+        sup = cf.super_name
+        if not is_interface and sup is not None and sup != "java/lang/Object":
+            parts.append(" extends " + _java_name(sup))
+        for i, name in enumerate(cf.interface_names):
+            parts.append((" extends " if is_interface else " implements ") if i == 0 else ",")
+            parts.append(_java_name(name))
+    else:
+        cs = class_signature(sig)
+        if cs.type_parameters:
+            parts.append("<" + ", ".join(cs.type_parameters) + ">")
+        if is_interface:
+            if cs.interfaces:
+                parts.append(" extends " + ", ".join(cs.interfaces))
+        else:
+            if not cs.superclass_is_object:
+                parts.append(" extends " + cs.superclass)
+            if cs.interfaces:
+                parts.append(" implements " + ", ".join(cs.interfaces))
+    return "".join(parts)
+
+
+def _field(cf: ClassFile, f: FieldInfo, opts: JavapOptions, out: list[str]) -> None:
+    sig = f.attribute(SignatureAttribute)
+    type_text = field_type(sig.signature if sig else f.descriptor)
+    line = "  " + _modifiers(f.access_flags, _FIELD_MODIFIERS) + type_text + " " + f.name
+    if opts.constants:
+        cv = f.attribute(ConstantValueAttribute)
+        if cv is not None:
+            line += " = " + _constant_literal(cf, f.descriptor, cv.constantvalue_index)
+    out.append(line + ";\n")
+    if opts.descriptors:
+        out.append(f"    descriptor: {f.descriptor}\n")
+
+
+def _constant_literal(cf: ClassFile, descriptor: str, index: int) -> str:
+    """A ConstantValue as -constants shows it: chars and booleans by the field's type,
+    strings as Java literals, numbers as in the `// ` comments (5l, 1.0f, NaNd)."""
+    cp = cf.constant_pool
+    e = cp.entry(index)
+    if isinstance(e, ConstantInteger):
+        if descriptor == "C":
+            return char_literal(e.value)
+        if descriptor == "Z":
+            return "true" if e.value == 1 else "false"
+        return str(e.value)
+    if isinstance(e, ConstantString):
+        return string_literal(cp.utf8(e.string_index))
+    return constant_value(cp, index)
+
+
+def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str]) -> None:
+    flags = m.access_flags
+    mods = _modifiers(flags, _METHOD_MODIFIERS)
+    if (cf.access_flags & ACC_INTERFACE and not flags & (ACC_ABSTRACT | ACC_STATIC | ACC_PRIVATE)
+            and m.name != "<clinit>" and cf.major_version >= 52):
+        mods += "default "
+    sig_attr = m.attribute(SignatureAttribute)
+    ms = method_signature(sig_attr.signature if sig_attr else m.descriptor)
+    parts = ["  ", mods]
+    if ms.type_parameters:
+        parts.append("<" + ", ".join(ms.type_parameters) + "> ")
+    params = "(" + ", ".join(ms.parameters) + ")"
+    if flags & ACC_VARARGS:
+        i = params.rfind("[]")
+        if i > 0:
+            params = params[:i] + "..." + params[i + 2:]
+    if m.name == "<init>":
+        parts += [_java_name(cf.name), params]
+    elif m.name == "<clinit>":
+        parts.append("{}")
+    else:
+        parts += [ms.return_type, " ", m.name, params]
+    exc = m.attribute(ExceptionsAttribute)
+    if exc is not None:
+        parts.append(" throws ")
+        if ms.throws:
+            parts.append(", ".join(ms.throws))
+        else:
+            cp = cf.constant_pool
+            parts.append(", ".join(_java_name(cp.class_name(i))
+                                   for i in exc.exception_index_table))
+    out.append("".join(parts) + ";\n")
+    if opts.descriptors:
+        out.append(f"    descriptor: {m.descriptor}\n")
+    code = m.code
+    if code is None:
+        return
+    if opts.code:
+        out.append("    Code:\n")
+        _instructions(cf, code, out)
+        _exception_table(cf, code, out)
+    if opts.lines:
+        _line_tables(cf, code, out)
+
+
+def _instructions(cf: ClassFile, code: CodeAttribute, out: list[str]) -> None:
+    cp = cf.constant_pool
+    this_class = cf.this_class
+    comments: dict[int, str] = {}
+    Ops = Operands
+    for ins in decode_code(code.code, cf.source, code.code_offset):
+        op = ins.opcode
+        info = OPCODES[op]
+        assert info is not None
+        mnemonic = info.mnemonic + "_w" if ins.wide else info.mnemonic
+        kind = info.operands
+        head = f"{ins.pc:4d}: "
+        if kind is Ops.NONE:
+            out.append(f"    {head}{mnemonic}\n")
+            continue
+        if kind is Ops.CPOOL or kind is Ops.CPOOL_U1:
+            text = f"{head}{mnemonic:<13} #{ins.operand}"
+        elif kind is Ops.INVOKEINTERFACE or kind is Ops.INVOKEDYNAMIC or kind is Ops.MULTIANEWARRAY:
+            text = f"{head}{mnemonic:<13} #{ins.operand},  {ins.operand2}"
+        elif kind is Ops.IINC:
+            out.append(f"    {head}{mnemonic:<13} {ins.operand}, {ins.operand2}\n")
+            continue
+        elif kind is Ops.ATYPE:
+            out.append(f"    {head}{mnemonic:<13}  {ARRAY_TYPES.get(ins.operand, '?')}\n")
+            continue
+        elif kind is Ops.TABLESWITCH or kind is Ops.LOOKUPSWITCH:
+            if kind is Ops.TABLESWITCH:
+                lines = [f"    {head}{mnemonic:<13} {{ // {ins.low} to {ins.high}\n"]
+            else:
+                lines = [f"    {head}{mnemonic:<13} {{ // {ins.high}\n"]
+            lines += [f"          {match:12d}: {target}\n" for match, target in ins.targets]
+            lines.append(f"               default: {ins.operand}\n          }}\n")
+            out.append("".join(lines))
+            continue
+        else:
+            out.append(f"    {head}{mnemonic:<13} {ins.operand}\n")
+            continue
+        comment = comments.get(ins.operand)
+        if comment is None:
+            try:
+                comment = constant_comment(cp, ins.operand, this_class)
+            except ClassFormatError as exc:
+                raise ClassFormatError(cf.source, code.code_offset + ins.pc,
+                                       f"{info.mnemonic} at pc {ins.pc}: {exc.problem}") from None
+            comments[ins.operand] = comment
+        pad = _COMMENT_COLUMN - len(text)
+        line = f"    {text}{' ' * (pad if pad > 0 else 1)}// {comment}"
+        if line[-1] == " ":
+            line = line.rstrip(" ")  # javap never ends a line with spaces
+        out.append(line + "\n")
+
+
+def _exception_table(cf: ClassFile, code: CodeAttribute, out: list[str]) -> None:
+    if not code.exception_table:
+        return
+    cp = cf.constant_pool
+    out.append("    Exception table:\n       from    to  target type\n")
+    for e in code.exception_table:
+        kind = "Class " + check_name(cp.class_name(e.catch_type)) if e.catch_type else "any"
+        out.append(f"      {e.start_pc:6d}{e.end_pc:6d}{e.handler_pc:6d}   {kind}\n")
+
+
+def _line_tables(cf: ClassFile, code: CodeAttribute, out: list[str]) -> None:
+    cp = cf.constant_pool
+    for a in code.attributes:
+        if type(a) is LineNumberTableAttribute:
+            out.append("    LineNumberTable:\n")
+            out += [f"      line {e.line_number}: {e.start_pc}\n" for e in a.entries()]
+            break
+    for a in code.attributes:
+        if type(a) is LocalVariableTableAttribute:
+            out.append("    LocalVariableTable:\n      Start  Length  Slot  Name   Signature\n")
+            for v in a.entries():
+                out.append(f"      {v.start_pc:5d} {v.length:7d} {v.index:5d} "
+                           f"{cp.utf8(v.name_index):>5}   "
+                           f"{cp.utf8(v.descriptor_or_signature_index)}\n")
+            break
