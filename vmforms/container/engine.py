@@ -251,6 +251,7 @@ def create(opts: RunOptions) -> st.Container:
     cid = os.urandom(32).hex()
     root = st.containers_dir()
     root.mkdir(parents=True, exist_ok=True)
+    st.sweep_trash()
     with locked(state_root() / "containers.lock"):
         taken = {c.name for c in st.all_containers()}
         name = opts.name or _new_name(taken)
@@ -351,7 +352,7 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
                             "ExitCode": getattr(exc, "exit_code", 125),
                             "FinishedAt": st.now_rfc3339()})
             if c.record["HostConfig"].get("AutoRemove"):
-                st.remove_dir(c.path)
+                st.discard_dir(c.path)
                 _unlink_lock(c)
             else:
                 c.save_state()

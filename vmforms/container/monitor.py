@@ -139,7 +139,7 @@ def finalize(c: st.Container, wait_status: int | None, cgroup: Any | None) -> in
                         "FinishedAt": st.now_rfc3339()})
         c.state.pop("MonitorPid", None)
         if c.record["HostConfig"].get("AutoRemove"):
-            st.remove_dir(c.path)
+            st.discard_dir(c.path)
             try:
                 os.unlink(st.lock_dir() / f"{c.id}.lock")
             except FileNotFoundError:

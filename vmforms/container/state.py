@@ -155,6 +155,56 @@ def find(ref: str) -> Container:
     raise ContainerNotFound(f"No such container: {ref}")
 
 
+def trash_dir() -> Path:
+    return state_root() / "trash"
+
+
+def discard_dir(path: Path) -> None:
+    """Make a container directory vanish at once, and delete it in the background.
+
+    Right after a container's last process exits, the kernel is still tearing down its
+    mount namespace, and deleting the overlay's work directory waits for that (tens of
+    milliseconds). `run --rm` need not wait: the directory is renamed out of the way (so
+    the container is gone), and a detached process deletes it. Whatever a killed
+    deleter leaves in trash/ is swept by the next container's creation.
+    """
+    trash = trash_dir()
+    trash.mkdir(parents=True, exist_ok=True)
+    target = trash / f"{path.name}.{os.getpid()}"
+    try:
+        os.rename(path, target)
+    except FileNotFoundError:
+        return
+    pid = os.fork()
+    if pid == 0:  # first child: start the deleter in a session of its own, then go
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                try:
+                    remove_dir(target)
+                finally:
+                    os._exit(0)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def sweep_trash(older_than: float = 60.0) -> None:
+    """Delete what a deleter that died left behind."""
+    try:
+        names = os.listdir(trash_dir())
+    except FileNotFoundError:
+        return
+    now = time.time()
+    for name in names:
+        path = trash_dir() / name
+        try:
+            if now - os.lstat(path).st_mtime > older_than:
+                remove_dir(path)
+        except OSError:
+            continue
+
+
 def remove_dir(path: Path) -> None:
     """Remove a container directory, whatever the container left in its upper dir.
 
