@@ -6,10 +6,13 @@ import json
 import sys
 import time
 from types import SimpleNamespace
-from typing import Any
 
 from vmforms.cli.flags import LIST, VALUE, Command, Flag, HelpRequested, help_text, parse
 from vmforms.container.errors import ContainerError, InvalidOption
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 F = Flag
 COMMANDS: dict[str, Command] = {c.name: c for c in (

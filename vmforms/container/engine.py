@@ -14,7 +14,6 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from vmforms.container import state as st
 from vmforms.container.errors import ContainerError, InvalidOption, NameInUse
@@ -23,7 +22,10 @@ from vmforms.container.runtime import Stdio, exit_status
 from vmforms.container.spec import Mount, Spec
 from vmforms.record import field, record
 
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
+    from typing import Any
+
     from vmforms.container.cgroups.base import Cgroup
     from vmforms.container.image.records import Image
 

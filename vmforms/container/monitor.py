@@ -13,11 +13,14 @@ import select
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from vmforms.container import state as st
 from vmforms.container.logs import LogWriter
 from vmforms.container.runtime import exit_status
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
                      signal.SIGUSR1, signal.SIGUSR2)

@@ -15,7 +15,6 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn, Protocol
 
 from vmforms.container import rootfs
 from vmforms.container.errors import CommandNotFound, CommandNotInvokable, ContainerError
@@ -30,8 +29,12 @@ EXIT_NOT_FOUND = 127
 JOIN_ORDER = ("cgroup", "ipc", "uts", "network", "pid", "mount")
 
 
-class CgroupHandle(Protocol):
-    def add(self, pid: int) -> None: ...
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import NoReturn, Protocol
+
+    class CgroupHandle(Protocol):
+        def add(self, pid: int) -> None: ...
 
 
 @record

@@ -7,10 +7,12 @@ masked and read-only paths.
 
 from __future__ import annotations
 
-from typing import Any
-
 from vmforms.container.errors import InvalidOption
 from vmforms.record import field, record
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 OCI_VERSION = "1.0.2"
 

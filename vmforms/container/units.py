@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import re
 import signal
-from typing import NamedTuple
 
 from vmforms.container.errors import InvalidOption
+from vmforms.record import record
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -33,7 +33,8 @@ _DECIMAL = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
 _UNIT = {"": 1, "k": KiB, "m": MiB, "g": GiB, "t": 1024 * GiB, "p": 1024 * 1024 * GiB}
 
 
-class CpuQuota(NamedTuple):
+@record
+class CpuQuota:
     """--cpus expressed as cpu.cfs_quota_us over cpu.cfs_period_us."""
 
     quota_us: int

@@ -6,7 +6,10 @@ import ctypes
 import errno
 import os
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 libc = ctypes.CDLL(None, use_errno=True)
 

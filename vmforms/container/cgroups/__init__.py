@@ -11,17 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from vmforms.container.cgroups import fs, v1, v2
-from vmforms.container.cgroups.base import (
-    Cgroup,
-    CgroupDriver,
-    CgroupStats,
-    Limits,
-    shares_to_weight,
-    split_name,
-)
+from vmforms.container.cgroups.base import Limits, shares_to_weight, split_name
 from vmforms.container.cgroups.v1 import V1Cgroup, V1Driver
 from vmforms.container.cgroups.v2 import V2Cgroup, V2Driver
 from vmforms.container.errors import CgroupError
+
+TYPE_CHECKING = False  # the interfaces are typing Protocols: only the type checker needs them
+if TYPE_CHECKING:
+    from vmforms.container.cgroups.base import Cgroup, CgroupDriver, CgroupStats
 
 __all__ = [
     "Cgroup",

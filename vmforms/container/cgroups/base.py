@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol, TypedDict
 
 from vmforms.container.errors import InvalidOption
 from vmforms.record import record
@@ -85,77 +84,81 @@ class Limits:
         return self.memory_swap
 
 
-class CgroupStats(TypedDict, total=False):
-    """What stats() reports; a key is missing when its controller is not available.
-    A limit of None means unlimited."""
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Protocol, TypedDict
 
-    memory_usage: int
-    memory_limit: int | None
-    pids_current: int
-    pids_limit: int | None
-    cpu_usage_ns: int
+    class CgroupStats(TypedDict, total=False):
+        """What stats() reports; a key is missing when its controller is not available.
+        A limit of None means unlimited."""
 
-
-class Cgroup(Protocol):
-    """One container's cgroup, in every hierarchy the driver uses."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def paths(self) -> Mapping[str, Path]:
-        """The directory per controller ("memory", "name=systemd"; "" on v2, as in
-        /proc/<pid>/cgroup)."""
-        ...
-
-    def exists(self) -> bool:
-        """Whether a directory of this cgroup is left in any hierarchy."""
-        ...
-
-    def add(self, pid: int) -> None:
-        """Move process `pid` (all its threads) into the cgroup in every hierarchy; 0 is
-        the calling process, as cgroupfs reads it."""
-        ...
-
-    def procs(self) -> list[int]:
-        """The processes in the cgroup and its descendants, sorted."""
-        ...
-
-    def kill_all(self, sig: int = signal.SIGKILL) -> None:
-        """Send `sig` to every process in the cgroup."""
-        ...
-
-    def freeze(self, timeout: float = 5.0) -> None: ...
-
-    def thaw(self) -> None: ...
-
-    def oom_killed(self) -> bool:
-        """Whether the kernel's OOM killer has killed a process of this cgroup."""
-        ...
-
-    def stats(self) -> CgroupStats: ...
-
-    def destroy(self, timeout: float = 10.0) -> None:
-        """SIGKILL what is left, wait until it has gone and remove the directories, leaves
-        first. Idempotent; works on a cgroup that is partly or wholly removed already."""
-        ...
+        memory_usage: int
+        memory_limit: int | None
+        pids_current: int
+        pids_limit: int | None
+        cpu_usage_ns: int
 
 
-class CgroupDriver(Protocol):
-    """Creates and finds cgroups. Names like "vmforms/<id>" are paths from the root of
-    each hierarchy, with or without a leading slash."""
+    class Cgroup(Protocol):
+        """One container's cgroup, in every hierarchy the driver uses."""
 
-    @property
-    def version(self) -> int: ...
+        @property
+        def name(self) -> str: ...
 
-    def create(self, name: str, limits: Limits) -> Cgroup:
-        """Make the directories, enable what is needed and write `limits`; on failure
-        remove whatever this call made and raise CgroupError."""
-        ...
+        @property
+        def paths(self) -> Mapping[str, Path]:
+            """The directory per controller ("memory", "name=systemd"; "" on v2, as in
+            /proc/<pid>/cgroup)."""
+            ...
 
-    def open(self, name: str) -> Cgroup:
-        """An existing cgroup; CgroupNotFound when no directory of it is left."""
-        ...
+        def exists(self) -> bool:
+            """Whether a directory of this cgroup is left in any hierarchy."""
+            ...
+
+        def add(self, pid: int) -> None:
+            """Move process `pid` (all its threads) into the cgroup in every hierarchy; 0 is
+            the calling process, as cgroupfs reads it."""
+            ...
+
+        def procs(self) -> list[int]:
+            """The processes in the cgroup and its descendants, sorted."""
+            ...
+
+        def kill_all(self, sig: int = signal.SIGKILL) -> None:
+            """Send `sig` to every process in the cgroup."""
+            ...
+
+        def freeze(self, timeout: float = 5.0) -> None: ...
+
+        def thaw(self) -> None: ...
+
+        def oom_killed(self) -> bool:
+            """Whether the kernel's OOM killer has killed a process of this cgroup."""
+            ...
+
+        def stats(self) -> CgroupStats: ...
+
+        def destroy(self, timeout: float = 10.0) -> None:
+            """SIGKILL what is left, wait until it has gone and remove the directories, leaves
+            first. Idempotent; works on a cgroup that is partly or wholly removed already."""
+            ...
+
+
+    class CgroupDriver(Protocol):
+        """Creates and finds cgroups. Names like "vmforms/<id>" are paths from the root of
+        each hierarchy, with or without a leading slash."""
+
+        @property
+        def version(self) -> int: ...
+
+        def create(self, name: str, limits: Limits) -> Cgroup:
+            """Make the directories, enable what is needed and write `limits`; on failure
+            remove whatever this call made and raise CgroupError."""
+            ...
+
+        def open(self, name: str) -> Cgroup:
+            """An existing cgroup; CgroupNotFound when no directory of it is left."""
+            ...
 
 
 def split_name(name: str) -> tuple[str, ...]:

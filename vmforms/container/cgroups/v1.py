@@ -13,14 +13,16 @@ from __future__ import annotations
 import signal
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from vmforms.container.cgroups import fs
+from vmforms.container.cgroups.base import Limits, split_name
+from vmforms.container.errors import CgroupError, CgroupNotFound
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
     import logging
 
-from vmforms.container.cgroups import fs
-from vmforms.container.cgroups.base import CgroupStats, Limits, split_name
-from vmforms.container.errors import CgroupError, CgroupNotFound
+    from vmforms.container.cgroups.base import CgroupStats
 
 
 def _log() -> logging.Logger:
@@ -117,7 +119,7 @@ class V1Cgroup:
         return text is not None and fs.parse_keyed(text).get("oom_kill", 0) > 0
 
     def stats(self) -> CgroupStats:
-        stats = CgroupStats()
+        stats: CgroupStats = {}
         if (memory := self._paths.get("memory")) is not None:
             if (usage := fs.read_optional(memory / "memory.usage_in_bytes")) is not None:
                 stats["memory_usage"] = int(usage)

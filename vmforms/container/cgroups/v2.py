@@ -12,14 +12,16 @@ from __future__ import annotations
 import signal
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from vmforms.container.cgroups import fs
+from vmforms.container.cgroups.base import Limits, shares_to_weight, split_name
+from vmforms.container.errors import CgroupError, CgroupNotFound
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
     import logging
 
-from vmforms.container.cgroups import fs
-from vmforms.container.cgroups.base import CgroupStats, Limits, shares_to_weight, split_name
-from vmforms.container.errors import CgroupError, CgroupNotFound
+    from vmforms.container.cgroups.base import CgroupStats
 
 
 def _log() -> logging.Logger:
@@ -85,7 +87,7 @@ class V2Cgroup:
         return text is not None and fs.parse_keyed(text).get("oom_kill", 0) > 0
 
     def stats(self) -> CgroupStats:
-        stats = CgroupStats()
+        stats: CgroupStats = {}
         if (usage := fs.read_optional(self.path / "memory.current")) is not None:
             stats["memory_usage"] = int(usage)
         if (limit := fs.read_optional(self.path / "memory.max")) is not None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from vmforms.container.errors import ImageError
 from vmforms.record import field, record
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 # OCI image-spec media-types.md
 MEDIA_TYPE_OCI_INDEX = "application/vnd.oci.image.index.v1+json"

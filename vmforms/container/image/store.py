@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vmforms.container.errors import ContainerError, ImageError, ImageNotFound, InvalidOption
 from vmforms.container.image.records import (
@@ -34,6 +33,7 @@ from vmforms.container.image.records import (
 from vmforms.container.image.reference import looks_like_id, parse_reference
 from vmforms.container.paths import locked, state_root
 
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
     from vmforms.container.image.writer import StoreWriter
 
