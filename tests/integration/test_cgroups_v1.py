@@ -19,11 +19,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from vmforms.container.cgroups import Cgroup, Limits, V1Driver, V2Driver, detect, fs, v2
+from vmforms.container.cgroups import Limits, V1Driver, V2Driver, detect, fs, v2
 from vmforms.container.errors import CgroupError, CgroupNotFound
+
+if TYPE_CHECKING:
+    from vmforms.container.cgroups import Cgroup
 
 pytestmark = pytest.mark.integration
 
@@ -51,8 +55,8 @@ def driver() -> V1Driver:
     return found
 
 
-Make = Callable[[str, Limits], Cgroup]
-Spawn = Callable[[Cgroup, str], "subprocess.Popen[bytes]"]
+Make = Callable[[str, Limits], "Cgroup"]
+Spawn = Callable[["Cgroup", str], "subprocess.Popen[bytes]"]
 
 
 def scrub(top: Path) -> None:
