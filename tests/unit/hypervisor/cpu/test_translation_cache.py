@@ -1,0 +1,61 @@
+"""The on-disk translation cache: compiled blocks reused by the next run, never stale code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vmforms.hypervisor.cpu.riscv import Cpu
+from vmforms.hypervisor.cpu.riscv.tcache import TranslationCache
+
+from .rig import EXIT, RAM, ExitFirmware, ScratchBus, build, needs_binutils
+
+pytestmark = [needs_binutils]
+
+PROGRAM = """
+    li s0, 0
+    li s1, 100
+loop:
+    addi s0, s0, 3
+    addi s1, s1, -1
+    bnez s1, loop
+""" + EXIT
+
+
+def _run(source: str, cache: Path) -> Cpu:
+    from vmforms.hypervisor.memory import GuestMemory
+
+    memory = GuestMemory(RAM, 1 << 20)
+    memory.load(RAM, build(source).read_bytes())
+    cpu = Cpu(memory, ScratchBus(), ExitFirmware(memory), engine="translate",
+              hot_threshold=1, translation_cache=cache)
+    cpu.reset(RAM, 0, 0)
+    cpu.run(100_000)
+    assert cpu.halted
+    return cpu
+
+
+def test_second_run_compiles_nothing(tmp_path: Path) -> None:
+    cache = tmp_path / "riscv.tcache"
+    first = _run(PROGRAM, cache)
+    assert first.compiled_blocks > 0 and cache.exists()
+    second = _run(PROGRAM, cache)
+    assert second.compiled_blocks == 0
+    assert second.x[8] == first.x[8] == 300
+
+
+def test_changed_code_at_the_same_address_is_recompiled(tmp_path: Path) -> None:
+    cache = tmp_path / "riscv.tcache"
+    _run(PROGRAM, cache)
+    cpu = _run(PROGRAM.replace("addi s0, s0, 3", "addi s0, s0, 5"), cache)
+    assert cpu.x[8] == 500
+    assert cpu.compiled_blocks > 0
+
+
+def test_a_cache_from_another_generator_is_ignored(tmp_path: Path) -> None:
+    import marshal
+
+    cache = tmp_path / "riscv.tcache"
+    cache.write_bytes(marshal.dumps({"version": "something else", "blocks": {(1, b""): 2}}))
+    assert TranslationCache(cache).entries == {}
+    cache.write_bytes(b"not marshal data")
+    assert TranslationCache(cache).entries == {}

@@ -1,0 +1,235 @@
+"""`vmforms vm run`: boot a RISC-V Linux guest on the software virt board.
+
+With a command, the built-in guest's /init runs it and the command's output and exit
+status become ours; without one, the serial console is the terminal (Ctrl-A X quits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import select
+import sys
+import termios
+import tty
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vmforms.hypervisor.machine import MachineConfig
+
+from vmforms.hypervisor.errors import HypervisorError
+
+DEFAULT_APPEND = "console=ttyS0 quiet"
+CTRL_A = 0x01
+EXIT_TIMEOUT = 124
+COMMAND_LINE_SIZE = 1024  # arch/riscv/include/uapi/asm/setup.h, NUL included
+
+
+def parse_size(text: str) -> int:
+    """QEMU-style sizes: 128M, 1G, 65536K; a bare number is MiB."""
+    m = re.fullmatch(r"(\d+)([KMG]?)(i?B)?", text.strip(), re.IGNORECASE)
+    if not m:
+        raise HypervisorError(f"--mem {text!r}: expected a size such as 128M or 1G")
+    shift = {"": 20, "K": 10, "M": 20, "G": 30}[m.group(2).upper()]
+    return int(m.group(1)) << shift
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vmforms vm", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="boot a guest; run CMD in it or attach the console")
+    run.add_argument("--kernel", type=Path, help="a RISC-V Linux Image (default: built-in)")
+    run.add_argument("--initrd", type=Path, help="an initramfs (default: built-in)")
+    run.add_argument("--append", default="", help="more kernel command line")
+    run.add_argument("--mem", default="128M", help="guest RAM (default 128M)")
+    run.add_argument("--disk", action="append", default=[], metavar="FILE[,ro]")
+    run.add_argument("--timeout", type=float, help="give up after S seconds of wall time")
+    run.add_argument("--engine", choices=("interp", "translate"), default="translate")
+    run.add_argument("--stats", action="store_true", help="print instructions and time")
+    run.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run in the guest")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    logging.basicConfig(level=logging.WARNING, format="vmforms vm: %(message)s")
+    return run(args, cmd)
+
+
+def _config(args: argparse.Namespace, cmd: list[str]) -> MachineConfig:
+    from vmforms.hypervisor.boot.assets import AssetError, guest_assets
+    from vmforms.hypervisor.boot.initramfs import command_parameter
+    from vmforms.hypervisor.machine import DiskSpec, MachineConfig
+
+    kernel, initrd = args.kernel, args.initrd
+    if kernel is None or initrd is None:
+        try:
+            builtin = guest_assets()
+            kernel = kernel or builtin.kernel
+            initrd = initrd or builtin.initrd
+        except AssetError:
+            if kernel is None:
+                raise
+    if initrd is not None and not initrd.is_file():
+        raise HypervisorError(f"initrd '{initrd}': no such file")
+    disks = tuple(DiskSpec.parse(d) for d in args.disk)
+    for disk in disks:
+        if not disk.path.is_file():
+            raise HypervisorError(f"disk image '{disk.path}': no such file")
+    words = [DEFAULT_APPEND, args.append]
+    if cmd:
+        words.append(command_parameter(cmd))
+    cmdline = " ".join(w for w in words if w)
+    if len(cmdline) >= COMMAND_LINE_SIZE:
+        raise HypervisorError(
+            f"kernel command line of {len(cmdline)} bytes (the command is base64 on it) "
+            f"exceeds RISC-V Linux's {COMMAND_LINE_SIZE - 1}; put a long script on a --disk"
+        )
+    return MachineConfig(
+        kernel=kernel,
+        initrd=initrd,
+        cmdline=cmdline,
+        mem_size=parse_size(args.mem),
+        disks=disks,
+        engine=args.engine,
+        translation_cache=_translation_cache() if args.engine == "translate" else None,
+    )
+
+
+def _translation_cache() -> Path:
+    """Where the translate engine keeps compiled blocks between runs (root's only)."""
+    from vmforms.container.paths import state_root
+
+    cache = state_root() / "cache"
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return cache / "riscv.tcache"
+
+
+Poll = Callable[[bool], None]
+
+
+def run(args: argparse.Namespace, cmd: list[str]) -> int:
+    from vmforms.hypervisor.boot.initramfs import GuestOutput
+    from vmforms.hypervisor.machine import Machine
+
+    config = _config(args, cmd)
+    out = sys.stdout.buffer
+    guest = GuestOutput()
+
+    def command_output(data: bytes) -> None:
+        chunk = guest.feed(data)
+        if chunk:
+            out.write(chunk)
+            out.flush()
+
+    terminal = None if cmd else _Terminal()
+    console = terminal.write if terminal else command_output
+    total_instr, total_time = 0, 0.0
+    result = None
+    try:
+        with _raw_terminal(enabled=terminal is not None):
+            while True:
+                try:
+                    machine = Machine(config, console)
+                except ImportError as exc:
+                    raise HypervisorError(
+                        f"the RISC-V CPU backend is not available ({exc})"
+                    ) from exc
+                poll = terminal.poller(machine.uart.receive) if terminal else None
+                try:
+                    left = None if args.timeout is None else max(args.timeout - total_time, 0)
+                    result = machine.run(left, poll)
+                finally:
+                    machine.close()
+                    total_instr += machine.cpu.instret
+                total_time += result.seconds
+                if result.reason != "reboot" or guest.exit_status is not None:
+                    break
+    except _Detach:
+        result = None
+    if args.stats:
+        rate = total_instr / total_time if total_time else 0.0
+        sys.stderr.write(
+            f"vmforms vm: {total_instr} instructions in {total_time:.2f}s ({rate / 1e6:.2f} M/s)\n"
+        )
+    if result is None:
+        return 0
+    if result.reason == "timeout":
+        raise HypervisorError(
+            f"guest did not power off within {args.timeout:g}s (--timeout)",
+            exit_code=EXIT_TIMEOUT,
+        )
+    if not cmd:
+        return 0
+    if guest.exit_status is None:
+        tail = bytes(guest.boot_log[-2000:]).decode("utf-8", "replace").strip()
+        last = tail.splitlines()[-1] if tail else "no console output"
+        raise HypervisorError(f"guest powered off before the command ran; last output: {last}")
+    return guest.exit_status
+
+
+class _Detach(Exception):
+    """Ctrl-A X on the console."""
+
+
+class _Terminal:
+    """The serial console on our terminal: output straight through, input polled between
+    CPU slices, Ctrl-A X to quit and Ctrl-A Ctrl-A for a literal Ctrl-A, as in QEMU."""
+
+    def __init__(self, fd_in: int | None = None, fd_out: int | None = None) -> None:
+        self._in = sys.stdin.fileno() if fd_in is None else fd_in
+        self._out = sys.stdout.fileno() if fd_out is None else fd_out
+        self._escape = False
+
+    def write(self, data: bytes) -> None:
+        os.write(self._out, data)
+
+    def poller(self, receive: Callable[[bytes], None]) -> Poll:
+        def poll(idle: bool) -> None:
+            ready, _, _ = select.select([self._in], [], [], 0.02 if idle else 0)
+            if not ready:
+                return
+            data = os.read(self._in, 256)
+            if not data:
+                return
+            keep = bytearray()
+            for b in data:
+                if self._escape:
+                    self._escape = False
+                    if b in (ord("x"), ord("X")):
+                        raise _Detach
+                    if b == CTRL_A:
+                        keep.append(CTRL_A)
+                elif b == CTRL_A:
+                    self._escape = True
+                else:
+                    keep.append(b)
+            if keep:
+                receive(bytes(keep))
+
+        return poll
+
+
+class _raw_terminal:  # noqa: N801 - used as a context manager, reads like one
+    """The terminal in raw mode while the console is attached, restored on any exit."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._saved: list[Any] | None = None
+        self._enabled = enabled and sys.stdin.isatty()
+
+    def __enter__(self) -> None:
+        if self._enabled:
+            fd = sys.stdin.fileno()
+            self._saved = termios.tcgetattr(fd)
+            tty.setraw(fd)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)

@@ -1,0 +1,204 @@
+"""The built-in guest, built once and cached by content hash under $VMFORMS_ROOT/assets.
+
+- kernel-<hash>/Image: Debian's linux-source-6.1, `make allnoconfig` with guest.config
+  (KCONFIG_ALLCONFIG), cross-built with gcc-riscv64-linux-gnu;
+- busybox-<hash>/busybox: busybox-static for riscv64 from Debian trixie, fetched with apt
+  under a private sources list and architecture, leaving the host's apt state alone;
+- initramfs-<hash>.cpio: our own newc writer over that busybox and the /init script;
+- guest.json: the paths of the current three, read by `vmforms vm run`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from vmforms.container.paths import locked, state_root
+from vmforms.hypervisor.boot.initramfs import INIT_SCRIPT, build_initramfs
+from vmforms.hypervisor.errors import HypervisorError
+
+GUEST_CONFIG = Path(__file__).with_name("guest.config")
+KERNEL_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
+CROSS_COMPILE = "riscv64-linux-gnu-"
+TRIXIE_SOURCE = (
+    "deb [arch=riscv64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
+    "http://deb.debian.org/debian trixie main\n"
+)
+NEEDED_PACKAGES = (
+    "linux-source-6.1 gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu make flex bison bc "
+    "libssl-dev libelf-dev xz-utils"
+)
+
+
+class AssetError(HypervisorError):
+    """A guest asset could not be built or fetched; the message says what to install."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuestAssets:
+    kernel: Path
+    initrd: Path
+    release: str
+
+
+def assets_root() -> Path:
+    return state_root() / "assets"
+
+
+def _sha(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(hashlib.sha256(p).digest())
+    return h.hexdigest()[:16]
+
+
+def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    try:
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise AssetError(f"run {argv[0]}: not found; apt-get install {NEEDED_PACKAGES}") from exc
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise AssetError(f"{' '.join(argv[:3])} failed ({proc.returncode}): {' | '.join(tail)}")
+    return proc.stdout
+
+
+def _kernel_key() -> str:
+    if not KERNEL_TARBALL.exists():
+        raise AssetError(f"{KERNEL_TARBALL} is missing; apt-get install linux-source-6.1")
+    source = hashlib.sha256()
+    with KERNEL_TARBALL.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            source.update(chunk)
+    return _sha(b"kernel-v1", GUEST_CONFIG.read_bytes(), source.digest())
+
+
+def ensure_kernel() -> tuple[Path, str, float]:
+    """The cached kernel Image, its release, and the seconds spent building (0 if cached)."""
+    out = assets_root() / f"kernel-{_kernel_key()}"
+    image = out / "Image"
+    with locked(assets_root() / ".kernel.lock"):
+        if image.exists():
+            return image, (out / "release").read_text().strip(), 0.0
+        if shutil.which(CROSS_COMPILE + "gcc") is None:
+            raise AssetError(f"{CROSS_COMPILE}gcc not found; apt-get install {NEEDED_PACKAGES}")
+        start = time.monotonic()
+        build = assets_root() / "build"
+        src = build / "linux-source-6.1"
+        if not (src / "Makefile").exists():
+            build.mkdir(parents=True, exist_ok=True)
+            _run(["tar", "-xf", str(KERNEL_TARBALL), "-C", str(build)])
+        make = ["make", "ARCH=riscv", f"CROSS_COMPILE={CROSS_COMPILE}", "-s"]
+        env = dict(os.environ, KCONFIG_ALLCONFIG=str(GUEST_CONFIG))
+        _run([*make, "allnoconfig"], cwd=src, env=env)
+        _run(["nice", "-n", "10", *make, f"-j{min(os.cpu_count() or 1, 2)}", "Image"], cwd=src)
+        release = (src / "include/config/kernel.release").read_text().strip()
+        tmp = out.with_name(out.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        shutil.copy2(src / "arch/riscv/boot/Image", tmp / "Image")
+        (tmp / "release").write_text(release + "\n")
+        shutil.copy2(GUEST_CONFIG, tmp / "guest.config")
+        shutil.copy2(src / ".config", tmp / "config")
+        tmp.rename(out)
+        return image, release, time.monotonic() - start
+
+
+def ensure_busybox() -> Path:
+    """busybox-static for riscv64 from trixie, the .deb kept under assets/debs."""
+    root = assets_root()
+    debs = root / "debs"
+    with locked(root / ".busybox.lock"):
+        found = sorted(debs.glob("busybox-static_*_riscv64.deb"))
+        if not found:
+            found = [_download_busybox(debs)]
+        deb = found[-1]
+        out = root / f"busybox-{_sha(deb.read_bytes())}"
+        binary = out / "busybox"
+        if binary.exists():
+            return binary
+        tmp = out.with_name(out.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _run(["dpkg-deb", "-x", str(deb), str(tmp / "root")])
+        for candidate in ("usr/bin/busybox", "bin/busybox"):
+            if (tmp / "root" / candidate).exists():
+                shutil.copy2(tmp / "root" / candidate, tmp / "busybox")
+                break
+        else:
+            raise AssetError(f"{deb.name}: no busybox binary inside")
+        shutil.rmtree(tmp / "root")
+        tmp.rename(out)
+        return binary
+
+
+def _download_busybox(debs: Path) -> Path:
+    apt = debs.parent / "apt-riscv64"
+    for sub in ("lists/partial", "cache/archives/partial", "etc"):
+        (apt / sub).mkdir(parents=True, exist_ok=True)
+    (apt / "etc/sources.list").write_text(TRIXIE_SOURCE)
+    opts = [
+        f"-oDir::Etc::SourceList={apt}/etc/sources.list",
+        "-oDir::Etc::SourceParts=/dev/null",
+        f"-oDir::State::Lists={apt}/lists",
+        f"-oDir::Cache={apt}/cache",
+        "-oAPT::Architecture=riscv64",
+        "-oAPT::Architectures::=riscv64",
+        "-oDebug::NoLocking=1",
+        "-oAPT::Sandbox::User=root",
+    ]
+    _run(["apt-get", "-qq", *opts, "update"])
+    debs.mkdir(parents=True, exist_ok=True)
+    _run(["apt-get", "-qq", *opts, "download", "busybox-static:riscv64"], cwd=debs)
+    found = sorted(debs.glob("busybox-static_*_riscv64.deb"))
+    if not found:
+        raise AssetError("apt-get download busybox-static:riscv64 from trixie produced no .deb")
+    return found[-1]
+
+
+def ensure_initramfs(busybox: Path) -> Path:
+    blob = busybox.read_bytes()
+    out = assets_root() / f"initramfs-{_sha(b'initramfs-v1', blob, INIT_SCRIPT.encode())}.cpio"
+    if not out.exists():
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_bytes(build_initramfs(blob))
+        tmp.rename(out)
+    return out
+
+
+def ensure_guest() -> str:
+    """`vmforms setup` step: build or find the kernel, busybox and initramfs."""
+    image, release, seconds = ensure_kernel()
+    initrd = ensure_initramfs(ensure_busybox())
+    manifest = {"kernel": str(image), "initrd": str(initrd), "release": release}
+    path = assets_root() / "guest.json"
+    tmp = path.with_name("guest.json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+    tmp.rename(path)
+    built = f" (kernel built in {seconds:.0f}s)" if seconds else ""
+    return f"guest kernel {release} and initramfs in {assets_root()}{built}"
+
+
+def guest_assets() -> GuestAssets:
+    """The built-in guest, as recorded by the last `vmforms setup`."""
+    path = assets_root() / "guest.json"
+    try:
+        manifest = json.loads(path.read_text())
+        assets = GuestAssets(
+            Path(manifest["kernel"]), Path(manifest["initrd"]), manifest["release"]
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise AssetError(
+            f"the built-in guest is not built ({path}); run `vmforms setup` or pass --kernel"
+        ) from exc
+    if not assets.kernel.exists() or not assets.initrd.exists():
+        raise AssetError(
+            f"the built-in guest in {assets_root()} is incomplete; run `vmforms setup`"
+        )
+    return assets

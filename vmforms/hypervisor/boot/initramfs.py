@@ -1,0 +1,174 @@
+"""The built-in guest's initramfs: busybox, its applet links and an /init script.
+
+/init mounts the API filesystems and runs the command the monitor put on the kernel
+command line as `vmforms_cmd=<base64 of a shell command line>` (the kernel hands unknown
+`name=value` words to init as environment, Documentation/admin-guide/kernel-parameters.rst),
+framing its output between two OSC escape sequences the monitor can find in the serial
+stream, then powers off. Without a command it starts an interactive shell.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shlex
+from collections.abc import Iterable
+
+from vmforms.hypervisor.boot.cpio import char_device, directory, file, symlink, write_newc
+
+GUEST_BEGIN = b"\x1b]vmforms;begin\x07"
+GUEST_EXIT_PREFIX = b"\x1b]vmforms;exit="
+GUEST_EXIT_RE = re.compile(rb"\x1b\]vmforms;exit=(\d+)\x07")
+CMD_PARAM = "vmforms_cmd"
+BOOT_LOG_LIMIT = 64 * 1024
+
+INIT_SCRIPT = r"""#!/bin/busybox sh
+export PATH=/bin:/sbin HOME=/root TERM=vt100
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+if [ -n "$vmforms_cmd" ]; then
+    # The serial line carries bytes as the program wrote them: no \n -> \r\n.
+    stty -opost -echo 2>/dev/null
+    echo "$vmforms_cmd" | base64 -d > /tmp/.cmd
+    unset vmforms_cmd
+    printf '\033]vmforms;begin\007'
+    sh /tmp/.cmd
+    status=$?
+    printf '\033]vmforms;exit=%d\007' "$status"
+else
+    setsid cttyhack sh -l
+fi
+sync
+poweroff -f
+"""
+
+# Used when the busybox binary's applet table cannot be found.
+FALLBACK_APPLETS = [
+    "sh",
+    "ash",
+    "cat",
+    "cp",
+    "dd",
+    "df",
+    "dmesg",
+    "echo",
+    "env",
+    "grep",
+    "head",
+    "ls",
+    "mkdir",
+    "mount",
+    "mv",
+    "poweroff",
+    "printf",
+    "ps",
+    "reboot",
+    "rm",
+    "sed",
+    "sleep",
+    "stat",
+    "stty",
+    "sync",
+    "tail",
+    "test",
+    "touch",
+    "true",
+    "false",
+    "umount",
+    "uname",
+    "wc",
+    "base64",
+    "setsid",
+    "cttyhack",
+    "md5sum",
+    "sha256sum",
+]
+
+
+def busybox_applets(binary: bytes) -> list[str]:
+    """The applet names compiled into a busybox binary: a NUL-separated, sorted table
+    that starts with "[" and "[[" in every build that includes test."""
+    start = binary.find(b"[\0[[\0")
+    if start < 0:
+        return list(FALLBACK_APPLETS)
+    names: list[str] = []
+    for raw in binary[start : start + 64 * 1024].split(b"\0"):
+        if not raw:
+            break
+        names.append(raw.decode("ascii", "replace"))
+    ok = [n for n in names if re.fullmatch(r"[\w.\[\]+-]+", n) and n != "busybox"]
+    return ok or list(FALLBACK_APPLETS)
+
+
+def build_initramfs(busybox: bytes, applets: Iterable[str] | None = None) -> bytes:
+    """An uncompressed newc archive the kernel unpacks as its root filesystem."""
+    entries = [directory(d) for d in ("bin", "dev", "etc", "mnt", "proc", "root", "sys")]
+    entries.append(directory("tmp", 0o1777))
+    entries.append(char_device("dev/console", 5, 1))
+    entries.append(char_device("dev/null", 1, 3, 0o666))
+    entries.append(file("bin/busybox", busybox, 0o755))
+    for name in sorted(set(busybox_applets(busybox) if applets is None else applets)):
+        if name not in ("busybox", "init", "linuxrc"):
+            entries.append(symlink(f"bin/{name}", "busybox"))
+    entries.append(directory("sbin"))
+    entries.append(file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"))
+    entries.append(file("etc/group", b"root:x:0:\n"))
+    entries.append(file("init", INIT_SCRIPT.encode(), 0o755))
+    return write_newc(entries)
+
+
+def command_parameter(argv: list[str]) -> str:
+    """The kernel command-line word that makes /init run `argv`."""
+    line = shlex.join(argv)
+    return f"{CMD_PARAM}={base64.b64encode(line.encode()).decode()}"
+
+
+class GuestOutput:
+    """Separates the command's output from boot messages in the serial stream.
+
+    Bytes before the begin mark are boot noise; after it they belong to the command,
+    until the exit mark, which carries the status. A partial mark at the end of a chunk
+    is held back until the next chunk decides it.
+    """
+
+    def __init__(self) -> None:
+        self.begun = False
+        self.exit_status: int | None = None
+        self._pending = b""
+        self.boot_log = bytearray()
+
+    def feed(self, data: bytes) -> bytes:
+        """Take serial bytes; return the ones that are the command's output."""
+        if self.exit_status is not None:
+            return b""
+        buf = self._pending + data
+        self._pending = b""
+        if not self.begun:
+            at = buf.find(GUEST_BEGIN)
+            if at < 0:
+                keep = _partial_suffix(buf, GUEST_BEGIN)
+                self.boot_log += buf[: len(buf) - keep]
+                del self.boot_log[:-BOOT_LOG_LIMIT]
+                self._pending = buf[len(buf) - keep :]
+                return b""
+            self.boot_log += buf[:at]
+            self.begun = True
+            buf = buf[at + len(GUEST_BEGIN) :]
+        match = GUEST_EXIT_RE.search(buf)
+        if match:
+            self.exit_status = int(match.group(1))
+            return buf[: match.start()]
+        at = buf.find(GUEST_EXIT_PREFIX)
+        keep = len(buf) - at if at >= 0 else _partial_suffix(buf, GUEST_EXIT_PREFIX)
+        self._pending = buf[len(buf) - keep :]
+        return buf[: len(buf) - keep]
+
+
+def _partial_suffix(buf: bytes, mark: bytes) -> int:
+    """How many trailing bytes of `buf` could be the start of `mark`."""
+    for n in range(min(len(mark) - 1, len(buf)), 0, -1):
+        if buf.endswith(mark[:n]):
+            return n
+    return 0

@@ -1,0 +1,1 @@
+"""CPU backends of the hypervisor: `riscv/`, a software RV64GC hart."""

@@ -1,0 +1,291 @@
+"""The RV64IMAFDC hart in S and U mode, with two engines over one decoder.
+
+`engine="interp"` decodes each instruction word once and runs one handler per
+instruction; `engine="translate"` runs basic blocks: interpreted while cold, compiled to
+one Python function each once hot, optionally kept on disk (`translation_cache`). Guest
+time is derived from the instruction count at a nominal rate, so runs are deterministic;
+WFI skips ahead to the next timer event (privileged spec 3.3.3, 4.1.3).
+"""
+
+import gc
+from pathlib import Path
+from typing import Protocol
+
+from vmforms.hypervisor.cpu.riscv.blocks import BlockEngineMixin
+from vmforms.hypervisor.cpu.riscv.csr import NEVER, PRIV_S, CsrMixin
+from vmforms.hypervisor.cpu.riscv.decoder import X_SINK, Instr, decode
+from vmforms.hypervisor.cpu.riscv.mmu import Bus, MmuMixin
+from vmforms.hypervisor.cpu.riscv.semantics import TERMINATORS, helper_namespace
+from vmforms.hypervisor.cpu.riscv.tcache import TranslationCache
+from vmforms.hypervisor.cpu.riscv.translate import (
+    Block,
+    Handler,
+    bind_handler,
+    compile_handlers,
+)
+from vmforms.hypervisor.cpu.riscv.trap import (
+    CAUSE_ILLEGAL_INSTRUCTION,
+    CAUSE_INTERRUPT,
+    CAUSE_USER_ECALL,
+    SIP_STIP,
+    Trap,
+)
+from vmforms.hypervisor.errors import CpuError
+from vmforms.hypervisor.memory import GuestMemory
+
+ENGINES = ("interp", "translate")
+# Instructions per second the guest believes it runs at; with the 10 MHz timebase one
+# timer tick is ten instructions.
+NOMINAL_IPS = 100_000_000
+GC_THRESHOLD = 100_000  # allocations between young-generation collections while running
+# A block is compiled after this many runs: compiling costs about a hundred interpretations.
+HOT_THRESHOLD = 128
+
+
+class Firmware(Protocol):
+    """The SBI implementation: reads cpu.x[10..17], writes cpu.x[10] and cpu.x[11]."""
+
+    def ecall(self, cpu: "Cpu") -> None: ...
+
+
+class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
+    """One RISC-V hart. `x` has a 33rd register that absorbs writes to x0."""
+
+    def __init__(
+        self,
+        memory: GuestMemory,
+        bus: Bus,
+        firmware: Firmware,
+        *,
+        hart_id: int = 0,
+        timebase_hz: int = 10_000_000,
+        engine: str = "interp",
+        nominal_ips: int = NOMINAL_IPS,
+        hot_threshold: int = HOT_THRESHOLD,
+        translation_cache: Path | None = None,
+    ) -> None:
+        if engine not in ENGINES:
+            raise CpuError(f"CPU engine {engine!r}: unknown; choose one of {', '.join(ENGINES)}")
+        if memory.base % 4096 or memory.size % 8:
+            raise CpuError("guest RAM must start on a page boundary")
+        self.memory = memory
+        self.bus = bus
+        self.firmware = firmware
+        self.hart_id = hart_id
+        self.timebase_hz = timebase_hz
+        self.nominal_ips = nominal_ips
+        self.hot_threshold = hot_threshold
+        self.engine = engine
+        self.x = [0] * (X_SINK + 1)
+        self.f = [0] * 32
+        self.pc = 0
+        self.priv = PRIV_S
+        self.instret = 0
+        self.halted = False
+        self.idle = False  # set when WFI has nothing to wait for: only an external event helps
+        self._idle = 0  # timer ticks skipped by WFI, in instruction units
+        self._stimecmp = NEVER
+        self._timer_at = NEVER
+        self._event_at = 0
+        self._init_csrs()
+        self._init_mmu()
+        view = memoryview(memory.data)
+        self._namespace = helper_namespace()
+        self._namespace.update(
+            B=view, b=view.cast("b"), H=view.cast("H"), h=view.cast("h"),
+            I=view.cast("I"), i=view.cast("i"), Q=view.cast("Q"),
+        )
+        self._H = view.cast("H")
+        self._handlers = compile_handlers(self._namespace)
+        self._decoded: dict[int, tuple[Handler, Instr, bool]] = {}
+        self._blocks: dict[int, Block] = {}
+        self._known: dict[int, Block] = {}
+        # Compiled blocks kept on disk across runs (translate engine); saved on halt.
+        self.translation_cache = (
+            TranslationCache(translation_cache) if translation_cache is not None else None
+        )
+        self.compiled_blocks = 0
+        memory.write_watch = self._ram_written
+
+    # --- the interface of the machine ---
+
+    def reset(self, entry: int, a0: int, a1: int) -> None:
+        """Enter the kernel as the SBI boot protocol says: S-mode, MMU off, a0/a1 set."""
+        self.x[:] = [0] * (X_SINK + 1)
+        self.f[:] = [0] * 32
+        self._init_csrs()
+        self.priv = PRIV_S
+        self.x[10] = a0
+        self.x[11] = a1
+        self.pc = entry
+        self.halted = False
+        self.idle = False
+        self._stimecmp = NEVER
+        self._reservation = -1
+        self._timer_changed()
+        self.select_tlb()
+        self.flush_tlb()
+        self.flush_icache()
+
+    @property
+    def time(self) -> int:
+        return self.time_at(self.instret)
+
+    def time_at(self, instret: int) -> int:
+        return (instret + self._idle) * self.timebase_hz // self.nominal_ips
+
+    @property
+    def stimecmp(self) -> int:
+        return self._stimecmp
+
+    @stimecmp.setter
+    def stimecmp(self, value: int) -> None:
+        self._stimecmp = value
+        self._timer_changed()
+
+    def _timer_changed(self) -> None:
+        """Re-arm the timer: STIP follows time >= stimecmp (SBI set_timer semantics)."""
+        if self.time_at(self.instret) >= self._stimecmp:
+            self.sip |= SIP_STIP
+            self._timer_at = NEVER
+        else:
+            self.sip &= ~SIP_STIP
+            cycles = -(-self._stimecmp * self.nominal_ips // self.timebase_hz)
+            self._timer_at = cycles - self._idle
+        self._event_at = 0
+
+    def set_pending(self, bit: int, level: bool) -> None:
+        """Raise or lower interrupt `bit` of sip (1 SSIP, 5 STIP, 9 SEIP)."""
+        if level:
+            self.sip |= 1 << bit
+        else:
+            self.sip &= ~(1 << bit)
+        self.idle = False
+        self._event_at = 0
+
+    def _ram_written(self, addr: int, length: int) -> None:
+        """A device wrote guest RAM (DMA): drop translations of the pages it touched."""
+        first = (addr - self.memory.base) >> 12
+        last = (addr + max(length, 1) - 1 - self.memory.base) >> 12
+        for page in range(first, last + 1):
+            if page in self._code_pages:
+                self.invalidate_code(page)
+
+    # --- instructions with effects outside the register file ---
+
+    def ecall(self) -> None:
+        if self.priv != PRIV_S:
+            raise Trap(CAUSE_USER_ECALL, 0)
+        self.firmware.ecall(self)
+        self._event_at = 0
+
+    def wfi(self, word: int) -> None:
+        if self.priv != PRIV_S:
+            raise Trap(CAUSE_ILLEGAL_INSTRUCTION, word)
+        if self.sip & self.sie:
+            return
+        if not self.sip & SIP_STIP and self._timer_at < NEVER and self.sie & SIP_STIP:
+            self._idle += max(0, self._timer_at - self.instret)
+            self._timer_changed()
+        else:
+            self.idle = True
+        self._event_at = 0
+
+    def fence_i(self) -> None:
+        self.flush_icache()
+
+    def sfence_vma(self, rs1: int, vaddr: int, word: int) -> None:
+        """Flush translations: all of them, or those of the page holding `vaddr` (4.2.1)."""
+        if self.priv != PRIV_S:
+            raise Trap(CAUSE_ILLEGAL_INSTRUCTION, word)
+        if rs1 == 0:
+            self.flush_tlb()
+        else:
+            self.flush_tlb_page(vaddr)
+
+    # --- the run loops ---
+
+    def run(self, max_instructions: int) -> int:
+        """Execute up to about `max_instructions`; stop early when halted or idle."""
+        start = self.instret
+        limit = start + max_instructions
+        self.idle = False
+        self._event_at = 0
+        # The engines create many long-lived objects (blocks, handlers) and few short-lived
+        # ones; the default collector thresholds spend a tenth of a boot rescanning them.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(GC_THRESHOLD, thresholds[1], thresholds[2])
+        try:
+            if self.engine == "translate":
+                self._run_blocks(limit)
+                if self.halted and self.translation_cache is not None:
+                    self.translation_cache.save()
+            else:
+                self._run_interp(limit)
+        finally:
+            gc.set_threshold(*thresholds)
+        return self.instret - start
+
+    def _service(self, limit: int) -> bool:
+        """Between instructions: timer, interrupts, limits. True means stop running."""
+        if self.halted or self.idle or self.instret >= limit:
+            return True
+        if self.instret >= self._timer_at:
+            self.sip |= SIP_STIP
+            self._timer_at = NEVER
+        irq = self.pending_interrupt()
+        if irq >= 0:
+            self.take_trap(CAUSE_INTERRUPT | irq, 0, self.pc)
+        self._event_at = min(limit, self._timer_at)
+        return False
+
+    def _decode_entry(self, word: int) -> tuple[Handler, Instr, bool]:
+        d = decode(word)
+        entry = (bind_handler(self._handlers, d), d, d.name in TERMINATORS)
+        self._decoded[word] = entry
+        return entry
+
+    def _fetch_word(self, pc: int) -> int:
+        """The instruction word at `pc` (a 16-bit parcel when compressed)."""
+        delta = self.xt.get(pc >> 12)
+        if delta is None:
+            delta = self.fetch_translate(pc)
+        w = self._H[(pc + delta) >> 1]
+        if w & 3 == 3:
+            if pc & 0xFFF == 0xFFE:
+                w |= self.fetch_parcel(pc + 2) << 16
+            else:
+                w |= self._H[((pc + delta) >> 1) + 1] << 16
+        return w
+
+    def _run_interp(self, limit: int) -> None:
+        x, f, hw, decoded = self.x, self.f, self._H, self._decoded
+        rt, wt, xt = self.rt, self.wt, self.xt
+        while True:
+            if self.instret >= self._event_at:
+                if self._service(limit):
+                    return
+                rt, wt, xt = self.rt, self.wt, self.xt
+            pc = self.pc
+            try:
+                delta = xt.get(pc >> 12)
+                if delta is None:
+                    delta = self.fetch_translate(pc)
+                w = hw[(pc + delta) >> 1]
+                if w & 3 == 3:
+                    if pc & 0xFFF == 0xFFE:
+                        w |= self.fetch_parcel(pc + 2) << 16
+                    else:
+                        w |= hw[((pc + delta) >> 1) + 1] << 16
+                entry = decoded.get(w)
+                if entry is None:
+                    entry = self._decode_entry(w)
+                self.pc = entry[0](self, x, f, rt, wt, pc)
+                self.instret += 1
+                if entry[2]:
+                    rt, wt, xt = self.rt, self.wt, self.xt
+            except Trap as trap:
+                self.take_trap(trap.cause, trap.tval, pc)
+                rt, wt, xt = self.rt, self.wt, self.xt
+                limit -= 1  # a handler that faults forever still ends the run
+                self._event_at = 0

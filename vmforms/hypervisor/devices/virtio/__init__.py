@@ -1,0 +1,1 @@
+"""virtio 1.2 over MMIO: split virtqueues, the MMIO transport and the devices on it."""

@@ -1,0 +1,1 @@
+"""Machine-mode firmware, written in Python: the SBI the S-mode kernel calls with ecall."""

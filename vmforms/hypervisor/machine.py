@@ -1,0 +1,307 @@
+"""The virt board: QEMU's `virt` memory map, its device tree, and the loop that runs the CPU.
+
+Memory map (hw/riscv/virt.c): test/power 0x100000, CLINT 0x2000000, PLIC 0xc000000,
+UART0 0x10000000 (irq 10), virtio-mmio 0x10001000 + n*0x1000 (irq 1 + n), RAM 0x80000000.
+Data flows one way: config -> memory + devices + device tree -> CPU loop -> bus -> device
+-> interrupt line -> PLIC -> the CPU's SEIP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from vmforms.hypervisor.boot.fdt import Node
+from vmforms.hypervisor.boot.riscv import BootLayout, plan_layout, read_kernel
+from vmforms.hypervisor.bus import Bus
+from vmforms.hypervisor.devices.clint import CLINT_SIZE, Clint
+from vmforms.hypervisor.devices.plic import PLIC_NUM_SOURCES, Plic
+from vmforms.hypervisor.devices.power import POWER_SIZE, PowerDevice
+from vmforms.hypervisor.devices.uart import Uart16550
+from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
+from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
+from vmforms.hypervisor.errors import GuestMemoryError
+from vmforms.hypervisor.firmware.sbi import Sbi
+from vmforms.hypervisor.memory import GuestMemory
+
+log = logging.getLogger(__name__)
+
+VIRT_TEST = 0x100000
+VIRT_CLINT = 0x2000000
+VIRT_PLIC = 0xC000000
+VIRT_PLIC_SIZE = 0x600000
+VIRT_UART0 = 0x10000000
+VIRT_UART0_SIZE = 0x100
+VIRT_UART0_IRQ = 10
+VIRT_VIRTIO = 0x10001000
+VIRT_VIRTIO_STRIDE = 0x1000
+VIRT_VIRTIO_COUNT = 8
+VIRT_VIRTIO_IRQ = 1
+VIRT_DRAM = 0x80000000
+UART_CLOCK_HZ = 3686400
+
+TIMEBASE_HZ = 10_000_000
+RISCV_ISA = "rv64imafdc"
+RISCV_ISA_EXTENSIONS = ("i", "m", "a", "f", "d", "c", "zicsr", "zifencei")
+IRQ_S_EXT = 9
+IRQ_M_EXT = 11
+IRQ_S_TIMER = 5
+IRQ_M_TIMER = 7
+IRQ_S_SOFT = 1
+IRQ_M_SOFT = 3
+PHANDLE_CPU_INTC = 1
+PHANDLE_PLIC = 2
+PHANDLE_TEST = 3
+
+SLICE = 200_000  # instructions between looks at the console and the clock
+
+
+class CpuBackend(Protocol):
+    """What the board needs of a CPU (vmforms.hypervisor.cpu.riscv implements it)."""
+
+    x: list[int]
+    pc: int
+    instret: int
+    stimecmp: int
+    halted: bool
+
+    @property
+    def time(self) -> int: ...
+
+    def reset(self, entry: int, a0: int, a1: int) -> None: ...
+
+    def run(self, max_instructions: int) -> int: ...
+
+    def set_pending(self, bit: int, level: bool) -> None: ...
+
+
+CpuFactory = Callable[..., CpuBackend]
+
+
+def default_cpu_factory(*args: Any, **kwargs: Any) -> CpuBackend:
+    from vmforms.hypervisor.cpu.riscv import Cpu
+
+    cpu: CpuBackend = Cpu(*args, **kwargs)
+    return cpu
+
+
+@dataclass(frozen=True, slots=True)
+class DiskSpec:
+    path: Path
+    read_only: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> DiskSpec:
+        """FILE or FILE,ro as given to --disk."""
+        path, _, opts = text.partition(",")
+        return cls(Path(path), read_only=opts == "ro")
+
+
+@dataclass(frozen=True, slots=True)
+class MachineConfig:
+    kernel: Path
+    initrd: Path | None = None
+    cmdline: str = ""
+    mem_size: int = 128 << 20
+    disks: tuple[DiskSpec, ...] = ()
+    engine: str = "interp"
+    timebase_hz: int = TIMEBASE_HZ
+    translation_cache: Path | None = None  # compiled blocks kept across runs (translate)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """Why the loop stopped: "shutdown", "reboot" or "timeout"; and what it cost."""
+
+    reason: str
+    instructions: int
+    seconds: float
+    exit_code: int = 0
+
+
+@dataclass(slots=True)
+class _PowerState:
+    reason: str = ""
+    code: int = 0
+    events: list[str] = field(default_factory=list)
+
+
+class Machine:
+    """Builds the board from a MachineConfig; every input is checked before any guest code runs."""
+
+    def __init__(
+        self,
+        config: MachineConfig,
+        console: Callable[[bytes], None],
+        *,
+        cpu_factory: CpuFactory = default_cpu_factory,
+    ) -> None:
+        self.config = config
+        header, kernel = read_kernel(config.kernel)
+        initrd = b""
+        if config.initrd is not None:
+            try:
+                initrd = config.initrd.read_bytes()
+            except OSError as exc:
+                raise GuestMemoryError(f"read initrd '{config.initrd}': {exc.strerror}") from exc
+        if len(config.disks) > VIRT_VIRTIO_COUNT:
+            raise GuestMemoryError(
+                f"{len(config.disks)} disks: the board has {VIRT_VIRTIO_COUNT} virtio slots"
+            )
+        # Size the DTB before placing it: its size does not depend on the addresses.
+        probe = self._device_tree(BootLayout(0, 0, 0, 0, 0), bool(initrd))
+        self.layout = plan_layout(VIRT_DRAM, config.mem_size, header, len(initrd), len(probe))
+        self.disks = [VirtioBlk(d.path, read_only=d.read_only) for d in config.disks]
+        self.memory = GuestMemory(VIRT_DRAM, config.mem_size)
+        self.power = _PowerState()
+        self.console = console
+        self.bus = Bus()
+        self.plic = Plic([self._m_external, self._s_external])
+        self.uart = Uart16550(console, self.plic.line(VIRT_UART0_IRQ))
+        self.clint = Clint(lambda: self.cpu.time)
+        self.sbi = Sbi(self.memory, console, self.uart.take, self._power_event)
+        self.bus.register(VIRT_TEST, POWER_SIZE, PowerDevice(self._power_event), "test")
+        self.bus.register(VIRT_CLINT, CLINT_SIZE, self.clint, "clint")
+        self.bus.register(VIRT_PLIC, VIRT_PLIC_SIZE, self.plic, "plic")
+        self.bus.register(VIRT_UART0, VIRT_UART0_SIZE, self.uart, "uart0")
+        self.virtio: list[VirtioMmio] = []
+        for slot in range(VIRT_VIRTIO_COUNT):
+            device: VirtioDevice | None = self.disks[slot] if slot < len(self.disks) else None
+            transport = VirtioMmio(self.memory, device, self.plic.line(VIRT_VIRTIO_IRQ + slot))
+            self.virtio.append(transport)
+            base = VIRT_VIRTIO + slot * VIRT_VIRTIO_STRIDE
+            self.bus.register(base, VIRT_VIRTIO_STRIDE, transport, f"virtio{slot}")
+        self.dtb = self._device_tree(self.layout, bool(initrd))
+        self.memory.load(self.layout.kernel, kernel)
+        if initrd:
+            self.memory.load(self.layout.initrd, initrd)
+        self.memory.load(self.layout.dtb, self.dtb)
+        self.cpu = cpu_factory(
+            self.memory,
+            self.bus,
+            self.sbi,
+            hart_id=0,
+            timebase_hz=config.timebase_hz,
+            engine=config.engine,
+            **({"translation_cache": config.translation_cache}
+               if config.translation_cache is not None and config.engine == "translate"
+               else {}),
+        )
+        self.cpu.reset(self.layout.kernel, 0, self.layout.dtb)
+
+    def close(self) -> None:
+        for disk in self.disks:
+            disk.close()
+
+    # Wiring.
+    def _m_external(self, level: bool) -> None:
+        """M-mode external interrupts have no software to take them; the line is left open."""
+
+    def _s_external(self, level: bool) -> None:
+        self.cpu.set_pending(IRQ_S_EXT, level)
+
+    def _power_event(self, kind: str, code: int) -> None:
+        self.power.events.append(kind)
+        if not self.power.reason:
+            self.power.reason = "shutdown" if kind in ("shutdown", "poweroff") else "reboot"
+            self.power.code = code
+        if hasattr(self, "cpu"):
+            self.cpu.halted = True
+
+    # Running.
+    def run(
+        self,
+        timeout: float | None = None,
+        poll: Callable[[bool], None] | None = None,
+        max_instructions: int | None = None,
+    ) -> RunResult:
+        """Run until the guest powers off or resets, or `timeout` seconds pass.
+
+        `poll(idle)` is called between slices to feed console input; idle says the CPU
+        stopped early without halting (waiting for an interrupt), so it may block briefly.
+        """
+        start = time.monotonic()
+        deadline = None if timeout is None else start + timeout
+        cpu = self.cpu
+        base = cpu.instret
+        while not cpu.halted:
+            budget = SLICE
+            if max_instructions is not None:
+                budget = min(budget, max_instructions - (cpu.instret - base))
+                if budget <= 0:
+                    break
+            done = cpu.run(budget)
+            if poll is not None:
+                poll(done < budget and not cpu.halted)
+            if deadline is not None and time.monotonic() > deadline:
+                break
+        elapsed = time.monotonic() - start
+        reason = self.power.reason or "timeout"
+        return RunResult(reason, cpu.instret - base, elapsed, self.power.code)
+
+    # The device tree.
+    def _device_tree(self, layout: BootLayout, has_initrd: bool) -> bytes:
+        cfg = self.config
+        root = Node()
+        root.u32("#address-cells", 2).u32("#size-cells", 2)
+        root.string("compatible", "riscv-virtio").string("model", "riscv-virtio,vmforms")
+        chosen = root.child("chosen")
+        chosen.string("bootargs", cfg.cmdline)
+        chosen.string("stdout-path", f"/soc/serial@{VIRT_UART0:x}")
+        if has_initrd:
+            chosen.u64("linux,initrd-start", layout.initrd)
+            chosen.u64("linux,initrd-end", layout.initrd_end)
+        mem = root.child(f"memory@{VIRT_DRAM:x}")
+        mem.string("device_type", "memory").u64("reg", VIRT_DRAM, cfg.mem_size)
+
+        cpus = root.child("cpus")
+        cpus.u32("#address-cells", 1).u32("#size-cells", 0)
+        cpus.u32("timebase-frequency", cfg.timebase_hz)
+        cpu = cpus.child("cpu@0")
+        cpu.string("device_type", "cpu").u32("reg", 0).string("status", "okay")
+        cpu.string("compatible", "riscv").string("riscv,isa", RISCV_ISA)
+        cpu.string("riscv,isa-base", "rv64i").string("riscv,isa-extensions", *RISCV_ISA_EXTENSIONS)
+        cpu.string("mmu-type", "riscv,sv39")
+        intc = cpu.child("interrupt-controller")
+        intc.u32("#address-cells", 0).u32("#interrupt-cells", 1).prop("interrupt-controller")
+        intc.string("compatible", "riscv,cpu-intc").u32("phandle", PHANDLE_CPU_INTC)
+
+        soc = root.child("soc")
+        soc.u32("#address-cells", 2).u32("#size-cells", 2)
+        soc.string("compatible", "simple-bus").prop("ranges")
+        test = soc.child(f"test@{VIRT_TEST:x}")
+        test.string("compatible", "sifive,test1", "sifive,test0", "syscon")
+        test.u64("reg", VIRT_TEST, POWER_SIZE).u32("phandle", PHANDLE_TEST)
+        for name, compatible, value in (
+            ("poweroff", "syscon-poweroff", 0x5555),
+            ("reboot", "syscon-reboot", 0x7777),
+        ):
+            node = root.child(name)
+            node.string("compatible", compatible).u32("regmap", PHANDLE_TEST)
+            node.u32("offset", 0).u32("value", value)
+        clint = soc.child(f"clint@{VIRT_CLINT:x}")
+        clint.string("compatible", "sifive,clint0", "riscv,clint0")
+        clint.u64("reg", VIRT_CLINT, CLINT_SIZE)
+        clint.u32(
+            "interrupts-extended", PHANDLE_CPU_INTC, IRQ_M_SOFT, PHANDLE_CPU_INTC, IRQ_M_TIMER
+        )
+        plic = soc.child(f"plic@{VIRT_PLIC:x}")
+        plic.string("compatible", "sifive,plic-1.0.0", "riscv,plic0")
+        plic.u32("#address-cells", 0).u32("#interrupt-cells", 1).prop("interrupt-controller")
+        plic.u64("reg", VIRT_PLIC, VIRT_PLIC_SIZE).u32("riscv,ndev", PLIC_NUM_SOURCES - 1)
+        plic.u32("interrupts-extended", PHANDLE_CPU_INTC, IRQ_M_EXT, PHANDLE_CPU_INTC, IRQ_S_EXT)
+        plic.u32("phandle", PHANDLE_PLIC)
+        uart = soc.child(f"serial@{VIRT_UART0:x}")
+        uart.string("compatible", "ns16550a").u64("reg", VIRT_UART0, VIRT_UART0_SIZE)
+        uart.u32("clock-frequency", UART_CLOCK_HZ)
+        uart.u32("interrupt-parent", PHANDLE_PLIC).u32("interrupts", VIRT_UART0_IRQ)
+        for slot in range(VIRT_VIRTIO_COUNT):
+            base = VIRT_VIRTIO + slot * VIRT_VIRTIO_STRIDE
+            node = soc.child(f"virtio_mmio@{base:x}")
+            node.string("compatible", "virtio,mmio").u64("reg", base, VIRT_VIRTIO_STRIDE)
+            node.u32("interrupt-parent", PHANDLE_PLIC).u32("interrupts", VIRT_VIRTIO_IRQ + slot)
+        return root.to_dtb()
