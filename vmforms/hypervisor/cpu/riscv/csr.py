@@ -93,7 +93,11 @@ class CsrMixin:
         self.status = 0
         self.sie = self.sip = 0
         self.stvec = self.sepc = self.scause = self.stval = 0
-        self.satp = self.sscratch = self.scounteren = self.senvcfg = 0
+        self.satp = self.sscratch = self.senvcfg = 0
+        # cycle, time and instret readable from U mode, as guests find them under QEMU
+        # with OpenSBI: Linux 6.1 without the SBI PMU driver never writes scounteren, yet
+        # its vDSO reads `time` from user space (glibc's clock_gettime).
+        self.scounteren = 0x7
         self.fflags = self.frm = 0
 
     # --- floating-point state ---
