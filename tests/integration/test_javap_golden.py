@@ -224,3 +224,26 @@ def test_crafted_old_class(vmforms_bin: str, tmp_path: Path) -> None:
         assert theirs.returncode == 0, theirs.stderr
         assert b"jsr_w" in theirs.stdout or not options
         assert ours.stdout == theirs.stdout
+
+
+def test_many_classes_with_failures_match_the_jdk_in_order() -> None:
+    """Over many classes the work is shared among processes; output order, errors and
+    the exit status must be what one process (and the JDK) gives."""
+    import sys
+    from pathlib import Path
+
+    from vmforms.jvm.runtime.jimage import ImageReader, default_jdk_home
+
+    javap = shutil.which("javap")
+    home = default_jdk_home()
+    if javap is None or home is None:
+        pytest.skip("the JDK's javap is not installed (make setup installs it)")
+    with ImageReader(str(Path(home) / "lib" / "modules")) as image:
+        names = sorted(n.replace("/", ".") for n in image.class_names("java.base"))[:600]
+    names[450:450] = ["no.such.Klass"]  # a failure inside a later run
+    ours = subprocess.run([str(Path(sys.executable).with_name("vmforms")), "javap", "-c",
+                           *names], capture_output=True, timeout=300)
+    theirs = subprocess.run([javap, "-c", *names], capture_output=True, timeout=300)
+    assert ours.stdout == theirs.stdout
+    assert ours.stderr.decode().strip() == "Error: class not found: no.such.Klass"
+    assert ours.returncode == theirs.returncode == 0
