@@ -1,0 +1,11 @@
+public class ExitCode {
+    public static void main(String[] args) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("hook ran")));
+        System.out.println("exiting");
+        try {
+            System.exit(3);
+        } finally {
+            System.out.println("never printed");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+"""Helpers of the interpreter tests: javac into a temp dir, `vmforms java` as a subprocess."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def compile_java(out: Path, sources: dict[str, str]) -> Path:
+    javac = shutil.which("javac")
+    if javac is None:
+        pytest.skip("javac is not installed (make setup installs openjdk-17-jdk-headless)")
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in sources.items():
+        p = out / f"{name}.java"
+        p.write_text(text)
+        paths.append(str(p))
+    subprocess.run([javac, "-g", "-d", str(out), *paths], check=True, capture_output=True)
+    return out
+
+
+def run_vmforms(cwd: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "vmforms", "java", *args], cwd=cwd,
+                          input=stdin, capture_output=True, timeout=300)

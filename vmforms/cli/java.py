@@ -1,0 +1,140 @@
+"""`vmforms java`: the launcher of the JDK's `java` command over our VM (JDK 17
+java launcher: options, main class lookup, exit codes and messages)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import zipfile
+from typing import Any
+
+USAGE = "Usage: java [options] <mainclass> [args...]\n           (to execute a class)\n" \
+        "   or  java [options] -jar <jarfile> [args...]\n           (to execute a jar file)\n"
+
+
+class LaunchError(Exception):
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _size(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    t = text.lower()
+    if t and t[-1] in units:
+        return int(t[:-1]) * units[t[-1]]
+    return int(t)
+
+
+def parse(argv: list[str]) -> dict[str, Any]:
+    opts: dict[str, Any] = {"cp": None, "props": {}, "ea": False, "jar": None, "xss": None,
+                            "xmx": None, "main": None, "args": [],
+                            "version": None}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-cp", "-classpath", "--class-path"):
+            if i + 1 >= len(argv):
+                raise LaunchError(f"Error: {a} requires class path specification", 1)
+            opts["cp"] = argv[i + 1]
+            i += 2
+            continue
+        if a.startswith("--class-path="):
+            opts["cp"] = a.split("=", 1)[1]
+        elif a.startswith("-D"):
+            k, _, v = a[2:].partition("=")
+            opts["props"][k] = v
+        elif a in ("-ea", "-enableassertions") or a.startswith(("-ea:", "-enableassertions:")):
+            opts["ea"] = True
+        elif a in ("-da", "-disableassertions", "-Xint", "-server", "-client") or \
+                a.startswith(("-XX:", "-Xms", "-Xlog", "-verbose", "-da:", "-Xshare")):
+            pass
+        elif a.startswith("-Xss"):
+            opts["xss"] = _size(a[4:])
+        elif a.startswith("-Xmx"):
+            opts["xmx"] = _size(a[4:])
+        elif a in ("-version", "--version", "-showversion", "--show-version"):
+            opts["version"] = a
+        elif a == "-jar":
+            if i + 1 >= len(argv):
+                raise LaunchError("Error: -jar requires jar file specification", 1)
+            opts["jar"] = argv[i + 1]
+            opts["args"] = argv[i + 2:]
+            return opts
+        elif a in ("-h", "-help", "--help", "-?"):
+            sys.stdout.write(USAGE)
+            raise LaunchError("", 0)
+        elif a.startswith("-"):
+            raise LaunchError(f"Unrecognized option: {a}\nError: Could not create the Java "
+                              "Virtual Machine.\nError: A fatal exception has occurred. "
+                              "Program will exit.", 1)
+        else:
+            opts["main"] = a
+            opts["args"] = argv[i + 1:]
+            return opts
+        i += 1
+    return opts
+
+
+def _jar_main(path: str) -> str:
+    try:
+        with zipfile.ZipFile(path) as z:
+            manifest = z.read("META-INF/MANIFEST.MF").decode("utf-8", "replace")
+    except FileNotFoundError:
+        raise LaunchError(f"Error: Unable to access jarfile {path}") from None
+    except (OSError, zipfile.BadZipFile, KeyError):
+        raise LaunchError(f"Error: Invalid or corrupt jarfile {path}") from None
+    lines: list[str] = []
+    for raw in manifest.splitlines():
+        if raw.startswith(" ") and lines:
+            lines[-1] += raw[1:]
+        else:
+            lines.append(raw)
+    for line in lines:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "main-class":
+            return v.strip()
+    raise LaunchError(f"no main manifest attribute, in {path}")
+
+
+def main(argv: list[str]) -> int:
+    try:
+        opts = parse(argv)
+    except LaunchError as exc:
+        if exc.message:
+            sys.stderr.write(exc.message + "\n")
+        return exc.code
+    if opts["version"] in ("-version", "--version"):
+        opts["main"] = None
+    elif opts["jar"] is None and opts["main"] is None:
+        sys.stderr.write(USAGE)
+        return 1
+    cp = opts["cp"]
+    if opts["jar"] is not None and opts["version"] not in ("-version", "--version"):
+        try:
+            opts["main"] = _jar_main(opts["jar"])
+        except LaunchError as exc:
+            sys.stderr.write(exc.message + "\n")
+            return exc.code
+        cp = opts["jar"]
+    result: list[int] = [1]
+    stack = 512 * 1024 * 1024
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(stack)
+    t = threading.Thread(target=lambda: result.__setitem__(0, run(opts, cp)), daemon=True)
+    t.start()
+    t.join()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if threading.active_count() > 1:
+        os._exit(result[0])
+    return result[0]
+
+
+def run(opts: dict[str, Any], cp: str | None) -> int:
+    from vmforms.jvm.runtime.launcher import launch
+
+    return launch(opts["main"], opts["args"], cp, opts["props"], opts["ea"],
+                  opts["xss"], opts["xmx"], opts["version"])

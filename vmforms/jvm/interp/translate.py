@@ -1,0 +1,483 @@
+"""The translation tier: a hot method's quickened instructions become one Python function.
+
+The operand stack becomes local variables (its depth at every instruction is fixed by
+JVMS 4.10), each basic block a guarded run of statements, and control flow a block
+number in a loop; so a loop body runs without per-instruction dispatch. A method is
+translated after a number of calls (TRANSLATE_AT) once every instruction has been linked by the
+interpreter; the result replaces it through JMethod.native, which every call site
+checks. Exceptions, stack traces and helpful NPE messages work as in the interpreter:
+the function keeps its frame's instruction index where an instruction can throw.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from vmforms.jvm.interp import decode as D
+from vmforms.jvm.interp.link import (
+    array_store_check,
+    check_array_size,
+    checkcast_slow,
+    find_handler,
+    host_error,
+    new_multi_array,
+    new_primitive_array,
+    stack_overflow,
+    vm_exception,
+)
+from vmforms.jvm.interp.npe import _flow
+from vmforms.jvm.runtime.heap import JArray, JavaThrowable, JObject
+from vmforms.jvm.runtime.resolve import is_assignable
+from vmforms.jvm.runtime.values import f2i, f2l, fcmp, fdiv, fmod, i64
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from vmforms.jvm.runtime.klass import JMethod
+    from vmforms.jvm.runtime.vm import JThread
+
+# The translation tier takes over a method at one of these call counts (once all its
+# instructions are linked); VMFORMS_JVM_TRANSLATE=0 keeps everything interpreted.
+TRANSLATE = os.environ.get("VMFORMS_JVM_TRANSLATE", "1") != "0"
+_FIRST = int(os.environ.get("VMFORMS_JVM_TRANSLATE_AFTER", "200"))
+TRANSLATE_AT = frozenset({_FIRST, 5 * _FIRST, 25 * _FIRST})
+# A loop that goes round this often moves to translated code mid-call (on-stack
+# replacement): the translated function starts at the loop head with the same locals.
+LOOPS_BEFORE_OSR = max(2, int(_FIRST * 2.5))
+
+
+def osr(m: JMethod) -> Any:
+    fn = translate(m)
+    if fn is not None:
+        m.native = fn
+    return fn
+
+
+I32 = "(({0}) + 0x80000000 & 0xFFFFFFFF) - 0x80000000"
+I64 = "(({0}) + 0x8000000000000000 & 0xFFFFFFFFFFFFFFFF) - 0x8000000000000000"
+_COND = {0x99: "{0} == 0", 0x9A: "{0} != 0", 0x9B: "{0} < 0", 0x9C: "{0} >= 0",
+         0x9D: "{0} > 0", 0x9E: "{0} <= 0", 0x9F: "{1} == {0}", 0xA0: "{1} != {0}",
+         0xA1: "{1} < {0}", 0xA2: "{1} >= {0}", 0xA3: "{1} > {0}", 0xA4: "{1} <= {0}",
+         0xA5: "{1} is {0}", 0xA6: "{1} is not {0}", 0xC6: "{0} is None",
+         0xC7: "{0} is not None"}
+_ENDS = frozenset({0xA7, 0xAB, D.RETURN_VALUE, D.RETURN2, 0xB1, 0xBF}) | set(_COND)
+
+
+class Unsupported(Exception):  # noqa: N818 - a signal, not an error
+    pass
+
+
+def _idiv(a: int, b: int) -> int:
+    q = abs(a) // abs(b)
+    return ((q if (a < 0) == (b < 0) else -q) + 0x80000000 & 0xFFFFFFFF) - 0x80000000
+
+
+def _ldiv(a: int, b: int) -> int:
+    q = abs(a) // abs(b)
+    return i64(q if (a < 0) == (b < 0) else -q)
+
+
+def _rem(a: int, b: int) -> int:
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+def _f32(v: float) -> float:
+    from vmforms.jvm.runtime.values import f32
+
+    return f32(v)
+
+
+def _abstract(th: JThread, k: Any, key: str) -> None:
+    vm_exception(th, "java/lang/AbstractMethodError",
+                 f"Receiver class {k.java_name} does not define or inherit an "
+                 f"implementation of the resolved method '{key}'")
+
+
+def _instanceof(v: Any, k: Any) -> int:
+    if v is None:
+        return 0
+    return 1 if v.klass is k or k.name in v.klass.ancestors or is_assignable(v.klass, k) else 0
+
+
+def _monitor(th: JThread, v: Any, enter: bool) -> None:
+    if v is None:
+        raise AttributeError("'NoneType' monitor")
+    from vmforms.jvm.runtime.natives.threads import monitor_enter, monitor_exit
+
+    (monitor_enter if enter else monitor_exit)(th, v)
+
+
+class _Emitter:
+    def __init__(self, m: JMethod) -> None:
+        self.m = m
+        self.consts: list[Any] = []
+        self.lines: list[str] = []
+
+    def const(self, v: Any) -> str:
+        if type(v) is int or v is None:
+            return repr(v)
+        self.consts.append(v)
+        return f"K[{len(self.consts) - 1}]"
+
+
+def translate(m: JMethod) -> Callable[[JThread, list[Any]], Any] | None:
+    """A Python function equivalent to `m`, or None when it uses what we do not translate."""
+    if m.code is None or m.access & 0x20:
+        return None
+    try:
+        return _translate(m)
+    except Unsupported:
+        return None
+
+
+def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
+    code = m.code
+    assert code is not None
+    _, states = _flow(m)
+    depth = {i: len(states[pc]) for i, pc in enumerate(m.pcs) if pc in states}
+    leaders = {0} | {h[2] for h in m.handlers}
+    for i, (op, a, b) in enumerate(code):
+        if op in _ENDS:
+            leaders.add(i + 1)
+            if op in _COND or op == 0xA7:
+                leaders.add(a)
+            elif op == 0xAB:
+                leaders.add(a)
+                leaders.update(b.values())
+    e = _Emitter(m)
+    body: list[str] = []
+    for i, ins in enumerate(code):
+        if i not in depth:
+            continue
+        if i in leaders:
+            body.append(f"                if bb == {i}:")
+        body.extend(" " * 20 + s for s in _statement(e, i, ins, depth[i]))
+        nxt = i + 1
+        if ins[0] not in _ENDS and nxt in leaders:
+            body.append(f"                    bb = {nxt}")
+    nstack = max(depth.values(), default=0) + 4
+    src = ["def translated(th, loc, bb=0):", "    m = M", "    frames = th.frames",
+           "    frame = [m, 0]", "    frames.append(frame)",
+           "    if len(frames) > th.limit:", "        frames.pop()",
+           "        stack_overflow(th)",
+           f"    loc.extend([None] * ({m.max_locals} - len(loc)))",
+           "    " + "".join(f"l{k}, " for k in range(m.max_locals)) + "= loc"
+           if m.max_locals else "    pass",
+           "    " + " = ".join(f"s{k}" for k in range(nstack)) + " = None",
+           "    ip = 0", "    try:", "        while True:", "            try:",
+           *body,
+           "                raise AssertionError('fell off the end of the code')",
+           "            except JavaThrowable as exc:",
+           "                frame[1] = ip", "                ex = exc.obj",
+           "                bb = find_handler(M, ip, ex)", "                if bb < 0:",
+           "                    raise", "                s0 = ex",
+           "            except (AttributeError, TypeError, IndexError, ZeroDivisionError,"
+           " RecursionError, MemoryError) as err:",
+           "                frame[1] = ip", "                ex = host_error(th, M, ip, err)",
+           "                bb = find_handler(M, ip, ex)", "                if bb < 0:",
+           "                    raise JavaThrowable(ex) from None", "                s0 = ex",
+           "    finally:", "        frames.pop()"]
+    from vmforms.jvm.interp.interpreter import execute
+
+    env: dict[str, Any] = {
+        "M": m, "K": e.consts, "JavaThrowable": JavaThrowable, "JObject": JObject,
+        "JArray": JArray, "find_handler": find_handler, "host_error": host_error,
+        "stack_overflow": stack_overflow, "execute": execute, "_idiv": _idiv, "_ldiv": _ldiv,
+        "_rem": _rem, "_f32": _f32, "fdiv": fdiv, "fmod": fmod, "fcmp": fcmp, "f2i": f2i,
+        "f2l": f2l, "_abstract": _abstract, "_instanceof": _instanceof,
+        "checkcast_slow": checkcast_slow, "array_store_check": array_store_check,
+        "new_primitive_array": new_primitive_array, "new_multi_array": new_multi_array,
+        "vm_exception": vm_exception, "_monitor": _monitor, "_perform": _perform,
+        "check_array_size": check_array_size,
+    }
+    exec(compile("\n".join(src), f"<translated {m}>", "exec"), env)  # noqa: S102
+    fn: Callable[[JThread, list[Any]], Any] = env["translated"]
+    return fn
+
+
+def _call(e: _Emitter, i: int, d: int, ns: int, rs: int, target: str) -> list[str]:
+    args = ", ".join(f"s{k}" for k in range(d - ns, d))
+    out = [f"frame[1] = ip = {i}", f"r = {target}(th, [{args}])"]
+    if rs:
+        out.append(f"s{d - ns} = r")
+    return out
+
+
+def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
+    op, a, b = ins
+    t = d - 1  # the top of stack variable index
+    s = [f"s{k}" for k in range(max(d, 0) + 6)]
+    if op == D.LOAD or op == D.LOAD2:
+        return [f"s{d} = l{a}"]
+    if op == D.STORE:
+        return [f"l{a} = s{t}"]
+    if op == D.STORE2:
+        return [f"l{a} = s{d - 2}"]
+    if op == D.CONST or op == D.CONST2:
+        return [f"s{d} = {e.const(a)}"]
+    if op == 0x84:
+        return [f"l{a} = " + I32.format(f"l{a} + {b}")]
+    if op in (0x60, 0x64, 0x68):
+        sym = {0x60: "+", 0x64: "-", 0x68: "*"}[op]
+        return [f"s{d - 2} = " + I32.format(f"s{d - 2} {sym} s{t}")]
+    if op in (0x61, 0x65, 0x69):
+        sym = {0x61: "+", 0x65: "-", 0x69: "*"}[op]
+        return [f"s{d - 4} = " + I64.format(f"s{d - 4} {sym} s{d - 2}")]
+    if op in (0x7E, 0x80, 0x82):
+        return [f"s{d - 2} = s{d - 2} {dict([(0x7E, '&'), (0x80, '|'), (0x82, '^')])[op]} s{t}"]
+    if op in (0x7F, 0x81, 0x83):
+        return [f"s{d - 4} = s{d - 4} {dict([(0x7F, '&'), (0x81, '|'), (0x83, '^')])[op]} "
+                f"s{d - 2}"]
+    if op in (0x63, 0x67, 0x6B):
+        return [f"s{d - 4} = s{d - 4} {dict([(0x63, '+'), (0x67, '-'), (0x6B, '*')])[op]} "
+                f"s{d - 2}"]
+    if op == 0x6F:
+        return [f"s{d - 4} = fdiv(s{d - 4}, s{d - 2})"]
+    if op in (0x62, 0x66, 0x6A):
+        sym = {0x62: "+", 0x66: "-", 0x6A: "*"}[op]
+        return [f"s{d - 2} = _f32(s{d - 2} {sym} s{t})"]
+    if op == 0x6E:
+        return [f"s{d - 2} = _f32(fdiv(s{d - 2}, s{t}))"]
+    if op == 0x6C:
+        return [f"ip = {i}", f"s{d - 2} = _idiv(s{d - 2}, s{t})"]
+    if op == 0x70:
+        return [f"ip = {i}", f"s{d - 2} = _rem(s{d - 2}, s{t})"]
+    if op == 0x6D:
+        return [f"ip = {i}", f"s{d - 4} = _ldiv(s{d - 4}, s{d - 2})"]
+    if op == 0x71:
+        return [f"ip = {i}", f"s{d - 4} = _rem(s{d - 4}, s{d - 2})"]
+    if op == 0x74:
+        return [f"s{t} = " + I32.format(f"-s{t}")]
+    if op == 0x78:
+        return [f"s{d - 2} = " + I32.format(f"s{d - 2} << (s{t} & 31)")]
+    if op == 0x7A:
+        return [f"s{d - 2} = s{d - 2} >> (s{t} & 31)"]
+    if op == 0x7C:
+        return [f"s{d - 2} = " + I32.format(f"(s{d - 2} & 0xFFFFFFFF) >> (s{t} & 31)")]
+    if op == 0x79:
+        return [f"s{d - 3} = " + I64.format(f"s{d - 3} << (s{t} & 63)")]
+    if op == 0x7B:
+        return [f"s{d - 3} = s{d - 3} >> (s{t} & 63)"]
+    if op == 0x7D:
+        return [f"s{d - 3} = " + I64.format(f"(s{d - 3} & 0xFFFFFFFFFFFFFFFF) >> (s{t} & 63)")]
+    if op == 0x85 or op == 0x8D:
+        return []
+    if op == 0x87:
+        return [f"s{t} = float(s{t})"]
+    if op == 0x8A:
+        return [f"s{d - 2} = float(s{d - 2})"]
+    if op == 0x88:
+        return [f"s{d - 2} = " + I32.format(f"s{d - 2}")]
+    if op == 0x8E:
+        return [f"s{d - 2} = f2i(s{d - 2})"]
+    if op == 0x8F:
+        return [f"s{d - 2} = f2l(s{d - 2})"]
+    if op == 0x86:
+        return [f"s{t} = _f32(float(s{t}))"]
+    if op == 0x8B:
+        return [f"s{t} = f2i(s{t})"]
+    if op == 0x90:
+        return [f"s{d - 2} = _f32(s{d - 2})"]
+    if op == 0x91:
+        return [f"s{t} = (s{t} + 0x80 & 0xFF) - 0x80"]
+    if op == 0x92:
+        return [f"s{t} = s{t} & 0xFFFF"]
+    if op == 0x93:
+        return [f"s{t} = (s{t} + 0x8000 & 0xFFFF) - 0x8000"]
+    if op == 0x94:
+        return [f"s{d - 4} = (s{d - 4} > s{d - 2}) - (s{d - 4} < s{d - 2})"]
+    if op in (0x97, 0x98):
+        return [f"s{d - 4} = fcmp(s{d - 4}, s{d - 2}, {-1 if op == 0x97 else 1})"]
+    if op in (0x95, 0x96):
+        return [f"s{d - 2} = fcmp(s{d - 2}, s{t}, {-1 if op == 0x95 else 1})"]
+    if op in _COND:
+        return [f"if {_COND[op].format(s[t], s[d - 2] if d >= 2 else '')}:",
+                f"    bb = {a}", "    continue", f"bb = {i + 1}"]
+    if op == 0xA7:
+        return [f"bb = {a}", "continue"]
+    if op == 0xAB:
+        return [f"bb = {e.const(b)}.get(s{t}, {a})", "continue"]
+    if op == D.RETURN_VALUE:
+        return [f"return s{t}"]
+    if op == D.RETURN2:
+        return [f"return s{d - 2}"]
+    if op == 0xB1:
+        return ["return None"]
+    if op == D.XALOAD or op == D.XALOAD2:
+        return [f"ip = {i}", f"d = s{d - 2}.data", f"i = s{t}",
+                "if i < 0:", "    raise IndexError(i, len(d))", f"s{d - 2} = d[i]"]
+    if op in (D.XASTORE, D.XASTORE2, 0x53, 0x54, 0x55, 0x56):
+        w = 2 if op == D.XASTORE2 else 1
+        arr, idx, val = f"s{d - 2 - w}", f"s{d - 1 - w}", f"s{d - w}"
+        out = [f"ip = {i}", f"d = {arr}.data", f"i = {idx}", "if i < 0:",
+               "    raise IndexError(i, len(d))"]
+        if op == 0x53:
+            out += [f"if {val} is not None and i < len(d):",
+                    f"    array_store_check(th, {arr}, {val})", f"d[i] = {val}"]
+        elif op == 0x54:
+            out += [f"d[i] = {val} & 1 if {arr}.klass.element == 'Z' else "
+                    f"({val} + 128 & 0xFF) - 128"]
+        elif op == 0x55:
+            out += [f"d[i] = {val} & 0xFFFF"]
+        elif op == 0x56:
+            out += [f"d[i] = ({val} + 0x8000 & 0xFFFF) - 0x8000"]
+        else:
+            out += [f"d[i] = {val}"]
+        return out
+    if op == 0xBE:
+        return [f"ip = {i}", f"s{t} = len(s{t}.data)"]
+    if op == D.GETFIELD_Q or op == D.GETFIELD2_Q:
+        return [f"ip = {i}", f"s{t} = s{t}.fields[{a}]"]
+    if op == D.PUTFIELD_Q:
+        return [f"ip = {i}", f"s{d - 2}.fields[{a}] = s{t}"]
+    if op == D.PUTFIELD2_Q:
+        return [f"ip = {i}", f"s{d - 3}.fields[{a}] = s{d - 2}"]
+    if op == D.GETSTATIC_Q or op == D.GETSTATIC2_Q:
+        return [f"s{d} = {e.const(a)}[{b!r}]"]
+    if op == D.PUTSTATIC_Q:
+        return [f"{e.const(a)}[{b!r}] = s{t}"]
+    if op == D.PUTSTATIC2_Q:
+        return [f"{e.const(a)}[{b!r}] = s{d - 2}"]
+    if op in (D.INVOKESTATIC_Q, D.INVOKESPECIAL_Q):
+        target, ns, rs = a
+        k = e.const(target)
+        out = []
+        if op == D.INVOKESPECIAL_Q:
+            out = [f"ip = {i}", f"if s{d - ns} is None:",
+                   "    raise AttributeError(\"'NoneType' invokespecial\")"]
+        args = ", ".join(f"s{x}" for x in range(d - ns, d))
+        out += [f"frame[1] = ip = {i}",
+                f"r = {k}.native(th, [{args}]) if {k}.native else execute(th, {k}, [{args}])"]
+        if rs:
+            out.append(f"s{d - ns} = r")
+        return out
+    if op == D.INVOKEVIRTUAL_Q:
+        key, ns, rs = a
+        args = ", ".join(f"s{x}" for x in range(d - ns, d))
+        out = [f"frame[1] = ip = {i}", f"k = s{d - ns}.klass",
+               f"t = k.vcache.get({key!r}) or k.select_virtual({key!r})",
+               "if t is None:", f"    _abstract(th, k, {key!r})",
+               f"r = t.native(th, [{args}]) if t.native else execute(th, t, [{args}])"]
+        if rs:
+            out.append(f"s{d - ns} = r")
+        return out
+    if op == D.INVOKEDYNAMIC_Q:
+        site, ns, rs = a
+        return _call(e, i, d, ns, rs, e.const(site))
+    if op == 0x59:
+        return [f"s{d} = s{t}"]
+    if op == 0x57:
+        return []
+    if op == 0x58:
+        return []
+    if op == 0x5F:
+        return [f"s{t}, s{d - 2} = s{d - 2}, s{t}"]
+    if op == 0x5A:
+        return [f"s{d} = s{t}", f"s{t} = s{d - 2}", f"s{d - 2} = s{d}"]
+    if op == 0x5C:
+        return [f"s{d} = s{d - 2}", f"s{d + 1} = s{t}"]
+    if op == D.NEW_Q:
+        return [f"s{d} = JObject({e.const(a)}, list({e.const(b)}))"]
+    if op == D.CHECKCAST_Q:
+        k = e.const(a)
+        return [f"if s{t} is not None and {k}.name not in s{t}.klass.ancestors:",
+                f"    frame[1] = ip = {i}", f"    checkcast_slow(th, s{t}, {k})"]
+    if op == D.INSTANCEOF_Q:
+        return [f"s{t} = _instanceof(s{t}, {e.const(a)})"]
+    if op == D.ANEWARRAY_Q:
+        return [f"frame[1] = ip = {i}", f"if s{t} < 0 or s{t} > th.vm.max_array:",
+                f"    check_array_size(th, s{t})",
+                f"s{t} = JArray({e.const(a)}, [None] * s{t})"]
+    if op == 0xBC:
+        return [f"frame[1] = ip = {i}", f"s{t} = new_primitive_array(th, {a}, s{t})"]
+    if op == 0xBF:
+        return [f"ip = {i}", f"if s{t} is None:", "    raise AttributeError(\"'NoneType' athrow\")",
+                f"raise JavaThrowable(s{t})"]
+    if op in (0xC2, 0xC3):
+        return [f"ip = {i}", f"_monitor(th, s{t}, {op == 0xC2})"]
+    if op in _LINKED_LATER:
+        return _unlinked(e, i, op, a, d)
+    raise Unsupported(op)
+
+
+# Instructions not yet run when the method is translated: they are linked on first use and
+# then performed by _perform on the popped values (slower, but such code is cold).
+_LINKED_LATER = frozenset({D.LDC, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA,
+                           0xBB, 0xBD, 0xC0, 0xC1})
+
+
+def _unlinked(e: _Emitter, i: int, op: int, a: Any, d: int) -> list[str]:
+    from vmforms.jvm.classfile.code import Instruction
+    from vmforms.jvm.interp.npe import _effect
+
+    m = e.m
+    assert m.klass.cf is not None
+    cp = m.klass.cf.constant_pool
+    if op == D.LDC or op in (0xBB,):
+        pops, pushes = 0, 1
+    elif op in (0xBD, 0xC0, 0xC1):
+        pops, pushes = 1, 1
+    else:
+        pops, pushes = _effect(Instruction(m.pcs[i], op, a), cp)
+    args = ", ".join(f"s{k}" for k in range(d - pops, d))
+    out = [f"frame[1] = ip = {i}", f"r = _perform(th, M, {i}, [{args}])"]
+    if pushes:
+        out.append(f"s{d - pops} = r")
+    return out
+
+
+def _perform(th: JThread, m: JMethod, i: int, vals: list[Any]) -> Any:
+    """Link instruction `i` of `m` if the interpreter has not, then carry it out."""
+    from vmforms.jvm.interp.link import link_instruction
+
+    code = m.code
+    assert code is not None
+    q = code[i]
+    if q[0] in _LINKED_LATER:
+        q = code[i] = link_instruction(th, m, q[0], q[1], q[2])
+    op, a, b = q
+    if op == D.CONST:
+        return a
+    if op in (D.GETSTATIC_Q, D.GETSTATIC2_Q):
+        return a[b]
+    if op in (D.PUTSTATIC_Q, D.PUTSTATIC2_Q):
+        a[b] = vals[0]
+        return None
+    if op in (D.GETFIELD_Q, D.GETFIELD2_Q):
+        return vals[0].fields[a]
+    if op in (D.PUTFIELD_Q, D.PUTFIELD2_Q):
+        vals[0].fields[a] = vals[1]
+        return None
+    if op in (D.INVOKESTATIC_Q, D.INVOKESPECIAL_Q):
+        t = a[0]
+        if op == D.INVOKESPECIAL_Q and vals[0] is None:
+            raise AttributeError("'NoneType' invokespecial")
+        return t.native(th, vals) if t.native else _execute(th, t, vals)
+    if op == D.INVOKEVIRTUAL_Q:
+        k = vals[0].klass
+        t = k.vcache.get(a[0]) or k.select_virtual(a[0])
+        if t is None:
+            _abstract(th, k, a[0])
+        return t.native(th, vals) if t.native else _execute(th, t, vals)
+    if op == D.INVOKEDYNAMIC_Q:
+        return a[0](th, vals)
+    if op == D.NEW_Q:
+        return JObject(a, list(b))
+    if op == D.CHECKCAST_Q:
+        if vals[0] is not None and a.name not in vals[0].klass.ancestors:
+            checkcast_slow(th, vals[0], a)
+        return vals[0]
+    if op == D.INSTANCEOF_Q:
+        return _instanceof(vals[0], a)
+    if op == D.ANEWARRAY_Q:
+        check_array_size(th, vals[0])
+        return JArray(a, [None] * vals[0])
+    raise AssertionError(f"cannot perform op {op}")
+
+
+def _execute(th: JThread, t: JMethod, vals: list[Any]) -> Any:
+    from vmforms.jvm.interp.interpreter import execute
+
+    return execute(th, t, vals)

@@ -1,0 +1,184 @@
+"""Natives of java.io for the standard streams (JDK 17 FileDescriptor, FileOutputStream,
+FileInputStream): bytes go straight to the host's file descriptors 0, 1 and 2."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from vmforms.jvm.runtime.natives import constant, native
+
+if TYPE_CHECKING:
+    from vmforms.jvm.runtime.heap import JObject
+    from vmforms.jvm.runtime.vm import JThread
+
+FD = "java/io/FileDescriptor"
+
+
+def _fd_of(stream: JObject) -> int:
+    k = stream.klass
+    fdo = stream.fields[k.field_slots["fd"]]
+    return int(fdo.fields[fdo.klass.field_slots["fd"]])
+
+
+@native(FD, "getHandle(I)J")
+def _handle(th: JThread, a: list[Any]) -> Any:
+    return -1
+
+
+@native(FD, "getAppend(I)Z")
+def _append(th: JThread, a: list[Any]) -> Any:
+    return 0
+
+
+@native("java/io/FileOutputStream", "writeBytes([BIIZ)V")
+def _write_bytes(th: JThread, a: list[Any]) -> Any:
+    stream, arr, off, length = a[0], a[1], a[2], a[3]
+    fd = _fd_of(stream)
+    data = bytes(b & 0xFF for b in arr.data[off:off + length])
+    try:
+        while data:
+            n = os.write(fd, data)
+            data = data[n:]
+    except OSError as exc:
+        th.vm.throw(th, "java/io/IOException", exc.strerror or str(exc))
+
+
+@native("java/io/FileOutputStream", "write(IZ)V")
+def _write(th: JThread, a: list[Any]) -> Any:
+    try:
+        os.write(_fd_of(a[0]), bytes([a[1] & 0xFF]))
+    except OSError as exc:
+        th.vm.throw(th, "java/io/IOException", exc.strerror or str(exc))
+
+
+@native("java/io/FileInputStream", "readBytes([BII)I")
+def _read_bytes(th: JThread, a: list[Any]) -> Any:
+    stream, arr, off, length = a[0], a[1], a[2], a[3]
+    if length == 0:
+        return 0
+    try:
+        data = os.read(_fd_of(stream), length)
+    except OSError as exc:
+        th.vm.throw(th, "java/io/IOException", exc.strerror or str(exc))
+        return -1
+    if not data:
+        return -1
+    arr.data[off:off + len(data)] = [b - 256 if b > 127 else b for b in data]
+    return len(data)
+
+
+@native("java/io/FileInputStream", "read0()I")
+def _read0(th: JThread, a: list[Any]) -> Any:
+    data = os.read(_fd_of(a[0]), 1)
+    return data[0] if data else -1
+
+
+@native("java/io/FileInputStream", "available0()I")
+def _available(th: JThread, a: list[Any]) -> Any:
+    return 0
+
+
+constant("java/io/Console", "istty()Z", 0)
+constant("java/io/Console", "encoding()Ljava/lang/String;", None)
+
+
+UFS = "java/io/UnixFileSystem"
+
+
+def _path(th: JThread, file: JObject) -> str:
+    return str(th.vm.to_str(file.fields[file.klass.field_slots["path"]]))
+
+
+@native(UFS, "canonicalize0(Ljava/lang/String;)Ljava/lang/String;")
+def _canonicalize(th: JThread, a: list[Any]) -> Any:
+    return th.vm.new_string(os.path.realpath(th.vm.to_str(a[1])))
+
+
+@native(UFS, "getBooleanAttributes0(Ljava/io/File;)I")
+def _attributes(th: JThread, a: list[Any]) -> Any:
+    p = _path(th, a[1])
+    if not os.path.exists(p):
+        return 0
+    return 0x01 | (0x02 if os.path.isfile(p) else 0) | (0x04 if os.path.isdir(p) else 0)
+
+
+@native(UFS, "checkAccess(Ljava/io/File;I)Z")
+def _check_access(th: JThread, a: list[Any]) -> Any:
+    mode = {4: os.R_OK, 2: os.W_OK, 1: os.X_OK}.get(a[2], os.F_OK)
+    return 1 if os.access(_path(th, a[1]), mode) else 0
+
+
+@native(UFS, "getLength(Ljava/io/File;)J")
+def _length(th: JThread, a: list[Any]) -> Any:
+    try:
+        return os.path.getsize(_path(th, a[1]))
+    except OSError:
+        return 0
+
+
+@native(UFS, "getLastModifiedTime(Ljava/io/File;)J")
+def _mtime(th: JThread, a: list[Any]) -> Any:
+    try:
+        return int(os.path.getmtime(_path(th, a[1])) * 1000)
+    except OSError:
+        return 0
+
+
+def _set_fd(stream: JObject, fd: int) -> None:
+    fdo = stream.fields[stream.klass.field_slots["fd"]]
+    fdo.fields[fdo.klass.field_slots["fd"]] = fd
+
+
+@native("java/io/FileInputStream", "open0(Ljava/lang/String;)V")
+def _open_in(th: JThread, a: list[Any]) -> Any:
+    path = th.vm.to_str(a[1])
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(21, "Is a directory")
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        th.vm.throw(th, "java/io/FileNotFoundException", f"{path} ({exc.strerror})")
+        return
+    _set_fd(a[0], fd)
+
+
+@native("java/io/FileOutputStream", "open0(Ljava/lang/String;Z)V")
+def _open_out(th: JThread, a: list[Any]) -> Any:
+    path = th.vm.to_str(a[1])
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if a[2] else os.O_TRUNC)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        th.vm.throw(th, "java/io/FileNotFoundException", f"{path} ({exc.strerror})")
+        return
+    _set_fd(a[0], fd)
+
+
+@native("java/io/FileDescriptor", "close0()V")
+def _close_fd(th: JThread, a: list[Any]) -> Any:
+    slot = a[0].klass.field_slots["fd"]
+    fd = a[0].fields[slot]
+    if fd > 2:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    a[0].fields[slot] = -1
+
+
+@native("java/io/FileInputStream", "length0()J")
+def _length0(th: JThread, a: list[Any]) -> Any:
+    return os.fstat(_fd_of(a[0])).st_size
+
+
+@native("java/io/FileInputStream", "position0()J")
+def _position0(th: JThread, a: list[Any]) -> Any:
+    return os.lseek(_fd_of(a[0]), 0, os.SEEK_CUR)
+
+
+@native("java/io/FileInputStream", "skip0(J)J")
+def _skip0(th: JThread, a: list[Any]) -> Any:
+    fd = _fd_of(a[0])
+    cur = os.lseek(fd, 0, os.SEEK_CUR)
+    return os.lseek(fd, a[1], os.SEEK_CUR) - cur

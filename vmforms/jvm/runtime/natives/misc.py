@@ -1,0 +1,74 @@
+"""Natives the library's start-up touches that need no more than a constant answer:
+access-control contexts, reference processing, user ids (JDK 17 java.base)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from vmforms.jvm.runtime.natives import constant, native, noop, override
+
+if TYPE_CHECKING:
+    from vmforms.jvm.runtime.vm import JThread
+
+_AC = "java/security/AccessController"
+constant(_AC, "getStackAccessControlContext()Ljava/security/AccessControlContext;", None)
+constant(_AC, "getInheritedAccessControlContext()Ljava/security/AccessControlContext;", None)
+constant(_AC, "getProtectionDomain(Ljava/lang/Class;)Ljava/security/ProtectionDomain;", None)
+noop(_AC, "ensureMaterializedForStackWalk(Ljava/lang/Object;)V")
+constant("java/lang/ref/Reference", "refersTo0(Ljava/lang/Object;)Z", 0)
+
+
+@native("java/lang/ref/Reference", "waitForReferencePendingList()V")
+def _wait_pending(th: JThread, a: list[Any]) -> Any:
+    # No collector hands references over: the handler thread sleeps for good.
+    threading.Event().wait()
+noop("java/lang/ref/Reference", "clear0()V")
+constant("java/lang/ref/Reference", "getAndClearReferencePendingList()Ljava/lang/ref/Reference;",
+         None)
+constant("java/lang/ref/Reference", "hasReferencePendingList()Z", 0)
+constant("jdk/internal/misc/VM", "getuid()J", os.getuid())
+constant("jdk/internal/misc/VM", "geteuid()J", os.geteuid())
+constant("jdk/internal/misc/VM", "getgid()J", os.getgid())
+constant("jdk/internal/misc/VM", "getegid()J", os.getegid())
+
+
+
+noop("jdk/internal/loader/BootLoader", "setBootLoaderUnnamedModule0(Ljava/lang/Module;)V")
+
+
+@override("java/util/ServiceLoader", "newLookupIterator()Ljava/util/Iterator;")
+def _no_services(th: JThread, a: list[Any]) -> Any:
+    # Without the module system booted (initPhase2) there is no service catalog: every
+    # lookup finds no provider, and the library falls back to its built-in defaults.
+    return th.vm.call_static(th, "java/util/Collections", "emptyIterator",
+                             "()Ljava/util/Iterator;")
+
+constant("java/util/concurrent/atomic/AtomicLong", "VMSupportsCS8()Z", 1)
+
+
+@native("java/util/TimeZone", "getSystemTimeZoneID(Ljava/lang/String;)Ljava/lang/String;")
+def _tz_id(th: JThread, a: list[Any]) -> Any:
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if not tz:
+        try:
+            with open("/etc/timezone") as f:
+                tz = f.read().strip()
+        except OSError:
+            real = os.path.realpath("/etc/localtime")
+            tz = real.split("zoneinfo/", 1)[1] if "zoneinfo/" in real else "UTC"
+    return th.vm.new_string(tz or "UTC")
+
+
+constant("java/util/TimeZone", "getSystemGMTOffsetID()Ljava/lang/String;", None)
+
+
+@native("java/lang/ProcessEnvironment", "environ()[[B")
+def _environ(th: JThread, a: list[Any]) -> Any:
+    vm = th.vm
+    flat = []
+    for k, v in os.environb.items():
+        for part in (k, v):
+            flat.append(vm.new_array("[B", [b - 256 if b > 127 else b for b in part]))
+    return vm.new_array("[[B", flat)
