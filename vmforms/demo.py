@@ -308,7 +308,7 @@ def _size(n: int) -> str:
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 def _ns(value: float) -> str:

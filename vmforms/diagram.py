@@ -27,8 +27,8 @@ def _layers(form: str, v: dict[str, Any], host_kernel: str, host_machine: str
                 ("container", f"PID 1 = {v.get('pid1', '')[:28]}", True)]
     if form == "vm":
         return [hw, kernel,
-                ("emulated hardware", f"RISC-V CPU in Python, {v.get('guest_instructions', 0):,}"
-                 " instructions", True),
+                ("emulated hardware", "our RISC-V CPU, "
+                 f"{v.get('guest_instructions', 0) / 1e6:.1f} M instructions", True),
                 ("guest kernel", f"Linux {v.get('kernel', '')} ({v.get('machine', '')})", True),
                 ("guest userland", f"PID 1 = {v.get('pid1', '')[:28]}", True)]
     return [hw, kernel,
