@@ -8,6 +8,7 @@ qemu-riscv64.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import shutil
 import subprocess
@@ -29,7 +30,9 @@ needs_binutils = pytest.mark.skipif(
     not HAVE_TOOLS, reason="needs binutils-riscv64-linux-gnu (apt-get install it)"
 )
 ENGINES = ("interp", "translate")
-_CACHE = Path(tempfile.gettempdir()) / "vmforms-riscv-test-asm"
+# Assembled programs, shared by the tests of one run and removed when it ends.
+_CACHE = Path(tempfile.mkdtemp(prefix="vmforms-riscv-test-asm-"))
+atexit.register(shutil.rmtree, _CACHE, True)
 
 
 def build(source: str, *, elf: bool = False) -> Path:
