@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from vmforms.container import state as st
@@ -384,37 +385,57 @@ def run(opts: RunOptions) -> int:
 def _run_attached(c: st.Container, opts: RunOptions) -> int:
     from vmforms.container import monitor
 
-    relay = monitor.Relay(_log_writer(c))
-    if opts.tty:
+    launched: list[Cgroup] = []
+
+    def start(stdio: Stdio) -> int:
+        pid, cgroup = _launch(c, stdio)
+        launched.append(cgroup)
+        return pid
+
+    log = _log_writer(c)
+    try:
+        pid = _attach(start, tty=opts.tty, interactive=opts.interactive, log=log)
+        status = monitor.wait_child(pid)
+    finally:
+        log.close()
+    return monitor.finalize(c, status, launched[0])
+
+
+def _attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
+            log: Any = None) -> int:
+    """Start a process with `start(stdio)` wired to this terminal (a pty when `tty`, else
+    pipes), relay its I/O and forward signals to it until its output ends; its pid."""
+    from vmforms.container import monitor
+
+    relay = monitor.Relay(log)
+    if tty:
         with _Console() as console:
-            pid, cgroup = _launch(c, Stdio(0, 1, 2, console=console.remote,
-                                           console_size=_local_winsize()))
+            pid = start(Stdio(0, 1, 2, console=console.remote, console_size=_local_winsize()))
             master = console.receive()
             relay.add_output(master, "stdout", 1)
-            if opts.interactive:
+            if interactive:
                 relay.set_input(0, master)
             monitor.forward_signals(pid)
-            with _RawTerminal(0 if opts.interactive else None), _WinchForward(master):
+            with _RawTerminal(0 if interactive else None), _WinchForward(master):
                 relay.run()
-    else:
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        stdin = 0 if opts.interactive else _open_devnull()
-        try:
-            pid, cgroup = _launch(c, Stdio(stdin, out_w, err_w))
-        finally:
-            os.close(out_w)
-            os.close(err_w)
-            if stdin != 0:
-                os.close(stdin)
-        relay.add_output(out_r, "stdout", 1)
-        relay.add_output(err_r, "stderr", 2)
-        monitor.forward_signals(pid)
-        relay.run()
-    status = monitor.wait_child(pid)
-    if relay.log is not None:
-        relay.log.close()
-    return monitor.finalize(c, status, cgroup)
+        return pid
+    out_r, out_w = os.pipe2(os.O_CLOEXEC)
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    stdin = 0 if interactive else _open_devnull()
+    try:
+        pid = start(Stdio(stdin, out_w, err_w))
+    except BaseException:
+        os.close(out_r)
+        os.close(err_r)
+        raise
+    finally:
+        for fd in (out_w, err_w) + ((stdin,) if stdin != 0 else ()):
+            os.close(fd)
+    relay.add_output(out_r, "stdout", 1)
+    relay.add_output(err_r, "stderr", 2)
+    monitor.forward_signals(pid)
+    relay.run()
+    return pid
 
 
 def _log_writer(c: st.Container) -> Any:
@@ -726,32 +747,13 @@ def exec_command(ref: str, command: list[str], *, interactive: bool = False, tty
         proc = replace(proc, user=st_user(uid, gid, extra))
     cgroup = _open_cgroup(c)
     init_pid = int(c.state["Pid"])
-    relay = monitor.Relay(None)
-    if tty:
-        with _Console() as console:
-            size = _local_winsize()
-            pid = runtime.exec_in(init_pid, replace(proc, console_size=size), cgroup=cgroup,
-                                  stdio=Stdio(0, 1, 2, console=console.remote))
-            master = console.receive()
-            relay.add_output(master, "stdout", 1)
-            if interactive:
-                relay.set_input(0, master)
-            monitor.forward_signals(pid)
-            with _RawTerminal(0 if interactive else None), _WinchForward(master):
-                relay.run()
-    else:
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        stdin = 0 if interactive else _open_devnull()
-        try:
-            pid = runtime.exec_in(init_pid, proc, cgroup=cgroup, stdio=Stdio(stdin, out_w, err_w))
-        finally:
-            for fd in (out_w, err_w) + ((stdin,) if stdin != 0 else ()):
-                os.close(fd)
-        relay.add_output(out_r, "stdout", 1)
-        relay.add_output(err_r, "stderr", 2)
-        monitor.forward_signals(pid)
-        relay.run()
+
+    def start(stdio: Stdio) -> int:
+        size = stdio.console_size
+        return runtime.exec_in(init_pid, replace(proc, console_size=size) if size else proc,
+                               cgroup=cgroup, stdio=stdio)
+
+    pid = _attach(start, tty=tty, interactive=interactive)
     return exit_status(monitor.wait_child(pid))
 
 
