@@ -332,8 +332,11 @@ def _limits(spec: Spec) -> Any:
     from vmforms.container.cgroups import Limits
 
     r = spec.linux.resources
+    from vmforms.container.spec import DEFAULT_DEVICE_RULES
+
     return Limits(memory=r.memory_limit, memory_swap=r.memory_swap, cpu_quota=r.cpu_quota,
-                  cpu_period=r.cpu_period, cpu_shares=r.cpu_shares, pids=r.pids_limit)
+                  cpu_period=r.cpu_period, cpu_shares=r.cpu_shares, pids=r.pids_limit,
+                  devices=DEFAULT_DEVICE_RULES)
 
 
 def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:

@@ -31,6 +31,13 @@ DEFAULT_MASKED_PATHS: tuple[str, ...] = (
 DEFAULT_READONLY_PATHS: tuple[str, ...] = (
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 )
+# The devices a container may use, as Docker allows them: creating any node (m), and
+# reading and writing null, zero, full, random, urandom, tty, console, ptmx, the ptys and
+# tun. Everything else, the host's disks included, is refused even to root inside.
+DEFAULT_DEVICE_RULES: tuple[str, ...] = (
+    "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+    "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+)
 DEFAULT_NAMESPACES: tuple[str, ...] = ("pid", "network", "ipc", "uts", "mount", "cgroup")
 NAMESPACE_TYPES = frozenset(("pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"))
 

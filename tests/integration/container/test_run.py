@@ -175,3 +175,20 @@ def test_exit_codes(vmf: Vmf) -> None:
     # The kernel shields a pid namespace's init from its own SIGKILL, as under Docker.
     proc = vmf("run", "--rm", "busybox", "sh", "-c", "kill -9 $$; echo alive")
     assert (proc.returncode, proc.stdout) == (0, "alive\n")
+
+
+def test_host_devices_are_refused_even_to_root(vmf: Vmf) -> None:
+    """CAP_MKNOD lets root in the container make a node for the host's disk; the devices
+    cgroup (Docker's allow list) refuses to open it, while /dev/null still works."""
+    disk = next((p for p in ("/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda")
+                 if os.path.exists(p)), None)
+    if disk is None:
+        import pytest
+
+        pytest.skip("no block device to try")
+    st = os.stat(disk)
+    script = (f"mknod /tmp/disk b {os.major(st.st_rdev)} {os.minor(st.st_rdev)} && "
+              "head -c 16 /tmp/disk; echo rc=$?; echo x > /dev/null && echo null-ok")
+    proc = vmf("run", "--rm", "busybox", "sh", "-c", script)
+    assert "Operation not permitted" in proc.stderr
+    assert proc.stdout.splitlines() == ["rc=1", "null-ok"]

@@ -596,3 +596,27 @@ def test_shares_to_weight_keeps_the_ends_of_the_range() -> None:
         39,
         10000,
     )
+
+
+def test_v1_device_rules_deny_all_then_allow(tmp_path: Path) -> None:
+    from vmforms.container.cgroups import Limits as L
+    from vmforms.container.cgroups import V1Driver
+
+    devices = tmp_path / "devices"
+    devices.mkdir()
+    driver = V1Driver({"devices": devices})
+    written: list[tuple[str, str]] = []
+    real_write = fs.write
+
+    def record_write(path: Path, value: object) -> None:
+        written.append((path.name, str(value)))
+
+    fs.write = record_write  # type: ignore[assignment]
+    try:
+        driver.create("vmforms/dev", L(devices=("c 1:3 rwm", "c 136:* rwm")))
+    finally:
+        fs.write = real_write  # type: ignore[assignment]
+    assert written == [("devices.deny", "a"), ("devices.allow", "c 1:3 rwm"),
+                       ("devices.allow", "c 136:* rwm")]
+    with pytest.raises(InvalidOption, match="invalid device rule"):
+        L(devices=("x 1:3 rwm",))

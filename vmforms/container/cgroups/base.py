@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,9 @@ CFS_PERIOD_MAX_US = 1_000_000
 CFS_QUOTA_MIN_US = 1_000
 CPU_SHARES_MIN = 2
 CPU_SHARES_MAX = 262_144
+
+
+_DEVICE_RULE = re.compile(r"[abc] (\*|\d+):(\*|\d+) [rwm]{1,3}")
 
 
 @record
@@ -36,6 +40,9 @@ class Limits:
     cpu_period: int | None = None
     cpu_shares: int | None = None
     pids: int | None = None
+    # Device access rules as cgroup v1's devices.allow takes them ("c 1:3 rwm"); all
+    # other devices are denied. None leaves device access unrestricted.
+    devices: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         def bad(field: str, value: int, rule: str) -> InvalidOption:
@@ -62,6 +69,10 @@ class Limits:
             raise bad("cpu_shares", shares, f"must be from {CPU_SHARES_MIN} to {CPU_SHARES_MAX}")
         if self.pids is not None and self.pids <= 0:
             raise bad("pids", self.pids, "must be positive (None means unlimited)")
+        for rule in self.devices or ():
+            if _DEVICE_RULE.fullmatch(rule) is None:
+                raise InvalidOption(f"invalid device rule {rule!r}: expected TYPE MAJOR:MINOR "
+                                    "ACCESS, as in 'c 1:3 rwm'")
 
     def controllers(self) -> frozenset[str]:
         """The controllers these limits need: "memory", "cpu", "pids"."""
@@ -72,6 +83,8 @@ class Limits:
             needed.add("cpu")
         if self.pids is not None:
             needed.add("pids")
+        if self.devices is not None:
+            needed.add("devices")
         return frozenset(needed)
 
     def memsw_total(self) -> int | None:

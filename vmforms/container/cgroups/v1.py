@@ -270,6 +270,12 @@ def _apply(cgroup: V1Cgroup, limits: Limits) -> None:
     pids = paths.get("pids")
     if pids is not None and limits.pids is not None:
         fs.write(pids / "pids.max", limits.pids)
+    devices = paths.get("devices")
+    if devices is not None and limits.devices is not None:
+        # Deny everything, then allow the listed devices (cgroup-v1/devices.rst).
+        fs.write(devices / "devices.deny", "a")
+        for rule in limits.devices:
+            fs.write(devices / "devices.allow", rule)
 
 
 def driver_from_mounts(mounts: list[fs.Mount], root: Path) -> V1Driver | None:

@@ -134,7 +134,9 @@ class V2Driver:
 
     def create(self, name: str, limits: Limits) -> V2Cgroup:
         parts = split_name(name)
-        required_set = set(limits.controllers())
+        # v2 has no devices file: device rules there are an eBPF program attached to the
+        # cgroup (BPF_CGROUP_DEVICE), which this driver does not load.
+        required_set = set(limits.controllers()) - {"devices"}
         available = set(fs.read_text(self.root / "cgroup.controllers").split())
         if missing := sorted(required_set - available):
             raise CgroupError(
@@ -204,6 +206,9 @@ def _apply(path: Path, limits: Limits) -> None:
         fs.write(path / "cpu.weight", shares_to_weight(limits.cpu_shares))
     if limits.pids is not None:
         fs.write(path / "pids.max", limits.pids)
+    if limits.devices is not None:
+        _log().warning("cgroup v2: device rules need a BPF program, not loaded; device "
+                       "access is limited by capabilities and the /dev the container gets")
 
 
 def driver_from_mounts(mounts: list[fs.Mount], root: Path) -> V2Driver | None:
