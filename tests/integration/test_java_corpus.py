@@ -1,7 +1,8 @@
 """The Java corpus: each program under tests/data/java_programs/ is compiled by javac,
 then run by the JDK's `java` and by `vmforms java`; stdout, stderr and the exit status
-must be identical. A program may come with NAME.in (its stdin) and NAME.args (its
-arguments, one a line)."""
+must be identical. A program may come with NAME.in (its stdin), NAME.args (its
+arguments, one a line) and NAME.jvmopts (options for both VMs, such as -Xmx32m, one a
+line)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,11 @@ def run_java(cmd: list[str], name: str, cwd: Path,
     stdin = PROGRAMS / f"{name}.in"
     args_file = PROGRAMS / f"{name}.args"
     args = args_file.read_text().splitlines() if args_file.exists() else []
+    opts_file = PROGRAMS / f"{name}.jvmopts"
+    opts = opts_file.read_text().split() if opts_file.exists() else []
     data = stdin.read_bytes() if stdin.exists() else b""
     env = dict(os.environ, LC_ALL="C.UTF-8", **(extra_env or {}))
-    return subprocess.run([*cmd, "-cp", str(cwd), name, *args], input=data,
+    return subprocess.run([*cmd, *opts, "-cp", str(cwd), name, *args], input=data,
                           capture_output=True, timeout=TIMEOUT, cwd=cwd, env=env)
 
 
@@ -62,7 +65,8 @@ def test_program_matches_java(source: Path, classes: Path) -> None:
 # library as often as possible.
 TRANSLATED = ["IntArithmetic", "LongArithmetic", "FloatingPoint", "Exceptions1", "Collections1",
               "Streams1", "Recursion", "HelpfulNpe", "VmExceptions", "Threads1", "BigNumbers",
-              "NumericSim", "WordFrequency", "StringSwitch", "Uncaught"]
+              "NumericSim", "WordFrequency", "StringSwitch", "Uncaught", "HeapExhaustion",
+              "HeapUncaught"]
 
 
 @pytest.mark.parametrize("name", TRANSLATED)

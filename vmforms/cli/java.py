@@ -4,6 +4,7 @@ java launcher: options, main class lookup, exit codes and messages)."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import zipfile
@@ -20,12 +21,20 @@ class LaunchError(Exception):
         self.code = code
 
 
-def _size(text: str) -> int:
-    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
-    t = text.lower()
-    if t and t[-1] in units:
-        return int(t[:-1]) * units[t[-1]]
-    return int(t)
+CREATE_FAILED = ("\nError: Could not create the Java Virtual Machine.\n"
+                 "Error: A fatal exception has occurred. Program will exit.")
+# HotSpot refuses a maximum heap below this before it starts.
+MIN_HEAP = 2 * 1024 * 1024
+
+
+def _size(option: str, text: str, what: str) -> int:
+    """A -Xmx/-Xss value: digits with an optional k, m, g or t unit, as HotSpot parses it."""
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+    m = re.fullmatch(r"([0-9]+)([kKmMgGtT]?)", text)
+    value = int(m.group(1)) * units.get(m.group(2).lower(), 1) if m else 0
+    if value <= 0:
+        raise LaunchError(f"Invalid {what}: {option}{CREATE_FAILED}", 1)
+    return value
 
 
 def parse(argv: list[str]) -> dict[str, Any]:
@@ -52,9 +61,9 @@ def parse(argv: list[str]) -> dict[str, Any]:
                 a.startswith(("-XX:", "-Xms", "-Xlog", "-verbose", "-da:", "-Xshare")):
             pass
         elif a.startswith("-Xss"):
-            opts["xss"] = _size(a[4:])
+            opts["xss"] = _size(a, a[4:], "thread stack size")
         elif a.startswith("-Xmx"):
-            opts["xmx"] = _size(a[4:])
+            opts["xmx"] = _size(a, a[4:], "maximum heap size")
         elif a in ("-version", "--version", "-showversion", "--show-version"):
             opts["version"] = a
         elif a == "-jar":
@@ -106,6 +115,11 @@ def main(argv: list[str]) -> int:
         if exc.message:
             sys.stderr.write(exc.message + "\n")
         return exc.code
+    if opts["xmx"] is not None and opts["xmx"] < MIN_HEAP:
+        # Reported while the VM is created, before the main class is looked at; HotSpot
+        # writes this one to stdout.
+        sys.stdout.write("Error occurred during initialization of VM\nToo small maximum heap\n")
+        return 1
     if opts["version"] in ("-version", "--version"):
         opts["main"] = None
     elif opts["jar"] is None and opts["main"] is None:

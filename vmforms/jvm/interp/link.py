@@ -8,7 +8,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from vmforms.jvm.interp import decode as D
-from vmforms.jvm.runtime.heap import JArray, JavaThrowable, JObject
+from vmforms.jvm.runtime.heap import (
+    ELEMENT_SIZES,
+    UNBOUNDED,
+    HeapExhausted,
+    JArray,
+    JavaThrowable,
+    JObject,
+    array_size,
+)
 from vmforms.jvm.runtime.resolve import (
     is_assignable,
     resolve_constant,
@@ -60,18 +68,34 @@ def array_store_check(th: JThread, arr: JArray, v: JObject) -> None:
         vm_exception(th, "java/lang/ArrayStoreException", v.klass.java_name)
 
 
-def check_array_size(th: JThread, count: int) -> None:
+def out_of_memory(th: JThread) -> JObject:
+    """java.lang.OutOfMemoryError: Java heap space. HotSpot preallocates it; we lift the
+    budget while building it (its object, message and backtrace are small)."""
+    heap = th.vm.heap
+    heap.limit = UNBOUNDED.max
+    try:
+        return make_exception(th, "java/lang/OutOfMemoryError", "Java heap space")
+    finally:
+        heap.limit = heap.max
+
+
+def check_array_size(th: JThread, count: int, element_size: int = 4) -> None:
+    """The checks of a long array before its elements exist: a negative length, one past
+    what HotSpot can index, then room in the heap."""
     if count < 0:
         vm_exception(th, "java/lang/NegativeArraySizeException", str(count))
-    if count > th.vm.max_array:
-        vm_exception(th, "java/lang/OutOfMemoryError",
-                     "Requested array size exceeds VM limit" if count > 0x7FFFFFFD
-                     else "Java heap space")
+    if count > 0x7FFFFFFD:
+        vm_exception(th, "java/lang/OutOfMemoryError", "Requested array size exceeds VM limit")
+    try:
+        th.vm.heap.make_room(array_size(count, element_size))
+    except HeapExhausted:
+        raise JavaThrowable(out_of_memory(th)) from None
 
 
 def new_primitive_array(th: JThread, atype: int, count: int) -> JArray:
-    check_array_size(th, count)
     desc = ARRAY_TYPES[atype]
+    if count < 0 or count > th.vm.max_array:
+        check_array_size(th, count, ELEMENT_SIZES[desc[1]])
     zero: Any = 0.0 if desc in ("[F", "[D") else 0
     return JArray(th.vm.load(desc), [zero] * count)
 
@@ -80,10 +104,11 @@ def new_array(th: JThread, desc: str, dims: list[int]) -> JArray:
     """An array of class `desc` with the given dimension lengths (JVMS 6.5.multianewarray)."""
     vm = th.vm
     count = dims[0]
-    check_array_size(th, count)
+    elem = desc[1]
+    if count < 0 or count > vm.max_array:
+        check_array_size(th, count, ELEMENT_SIZES[elem])
     k = vm.load(desc, th)
     if len(dims) == 1:
-        elem = desc[1]
         zero: Any = None if elem in "L[" else 0.0 if elem in "FD" else 0
         return JArray(k, [zero] * count)
     return JArray(k, [new_array(th, desc[1:], dims[1:]) for _ in range(count)])
@@ -199,7 +224,7 @@ def host_error(th: JThread, m: JMethod, index: int, err: BaseException) -> JObje
     if isinstance(err, ZeroDivisionError):
         return make_exception(th, "java/lang/ArithmeticException", "/ by zero")
     if isinstance(err, MemoryError):
-        return make_exception(th, "java/lang/OutOfMemoryError", "Java heap space")
+        return out_of_memory(th)
     if isinstance(err, RecursionError):
         return make_exception(th, "java/lang/StackOverflowError", None)
     if isinstance(err, IndexError) and op in (0x2E, 0x2F, 0x4F, 0x50, 0x53, 0x54, 0x55, 0x56):

@@ -165,6 +165,8 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
            f"    loc.extend([None] * ({m.max_locals} - len(loc)))",
            "    " + "".join(f"l{k}, " for k in range(m.max_locals)) + "= loc"
            if m.max_locals else "    pass",
+           # The caller's list would keep the locals' first values reachable.
+           "    loc.clear()" if m.max_locals else "    pass",
            "    " + " = ".join(f"s{k}" for k in range(nstack)) + " = None",
            "    ip = 0", "    try:", "        while True:", "            try:",
            *body,
@@ -379,7 +381,7 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
     if op == 0x5C:
         return [f"s{d} = s{d - 2}", f"s{d + 1} = s{t}"]
     if op == D.NEW_Q:
-        return [f"s{d} = JObject({e.const(a)}, list({e.const(b)}))"]
+        return [f"ip = {i}", f"s{d} = JObject({e.const(a)}, list({e.const(b)}))"]
     if op == D.CHECKCAST_Q:
         k = e.const(a)
         return [f"if s{t} is not None and {k}.name not in s{t}.klass.ancestors:",
@@ -472,7 +474,8 @@ def _perform(th: JThread, m: JMethod, i: int, vals: list[Any]) -> Any:
     if op == D.INSTANCEOF_Q:
         return _instanceof(vals[0], a)
     if op == D.ANEWARRAY_Q:
-        check_array_size(th, vals[0])
+        if vals[0] < 0 or vals[0] > th.vm.max_array:
+            check_array_size(th, vals[0])
         return JArray(a, [None] * vals[0])
     raise AssertionError(f"cannot perform op {op}")
 

@@ -1,12 +1,21 @@
-"""Heap values of the running program: objects, arrays and thrown Java exceptions (JVMS 2.4, 2.7).
+"""Heap values of the running program: objects, arrays and thrown Java exceptions (JVMS 2.4, 2.7),
+and the -Xmx budget they are charged against (JVMS 2.5.3).
 
 A Java int, long, float or double is a Python int or float (already wrapped or rounded by
 the interpreter); a reference is a JObject, a JArray or None. Fields live in a list indexed
 by the slot the class layout assigned; arrays keep their elements in a list.
+
+Every object is charged to its class's Heap when it is built, at the size HotSpot gives it
+(64-bit, compressed references: a 12-byte header, then the fields; an array a 16-byte header,
+then its elements; rounded up to 8 bytes), and credited back by __del__ when Python frees
+it, so `used` follows the live objects: reference counting frees most garbage at once,
+Python's cycle collector the rest.
 """
 
 from __future__ import annotations
 
+import gc
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +37,93 @@ class Monitor:
 
 _monitor_guard = threading.Lock()
 
+# What an element of each array type, or a field of each type, takes in HotSpot's layout.
+ELEMENT_SIZES = {"Z": 1, "B": 1, "C": 2, "S": 2, "I": 4, "F": 4, "J": 8, "D": 8, "L": 4, "[": 4}
+OBJECT_HEADER = 12
+ARRAY_HEADER = 16
+
+
+def array_size(length: int, element_size: int) -> int:
+    return (ARRAY_HEADER + length * element_size + 7) & -8
+
+
+class HeapExhausted(MemoryError):
+    """An allocation that does not fit in the budget even after a collection; the
+    interpreter turns it into java.lang.OutOfMemoryError: Java heap space."""
+
+
+class Heap:
+    """The -Xmx budget: bytes charged by the live objects of the classes bound to it.
+
+    `limit` is what the fast path compares with: `max`, lifted while the VM builds an
+    OutOfMemoryError (HotSpot preallocates those)."""
+
+    __slots__ = ("used", "max", "limit", "initial", "__weakref__")
+
+    def __init__(self, max_bytes: int, initial: int | None = None) -> None:
+        self.used = 0
+        self.max = max_bytes
+        self.limit = max_bytes
+        self.initial = min(max_bytes, initial if initial is not None else max_bytes)
+
+    def overflow(self) -> None:
+        """Called once `used`, already charged with a new object, passes `limit`."""
+        self.make_room(0)
+
+    def make_room(self, size: int) -> None:
+        """Make room for `size` more bytes (a big array's before its element list is
+        built), or raise HeapExhausted: first let Python free what is unreachable, then
+        recount (racing threads can lose updates, so `used` may drift) if still over."""
+        if self.used + size <= self.limit:
+            return
+        gc.collect()
+        if self.used + size > self.limit:
+            self.used = self.recount()
+            if self.used + size > self.limit:
+                raise HeapExhausted("Java heap space")
+
+    def recount(self) -> int:
+        total = 0
+        for o in gc.get_objects():
+            if isinstance(o, JObject):
+                k = o.klass
+                if k.heap is self:
+                    total += array_size(len(o.data), k.element_size) \
+                        if isinstance(o, JArray) else k.instance_size
+        return total
+
+    def total(self) -> int:
+        """What Runtime.totalMemory reports: the committed heap, the initial size until
+        the live objects need more."""
+        return min(self.max, max(self.initial, (self.used + (1 << 20) - 1) & -(1 << 20)))
+
+    def free(self) -> int:
+        return max(0, self.total() - self.used)
+
+
+def physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return 4 << 30
+
+
+def heap_sizes(xmx: int | None, physical: int) -> tuple[int, int]:
+    """The maximum and initial heap sizes as G1's ergonomics picks them in JDK 17: -Xmx or
+    a quarter of physical memory, an initial heap of 1/64 of it; both rounded up to the
+    heap alignment (the region size, itself a power of two near max/2048, and at least
+    2 MB)."""
+    requested = xmx if xmx is not None else physical // 4
+    region = 1 << max(20, (max(requested // 2048, 1) - 1).bit_length())
+    align = max(min(region, 32 << 20), 2 << 20)
+    top = -(-requested // align) * align
+    initial = min(top, -(-(physical // 64) // align) * align)
+    return top, initial
+
+
+# The heap of classes that no VM has bound (classes built directly by tests): unbounded.
+UNBOUNDED = Heap(1 << 62)
+
 
 class JObject:
     """An instance of a class; `native` holds host data of VM-managed objects (a Class's
@@ -41,6 +137,14 @@ class JObject:
         self.monitor: Monitor | None = None
         self.native: Any = None
         self.ihash = 0
+        heap = klass.heap
+        heap.used += klass.instance_size
+        if heap.used > heap.limit:
+            heap.overflow()
+
+    def __del__(self) -> None:
+        k = self.klass
+        k.heap.used -= k.instance_size
 
     def get_monitor(self) -> Monitor:
         m = self.monitor
@@ -67,6 +171,14 @@ class JArray(JObject):
         self.native = None
         self.ihash = 0
         self.data = data
+        heap = klass.heap
+        heap.used += (ARRAY_HEADER + len(data) * klass.element_size + 7) & -8
+        if heap.used > heap.limit:
+            heap.overflow()
+
+    def __del__(self) -> None:
+        k = self.klass
+        k.heap.used -= (ARRAY_HEADER + len(self.data) * k.element_size + 7) & -8
 
     def __repr__(self) -> str:
         return f"<{self.klass.name} len={len(self.data)}>"

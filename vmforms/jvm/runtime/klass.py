@@ -20,7 +20,7 @@ from vmforms.jvm.classfile.classfile import (
     ClassFile,
     MethodInfo,
 )
-from vmforms.jvm.runtime.heap import JObject
+from vmforms.jvm.runtime.heap import ELEMENT_SIZES, OBJECT_HEADER, UNBOUNDED, Heap, JObject
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -158,6 +158,10 @@ class JClass:
         self.array_class: JClass | None = None
         self.module = ""  # the JDK module of a system class, "" for the class path
         self.source_file: str | None = cf.source_file if cf is not None else None
+        # What an instance (or an array element) is charged to `heap`: see heap.py.
+        self.heap: Heap = UNBOUNDED
+        self.field_bytes: int = superclass.field_bytes if superclass else 0
+        self.element_size = ELEMENT_SIZES.get(name[1], 4) if self.is_array else 0
         if superclass is not None:
             self.ancestors |= superclass.ancestors
         for i in interfaces:
@@ -177,9 +181,11 @@ class JClass:
                     self.field_types[key] = f.descriptor
                     self.slot_names.append(f"{name}.{key}")
                     self.slot_defaults.append(default_value(f.descriptor))
+                    self.field_bytes += ELEMENT_SIZES.get(f.descriptor[0], 4)
             for mi in cf.methods:
                 m = JMethod(self, mi)
                 self.methods[m.key] = m
+        self.instance_size = max(16, (OBJECT_HEADER + self.field_bytes + 7) & -8)
 
     def slot_owner(self, slot: int) -> str:
         return self.slot_names[slot].rpartition(".")[0]

@@ -112,8 +112,12 @@ def _run_main(vm: Any, th: Any, main: str, args: list[str]) -> int:
             vm.invoke(th, m, call_args)
             status = 0
         except JavaThrowable as exc:
-            _uncaught(vm, th, exc)
+            thrown = exc.obj
             status = 1
+        if status:
+            # Out of the except block: the host traceback would keep the finished frames,
+            # and every object their locals held, alive while the handler runs.
+            _uncaught(vm, th, thrown)
         _wait_for_threads(vm)
         try:
             vm.call_static(th, "java/lang/Shutdown", "shutdown", "()V")
@@ -157,10 +161,10 @@ def _describe(vm: Any, exc: JavaThrowable) -> str:
         return str(exc.obj.klass.java_name)
 
 
-def _uncaught(vm: Any, th: Any, exc: JavaThrowable) -> None:
+def _uncaught(vm: Any, th: Any, thrown: Any) -> None:
     try:
         vm.call_virtual(th, th.obj, "dispatchUncaughtException",
-                        "(Ljava/lang/Throwable;)V", exc.obj)
+                        "(Ljava/lang/Throwable;)V", thrown)
     except JavaThrowable as again:
         _err(f"Exception: {_describe(vm, again)} thrown from the "
              f"UncaughtExceptionHandler in thread \"main\"")

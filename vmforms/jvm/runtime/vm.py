@@ -8,7 +8,6 @@ first, then the user's directories and jars. Strings are real java.lang.String o
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,14 @@ from vmforms.jvm.classfile.constants import (
 )
 from vmforms.jvm.errors import ClassFormatError, JvmError
 from vmforms.jvm.runtime.classpath import ClassPath
-from vmforms.jvm.runtime.heap import JArray, JavaThrowable, JObject
+from vmforms.jvm.runtime.heap import (
+    Heap,
+    JArray,
+    JavaThrowable,
+    JObject,
+    heap_sizes,
+    physical_memory,
+)
 from vmforms.jvm.runtime.klass import (
     ERRONEOUS,
     INITIALIZED,
@@ -41,6 +47,9 @@ if TYPE_CHECKING:
 
 
 MAX_CLASS_VERSION = 61  # Java 17 (JVMS 4.1)
+# Arrays up to this length are built first and charged after: their element list costs
+# the host little even when the charge then fails.
+ARRAY_PRECHECK = 1 << 16
 
 
 class JThread:
@@ -71,14 +80,11 @@ class VM:
         self.interned: dict[str, JObject] = {}
         self.properties = properties or {}
         self.max_depth = max_depth
-        # HotSpot's default -Xmx is a quarter of physical memory; an array whose elements
-        # alone would pass the limit is an OutOfMemoryError, never a host allocation.
-        if max_heap is None:
-            try:
-                max_heap = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
-            except (ValueError, OSError):
-                max_heap = 1 << 30
-        self.max_array = max(1024, max_heap // 8)
+        # Every object is charged to the -Xmx budget (HotSpot's default when not given);
+        # an array longer than max_array is checked against it before its list is built.
+        top, initial = heap_sizes(max_heap, physical_memory())
+        self.heap = Heap(top, initial)
+        self.max_array = ARRAY_PRECHECK
         self.assertions = assertions
         self.load_lock = threading.RLock()
         self.threads: dict[int, JThread] = {}
@@ -147,6 +153,7 @@ class VM:
             sup = self.load(cf.super_name, th) if cf.super_name else None
             ifaces = [self.load(i, th) for i in cf.interface_names]
             k = JClass(name, cf, sup, ifaces)
+            k.heap = self.heap
             k.module = module
             self._bind_natives(k)
             self.classes[name] = k
@@ -172,6 +179,7 @@ class VM:
                                      self.load("java/io/Serializable", th)])
         k.component = comp
         k.element = elem
+        k.heap = self.heap
         k.access = 0x1011 if comp.primitive else (comp.access & 0x7) | 0x1010
         k.loader = comp.loader
         self.classes[name] = k

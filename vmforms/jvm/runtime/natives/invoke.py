@@ -253,6 +253,9 @@ def _lambda(th: JThread, k: JClass, name: str, desc: str, statics: list[Any],
         impl_params = [f"L{impl.klass.name};", *impl_params]
     impl_ret = impl.ret if kind != 8 else f"L{impl.klass.name};"
     ncap = len(captured_types)
+    # Its instances hold the captured values as fields would (natively here).
+    lk.heap = vm.heap
+    lk.instance_size = max(16, (12 + 4 * ncap + 7) & -8)
 
     def make_body(sdesc: str) -> Callable[[JThread, list[Any]], Any]:
         s_args, s_ret = parse_arguments(sdesc)

@@ -3,6 +3,7 @@ Float/Double bit conversions and StrictMath (JDK 17 java.base, JLS 12.5, JVMS 2.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 from typing import TYPE_CHECKING, Any
@@ -334,10 +335,26 @@ def _pow(th: JThread, a: list[Any]) -> Any:
 # -- java.lang.Runtime ---------------------------------------------------------------------
 # The CPUs this process may run on, as HotSpot counts them (sched_getaffinity).
 constant("java/lang/Runtime", "availableProcessors()I", len(os.sched_getaffinity(0)))
-constant("java/lang/Runtime", "freeMemory()J", 200 * 1024 * 1024)
-constant("java/lang/Runtime", "totalMemory()J", 256 * 1024 * 1024)
-constant("java/lang/Runtime", "maxMemory()J", 4096 * 1024 * 1024)
-noop("java/lang/Runtime", "gc()V")
+
+
+@native("java/lang/Runtime", "maxMemory()J")
+def _max_memory(th: JThread, a: list[Any]) -> Any:
+    return th.vm.heap.max
+
+
+@native("java/lang/Runtime", "totalMemory()J")
+def _total_memory(th: JThread, a: list[Any]) -> Any:
+    return th.vm.heap.total()
+
+
+@native("java/lang/Runtime", "freeMemory()J")
+def _free_memory(th: JThread, a: list[Any]) -> Any:
+    return th.vm.heap.free()
+
+
+@native("java/lang/Runtime", "gc()V")
+def _gc(th: JThread, a: list[Any]) -> Any:
+    gc.collect()
 
 
 @native("java/lang/Shutdown", "halt0(I)V")

@@ -148,14 +148,18 @@ def _start(th: JThread, a: list[Any]) -> Any:
     obj.fields[eetop] = id(new)
 
     def body() -> None:
+        thrown: JObject | None = None
         try:
-            vm.call_virtual(new, obj, "run", "()V")
-        except JavaThrowable as exc:
             try:
-                vm.call_virtual(new, obj, "dispatchUncaughtException",
-                                "(Ljava/lang/Throwable;)V", exc.obj)
-            except JavaThrowable:
-                pass
+                vm.call_virtual(new, obj, "run", "()V")
+            except JavaThrowable as exc:
+                thrown = exc.obj  # handled below, where no host traceback holds frames
+            if thrown is not None:
+                try:
+                    vm.call_virtual(new, obj, "dispatchUncaughtException",
+                                    "(Ljava/lang/Throwable;)V", thrown)
+                except JavaThrowable:
+                    pass
         except ThreadExit:
             pass
         finally:
