@@ -138,8 +138,10 @@ def ensure_busybox() -> Path:
         return binary
 
 
-def _download_busybox(debs: Path) -> Path:
-    apt = debs.parent / "apt-riscv64"
+def apt_riscv64(args: list[str], cwd: Path | None = None) -> str:
+    """Run apt-get or apt-cache (args[0]) over the private trixie riscv64 apt state under
+    assets/apt-riscv64; the host's sources and dpkg architectures are never touched."""
+    apt = assets_root() / "apt-riscv64"
     for sub in ("lists/partial", "cache/archives/partial", "etc"):
         (apt / sub).mkdir(parents=True, exist_ok=True)
     (apt / "etc/sources.list").write_text(TRIXIE_SOURCE)
@@ -153,9 +155,13 @@ def _download_busybox(debs: Path) -> Path:
         "-oDebug::NoLocking=1",
         "-oAPT::Sandbox::User=root",
     ]
-    _run(["apt-get", "-qq", *opts, "update"])
+    return _run([args[0], "-qq", *opts, *args[1:]], cwd=cwd)
+
+
+def _download_busybox(debs: Path) -> Path:
+    apt_riscv64(["apt-get", "update"])
     debs.mkdir(parents=True, exist_ok=True)
-    _run(["apt-get", "-qq", *opts, "download", "busybox-static:riscv64"], cwd=debs)
+    apt_riscv64(["apt-get", "download", "busybox-static:riscv64"], cwd=debs)
     found = sorted(debs.glob("busybox-static_*_riscv64.deb"))
     if not found:
         raise AssetError("apt-get download busybox-static:riscv64 from trixie produced no .deb")

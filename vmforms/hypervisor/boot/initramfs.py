@@ -14,7 +14,14 @@ import re
 import shlex
 from collections.abc import Iterable
 
-from vmforms.hypervisor.boot.cpio import char_device, directory, file, symlink, write_newc
+from vmforms.hypervisor.boot.cpio import (
+    CpioEntry,
+    char_device,
+    directory,
+    file,
+    symlink,
+    write_newc,
+)
 
 GUEST_BEGIN = b"\x1b]vmforms;begin\x07"
 GUEST_EXIT_PREFIX = b"\x1b]vmforms;exit="
@@ -102,8 +109,15 @@ def busybox_applets(binary: bytes) -> list[str]:
     return ok or list(FALLBACK_APPLETS)
 
 
-def build_initramfs(busybox: bytes, applets: Iterable[str] | None = None) -> bytes:
-    """An uncompressed newc archive the kernel unpacks as its root filesystem."""
+def build_initramfs(
+    busybox: bytes,
+    applets: Iterable[str] | None = None,
+    *,
+    init: str = INIT_SCRIPT,
+    extra: Iterable[CpioEntry] = (),
+) -> bytes:
+    """An uncompressed newc archive the kernel unpacks as its root filesystem; `extra`
+    entries (parents first) go in before /init."""
     entries = [directory(d) for d in ("bin", "dev", "etc", "mnt", "proc", "root", "sys")]
     entries.append(directory("tmp", 0o1777))
     entries.append(char_device("dev/console", 5, 1))
@@ -115,7 +129,8 @@ def build_initramfs(busybox: bytes, applets: Iterable[str] | None = None) -> byt
     entries.append(directory("sbin"))
     entries.append(file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"))
     entries.append(file("etc/group", b"root:x:0:\n"))
-    entries.append(file("init", INIT_SCRIPT.encode(), 0o755))
+    entries.extend(extra)
+    entries.append(file("init", init.encode(), 0o755))
     return write_newc(entries)
 
 
