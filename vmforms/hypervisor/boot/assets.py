@@ -51,14 +51,14 @@ def assets_root() -> Path:
     return state_root() / "assets"
 
 
-def _sha(*parts: bytes) -> str:
+def content_hash(*parts: bytes) -> str:
     h = hashlib.sha256()
     for p in parts:
         h.update(hashlib.sha256(p).digest())
     return h.hexdigest()[:16]
 
 
-def _run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+def run_tool(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     try:
         proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     except FileNotFoundError as exc:
@@ -76,7 +76,7 @@ def _kernel_key() -> str:
     with KERNEL_TARBALL.open("rb") as f:
         while chunk := f.read(1 << 20):
             source.update(chunk)
-    return _sha(b"kernel-v1", GUEST_CONFIG.read_bytes(), source.digest())
+    return content_hash(b"kernel-v1", GUEST_CONFIG.read_bytes(), source.digest())
 
 
 def ensure_kernel() -> tuple[Path, str, float]:
@@ -93,11 +93,11 @@ def ensure_kernel() -> tuple[Path, str, float]:
         src = build / "linux-source-6.1"
         if not (src / "Makefile").exists():
             build.mkdir(parents=True, exist_ok=True)
-            _run(["tar", "-xf", str(KERNEL_TARBALL), "-C", str(build)])
+            run_tool(["tar", "-xf", str(KERNEL_TARBALL), "-C", str(build)])
         make = ["make", "ARCH=riscv", f"CROSS_COMPILE={CROSS_COMPILE}", "-s"]
         env = dict(os.environ, KCONFIG_ALLCONFIG=str(GUEST_CONFIG))
-        _run([*make, "allnoconfig"], cwd=src, env=env)
-        _run(["nice", "-n", "10", *make, f"-j{min(os.cpu_count() or 1, 2)}", "Image"], cwd=src)
+        run_tool([*make, "allnoconfig"], cwd=src, env=env)
+        run_tool(["nice", "-n", "10", *make, f"-j{min(os.cpu_count() or 1, 2)}", "Image"], cwd=src)
         release = (src / "include/config/kernel.release").read_text().strip()
         tmp = out.with_name(out.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -119,14 +119,14 @@ def ensure_busybox() -> Path:
         if not found:
             found = [_download_busybox(debs)]
         deb = found[-1]
-        out = root / f"busybox-{_sha(deb.read_bytes())}"
+        out = root / f"busybox-{content_hash(deb.read_bytes())}"
         binary = out / "busybox"
         if binary.exists():
             return binary
         tmp = out.with_name(out.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        _run(["dpkg-deb", "-x", str(deb), str(tmp / "root")])
+        run_tool(["dpkg-deb", "-x", str(deb), str(tmp / "root")])
         for candidate in ("usr/bin/busybox", "bin/busybox"):
             if (tmp / "root" / candidate).exists():
                 shutil.copy2(tmp / "root" / candidate, tmp / "busybox")
@@ -155,7 +155,7 @@ def apt_riscv64(args: list[str], cwd: Path | None = None) -> str:
         "-oDebug::NoLocking=1",
         "-oAPT::Sandbox::User=root",
     ]
-    return _run([args[0], "-qq", *opts, *args[1:]], cwd=cwd)
+    return run_tool([args[0], "-qq", *opts, *args[1:]], cwd=cwd)
 
 
 def _download_busybox(debs: Path) -> Path:
@@ -170,7 +170,8 @@ def _download_busybox(debs: Path) -> Path:
 
 def ensure_initramfs(busybox: Path) -> Path:
     blob = busybox.read_bytes()
-    out = assets_root() / f"initramfs-{_sha(b'initramfs-v1', blob, INIT_SCRIPT.encode())}.cpio"
+    key = content_hash(b"initramfs-v1", blob, INIT_SCRIPT.encode())
+    out = assets_root() / f"initramfs-{key}.cpio"
     if not out.exists():
         tmp = out.with_name(out.name + ".tmp")
         tmp.write_bytes(build_initramfs(blob))
@@ -182,29 +183,41 @@ def ensure_guest() -> str:
     """`vmforms setup` step: build or find the kernel, busybox and initramfs."""
     image, release, seconds = ensure_kernel()
     initrd = ensure_initramfs(ensure_busybox())
-    manifest = {"kernel": str(image), "initrd": str(initrd), "release": release}
-    path = assets_root() / "guest.json"
-    tmp = path.with_name("guest.json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-    tmp.rename(path)
+    write_manifest("guest.json", GuestAssets(image, initrd, release))
     built = f" (kernel built in {seconds:.0f}s)" if seconds else ""
     return f"guest kernel {release} and initramfs in {assets_root()}{built}"
 
 
-def guest_assets() -> GuestAssets:
-    """The built-in guest, as recorded by the last `vmforms setup`."""
-    path = assets_root() / "guest.json"
+def write_manifest(name: str, assets: GuestAssets) -> None:
+    """Record a built guest (kernel, initrd, release) as `name` under the assets root."""
+    manifest = {"kernel": str(assets.kernel), "initrd": str(assets.initrd),
+                "release": assets.release}
+    path = assets_root() / name
+    tmp = path.with_name(name + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
+    tmp.rename(path)
+
+
+def read_manifest(name: str, missing: str, incomplete: str) -> GuestAssets:
+    """A guest recorded by write_manifest; AssetError with `missing` (the manifest's path
+    is appended) or `incomplete` when it or its files are not there."""
+    path = assets_root() / name
     try:
         manifest = json.loads(path.read_text())
         assets = GuestAssets(
             Path(manifest["kernel"]), Path(manifest["initrd"]), manifest["release"]
         )
     except (OSError, ValueError, KeyError) as exc:
-        raise AssetError(
-            f"the built-in guest is not built ({path}); run `vmforms setup` or pass --kernel"
-        ) from exc
+        raise AssetError(missing.format(path=path)) from exc
     if not assets.kernel.exists() or not assets.initrd.exists():
-        raise AssetError(
-            f"the built-in guest in {assets_root()} is incomplete; run `vmforms setup`"
-        )
+        raise AssetError(incomplete)
     return assets
+
+
+def guest_assets() -> GuestAssets:
+    """The built-in guest, as recorded by the last `vmforms setup`."""
+    return read_manifest(
+        "guest.json",
+        "the built-in guest is not built ({path}); run `vmforms setup` or pass --kernel",
+        f"the built-in guest in {assets_root()} is incomplete; run `vmforms setup`",
+    )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import lzma
 import re
 import shutil
@@ -28,11 +27,13 @@ from vmforms.container.paths import locked
 from vmforms.hypervisor.boot.assets import (
     AssetError,
     GuestAssets,
-    _run,
-    _sha,
     apt_riscv64,
     assets_root,
+    content_hash,
     ensure_busybox,
+    read_manifest,
+    run_tool,
+    write_manifest,
 )
 from vmforms.hypervisor.boot.cpio import CpioEntry, directory, file
 from vmforms.hypervisor.boot.initramfs import INIT_SCRIPT, build_initramfs
@@ -158,7 +159,7 @@ def _extract_kernel(deb: Path, out: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     root = tmp / "root"
-    _run(["dpkg-deb", "-x", str(deb), str(root)])
+    run_tool(["dpkg-deb", "-x", str(deb), str(root)])
     images = sorted((root / "boot").glob("vmlinu[xz]-*"))
     if not images:
         raise AssetError(f"{deb.name}: no /boot/vmlinux-* inside")
@@ -203,7 +204,7 @@ def ensure_debian_kernel() -> Path:
     root = assets_root()
     with locked(root / ".debian-kernel.lock"):
         deb = _kernel_deb()
-        key = _sha(
+        key = content_hash(
             b"debian-kernel-v2", " ".join(BUS_MODULES + DISK_MODULES).encode(), _hash_file(deb)
         )
         out = root / f"debian-kernel-{key}"
@@ -236,7 +237,7 @@ def ensure_debian_initramfs(kernel_dir: Path, busybox: Path) -> Path:
     init = debian_init_script(release, names, (kernel_dir / "modules.disk").read_text().split())
     blobs = [(kernel_dir / "modules" / f"{n}.ko").read_bytes() for n in names]
     bb = busybox.read_bytes()
-    key = _sha(b"debian-initramfs-v2", bb, init.encode(), *blobs)
+    key = content_hash(b"debian-initramfs-v2", bb, init.encode(), *blobs)
     out = assets_root() / f"debian-initramfs-{key}.cpio"
     if not out.exists():
         extra: list[CpioEntry] = [directory("lib"), directory(MODULES_DIR)]
@@ -255,27 +256,15 @@ def ensure_debian_guest() -> str:
     kernel_dir = ensure_debian_kernel()
     initrd = ensure_debian_initramfs(kernel_dir, ensure_busybox())
     release = (kernel_dir / "release").read_text().strip()
-    manifest = {"kernel": str(kernel_dir / "Image"), "initrd": str(initrd), "release": release}
-    path = assets_root() / "debian.json"
-    tmp = path.with_name("debian.json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-    tmp.rename(path)
+    write_manifest("debian.json", GuestAssets(kernel_dir / "Image", initrd, release))
     modules = (kernel_dir / "modules.order").read_text().split()
     return f"Debian kernel {release} with modules {', '.join(modules)} in {assets_root()}"
 
 
 def debian_guest() -> GuestAssets:
     """Debian's kernel and its initramfs, as recorded by the last ensure_debian_guest()."""
-    path = assets_root() / "debian.json"
-    try:
-        manifest = json.loads(path.read_text())
-        assets = GuestAssets(
-            Path(manifest["kernel"]), Path(manifest["initrd"]), manifest["release"]
-        )
-    except (OSError, ValueError, KeyError) as exc:
-        raise AssetError(
-            f"Debian's guest kernel is not fetched ({path}); run `vmforms setup`"
-        ) from exc
-    if not assets.kernel.exists() or not assets.initrd.exists():
-        raise AssetError(f"Debian's guest kernel in {assets_root()} is incomplete")
-    return assets
+    return read_manifest(
+        "debian.json",
+        "Debian's guest kernel is not fetched ({path}); run `vmforms setup`",
+        f"Debian's guest kernel in {assets_root()} is incomplete",
+    )
