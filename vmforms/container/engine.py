@@ -359,7 +359,7 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
                             "FinishedAt": st.now_rfc3339()})
             if c.record["HostConfig"].get("AutoRemove"):
                 st.discard_dir(c.path)
-                _unlink_lock(c)
+                c.drop_lock_file()
             else:
                 c.save_state()
         raise
@@ -713,15 +713,8 @@ def remove(ref: str, force: bool = False) -> st.Container:
         if cgroup is not None:
             cgroup.destroy()  # also kills what an exec left behind
         st.remove_dir(c.path)
-        _unlink_lock(c)
+        c.drop_lock_file()
     return c
-
-
-def _unlink_lock(c: st.Container) -> None:
-    try:
-        os.unlink(st.lock_dir() / f"{c.id}.lock")
-    except FileNotFoundError:
-        pass
 
 
 def exec_command(ref: str, command: list[str], *, interactive: bool = False, tty: bool = False,

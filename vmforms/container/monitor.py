@@ -143,10 +143,7 @@ def finalize(c: st.Container, wait_status: int | None, cgroup: Any | None) -> in
         c.state.pop("MonitorPid", None)
         if c.record["HostConfig"].get("AutoRemove"):
             st.discard_dir(c.path)
-            try:
-                os.unlink(st.lock_dir() / f"{c.id}.lock")
-            except FileNotFoundError:
-                pass
+            c.drop_lock_file()
         else:
             c.save_state()
     return code

@@ -92,10 +92,21 @@ class Container:
     def save_state(self) -> None:
         write_json(self.path / "state.json", self.state)
 
+    @property
+    def lock_path(self) -> Path:
+        return lock_dir() / f"{self.id}.lock"
+
     @contextmanager
     def lock(self) -> Iterator[None]:
-        with locked(lock_dir() / f"{self.id}.lock"):
+        with locked(self.lock_path):
             yield
+
+    def drop_lock_file(self) -> None:
+        """Remove the lock file once the container itself is gone (under its lock)."""
+        try:
+            os.unlink(self.lock_path)
+        except FileNotFoundError:
+            pass
 
     def reload(self) -> bool:
         """Re-read the state; False when the container has been removed meanwhile."""
