@@ -8,7 +8,12 @@ import time
 from types import SimpleNamespace
 
 from vmforms.cli.flags import LIST, VALUE, Command, Flag, HelpRequested, help_text, parse
-from vmforms.container.errors import ContainerError, InvalidOption
+from vmforms.container.errors import (
+    ContainerError,
+    ContainerNotFound,
+    ImageNotFound,
+    InvalidOption,
+)
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
@@ -65,14 +70,28 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("rm", "[OPTIONS] CONTAINER [CONTAINER...]", "Remove one or more containers", (
         F("f", "force", help="force the removal of a running container (uses SIGKILL)"),
     ), rest="containers", min_rest=1, interspersed=True),
-    Command("inspect", "CONTAINER [CONTAINER...]", "Return low-level information on "
-            "containers, as JSON", (), rest="containers", min_rest=1, interspersed=True),
+    Command("inspect", "[OPTIONS] NAME|ID [NAME|ID...]", "Return low-level information on "
+            "containers or images, as JSON", (
+        F(None, "type", VALUE, "only search for this type of object: container or image",
+          metavar="string"),
+    ), rest="containers", min_rest=1, interspersed=True),
     Command("images", "[OPTIONS]", "List images", (
         F("q", "quiet", help="only show image IDs"),
     ), interspersed=True),
     Command("rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", (
         F("f", "force", help="force removal of the image"),
     ), rest="images", min_rest=1, interspersed=True),
+    Command("tag", "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", "Create a tag TARGET_IMAGE that "
+            "refers to SOURCE_IMAGE", (), ("source", "target"), interspersed=True),
+    Command("save", "[OPTIONS] IMAGE", "Save an image to a tar archive (streamed to STDOUT "
+            "by default)", (
+        F("o", "output", VALUE, "write to a file, instead of STDOUT", metavar="string"),
+    ), ("image",), interspersed=True),
+    Command("load", "[OPTIONS]", "Load an image from a tar archive or STDIN", (
+        F("i", "input", VALUE, "read from tar archive file, instead of STDIN",
+          metavar="string"),
+        F("q", "quiet", help="suppress the load output"),
+    ), interspersed=True),
     Command("import", "TARBALL REPOSITORY[:TAG]", "Import the contents from a root filesystem "
             "tarball to create an image", (), ("tarball", "reference"), interspersed=True),
 )}
@@ -183,14 +202,32 @@ def _cmd_logs(a: SimpleNamespace) -> int:
 def _cmd_inspect(a: SimpleNamespace) -> int:
     from vmforms.container import engine
 
+    kind = a.type or ""
+    if kind not in ("", "container", "image"):
+        raise ContainerError(f'"{kind}" is not a valid value for --type')
     found = []
     failed = 0
     for name in a.containers:
         try:
+            if kind == "image":
+                raise ContainerNotFound(name)
             found.append(engine.inspect(name))
+            continue
+        except ContainerNotFound as exc:
+            error: ContainerError = exc
         except ContainerError as exc:
-            sys.stderr.write(f"Error: {exc}\n")
-            failed = 1
+            error = exc
+            kind = "container"  # found, but unreadable: no fallback to an image
+        if kind != "container":
+            try:
+                found.append(_store().resolve(name).inspect_json())
+                continue
+            except ImageNotFound:
+                error = ImageNotFound(f"No such {'image' if kind else 'object'}: {name}")
+            except ContainerError as exc:
+                error = exc
+        sys.stderr.write(f"Error: {error}\n")
+        failed = 1
     print(json.dumps(found, indent=4))
     return failed
 
@@ -335,6 +372,72 @@ def _cmd_rmi(a: SimpleNamespace) -> int:
         for line in lines:
             print(line)
     return failed
+
+
+def _cmd_tag(a: SimpleNamespace) -> int:
+    _store().tag(a.source, a.target)
+    return 0
+
+
+def _cmd_save(a: SimpleNamespace) -> int:
+    import os
+    import shutil
+    from pathlib import Path
+
+    store = _store()
+    if a.output:
+        store.save_docker_archive(a.image, Path(a.output))
+        return 0
+    if sys.stdout.isatty():
+        raise ContainerError("cowardly refusing to save to a terminal. Use the -o flag or "
+                             "redirect")
+    tmp = _scratch_file(store)
+    try:
+        store.save_docker_archive(a.image, tmp)
+        sys.stdout.flush()
+        with open(tmp, "rb") as src, os.fdopen(os.dup(1), "wb") as out:
+            shutil.copyfileobj(src, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return 0
+
+
+def _cmd_load(a: SimpleNamespace) -> int:
+    import shutil
+    from pathlib import Path
+
+    store = _store()
+    if a.input:
+        images = store.load_archive(Path(a.input))
+    else:
+        if sys.stdin.isatty():
+            raise ContainerError("requested load from stdin, but stdin is empty")
+        tmp = _scratch_file(store)
+        try:
+            with open(tmp, "wb") as out:
+                shutil.copyfileobj(sys.stdin.buffer, out)
+            if not tmp.stat().st_size:
+                raise ContainerError("requested load from stdin, but stdin is empty")
+            images = store.load_archive(tmp)
+        finally:
+            tmp.unlink(missing_ok=True)
+    if not a.quiet:
+        for image in images:
+            print(f"Loaded image: {image.reference}" if image.reference
+                  else f"Loaded image ID: {image.id}")
+    return 0
+
+
+def _scratch_file(store: Any) -> Any:
+    """A new empty file beside the image store (same file system), for an archive."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    store.root.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".archive-", dir=store.root)
+    os.close(fd)
+    return Path(name)
 
 
 def _cmd_import(a: SimpleNamespace) -> int:

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
         (["stop", "no-such-container"], 1, "No such container"),
         (["rm", "no-such-container"], 1, "No such container"),
         (["kill", "-s", "NOSUCHSIG", "whatever"], 125, "NOSUCHSIG"),
+        (["inspect", "no-such-thing"], 1, "No such object: no-such-thing"),
+        (["inspect", "--type", "image", "no-such-thing"], 1, "No such image: no-such-thing"),
+        (["inspect", "--type", "bogus", "x"], 1, "--type"),
+        (["tag", "no-such-image", "x:1"], 1, "no such image: no-such-image"),
+        (["save", "-o", "/tmp/never-written.tar", "no-such-image"], 1, "no-such-image"),
+        (["load", "-i", "/no/such/archive.tar"], 1, "/no/such/archive.tar"),
+        (["load", "-i", "/etc/hostname"], 1, "not a tar archive"),
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(vmf: Vmf, args: list[str], code: int,

@@ -50,8 +50,12 @@ class _Archive:
         if not path.is_dir():
             try:
                 self._tar = tarfile.open(path, "r:*")  # noqa: SIM115 - closed by close()
-            except (OSError, tarfile.TarError) as exc:
-                raise ImageError(f"load {path}: cannot read the archive: {exc}") from None
+            except OSError as exc:
+                raise ImageError(f"load {path}: cannot read the archive: {exc.strerror}") \
+                    from None
+            except tarfile.TarError:
+                raise ImageError(f"load {path}: not a tar archive (plain, gzip, bzip2 or xz)") \
+                    from None
 
     def close(self) -> None:
         if self._tar is not None:
@@ -79,6 +83,18 @@ class _Archive:
         with self.open(name) as member:
             return member.read()
 
+    def has(self, name: str) -> bool:
+        if self._tar is None:
+            return (self.path / name).is_file()
+        try:
+            self._tar.getmember(name)
+        except KeyError:
+            try:
+                self._tar.getmember("./" + name)
+            except KeyError:
+                return False
+        return True
+
 
 @contextmanager
 def _opened(path: Path) -> Iterator[_Archive]:
@@ -100,6 +116,16 @@ def _store_layer(
         return writer.add_layer(
             raw, f"{archive.path}:{name}", expected_diff_id=diff_id, expected_digest=digest
         )
+
+
+def load_archive(store: ImageStore, path: Path) -> list[Image]:
+    """`docker load`: a docker-archive (manifest.json) or else an OCI layout (index.json)."""
+    with _opened(path) as archive:
+        docker = archive.has("manifest.json")
+        if not docker and not archive.has("index.json"):
+            raise ImageError(f"load {path}: neither manifest.json nor index.json in the "
+                             "archive: not a docker-archive or OCI image layout")
+    return load_docker_archive(store, path) if docker else load_oci_archive(store, path)
 
 
 def load_docker_archive(store: ImageStore, path: Path) -> list[Image]:

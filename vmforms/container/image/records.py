@@ -353,7 +353,8 @@ class Image:
     """An image as the engine sees it: what `resolve` returns and `images` lists.
 
     `reference` is "name:tag" (None for an untagged, dangling image); `id` is the digest
-    of the config blob, as in Docker; `size` is the sum of the stored layer blobs.
+    of the config blob, as in Docker; `size` is the config's plus the uncompressed layers'
+    sizes, as podman reports it.
     """
 
     reference: str | None
@@ -370,3 +371,18 @@ class Image:
     @property
     def short_id(self) -> str:
         return self.id.partition(":")[2][:12]
+
+    def inspect_json(self) -> dict[str, Any]:
+        """What `docker image inspect` shows of it."""
+        return {
+            "Id": self.id,
+            "RepoTags": [self.reference] if self.reference else [],
+            "RepoDigests": [],
+            "Created": self.created,
+            "Config": self.config.to_json(),
+            "Architecture": self.architecture,
+            "Os": self.os,
+            "Size": self.size,
+            "RootFS": {"Type": "layers", "Layers": list(self.diff_ids)},
+            "Metadata": {"ManifestDigest": self.manifest_digest},
+        }

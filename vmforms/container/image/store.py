@@ -61,6 +61,17 @@ class ImageStore:
     def layer_path(self, diff_id: str) -> Path:
         return self.root / "layers" / check_digest(diff_id, "layer diff_id")
 
+    def layer_size_path(self, diff_id: str) -> Path:
+        """Where the uncompressed size of a layer's tar is recorded when it is stored."""
+        return self.root / "layer-sizes" / check_digest(diff_id, "layer diff_id")
+
+    def layer_size(self, diff_id: str, stored: int) -> int:
+        """The uncompressed size of a layer, or `stored` (its blob's size) if unrecorded."""
+        try:
+            return int(self.layer_size_path(diff_id).read_text())
+        except (OSError, ValueError):
+            return stored
+
     @property
     def index_path(self) -> Path:
         return self.root / "index.json"
@@ -108,7 +119,10 @@ class ImageStore:
             diff_ids=conf.diff_ids,
             layers=manifest.layers,
             created=conf.created,
-            size=sum(layer.size for layer in manifest.layers),
+            size=manifest.config.size + sum(
+                self.layer_size(diff_id, layer.size)
+                for diff_id, layer in zip(conf.diff_ids, manifest.layers, strict=True)
+            ),
             architecture=conf.architecture,
             os=conf.os,
         )
@@ -213,6 +227,12 @@ class ImageStore:
         from vmforms.container.image.writer import prune
 
         return prune(self)
+
+    def load_archive(self, path: Path) -> Images:
+        """`docker load`: a docker-archive or an OCI layout tarball, whichever it is."""
+        from vmforms.container.image.archive import load_archive
+
+        return load_archive(self, path)
 
     def load_docker_archive(self, path: Path) -> Images:
         """`docker load`: import every image of a docker-archive (`docker save`) tarball."""

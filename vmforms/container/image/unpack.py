@@ -54,6 +54,7 @@ class LayerDigests:
     size: int
     diff_id: str  # sha256 of the uncompressed tar
     media_type: str
+    diff_size: int = 0  # length of the uncompressed tar: what `images` reports as SIZE
 
 
 class DigestReader:
@@ -154,7 +155,7 @@ def unpack_layer(
         _discard(dest)
         raise
     media_type = MEDIA_TYPE_OCI_LAYER_GZIP if compressed else MEDIA_TYPE_OCI_LAYER
-    return LayerDigests(blob.digest, blob.size, tar_bytes.digest, media_type)
+    return LayerDigests(blob.digest, blob.size, tar_bytes.digest, media_type, tar_bytes.size)
 
 
 def _discard(path: Path) -> None:

@@ -66,7 +66,7 @@ class StoreWriter:
         self.tmp = store.root / "tmp"
 
     def prepare(self) -> None:
-        for sub in ("blobs/sha256", "layers", "tmp"):
+        for sub in ("blobs/sha256", "layers", "layer-sizes", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         for stale in self.tmp.iterdir():  # a crashed writer's; we hold the lock
             _remove_path(stale)
@@ -133,6 +133,8 @@ class StoreWriter:
             final = self.store.layer_path(layer.diff_id)
             if not final.exists():
                 os.rename(tmp_dir, final)
+            self._write_atomic(self.store.layer_size_path(layer.diff_id),
+                               str(layer.diff_size).encode())
         finally:
             _remove_path(tmp_blob)
             _remove_path(tmp_dir)
@@ -224,6 +226,10 @@ class StoreWriter:
                 os.rename(path, doomed)
                 _remove_path(doomed)
                 deleted.append("sha256:" + path.name)
+        sizes = self.root / "layer-sizes"
+        for path in sorted(sizes.iterdir()) if sizes.is_dir() else ():
+            if "sha256:" + path.name not in keep_layers:
+                path.unlink()
         return deleted
 
 
@@ -251,7 +257,7 @@ def import_rootfs(
         configuration = ImageConfiguration(
             architecture=host_architecture(),
             os="linux",
-            config=config if config is not None else ImageConfig(env=(DEFAULT_PATH,)),
+            config=config if config is not None else ImageConfig(),
             diff_ids=(layer.diff_id,),
             created=created,
             history=(History(created=created, created_by="vmforms import",

@@ -87,4 +87,7 @@ def store_contents(store: ImageStore) -> dict[str, list[str]]:
     for sub in ("blobs/sha256", "layers", "tmp"):
         path = store.root / sub
         out[sub] = sorted(p.name for p in path.iterdir()) if path.exists() else []
+    sizes = store.root / "layer-sizes"  # listed only when it holds a layer's record
+    if sizes.exists() and any(sizes.iterdir()):
+        out["layer-sizes"] = sorted(p.name for p in sizes.iterdir())
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -12,7 +13,6 @@ import pytest
 from vmforms.container.errors import ContainerError, ImageError, ImageNotFound, InvalidOption
 from vmforms.container.image.records import Image, ImageConfig
 from vmforms.container.image.store import ImageStore
-from vmforms.container.image.writer import DEFAULT_PATH
 
 from .conftest import TarBuilder, store_contents
 
@@ -31,6 +31,10 @@ def rootfs(tmp_path: Path, name: str = "rootfs.tar", *, marker: bytes = b"1",
     return b.write(tmp_path / name, compress=compress)
 
 
+def image_config_size(store: ImageStore, image: Image) -> int:
+    return len(store.read_blob(image.id))
+
+
 def sha256_file(path: Path) -> str:
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -45,9 +49,11 @@ def test_import_rootfs_makes_a_one_layer_image(
     assert len(image.diff_ids) == 1 and len(image.layers) == 1
     assert image.layers[0].digest == sha256_file(tarball)  # the blob is the tarball as given
     assert image.layers[0].media_type.endswith("+gzip") == compress
-    assert image.config.env == (DEFAULT_PATH,)
+    assert image.config.env == ()  # as docker and podman import: PATH comes at run time
     assert image.architecture and image.os == "linux" and image.created.endswith("Z")
-    assert image.size == tarball.stat().st_size
+    # SIZE as podman reports it: the uncompressed tar plus the config blob
+    tar_size = len(gzip.decompress(tarball.read_bytes())) if compress else tarball.stat().st_size
+    assert image.size == tar_size + image_config_size(store, image)
     [layer] = store.layer_dirs(image)
     assert layer == store.root / "layers" / image.diff_ids[0].removeprefix("sha256:")
     assert (layer / "etc/marker").read_bytes() == b"1"
@@ -141,6 +147,7 @@ def test_remove_deletes_what_only_that_image_used(store: ImageStore, tmp_path: P
         "blobs/sha256": sorted(_image_hexes(store, keep) - {keep.diff_ids[0][7:]}
                                | {keep.layers[0].digest[7:]}),
         "layers": [keep.diff_ids[0][7:]],
+        "layer-sizes": [keep.diff_ids[0][7:]],
         "tmp": [],
     }
     store.remove(keep.id[7:15])
