@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "/tests/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def tmp_path() -> Iterator[Path]:
+    """A temporary directory of the test's own. pytest's shared one (/tmp/pytest-of-USER,
+    numbered per session) is pruned by other pytest sessions on the same host, which
+    pulls it from under a test that is still running. `--one-file-system` keeps the
+    removal off anything a failed test left mounted inside it."""
+    path = Path(tempfile.mkdtemp(prefix="vmforms-tmp-"))
+    yield path
+    subprocess.run(["rm", "-rf", "--one-file-system", str(path)], check=False)
 
 
 @pytest.fixture(scope="session")

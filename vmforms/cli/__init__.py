@@ -11,6 +11,7 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "container": ("vmforms.cli.container", "containers: run images on the host kernel"),
+    "runtime": ("vmforms.cli.runtime", "an OCI runtime with runc's command line, for podman"),
     "vm": ("vmforms.cli.vm", "hypervisor: boot a guest kernel on virtual hardware"),
     "java": ("vmforms.cli.java", "language VM: run class files and jars"),
     "javap": ("vmforms.cli.javap", "disassemble class files like the JDK's javap"),

@@ -161,46 +161,46 @@ def _each(names: list[str], action: Any) -> int:
 
 
 def _cmd_stop(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
     from vmforms.container.units import parse_stop_timeout
 
     timeout = parse_stop_timeout(a.time) if a.time is not None else None
-    return _each(a.containers, lambda n: engine.stop(n, timeout))
+    return _each(a.containers, lambda n: lifecycle.stop(n, timeout))
 
 
 def _cmd_kill(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
     from vmforms.container.units import parse_signal
 
     sig = parse_signal(a.signal)
-    return _each(a.containers, lambda n: engine.kill(n, sig))
+    return _each(a.containers, lambda n: lifecycle.kill(n, sig))
 
 
 def _cmd_rm(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
 
-    return _each(a.containers, lambda n: engine.remove(n, a.force))
+    return _each(a.containers, lambda n: lifecycle.remove(n, a.force))
 
 
 def _cmd_exec(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
 
     command = list(a.command)
     if command[:1] == ["--"]:
         command = command[1:]
-    return engine.exec_command(a.container, command, interactive=a.interactive, tty=a.tty,
+    return lifecycle.exec_command(a.container, command, interactive=a.interactive, tty=a.tty,
                                env=a.env, workdir=a.workdir, user=a.user)
 
 
 def _cmd_logs(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
 
-    engine.logs(a.container, follow=a.follow)
+    lifecycle.logs(a.container, follow=a.follow)
     return 0
 
 
 def _cmd_inspect(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
 
     kind = a.type or ""
     if kind not in ("", "container", "image"):
@@ -211,7 +211,7 @@ def _cmd_inspect(a: SimpleNamespace) -> int:
         try:
             if kind == "image":
                 raise ContainerNotFound(name)
-            found.append(engine.inspect(name))
+            found.append(lifecycle.inspect(name))
             continue
         except ContainerNotFound as exc:
             error: ContainerError = exc
@@ -291,14 +291,14 @@ def _quote_command(args: list[str], trunc: bool) -> str:
 
 
 def _cmd_ps(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
     from vmforms.container import state as st
 
     now = time.time()
     rows = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
     for c in st.all_containers():
         if c.state.get("Status") == "running" and not c.running:
-            engine.reconcile(c)
+            lifecycle.reconcile(c)
         if not a.all and not c.running:
             continue
         if a.quiet:
@@ -357,10 +357,10 @@ def _split_ref(ref: str | None) -> tuple[str, str]:
 
 
 def _cmd_rmi(a: SimpleNamespace) -> int:
-    from vmforms.container import engine
+    from vmforms.container import lifecycle
     from vmforms.container.image.store import ImageStore
 
-    store = ImageStore(in_use=lambda image: engine.image_in_use(image.id))
+    store = ImageStore(in_use=lambda image: lifecycle.image_in_use(image.id))
     failed = 0
     for ref in a.images:
         try:

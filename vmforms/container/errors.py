@@ -38,6 +38,12 @@ class CommandNotInvokable(ContainerError):
     exit_code = 126
 
 
+class RuntimeFailure(ContainerError):
+    """An operation of the OCI runtime refused or failed; runc exits 1 for all of them."""
+
+    exit_code = 1
+
+
 class CgroupError(ContainerError):
     """A cgroup could not be created, configured, joined, signalled or removed."""
 

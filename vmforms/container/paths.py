@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_ROOT = "/var/lib/vmforms"
+# In the OCI runtime's directory of a container until `start`: PID 1 waits to open it.
+EXEC_FIFO = "exec.fifo"
 
 
 def state_root() -> Path:

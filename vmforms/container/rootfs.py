@@ -89,6 +89,8 @@ def mount_overlay(target: str, lowerdirs: list[str], upper: str, work: str) -> N
 
 def mount_one(rootfs: str, mnt: Mount) -> None:
     flags, propagation, data = m.parse_options(list(mnt.options))
+    if mnt.type == "bind":
+        flags |= m.MS_BIND
     target = secure_join(rootfs, mnt.destination)
     if flags & m.MS_BIND:
         source = mnt.source or ""
@@ -104,11 +106,63 @@ def mount_one(rootfs: str, mnt: Mount) -> None:
         _ensure_target(target, True)
         mount_cgroupfs(target, readonly=bool(flags & m.MS_RDONLY))
         return
+    elif "tmpcopyup" in mnt.options and mnt.type == "tmpfs":
+        _ensure_target(target, True)
+        data = ",".join(o for o in data.split(",") if o and o != "tmpcopyup")
+        _mount_tmpfs_copy_up(target, flags, data)
     else:
         _ensure_target(target, True)
         m.mount(mnt.source or mnt.type, target, mnt.type, flags, data or None)
     if propagation:
         m.mount(None, target, None, propagation)
+
+
+def _mount_tmpfs_copy_up(target: str, flags: int, data: str) -> None:
+    """runc's "tmpcopyup": a tmpfs that starts with what the image has at `target`. A
+    directory fd opened before the mount still reads the directory underneath."""
+    below = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        m.mount("tmpfs", target, "tmpfs", flags & ~m.MS_RDONLY, data or None)
+        _copy_tree(below, target)  # the entries only: the root keeps tmpfs' 1777, as runc
+    finally:
+        os.close(below)
+    if flags & m.MS_RDONLY:
+        m.mount(None, target, None, flags | m.MS_REMOUNT, data or None)
+
+
+def _copy_tree(src_fd: int, dst: str) -> None:
+    """Copy a directory's entries (files, links, subdirectories, owners and modes)."""
+    with os.scandir(src_fd) as entries:
+        items = [(e.name, e.stat(follow_symlinks=False)) for e in entries]
+    for name, st in items:
+        path = os.path.join(dst, name)
+        mode = stat.S_IMODE(st.st_mode)
+        if stat.S_ISLNK(st.st_mode):
+            os.symlink(os.readlink(name, dir_fd=src_fd), path)
+        elif stat.S_ISDIR(st.st_mode):
+            os.mkdir(path, mode)
+            sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                          dir_fd=src_fd)
+            try:
+                _copy_tree(sub, path)
+            finally:
+                os.close(sub)
+        elif stat.S_ISREG(st.st_mode):
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
+            try:
+                out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+                try:
+                    while chunk := os.read(fd, 1 << 20):
+                        os.write(out, chunk)
+                finally:
+                    os.close(out)
+            finally:
+                os.close(fd)
+        else:
+            os.mknod(path, st.st_mode, st.st_rdev)
+        os.chown(path, st.st_uid, st.st_gid, follow_symlinks=False)
+        if not stat.S_ISLNK(st.st_mode):
+            os.chmod(path, mode)
 
 
 _HOST_CGROUP_MOUNTS: list[tuple[str, str, str]] | None = None
@@ -127,17 +181,22 @@ def _host_cgroup_mounts() -> list[tuple[str, str, str]]:
     return found
 
 
-def mount_cgroupfs(target: str, readonly: bool) -> None:
+def mount_cgroupfs(target: str, readonly: bool, own_only: bool = False) -> None:
     """The container's view of its own cgroup (the cgroup namespace makes it the root).
 
     cgroup v2 is one mount. On v1 every controller hierarchy is a mount of its own, under
     a tmpfs, as Docker lays them out; the controller set of each comes from the host's.
+    Without a cgroup namespace each mount shows the whole hierarchy, so with `own_only`
+    the container's own directory is bound over it, as runc does.
     """
     flags = m.MS_NOSUID | m.MS_NODEV | m.MS_NOEXEC
+    ro = m.MS_RDONLY if readonly else 0
     mounts = _HOST_CGROUP_MOUNTS if _HOST_CGROUP_MOUNTS is not None else _host_cgroup_mounts()
+    own = _own_cgroups() if own_only else []
     v1 = [(p, o) for p, t, o in mounts if t == "cgroup"]
     if not v1:
-        m.mount("cgroup2", target, "cgroup2", flags | (m.MS_RDONLY if readonly else 0))
+        m.mount("cgroup2", target, "cgroup2", flags | ro)
+        _bind_own(target, _own_path(own, set()), flags | ro)
         return
     m.mount("tmpfs", target, "tmpfs", flags, "mode=755")
     for point, opts in v1:
@@ -146,12 +205,41 @@ def mount_cgroupfs(target: str, readonly: bool) -> None:
         sub = os.path.join(target, name)
         _mkdir_all(sub)
         try:
-            m.mount("cgroup", sub, "cgroup", flags | (m.MS_RDONLY if readonly else 0),
-                    ",".join(controllers))
+            m.mount("cgroup", sub, "cgroup", flags | ro, ",".join(controllers))
         except OSError:
             os.rmdir(sub)
+            continue
+        _bind_own(sub, _own_path(own, set(controllers)), flags | ro)
     if readonly:
         m.mount(None, target, None, flags | m.MS_RDONLY | m.MS_REMOUNT, "mode=755")
+
+
+def _own_cgroups() -> list[tuple[set[str], str]]:
+    """(controllers, path) of each hierarchy from /proc/self/cgroup; v2's has none."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []  # no /proc in the container: it keeps the whole view
+    own = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        own.append((set(controllers.split(",")) - {""}, path))
+    return own
+
+
+def _own_path(own: list[tuple[set[str], str]], options: set[str]) -> str | None:
+    return next((path for controllers, path in own if controllers <= options
+                 and bool(controllers) == bool(options)), None)
+
+
+def _bind_own(mount_point: str, path: str | None, flags: int) -> None:
+    if path is None or path == "/":
+        return
+    source = mount_point + path
+    if os.path.isdir(source):
+        m.mount(source, mount_point, None, m.MS_BIND)
+        m.mount(None, mount_point, None, flags | m.MS_BIND | m.MS_REMOUNT)
 
 
 def populate_dev(rootfs: str) -> None:
@@ -163,8 +251,43 @@ def populate_dev(rootfs: str) -> None:
             os.chmod(path, 0o666)
     for target, name in DEV_SYMLINKS:
         path = os.path.join(dev, name)
+        if name == "core" and not os.path.exists(target):
+            continue  # a kernel without CONFIG_PROC_KCORE: no link, as runc decides it
         if not os.path.lexists(path):
             os.symlink(target, path)
+
+
+_NODE_TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO}
+
+
+def make_devices(rootfs: str, spec: Spec) -> None:
+    """The nodes of linux.devices, owned and with the mode asked (config-linux.md)."""
+    for dev in spec.linux.devices:
+        path = secure_join(rootfs, dev.path)
+        _mkdir_all(os.path.dirname(path))
+        mode = 0o666 if dev.file_mode is None else dev.file_mode & 0o7777
+        if os.path.lexists(path):
+            continue  # already there (the defaults, or devpts' own ptmx), as runc keeps it
+        try:
+            os.mknod(path, mode | _NODE_TYPES[dev.type], os.makedev(dev.major, dev.minor))
+        except PermissionError:
+            # mknod refused (a filesystem mounted nodev): bind the host's node instead.
+            _ensure_target(path, False)
+            m.mount(dev.path, path, None, m.MS_BIND)
+            continue
+        os.chmod(path, mode)
+        if dev.uid is not None or dev.gid is not None:
+            os.chown(path, -1 if dev.uid is None else dev.uid,
+                     -1 if dev.gid is None else dev.gid)
+
+
+def bind_console(slave: str) -> None:
+    """/dev/console is the container's terminal, as runc makes it (after pivot_root)."""
+    try:
+        _ensure_target("/dev/console", False)
+        m.mount(slave, "/dev/console", None, m.MS_BIND)
+    except OSError:
+        pass  # a read-only or missing /dev: the terminal still works on fds 0-2
 
 
 def pivot(rootfs: str) -> None:
@@ -206,13 +329,14 @@ def readonly_paths(paths: tuple[str, ...]) -> None:
 
 def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None
           ) -> list[Mount]:
-    """Everything between a fresh mount namespace and pivot_root, then the masks.
+    """Everything between a fresh mount namespace and pivot_root.
 
     cgroup filesystems are left out and returned: they show the mounter's cgroup
     namespace, so they are mounted (by `mount_cgroups`, after pivot_root) only once the
     process has joined its cgroup and unshared that namespace.
     """
-    m.mount(None, "/", None, m.MS_REC | m.MS_SLAVE)
+    propagation = m.PROPAGATION_FLAGS.get(spec.linux.rootfs_propagation or "rslave")
+    m.mount(None, "/", None, propagation or (m.MS_REC | m.MS_SLAVE))
     if overlay is not None:
         mount_overlay(rootfs, *overlay)
     # The root must be a mount point for pivot_root; a bind onto itself makes it one.
@@ -226,21 +350,25 @@ def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None
         mount_one(rootfs, mnt)
         if mnt.destination == "/dev":
             populate_dev(rootfs)
+    make_devices(rootfs, spec)
     global _HOST_CGROUP_MOUNTS
     _HOST_CGROUP_MOUNTS = _host_cgroup_mounts()  # the host's table is gone after the pivot
     pivot(rootfs)
-    mask_paths(spec.linux.masked_paths)
-    readonly_paths(spec.linux.readonly_paths)
     return later
 
 
-def mount_cgroups(mounts: list[Mount]) -> None:
+def mount_cgroups(mounts: list[Mount], own_only: bool = False) -> None:
     for mnt in mounts:
         flags, _, _ = m.parse_options(list(mnt.options))
-        mount_cgroupfs(secure_join("/", mnt.destination), readonly=bool(flags & m.MS_RDONLY))
+        mount_cgroupfs(secure_join("/", mnt.destination), readonly=bool(flags & m.MS_RDONLY),
+                       own_only=own_only)
 
 
 def finish(spec: Spec) -> None:
-    """The last step before exec: a read-only root is remounted so once all else is set."""
+    """The last steps before exec, after the sysctls are written (as runc orders them):
+    mask and write-protect the kernel's paths, then make the root read-only if asked."""
+    if spec.linux.has_namespace("mount"):
+        mask_paths(spec.linux.masked_paths)
+        readonly_paths(spec.linux.readonly_paths)
     if spec.root_readonly:
         m.mount(None, "/", None, m.MS_BIND | m.MS_REMOUNT | m.MS_RDONLY)

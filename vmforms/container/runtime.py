@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from vmforms.container import rootfs
 from vmforms.container.errors import CommandNotFound, CommandNotInvokable, ContainerError
+from vmforms.container.paths import EXEC_FIFO
 from vmforms.container.spec import NAMESPACE_TYPES, Process, Spec
 from vmforms.linux import process as lp
 from vmforms.record import record
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     class CgroupHandle(Protocol):
         def add(self, pid: int) -> None: ...
 
+    class SeccompFilter(Protocol):
+        def load(self) -> None: ...
+
 
 @record
 class Stdio:
@@ -48,15 +52,38 @@ class Stdio:
     console_size: tuple[int, int] | None = None  # (rows, columns) of the caller's terminal
 
 
+@record
+class Extras:
+    """What only the OCI runtime asks for: a start gate, a seccomp filter, fds to pass."""
+
+    gate: int | None = None  # a directory fd holding EXEC_FIFO: wait there before exec
+    seccomp: SeccompFilter | None = None
+    preserve_fds: int = 0  # fds 3 .. 3+n-1 stay open across exec (runc's --preserve-fds)
+
+    def kept_fds(self) -> set[int]:
+        return set(range(3, 3 + self.preserve_fds))
+
+
 def exit_status(wait_status: int) -> int:
     """A wait status as a shell reports it: the exit code, or 128 + the signal number."""
     code = os.waitstatus_to_exitcode(wait_status)
     return 128 - code if code < 0 else code
 
 
+def _describe(exc: OSError) -> str:
+    """An OSError as one line: the wrappers in vmforms.linux put the operation and the
+    object into strerror; os functions leave the path in filename."""
+    if exc.filename is not None:
+        return f"{exc.strerror}: {exc.filename}"
+    return str(exc.strerror or exc)
+
+
 def _fail(errfd: int, code: int, message: str) -> NoReturn:
     try:
-        os.write(errfd, f"{code}\0{message}".encode(errors="replace"))
+        if errfd < 0:  # after create has returned, the error can only go to stderr
+            os.write(2, f"{message}\n".encode(errors="replace"))
+        else:
+            os.write(errfd, f"{code}\0{message}".encode(errors="replace"))
     finally:
         os._exit(code)
 
@@ -79,8 +106,15 @@ def _wait_exec(pid: int, errfd: int) -> None:
     raise ContainerError(message)
 
 
-def _close_fds(keep: set[int]) -> None:
-    # Only fds 0-2 and the error pipe may survive into the container.
+def _close_fds(keep: set[int], inherit: set[int] | None = None) -> None:
+    # Only fds 0-2, the error pipe and the fds to pass on may survive into the container.
+    inherit = inherit or set()
+    for fd in inherit:
+        try:
+            os.set_inheritable(fd, True)
+        except OSError:
+            pass  # not open: nothing to pass on
+    keep = keep | inherit
     try:
         fds = [int(n) for n in os.listdir("/proc/self/fd")]
     except OSError:
@@ -93,12 +127,13 @@ def _close_fds(keep: set[int]) -> None:
                 pass
 
 
-def _setup_stdio(stdio: Stdio, size: tuple[int, int] | None) -> None:
+def _setup_stdio(stdio: Stdio, size: tuple[int, int] | None) -> str | None:
+    """Wire fds 0-2; with a console, return the path of the terminal's slave."""
     if stdio.console is None:
         for target, fd in enumerate((stdio.stdin, stdio.stdout, stdio.stderr)):
             if fd != target:
                 os.dup2(fd, target)
-        return
+        return None
     import socket
 
     from vmforms.linux import tty
@@ -107,14 +142,17 @@ def _setup_stdio(stdio: Stdio, size: tuple[int, int] | None) -> None:
     size = stdio.console_size or size
     if size and size[0] and size[1]:
         tty.set_winsize(master, *size)
+    name = os.ttyname(slave)
     with socket.socket(fileno=os.dup(stdio.console)) as sock:
-        socket.send_fds(sock, [b"pty"], [master])
+        # The name travels with the fd, as runc sends it; conmon reads only the fd.
+        socket.send_fds(sock, [name.encode()], [master])
     os.close(master)
     tty.make_controlling(slave)
     for target in (0, 1, 2):
         os.dup2(slave, target)
     if slave > 2:
         os.close(slave)
+    return name
 
 
 def _find_executable(name: str, env: tuple[str, ...]) -> str:
@@ -133,8 +171,17 @@ def _find_executable(name: str, env: tuple[str, ...]) -> str:
     raise FileNotFoundError(name)
 
 
-def become(proc: Process, errfd: int) -> NoReturn:
-    """Drop to the process's user and capabilities, chdir, and exec. Never returns."""
+def become(proc: Process, errfd: int, gate: int | None = None,
+           seccomp: SeccompFilter | None = None) -> NoReturn:
+    """Drop to the process's user and capabilities, chdir, and exec. Never returns.
+
+    With a `gate` (a directory fd holding the exec fifo, see `wait_gate`), everything is
+    done and reported before the exec waits for `start`; only the exec itself follows.
+    """
+    for rlimit in proc.rlimits:
+        lp.set_rlimit(rlimit.type, rlimit.soft, rlimit.hard)
+    if seccomp is not None and not proc.no_new_privileges:
+        seccomp.load()  # without no_new_privs, loading a filter needs CAP_SYS_ADMIN
     caps = proc.capabilities
     bounding = lp.cap_numbers(list(caps.bounding))
     lp.drop_bounding(bounding)
@@ -147,10 +194,16 @@ def become(proc: Process, errfd: int) -> NoReturn:
     effective = lp.cap_numbers(list(caps.effective))
     permitted = lp.cap_numbers(list(caps.permitted))
     lp.capset(effective, permitted, lp.cap_numbers(list(caps.inheritable)))
-    if caps.ambient:
-        lp.set_ambient(lp.cap_numbers(list(caps.ambient)))
+    # The kernel keeps an ambient capability only while it is permitted and inheritable;
+    # runc's own default config asks for more, and skips what cannot be raised.
+    ambient = lp.cap_numbers(list(caps.ambient)) & permitted & lp.cap_numbers(
+        list(caps.inheritable))
+    if ambient:
+        lp.set_ambient(ambient)
     if proc.no_new_privileges:
         lp.set_no_new_privs()
+    if proc.user.umask is not None:
+        os.umask(proc.user.umask)
     try:
         os.chdir(proc.cwd)
     except OSError as exc:
@@ -163,7 +216,22 @@ def become(proc: Process, errfd: int) -> NoReturn:
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     name = proc.args[0]
     try:
-        os.execve(_find_executable(name, proc.env), list(proc.args), env)
+        path = _find_executable(name, proc.env)
+        if gate is not None:
+            # Found now, so that a missing command fails `create`, as runc reports it.
+            if not os.path.isfile(path):
+                raise FileNotFoundError(path)
+            if not os.access(path, os.X_OK):
+                raise PermissionError(path)
+            os.close(errfd)  # EOF: the caller's create is done
+            errfd = -1
+            try:
+                wait_gate(gate)
+            except OSError as exc:
+                _fail(errfd, EXIT_SETUP_FAILED, f"container init: {_describe(exc)}")
+        if seccomp is not None and proc.no_new_privileges:
+            seccomp.load()  # last, so that the filter governs only the command
+        os.execve(path, list(proc.args), env)
     except FileNotFoundError:
         if "/" in name:
             _fail(errfd, EXIT_NOT_FOUND, f"exec: {name!r}: no such file or directory")
@@ -173,6 +241,19 @@ def become(proc: Process, errfd: int) -> NoReturn:
     except OSError as exc:
         _fail(errfd, EXIT_NOT_INVOKABLE, f"exec: {name!r}: {exc.strerror}")
     raise AssertionError("unreachable")
+
+
+def wait_gate(gate: int) -> None:
+    """Block until `start` opens the exec fifo (in the directory open on `gate`), then tell
+    it, with one byte, that the exec follows. Opening a fifo for writing waits for a
+    reader; the directory fd reaches the fifo whatever the process's root is now."""
+    try:
+        fd = os.open(EXEC_FIFO, os.O_WRONLY | os.O_CLOEXEC, dir_fd=gate)
+    except OSError as exc:
+        raise OSError(exc.errno, f"open exec fifo: {exc.strerror}") from None
+    os.write(fd, b"0")
+    os.close(fd)
+    os.close(gate)
 
 
 def _preload(stdio: Stdio) -> None:
@@ -186,12 +267,14 @@ def _preload(stdio: Stdio) -> None:
 
 
 def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | None,
-                joined: int | None, stdio: Stdio, errfd: int) -> NoReturn:
+                joined: int | None, stdio: Stdio, errfd: int, extras: Extras) -> NoReturn:
     """The container's PID 1 before exec. `joined` is a pipe on which the parent says
     that it has moved us into the cgroup (it does that while we build the mounts: the
     first move into a v1 cgroup waits out an RCU grace period, about 10 ms)."""
     try:
         _preload(stdio)
+        if spec.process.oom_score_adj is not None:
+            lp.set_oom_score_adj(spec.process.oom_score_adj)
         flags = 0
         for ns in spec.linux.namespaces:
             if ns.type == "pid":
@@ -210,7 +293,7 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
             os._exit(EXIT_SETUP_FAILED)  # the parent failed and reports why
         if spec.linux.has_namespace("cgroup"):
             lp.unshare(lp.CLONE_NEWCGROUP)
-        rootfs.mount_cgroups(cgroup_mounts)
+        rootfs.mount_cgroups(cgroup_mounts, own_only=not spec.linux.has_namespace("cgroup"))
         if spec.hostname and spec.linux.has_namespace("uts"):
             lp.sethostname(spec.hostname)
         if spec.linux.has_namespace("network"):
@@ -223,35 +306,57 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
         if spec.linux.has_namespace("mount"):
             # Docker makes a missing working directory, before the root turns read-only.
             os.makedirs(spec.process.cwd, mode=0o755, exist_ok=True)
-        _setup_stdio(stdio, spec.process.console_size)
+        console = _setup_stdio(stdio, spec.process.console_size)
+        if console is not None and spec.linux.has_namespace("mount"):
+            rootfs.bind_console(console)
         rootfs.finish(spec)
-        _close_fds({errfd})
-        become(spec.process, errfd)
+        keep = {errfd} if extras.gate is None else {errfd, extras.gate}
+        _close_fds(keep, extras.kept_fds())
+        become(spec.process, errfd, extras.gate, extras.seccomp)
     except ContainerError as exc:
         _fail(errfd, exc.exit_code, str(exc))
     except OSError as exc:
-        _fail(errfd, EXIT_SETUP_FAILED, f"container init: {exc.strerror or exc}")
+        _fail(errfd, EXIT_SETUP_FAILED, f"container init: {_describe(exc)}")
     except BaseException as exc:  # a bug: report it instead of running the host's atexit
         _fail(errfd, EXIT_SETUP_FAILED, f"container init: {type(exc).__name__}: {exc}")
 
 
 def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None = None,
-          cgroup: CgroupHandle | None = None, stdio: Stdio) -> int:
-    """Start the container's first process and return its host pid once it has exec'd."""
+          cgroup: CgroupHandle | None = None, stdio: Stdio, extras: Extras | None = None
+          ) -> int:
+    """Start the container's first process and return its host pid once it has exec'd
+    (with a gate in `extras`: once it waits there, all set up, for `start`)."""
     for ns in spec.linux.namespaces:
         if ns.type not in NAMESPACE_TYPES:
             raise ContainerError(f"unknown namespace type {ns.type!r}")
+        if ns.type == "user":
+            raise ContainerError("user namespaces are not supported: run the container "
+                                 "without one (as root)")
+    pid_ns: int | None | bool = None if spec.linux.has_namespace("pid") else False
+    pid_path = next((ns.path for ns in spec.linux.namespaces
+                     if ns.type == "pid" and ns.path is not None), None)
+    pid_fd = -1
+    if pid_path is not None:
+        try:
+            pid_ns = pid_fd = os.open(pid_path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise ContainerError(f"open pid namespace {pid_path!r}: {exc.strerror}") from None
     r, w = os.pipe2(os.O_CLOEXEC)
     go_r, go_w = os.pipe2(os.O_CLOEXEC) if cgroup is not None else (-1, -1)
     sys.stdout.flush()
     sys.stderr.flush()
-    with _children_in_pid_namespace(None if spec.linux.has_namespace("pid") else False):
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            if go_w >= 0:
-                os.close(go_w)
-            _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w)
+    try:
+        with _children_in_pid_namespace(pid_ns):
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                if go_w >= 0:
+                    os.close(go_w)
+                _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w,
+                            extras or Extras())
+    finally:
+        if pid_fd >= 0:
+            os.close(pid_fd)
     os.close(w)
     if cgroup is not None:
         os.close(go_r)
@@ -259,10 +364,13 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
             cgroup.add(pid)
         except BaseException:
             os.close(go_w)  # the child sees EOF and exits
-            os.close(r)
+            _wait_exec(pid, r)  # unless it failed first: then its reason is the error
             os.waitpid(pid, 0)
             raise
-        os.write(go_w, b"1")
+        try:
+            os.write(go_w, b"1")
+        except BrokenPipeError:
+            pass  # the child failed already and says why on the error pipe
         os.close(go_w)
     _wait_exec(pid, r)
     return pid
@@ -295,7 +403,7 @@ def _children_in_pid_namespace(target: int | None | bool) -> Iterator[None]:
 
 
 def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio: Stdio,
-            namespaces: tuple[str, ...] = JOIN_ORDER) -> int:
+            namespaces: tuple[str, ...] = JOIN_ORDER, extras: Extras | None = None) -> int:
     """Start `proc` inside the running container whose PID 1 is `init_pid` on the host."""
     fds: dict[str, int] = {}
     try:
@@ -314,7 +422,7 @@ def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio:
             pid = os.fork()
             if pid == 0:
                 os.close(r)
-                _exec_child(proc, fds, cgroup, stdio, w)
+                _exec_child(proc, fds, cgroup, stdio, w, extras or Extras())
         os.close(w)
     finally:
         for fd in fds.values():
@@ -324,7 +432,7 @@ def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio:
 
 
 def _exec_child(proc: Process, fds: dict[str, int], cgroup: CgroupHandle | None,
-                stdio: Stdio, errfd: int) -> NoReturn:
+                stdio: Stdio, errfd: int, extras: Extras) -> NoReturn:
     try:
         _preload(stdio)
         if cgroup is not None:
@@ -333,11 +441,11 @@ def _exec_child(proc: Process, fds: dict[str, int], cgroup: CgroupHandle | None,
             if ns_type in fds and ns_type != "pid":
                 lp.setns(fds[ns_type], lp.NAMESPACES[ns_type][0], ns_type)
         _setup_stdio(stdio, proc.console_size)
-        _close_fds({errfd})
-        become(proc, errfd)
+        _close_fds({errfd}, extras.kept_fds())
+        become(proc, errfd, seccomp=extras.seccomp)
     except ContainerError as exc:
         _fail(errfd, exc.exit_code, str(exc))
     except OSError as exc:
-        _fail(errfd, EXIT_SETUP_FAILED, f"exec in container: {exc.strerror or exc}")
+        _fail(errfd, EXIT_SETUP_FAILED, f"exec in container: {_describe(exc)}")
     except BaseException as exc:
         _fail(errfd, EXIT_SETUP_FAILED, f"exec in container: {type(exc).__name__}: {exc}")

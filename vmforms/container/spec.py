@@ -47,6 +47,7 @@ class User:
     uid: int = 0
     gid: int = 0
     additional_gids: tuple[int, ...] = ()
+    umask: int | None = None
 
 
 @record
@@ -76,6 +77,10 @@ class Process:
     capabilities: Capabilities = field(default_factory=Capabilities)
     no_new_privileges: bool = True
     rlimits: tuple[Rlimit, ...] = ()
+    oom_score_adj: int | None = None
+    # LSM labels: applied by nothing here; a host without AppArmor or SELinux ignores them.
+    apparmor_profile: str | None = None
+    selinux_label: str | None = None
 
 
 @record
@@ -93,13 +98,52 @@ class Namespace:
 
 
 @record
+class Device:
+    """A device node made in the container's /dev (config-linux.md "Devices")."""
+
+    path: str
+    type: str  # c, b, u or p
+    major: int = 0
+    minor: int = 0
+    file_mode: int | None = None
+    uid: int | None = None
+    gid: int | None = None
+
+
+@record
+class DeviceRule:
+    """One entry of linux.resources.devices: allow or deny access to devices."""
+
+    allow: bool
+    type: str = "a"
+    major: int | None = None
+    minor: int | None = None
+    access: str = "rwm"
+
+    def cgroup_rule(self) -> str:
+        """The rule as cgroup v1's devices.allow and devices.deny take it: "c 1:3 rwm"."""
+        major = "*" if self.major is None or self.major < 0 else str(self.major)
+        minor = "*" if self.minor is None or self.minor < 0 else str(self.minor)
+        if self.type == "a":
+            return "a"
+        return f"{self.type} {major}:{minor} {self.access}"
+
+
+@record
 class Resources:
     memory_limit: int | None = None
     memory_swap: int | None = None
+    memory_swappiness: int | None = None
     cpu_quota: int | None = None
     cpu_period: int | None = None
     cpu_shares: int | None = None
+    cpuset_cpus: str | None = None
+    cpuset_mems: str | None = None
     pids_limit: int | None = None
+    devices: tuple[DeviceRule, ...] = ()
+    # Fields of linux.resources given but not applied (blockIO, hugepages, rdma, ...),
+    # for a warning; `dump` does not write them back.
+    ignored: tuple[str, ...] = ()
 
 
 @record
@@ -110,9 +154,22 @@ class Linux:
     masked_paths: tuple[str, ...] = ()
     readonly_paths: tuple[str, ...] = ()
     sysctl: tuple[tuple[str, str], ...] = ()
+    devices: tuple[Device, ...] = ()
+    rootfs_propagation: str | None = None
+    # The seccomp profile as config.json gives it (config-linux.md "Seccomp"); seccomp.py
+    # turns it into a filter.
+    seccomp: dict[str, Any] | None = None
 
     def has_namespace(self, ns_type: str) -> bool:
         return any(ns.type == ns_type and ns.path is None for ns in self.namespaces)
+
+
+@record
+class Hook:
+    path: str
+    args: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+    timeout: int | None = None
 
 
 @record
@@ -125,6 +182,11 @@ class Spec:
     linux: Linux = field(default_factory=Linux)
     annotations: tuple[tuple[str, str], ...] = ()
     oci_version: str = OCI_VERSION
+    # config.md "POSIX-platform Hooks": hook kind (prestart, createRuntime, ...) -> hooks.
+    hooks: tuple[tuple[str, tuple[Hook, ...]], ...] = ()
+
+    def hooks_for(self, kind: str) -> tuple[Hook, ...]:
+        return next((h for k, h in self.hooks if k == kind), ())
 
 
 def default_mounts() -> tuple[Mount, ...]:
@@ -187,6 +249,167 @@ def _strings(obj: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _int(obj: dict[str, Any], key: str, where: str, default: Any = None) -> Any:
+    return _get(obj, key, int, where, default)
+
+
+def _object(obj: Any, where: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise InvalidOption(f"config.json: {where}: expected an object")
+    return obj
+
+
+def load_process(proc: Any, where: str = "process.") -> Process:
+    """Validate a `process` object: config.json's, or the one `exec --process` reads."""
+    proc = _object(proc, where.rstrip("."))
+    args = _strings(proc, "args", where)
+    if not args:
+        raise InvalidOption(f"config.json: {where}args: must name a command")
+    cwd = _get(proc, "cwd", str, where, "/")
+    if not cwd.startswith("/"):
+        raise InvalidOption(f"config.json: {where}cwd: {cwd!r} is not an absolute path")
+    user_obj = _get(proc, "user", dict, where, {})
+    gids = _get(user_obj, "additionalGids", list, where + "user.", [])
+    if not all(isinstance(g, int) and not isinstance(g, bool) for g in gids):
+        raise InvalidOption(f"config.json: {where}user.additionalGids: expected integers")
+    user = User(
+        _int(user_obj, "uid", where + "user.", 0),
+        _int(user_obj, "gid", where + "user.", 0),
+        tuple(gids),
+        _int(user_obj, "umask", where + "user."),
+    )
+    caps_obj = _get(proc, "capabilities", dict, where, {})
+    caps = Capabilities(*(_strings(caps_obj, k, where + "capabilities.") for k in
+                          ("bounding", "effective", "permitted", "inheritable", "ambient")))
+    from vmforms.linux.process import RLIMITS, cap_numbers
+
+    for names in (caps.bounding, caps.effective, caps.permitted, caps.inheritable, caps.ambient):
+        try:
+            cap_numbers(list(names))
+        except ValueError as exc:
+            raise InvalidOption(f"config.json: {where}capabilities: {exc}") from None
+    size = _get(proc, "consoleSize", dict, where, None)
+    rlimits = []
+    for i, r in enumerate(_get(proc, "rlimits", list, where, [])):
+        at = f"{where}rlimits[{i}]."
+        r = _object(r, at.rstrip("."))
+        kind = _get(r, "type", str, at, "")
+        if kind not in RLIMITS:
+            raise InvalidOption(f"config.json: {at}type: unknown resource {kind!r}")
+        rlimits.append(Rlimit(kind, _int(r, "soft", at, 0), _int(r, "hard", at, 0)))
+    return Process(
+        args=args,
+        env=_strings(proc, "env", where),
+        cwd=cwd,
+        user=user,
+        terminal=_get(proc, "terminal", bool, where, False),
+        console_size=(_int(size, "height", where + "consoleSize.", 0),
+                      _int(size, "width", where + "consoleSize.", 0)) if size else None,
+        capabilities=caps,
+        no_new_privileges=_get(proc, "noNewPrivileges", bool, where, False),
+        rlimits=tuple(rlimits),
+        oom_score_adj=_int(proc, "oomScoreAdj", where),
+        apparmor_profile=_get(proc, "apparmorProfile", str, where),
+        selinux_label=_get(proc, "selinuxLabel", str, where),
+    )
+
+
+def _load_mounts(obj: dict[str, Any]) -> tuple[Mount, ...]:
+    mounts = []
+    for i, m in enumerate(_get(obj, "mounts", list, "", [])):
+        where = f"mounts[{i}]."
+        m = _object(m, f"mounts[{i}]")
+        dest = _get(m, "destination", str, where, None)
+        if not dest or not dest.startswith("/"):
+            raise InvalidOption(f"config.json: {where}destination: must be an absolute path")
+        mounts.append(Mount(dest, _get(m, "type", str, where), _get(m, "source", str, where),
+                            _strings(m, "options", where)))
+    return tuple(mounts)
+
+
+def _load_resources(linux_obj: dict[str, Any]) -> Resources:
+    where = "linux.resources."
+    res = _get(linux_obj, "resources", dict, "linux.", {})
+    mem = _get(res, "memory", dict, where, {})
+    cpu = _get(res, "cpu", dict, where, {})
+    pids = _get(res, "pids", dict, where, {})
+    rules = []
+    for i, d in enumerate(_get(res, "devices", list, where, [])):
+        at = f"{where}devices[{i}]."
+        d = _object(d, at.rstrip("."))
+        allow = _get(d, "allow", bool, at, None)
+        if allow is None:
+            raise InvalidOption(f"config.json: {at}allow: missing")
+        kind = _get(d, "type", str, at, "a")
+        access = _get(d, "access", str, at, "rwm")
+        if kind not in ("a", "b", "c") or not access or set(access) - set("rwm"):
+            raise InvalidOption(f"config.json: {at[:-1]}: bad type {kind!r} or access "
+                                f"{access!r}")
+        rules.append(DeviceRule(allow, kind, _int(d, "major", at), _int(d, "minor", at), access))
+    handled = {"memory": ("limit", "swap", "swappiness"),
+               "cpu": ("quota", "period", "shares", "cpus", "mems"),
+               "pids": ("limit",), "devices": ()}
+    ignored = []
+    for key, value in sorted(res.items()):
+        if value in (None, {}, []):
+            continue
+        if key not in handled:
+            ignored.append(key)
+        elif isinstance(value, dict):
+            ignored += [f"{key}.{k}" for k, v in sorted(value.items())
+                        if k not in handled[key] and v not in (None, 0, "")]
+    return Resources(
+        memory_limit=_int(mem, "limit", where + "memory."),
+        memory_swap=_int(mem, "swap", where + "memory."),
+        memory_swappiness=_int(mem, "swappiness", where + "memory."),
+        cpu_quota=_int(cpu, "quota", where + "cpu."),
+        cpu_period=_int(cpu, "period", where + "cpu."),
+        cpu_shares=_int(cpu, "shares", where + "cpu."),
+        cpuset_cpus=_get(cpu, "cpus", str, where + "cpu.") or None,
+        cpuset_mems=_get(cpu, "mems", str, where + "cpu.") or None,
+        pids_limit=_int(pids, "limit", where + "pids."),
+        devices=tuple(rules),
+        ignored=tuple(ignored),
+    )
+
+
+def _load_devices(linux_obj: dict[str, Any]) -> tuple[Device, ...]:
+    devices = []
+    for i, d in enumerate(_get(linux_obj, "devices", list, "linux.", [])):
+        at = f"linux.devices[{i}]."
+        d = _object(d, at.rstrip("."))
+        path = _get(d, "path", str, at, "")
+        kind = _get(d, "type", str, at, "")
+        if not path.startswith("/") or kind not in ("c", "b", "u", "p"):
+            raise InvalidOption(f"config.json: {at[:-1]}: needs an absolute path and a type "
+                                "of c, b, u or p")
+        devices.append(Device(path, kind, _int(d, "major", at, 0), _int(d, "minor", at, 0),
+                              _int(d, "fileMode", at), _int(d, "uid", at), _int(d, "gid", at)))
+    return tuple(devices)
+
+
+HOOK_KINDS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+              "poststop")
+
+
+def _load_hooks(obj: dict[str, Any]) -> tuple[tuple[str, tuple[Hook, ...]], ...]:
+    hooks_obj = _get(obj, "hooks", dict, "", {})
+    out = []
+    for kind in HOOK_KINDS:
+        hooks = []
+        for i, h in enumerate(_get(hooks_obj, kind, list, "hooks.", [])):
+            at = f"hooks.{kind}[{i}]."
+            h = _object(h, at.rstrip("."))
+            path = _get(h, "path", str, at, "")
+            if not path.startswith("/"):
+                raise InvalidOption(f"config.json: {at}path: must be an absolute path")
+            hooks.append(Hook(path, _strings(h, "args", at), _strings(h, "env", at),
+                              _int(h, "timeout", at)))
+        if hooks:
+            out.append((kind, tuple(hooks)))
+    return tuple(out)
+
+
 def load(obj: Any) -> Spec:
     """Validate a parsed config.json; InvalidOption names the field that is wrong."""
     if not isinstance(obj, dict):
@@ -197,92 +420,38 @@ def load(obj: Any) -> Spec:
     proc = _get(obj, "process", dict, "", None)
     if proc is None:
         raise InvalidOption("config.json: process: missing")
-    args = _strings(proc, "args", "process.")
-    if not args:
-        raise InvalidOption("config.json: process.args: must name a command")
-    cwd = _get(proc, "cwd", str, "process.", "/")
-    if not cwd.startswith("/"):
-        raise InvalidOption(f"config.json: process.cwd: {cwd!r} is not an absolute path")
-    user_obj = _get(proc, "user", dict, "process.", {})
-    user = User(
-        _get(user_obj, "uid", int, "process.user.", 0),
-        _get(user_obj, "gid", int, "process.user.", 0),
-        tuple(_get(user_obj, "additionalGids", list, "process.user.", [])),
-    )
-    caps_obj = _get(proc, "capabilities", dict, "process.", {})
-    caps = Capabilities(*(_strings(caps_obj, k, "process.capabilities.") for k in
-                          ("bounding", "effective", "permitted", "inheritable", "ambient")))
-    from vmforms.linux.process import cap_numbers
-
-    for names in (caps.bounding, caps.effective, caps.permitted, caps.inheritable, caps.ambient):
-        try:
-            cap_numbers(list(names))
-        except ValueError as exc:
-            raise InvalidOption(f"config.json: process.capabilities: {exc}") from None
-    size = _get(proc, "consoleSize", dict, "process.", None)
-    rlimits = tuple(
-        Rlimit(_get(r, "type", str, "process.rlimits[].", ""), _get(r, "soft", int, "", 0),
-               _get(r, "hard", int, "", 0))
-        for r in _get(proc, "rlimits", list, "process.", [])
-    )
-    process = Process(
-        args=args,
-        env=_strings(proc, "env", "process."),
-        cwd=cwd,
-        user=user,
-        terminal=_get(proc, "terminal", bool, "process.", False),
-        console_size=(int(size.get("height", 0)), int(size.get("width", 0))) if size else None,
-        capabilities=caps,
-        no_new_privileges=_get(proc, "noNewPrivileges", bool, "process.", False),
-        rlimits=rlimits,
-    )
+    process = load_process(proc)
     root = _get(obj, "root", dict, "", {})
-    mounts = []
-    for i, m in enumerate(_get(obj, "mounts", list, "", [])):
-        where = f"mounts[{i}]."
-        if not isinstance(m, dict):
-            raise InvalidOption(f"config.json: mounts[{i}]: expected an object")
-        dest = _get(m, "destination", str, where, None)
-        if not dest or not dest.startswith("/"):
-            raise InvalidOption(f"config.json: {where}destination: must be an absolute path")
-        mounts.append(Mount(dest, _get(m, "type", str, where), _get(m, "source", str, where),
-                            _strings(m, "options", where)))
     linux_obj = _get(obj, "linux", dict, "", {})
     namespaces = []
     for i, ns in enumerate(_get(linux_obj, "namespaces", list, "linux.", [])):
+        ns = _object(ns, f"linux.namespaces[{i}]")
         ns_type = _get(ns, "type", str, f"linux.namespaces[{i}].", "")
         if ns_type not in NAMESPACE_TYPES:
             raise InvalidOption(f"config.json: linux.namespaces[{i}].type: unknown {ns_type!r}")
         namespaces.append(Namespace(ns_type, _get(ns, "path", str, f"linux.namespaces[{i}].")))
-    res = _get(linux_obj, "resources", dict, "linux.", {})
-    mem = _get(res, "memory", dict, "linux.resources.", {})
-    cpu = _get(res, "cpu", dict, "linux.resources.", {})
-    pids = _get(res, "pids", dict, "linux.resources.", {})
-    resources = Resources(
-        memory_limit=_get(mem, "limit", int, "linux.resources.memory."),
-        memory_swap=_get(mem, "swap", int, "linux.resources.memory."),
-        cpu_quota=_get(cpu, "quota", int, "linux.resources.cpu."),
-        cpu_period=_get(cpu, "period", int, "linux.resources.cpu."),
-        cpu_shares=_get(cpu, "shares", int, "linux.resources.cpu."),
-        pids_limit=_get(pids, "limit", int, "linux.resources.pids."),
-    )
     sysctl = _get(linux_obj, "sysctl", dict, "linux.", {})
+    seccomp = _get(linux_obj, "seccomp", dict, "linux.")
     return Spec(
         process=process,
         root_path=_get(root, "path", str, "root.", "rootfs"),
         root_readonly=_get(root, "readonly", bool, "root.", False),
         hostname=_get(obj, "hostname", str, ""),
-        mounts=tuple(mounts),
+        mounts=_load_mounts(obj),
         linux=Linux(
             namespaces=tuple(namespaces),
-            resources=resources,
+            resources=_load_resources(linux_obj),
             cgroups_path=_get(linux_obj, "cgroupsPath", str, "linux."),
             masked_paths=_strings(linux_obj, "maskedPaths", "linux."),
             readonly_paths=_strings(linux_obj, "readonlyPaths", "linux."),
             sysctl=tuple(sorted((str(k), str(v)) for k, v in sysctl.items())),
+            devices=_load_devices(linux_obj),
+            rootfs_propagation=_get(linux_obj, "rootfsPropagation", str, "linux."),
+            seccomp=seccomp,
         ),
         annotations=tuple(sorted(_get(obj, "annotations", dict, "", {}).items())),
         oci_version=version,
+        hooks=_load_hooks(obj),
     )
 
 
@@ -310,17 +479,31 @@ def dump(spec: Spec) -> dict[str, Any]:
         process["consoleSize"] = {"height": p.console_size[0], "width": p.console_size[1]}
     if p.rlimits:
         process["rlimits"] = [{"type": r.type, "soft": r.soft, "hard": r.hard} for r in p.rlimits]
+    if p.user.umask is not None:
+        process["user"]["umask"] = p.user.umask
+    for key, value in (("oomScoreAdj", p.oom_score_adj), ("apparmorProfile", p.apparmor_profile),
+                       ("selinuxLabel", p.selinux_label)):
+        if value is not None:
+            process[key] = value
     r = spec.linux.resources
     resources: dict[str, Any] = {}
     if r.memory_limit is not None or r.memory_swap is not None:
         resources["memory"] = {k: v for k, v in (("limit", r.memory_limit),
                                                  ("swap", r.memory_swap)) if v is not None}
     cpu = {k: v for k, v in (("quota", r.cpu_quota), ("period", r.cpu_period),
-                             ("shares", r.cpu_shares)) if v is not None}
+                             ("shares", r.cpu_shares), ("cpus", r.cpuset_cpus),
+                             ("mems", r.cpuset_mems)) if v is not None}
     if cpu:
         resources["cpu"] = cpu
+    if r.memory_swappiness is not None:
+        resources.setdefault("memory", {})["swappiness"] = r.memory_swappiness
     if r.pids_limit is not None:
         resources["pids"] = {"limit": r.pids_limit}
+    if r.devices:
+        resources["devices"] = [
+            {"allow": d.allow, "type": d.type, "access": d.access,
+             **{k: v for k, v in (("major", d.major), ("minor", d.minor)) if v is not None}}
+            for d in r.devices]
     linux: dict[str, Any] = {
         "namespaces": [{"type": ns.type, **({"path": ns.path} if ns.path else {})}
                        for ns in spec.linux.namespaces],
@@ -332,6 +515,16 @@ def dump(spec: Spec) -> dict[str, Any]:
         linux["cgroupsPath"] = spec.linux.cgroups_path
     if spec.linux.sysctl:
         linux["sysctl"] = dict(spec.linux.sysctl)
+    if spec.linux.devices:
+        linux["devices"] = [
+            {"path": d.path, "type": d.type, "major": d.major, "minor": d.minor,
+             **{k: v for k, v in (("fileMode", d.file_mode), ("uid", d.uid), ("gid", d.gid))
+                if v is not None}}
+            for d in spec.linux.devices]
+    if spec.linux.rootfs_propagation is not None:
+        linux["rootfsPropagation"] = spec.linux.rootfs_propagation
+    if spec.linux.seccomp is not None:
+        linux["seccomp"] = spec.linux.seccomp
     out: dict[str, Any] = {
         "ociVersion": spec.oci_version,
         "process": process,
@@ -349,4 +542,10 @@ def dump(spec: Spec) -> dict[str, Any]:
         out["hostname"] = spec.hostname
     if spec.annotations:
         out["annotations"] = dict(spec.annotations)
+    if spec.hooks:
+        out["hooks"] = {kind: [{"path": h.path,
+                                **({"args": list(h.args)} if h.args else {}),
+                                **({"env": list(h.env)} if h.env else {}),
+                                **({"timeout": h.timeout} if h.timeout is not None else {})}
+                               for h in hooks] for kind, hooks in spec.hooks}
     return out

@@ -163,3 +163,28 @@ def join_namespace(pid: int, oci_type: str) -> None:
         setns(fd, NAMESPACES[oci_type][0], path)
     finally:
         os.close(fd)
+
+
+# <sys/resource.h>: RLIMIT_* numbers, the same on every architecture Linux supports here.
+RLIMITS: dict[str, int] = {
+    "RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3,
+    "RLIMIT_CORE": 4, "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7,
+    "RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9, "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11,
+    "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13, "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15,
+}
+RLIM_INFINITY = (1 << 64) - 1
+
+
+class _Rlimit64(ctypes.Structure):
+    _fields_ = [("rlim_cur", ctypes.c_uint64), ("rlim_max", ctypes.c_uint64)]
+
+
+def set_rlimit(name: str, soft: int, hard: int) -> None:
+    """prlimit(2) on the caller: 64-bit values, so RLIM_INFINITY (2**64 - 1) passes as is."""
+    limit = _Rlimit64(min(soft, RLIM_INFINITY), min(hard, RLIM_INFINITY))
+    check("prlimit", name, libc.prlimit, 0, RLIMITS[name], ctypes.byref(limit), None)
+
+
+def set_oom_score_adj(value: int) -> None:
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write(str(value))

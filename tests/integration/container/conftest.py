@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +17,21 @@ VMFORMS = str(Path(sys.executable).with_name("vmforms"))
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
-def _cgroup_dirs() -> set[str]:
+def cgroup_children(parent: str) -> set[str]:
+    """The cgroups directly below `parent` in every hierarchy, v1 or v2."""
     found = set()
-    for parent in CGROUP_ROOT.glob("*/vmforms"):
-        found |= {str(p) for p in parent.iterdir() if p.is_dir()}
-    unified = CGROUP_ROOT / "vmforms"
-    if unified.is_dir():
-        found |= {str(p) for p in unified.iterdir() if p.is_dir()}
+    for top in (*CGROUP_ROOT.glob(f"*/{parent}"), CGROUP_ROOT / parent):
+        if top.is_dir():
+            found |= {str(p) for p in top.iterdir() if p.is_dir()}
     return found
 
 
-def _processes_with_env(marker: bytes) -> list[int]:
+def _cgroup_dirs() -> set[str]:
+    # The engine's containers, and those of `vmforms runtime` without a cgroupsPath.
+    return cgroup_children("vmforms") | cgroup_children("vmforms-runtime")
+
+
+def processes_with_env(marker: bytes) -> list[int]:
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -86,9 +90,21 @@ def vmf() -> Iterator[Vmf]:
         mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
                   if str(root) in line]
         cgroups = _cgroup_dirs() - before_cgroups
-        procs = _processes_with_env(f"VMFORMS_ROOT={root}".encode())
+        procs = processes_with_env(f"VMFORMS_ROOT={root}".encode())
         shutil.rmtree(root, ignore_errors=True)
         assert not leftovers, f"containers left behind: {leftovers}"
         assert not mounts, f"mounts left behind: {mounts}"
         assert not cgroups, f"cgroups left behind: {sorted(cgroups)}"
         assert not procs, f"processes left behind: {procs}"
+
+
+@pytest.fixture(scope="session")
+def cgroups_below() -> Callable[[str], set[str]]:
+    """`cgroup_children` for test modules (conftest is not importable under importlib)."""
+    return cgroup_children
+
+
+@pytest.fixture(scope="session")
+def processes_marked() -> Callable[[bytes], list[int]]:
+    """`processes_with_env` for test modules."""
+    return processes_with_env

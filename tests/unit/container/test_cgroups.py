@@ -306,6 +306,14 @@ def test_v1_cpuset_is_copied_from_a_parent_that_has_one(v1fs: FakeCgroupfs) -> N
     ]
 
 
+def test_v1_cpuset_limits_are_written_after_the_copy(v1fs: FakeCgroupfs) -> None:
+    v1_driver(v1fs).create("vmforms/c1", Limits(cpuset_cpus="1", cpuset_mems="0"))
+    assert v1fs.writes[-2:] == [("cpuset/vmforms/c1/cpuset.mems", "0"),
+                                ("cpuset/vmforms/c1/cpuset.cpus", "1")]
+    with pytest.raises(InvalidOption, match="cpuset_cpus"):
+        Limits(cpuset_cpus="0-1;rm")
+
+
 def test_v1_failed_create_removes_what_it_made_and_keeps_what_was_there(
     v1fs: FakeCgroupfs,
 ) -> None:

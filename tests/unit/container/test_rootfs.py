@@ -1,8 +1,10 @@
-"""secure_join: paths inside a container root never resolve outside it."""
+"""secure_join: paths inside a container root never resolve outside it; the copy-up of
+tmpcopyup mounts; matching /proc/self/cgroup to the cgroup hierarchies."""
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from vmforms.container.rootfs import secure_join
@@ -45,3 +47,37 @@ def test_mount_options_split() -> None:
     assert data == "mode=755"
     flags, _, _ = parse_options(["ro", "rw"])
     assert flags == 0
+
+
+def test_copy_tree_keeps_links_modes_and_nesting(tmp_path: Path) -> None:
+    from vmforms.container.rootfs import _copy_tree
+
+    src = tmp_path / "src"
+    (src / "sub" / "deeper").mkdir(parents=True)
+    (src / "file").write_text("data")
+    (src / "file").chmod(0o640)
+    (src / "sub" / "deeper" / "x").write_text("nested")
+    (src / "link").symlink_to("/etc/passwd")  # copied as a link, never followed
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    fd = os.open(src, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        _copy_tree(fd, str(dst))
+    finally:
+        os.close(fd)
+    assert (dst / "file").read_text() == "data"
+    assert stat.S_IMODE((dst / "file").stat().st_mode) == 0o640
+    assert (dst / "sub" / "deeper" / "x").read_text() == "nested"
+    assert os.readlink(dst / "link") == "/etc/passwd"
+
+
+def test_own_cgroup_paths_match_hierarchies() -> None:
+    from vmforms.container.rootfs import _own_path
+
+    own = [({"cpu", "cpuacct"}, "/a/b"), ({"memory"}, "/m"), ({"name=systemd"}, "/s"),
+           (set(), "/unified")]
+    assert _own_path(own, {"cpu", "cpuacct"}) == "/a/b"
+    assert _own_path(own, {"memory", "rw"}) == "/m"
+    assert _own_path(own, {"xattr", "name=systemd"}) == "/s"
+    assert _own_path(own, set()) == "/unified"
+    assert _own_path(own, {"pids"}) is None

@@ -21,6 +21,7 @@ CPU_SHARES_MAX = 262_144
 
 
 _DEVICE_RULE = re.compile(r"[abc] (\*|\d+):(\*|\d+) [rwm]{1,3}")
+_CPU_LIST = re.compile(r"\d+(-\d+)?(,\d+(-\d+)?)*")
 
 
 @record
@@ -40,6 +41,9 @@ class Limits:
     cpu_period: int | None = None
     cpu_shares: int | None = None
     pids: int | None = None
+    # CPUs and memory nodes the container may use, in the kernel's list format ("0-2,4").
+    cpuset_cpus: str | None = None
+    cpuset_mems: str | None = None
     # Device access rules as cgroup v1's devices.allow takes them ("c 1:3 rwm"); all
     # other devices are denied. None leaves device access unrestricted.
     devices: tuple[str, ...] | None = None
@@ -69,6 +73,10 @@ class Limits:
             raise bad("cpu_shares", shares, f"must be from {CPU_SHARES_MIN} to {CPU_SHARES_MAX}")
         if self.pids is not None and self.pids <= 0:
             raise bad("pids", self.pids, "must be positive (None means unlimited)")
+        for field, text in (("cpuset_cpus", self.cpuset_cpus), ("cpuset_mems", self.cpuset_mems)):
+            if text is not None and _CPU_LIST.fullmatch(text) is None:
+                raise InvalidOption(f"invalid cgroup limit {field}={text!r}: expected a list "
+                                    "like '0-2,4'")
         for rule in self.devices or ():
             if _DEVICE_RULE.fullmatch(rule) is None:
                 raise InvalidOption(f"invalid device rule {rule!r}: expected TYPE MAJOR:MINOR "
@@ -83,6 +91,8 @@ class Limits:
             needed.add("cpu")
         if self.pids is not None:
             needed.add("pids")
+        if self.cpuset_cpus is not None or self.cpuset_mems is not None:
+            needed.add("cpuset")
         if self.devices is not None:
             needed.add("devices")
         return frozenset(needed)

@@ -267,6 +267,13 @@ def _apply(cgroup: V1Cgroup, limits: Limits) -> None:
             fs.write(cpu / "cpu.cfs_quota_us", limits.cpu_quota)
         if limits.cpu_shares is not None:
             fs.write(cpu / "cpu.shares", limits.cpu_shares)
+    cpuset = paths.get("cpuset")
+    if cpuset is not None:
+        # Memory nodes first: a task needs both, and the CPUs are the common case.
+        if limits.cpuset_mems is not None:
+            fs.write(cpuset / "cpuset.mems", limits.cpuset_mems)
+        if limits.cpuset_cpus is not None:
+            fs.write(cpuset / "cpuset.cpus", limits.cpuset_cpus)
     pids = paths.get("pids")
     if pids is not None and limits.pids is not None:
         fs.write(pids / "pids.max", limits.pids)

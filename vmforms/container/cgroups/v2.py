@@ -206,6 +206,10 @@ def _apply(path: Path, limits: Limits) -> None:
         fs.write(path / "cpu.weight", shares_to_weight(limits.cpu_shares))
     if limits.pids is not None:
         fs.write(path / "pids.max", limits.pids)
+    if limits.cpuset_mems is not None:
+        fs.write(path / "cpuset.mems", limits.cpuset_mems)
+    if limits.cpuset_cpus is not None:
+        fs.write(path / "cpuset.cpus", limits.cpuset_cpus)
     if limits.devices is not None:
         _log().warning("cgroup v2: device rules need a BPF program, not loaded; device "
                        "access is limited by capabilities and the /dev the container gets")

@@ -1,0 +1,492 @@
+"""`vmforms-runc`, our OCI runtime, driven by podman (through conmon) and by hand with
+runc's verbs, next to Debian's runc doing the same."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from conftest import Vmf
+
+    Below = Callable[[str], set[str]]
+
+RUNTIME = str(Path(sys.executable).with_name("vmforms-runc"))
+RUNTIME_STATE = Path("/run/vmforms-runtime")  # podman's cleanup passes no --root
+MARKER = "VMFORMS_OCI_TEST=1"
+# podman needs these ulimits on this host; no network keeps the tests off the internet.
+RUN_FLAGS = ["--network=none", "--pull=never", "--ulimit", "nofile=1024:1024",
+             "--ulimit", "nproc=1024:1024", "-e", MARKER]
+PROBE = ("uname -r; id; grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' "
+         "/proc/self/status; ulimit -n; ulimit -u; umask; echo $$; "
+         "cat /proc/sys/net/ipv4/ping_group_range; ls -a /dev | tr '\\n' ' '; echo; "
+         "ls /sys/fs/cgroup | tr '\\n' ' '; echo; hostname | wc -c; pwd")
+
+
+def _runtime_dirs() -> set[str]:
+    return set(os.listdir(RUNTIME_STATE)) if RUNTIME_STATE.is_dir() else set()
+
+
+class Podman:
+    """podman over a store of its own, running our busybox image with a given runtime."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.image = ""
+
+    def cmd(self, *args: str, runtime: str = RUNTIME) -> list[str]:
+        b = self.base
+        return ["podman", "--root", str(b / "root"), "--runroot", str(b / "runroot"),
+                "--tmpdir", str(b / "tmp"), "--events-backend", "none",
+                "--cgroup-manager=cgroupfs", "--runtime", runtime, *args]
+
+    def __call__(self, *args: str, runtime: str = RUNTIME, timeout: float = 60,
+                 input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.cmd(*args, runtime=runtime), text=True, capture_output=True,
+                              timeout=timeout, input=input)
+
+    def run(self, *args: str, runtime: str = RUNTIME) -> subprocess.CompletedProcess[str]:
+        return self("run", "--rm", *RUN_FLAGS, self.image, *args, runtime=runtime)
+
+
+@pytest.fixture(scope="module")
+def podman(vmf: Vmf, cgroups_below: Below,
+           processes_marked: Callable[[bytes], list[int]]) -> Iterator[Podman]:
+    if shutil.which("podman") is None or shutil.which("conmon") is None:
+        pytest.skip("podman and conmon are not installed (apt-get install podman runc)")
+    base = Path(tempfile.mkdtemp(prefix="vmforms-podman-"))
+    p = Podman(base)
+    before_cgroups = cgroups_below("libpod_parent")
+    before_state = _runtime_dirs()
+    pulled = p("pull", "-q", f"oci:{vmf.root / 'images'}:busybox:latest", timeout=120)
+    assert pulled.returncode == 0, pulled.stderr
+    p.image = pulled.stdout.split()[-1]
+    try:
+        yield p
+    finally:
+        p("rm", "-af")
+        p("rmi", "-af")
+        mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
+                  if str(base) in line]
+        procs = processes_marked(MARKER.encode())
+        cgroups = {c for c in cgroups_below("libpod_parent") - before_cgroups
+                   if "libpod-" in c}
+        state = _runtime_dirs() - before_state
+        subprocess.run(["rm", "-rf", str(base)], check=False)
+        assert not mounts, f"mounts left behind: {mounts}"
+        assert not procs, f"processes left behind: {procs}"
+        assert not cgroups, f"cgroups left behind: {sorted(cgroups)}"
+        assert not state, f"runtime state left behind: {sorted(state)}"
+
+
+def _needs_runc() -> str:
+    runc = shutil.which("runc")
+    if runc is None:
+        pytest.skip("runc is not installed (apt-get install runc)")
+    return runc
+
+
+# --- podman -------------------------------------------------------------------------
+
+
+def test_version_is_runcs_shape() -> None:
+    out = subprocess.run([RUNTIME, "--version"], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("vmforms-runc version ")
+    assert lines[1].startswith("spec: 1.0")
+
+
+def test_podman_run_sees_the_hosts_kernel(podman: Podman) -> None:
+    done = podman.run("uname", "-r")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == os.uname().release
+
+
+def test_podman_exit_codes_propagate(podman: Podman) -> None:
+    assert podman.run("sh", "-c", "exit 3").returncode == 3
+    missing = podman.run("no-such-command")
+    assert missing.returncode == 127, missing.stderr
+    assert "executable file not found" in missing.stderr
+
+
+def test_podman_sees_what_runc_gives(podman: Podman) -> None:
+    runc = _needs_runc()
+    ours = podman.run("sh", "-c", PROBE)
+    theirs = podman.run("sh", "-c", PROBE, runtime=runc)
+    assert ours.returncode == theirs.returncode == 0, ours.stderr + theirs.stderr
+    assert ours.stdout == theirs.stdout
+    assert "Seccomp:\t2" in ours.stdout  # podman's profile is in force
+
+
+OPTIONS_PROBE = ("id; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; "
+                 "pwd; hostname | grep -c probe-host; ls -ld /run /tmp | cut -c1-10; "
+                 "ls /dev | wc -l; touch /probe 2>&1 | cut -d: -f3; cat /proc/1/comm; "
+                 # its own cgroup only, as runc binds it: not the host's hierarchy
+                 "ls /sys/fs/cgroup/* | wc -l; cat /sys/fs/cgroup/pids/pids.max; "
+                 "grep Cpus_allowed_list /proc/self/status")
+
+
+@pytest.mark.parametrize("options", [
+    ["--user", "1000:1000"], ["--privileged"], ["--read-only"],
+    ["--read-only", "--tmpfs", "/etc:tmpcopyup"], ["--cap-add", "SYS_ADMIN"],
+    ["--cap-drop", "ALL"], ["-w", "/tmp", "--hostname", "probe-host"], ["--init"],
+    ["--device", "/dev/fuse"], ["--security-opt", "no-new-privileges"],
+    ["--pids-limit", "33", "--memory", "64m"], ["--cpuset-cpus", "0", "--cpus", "0.5"],
+], ids=" ".join)
+def test_podman_options_as_runc_serves_them(podman: Podman, options: list[str]) -> None:
+    runc = _needs_runc()
+    ours = podman("run", "--rm", *RUN_FLAGS, *options, podman.image, "sh", "-c", OPTIONS_PROBE)
+    theirs = podman("run", "--rm", *RUN_FLAGS, *options, podman.image, "sh", "-c",
+                    OPTIONS_PROBE, runtime=runc)
+    assert ours.returncode == theirs.returncode == 0, ours.stderr + theirs.stderr
+    assert ours.stdout == theirs.stdout
+
+
+def test_podman_pause_unpause(podman: Podman) -> None:
+    started = podman("run", "-d", *RUN_FLAGS, podman.image, "sh", "-c",
+                     "while true; do date +%s%N; sleep 0.05; done")
+    assert started.returncode == 0, started.stderr
+    cid = started.stdout.strip()
+    try:
+        assert podman("pause", cid).returncode == 0
+        state = subprocess.run([RUNTIME, "state", cid], capture_output=True, text=True)
+        assert json.loads(state.stdout)["status"] == "paused"
+        lines = len(podman("logs", cid).stdout.splitlines())
+        time.sleep(0.3)
+        assert len(podman("logs", cid).stdout.splitlines()) == lines  # frozen: no output
+        assert podman("unpause", cid).returncode == 0
+        time.sleep(0.3)
+        assert len(podman("logs", cid).stdout.splitlines()) > lines
+        assert podman("pause", cid).returncode == 0
+    finally:
+        removed = podman("rm", "-f", "-t", "0", cid)  # a paused container goes too
+    assert removed.returncode == 0, removed.stderr
+    assert cid not in _runtime_dirs()
+
+
+def test_podman_tty(podman: Podman) -> None:
+    done = podman("run", "--rm", "-t", *RUN_FLAGS, podman.image, "sh", "-c",
+                  "tty; [ -t 0 ] && [ -t 1 ] && echo both-ttys")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.replace("\r", "").split() == ["/dev/pts/0", "both-ttys"]
+
+
+def test_podman_detached_exec_stop_rm(podman: Podman) -> None:
+    started = podman("run", "-d", *RUN_FLAGS, podman.image, "sh", "-c",
+                     "trap 'exit 0' TERM; while true; do sleep 0.1; done")
+    assert started.returncode == 0, started.stderr
+    cid = started.stdout.strip()
+    try:
+        status = podman("inspect", "--format", "{{.State.Status}}", cid).stdout.strip()
+        assert status == "running"
+        state = json.loads(subprocess.run([RUNTIME, "state", cid], capture_output=True,
+                                          text=True, check=True).stdout)
+        assert state["status"] == "running" and state["id"] == cid and state["pid"] > 0
+        echoed = podman("exec", cid, "sh", "-c", "echo from-exec; cat /proc/1/cmdline")
+        assert echoed.returncode == 0, echoed.stderr
+        assert echoed.stdout.startswith("from-exec\nsh\0-c\0")
+        assert podman("exec", cid, "sh", "-c", "exit 5").returncode == 5
+        tty = podman("exec", "-t", cid, "tty")
+        assert tty.returncode == 0 and tty.stdout.strip() == "/dev/pts/0", tty.stderr
+        t0 = time.monotonic()
+        stopped = podman("stop", "-t", "5", cid)
+        assert stopped.returncode == 0, stopped.stderr
+        assert time.monotonic() - t0 < 5  # SIGTERM reached the trap: no SIGKILL needed
+        exited = podman("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", cid)
+        assert exited.stdout.split() == ["exited", "0"]
+    finally:
+        removed = podman("rm", "-f", cid)
+    assert removed.returncode == 0, removed.stderr
+    assert cid not in _runtime_dirs()
+
+
+def test_podman_limits_reach_the_cgroup(podman: Podman) -> None:
+    started = podman("run", "-d", *RUN_FLAGS, "--memory", "64m", "--pids-limit", "50",
+                     podman.image, "sleep", "60")
+    assert started.returncode == 0, started.stderr
+    cid = started.stdout.strip()
+    try:
+        pid = int(podman("inspect", "--format", "{{.State.Pid}}", cid).stdout)
+        paths = dict(line.split(":", 2)[1:] for line in
+                     Path(f"/proc/{pid}/cgroup").read_text().splitlines())
+        assert paths["memory"].endswith(f"libpod_parent/libpod-{cid}")
+        memory = Path("/sys/fs/cgroup/memory") / paths["memory"].lstrip("/")
+        assert int((memory / "memory.limit_in_bytes").read_text()) == 64 * 1024 * 1024
+        pids = Path("/sys/fs/cgroup/pids") / paths["pids"].lstrip("/")
+        assert (pids / "pids.max").read_text().strip() == "50"
+    finally:
+        podman("rm", "-f", "-t", "0", cid)
+
+
+# --- runc's verbs on a bundle --------------------------------------------------------
+
+
+@pytest.fixture
+def work() -> Iterator[Path]:
+    """A directory of the test's own: runtime state must outlive whatever other pytest
+    runs on the host do to the shared basetemp."""
+    path = Path(tempfile.mkdtemp(prefix="vmforms-oci-"))
+    yield path
+    subprocess.run(["rm", "-rf", str(path)], check=False)
+
+
+@pytest.fixture
+def bundle(vmf: Vmf, work: Path) -> Path:
+    """A bundle with our busybox as its root and a config running sleep."""
+    path = work / "bundle"
+    path.mkdir()
+    layers = list((vmf.root / "images" / "layers").iterdir())
+    assert len(layers) == 1  # busybox is one layer: copied, it is the whole root
+    rootfs = path / "rootfs"
+    subprocess.run(["cp", "-a", str(layers[0]), str(rootfs)], check=True)
+    config = {
+        "ociVersion": "1.0.2",
+        "process": {"args": ["sleep", "60"], "cwd": "/", "env": ["PATH=/bin:/usr/bin"],
+                    "user": {"uid": 0, "gid": 0},
+                    "capabilities": {k: ["CAP_KILL", "CAP_NET_BIND_SERVICE"] for k in
+                                     ("bounding", "effective", "permitted")},
+                    "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024}],
+                    "noNewPrivileges": True},
+        "root": {"path": "rootfs", "readonly": True},
+        "hostname": "bundle",
+        "annotations": {"org.example.test": "yes"},
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+             "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+             "options": ["nosuid", "noexec", "nodev", "ro"]},
+            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nodev"]},
+        ],
+        "linux": {"namespaces": [{"type": t} for t in
+                                 ("pid", "network", "ipc", "uts", "mount")],
+                  "maskedPaths": ["/proc/kcore", "/proc/keys"],
+                  "readonlyPaths": ["/proc/sys"],
+                  "resources": {"pids": {"limit": 20}}},
+    }
+    (path / "config.json").write_text(json.dumps(config))
+    return path
+
+
+class Runtime:
+    """One OCI runtime binary with a state root of its own."""
+
+    def __init__(self, binary: str, root: Path) -> None:
+        self.binary = binary
+        self.root = root
+
+    def __call__(self, *args: str, log: Path | None = None, cwd: Path | None = None
+                 ) -> subprocess.CompletedProcess[str]:
+        extra = ["--log", str(log), "--log-format", "json"] if log else []
+        # The container keeps create's stdio: never a pipe we would wait on.
+        with tempfile.TemporaryFile("w+") as err:
+            done = subprocess.run([self.binary, "--root", str(self.root), *extra, *args],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
+                                  if args[0] not in ("create", "run") else subprocess.DEVNULL,
+                                  stderr=err, text=True, cwd=cwd, timeout=60)
+            err.seek(0)
+            done.stderr = err.read()
+        return done
+
+    def state(self, cid: str) -> dict[str, object]:
+        done = self("state", cid)
+        assert done.returncode == 0, done.stderr
+        result: dict[str, object] = json.loads(done.stdout)
+        return result
+
+
+@pytest.fixture
+def runtimes(work: Path) -> Iterator[dict[str, Runtime]]:
+    found = {"vmforms": Runtime(RUNTIME, work / "state-vmforms")}
+    if shutil.which("runc"):
+        found["runc"] = Runtime("runc", work / "state-runc")
+    yield found
+    for rt in found.values():
+        for cid in os.listdir(rt.root) if rt.root.is_dir() else ():
+            rt("delete", "--force", cid)
+    leftovers = {name: os.listdir(rt.root) for name, rt in found.items() if rt.root.is_dir()}
+    assert not any(leftovers.values()), leftovers
+
+
+def test_lifecycle_matches_runc(bundle: Path, runtimes: dict[str, Runtime],
+                                cgroups_below: Below) -> None:
+    seen: dict[str, list[dict[str, object]]] = {}
+    before = cgroups_below("vmforms-runtime")
+    for name, rt in runtimes.items():
+        cid = f"life-{name}"
+        assert rt("create", "--bundle", str(bundle), cid).returncode == 0
+        created = rt.state(cid)
+        assert rt("start", cid).returncode == 0
+        running = rt.state(cid)
+        assert rt("kill", cid, "KILL").returncode == 0
+        deadline = time.monotonic() + 5
+        while rt.state(cid)["status"] != "stopped" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stopped = rt.state(cid)
+        assert rt("delete", cid).returncode == 0
+        assert rt("state", cid).returncode == 1
+        seen[name] = [created, running, stopped]
+    ours = seen["vmforms"]
+    assert [s["status"] for s in ours] == ["created", "running", "stopped"]
+    assert ours[0]["pid"] == ours[1]["pid"] and isinstance(ours[0]["pid"], int)
+    assert ours[2]["pid"] == 0
+    assert ours[0]["bundle"] == str(bundle) and ours[0]["rootfs"] == str(bundle / "rootfs")
+    assert ours[0]["annotations"] == {"org.example.test": "yes"}
+    assert cgroups_below("vmforms-runtime") == before
+    if "runc" in seen:
+        for mine, theirs in zip(ours, seen["runc"], strict=True):
+            assert mine.keys() == theirs.keys()
+            for key in ("status", "bundle", "rootfs", "annotations", "owner"):
+                assert mine[key] == theirs[key], key
+            assert (mine["pid"] == 0) == (theirs["pid"] == 0)
+
+
+def test_the_container_is_what_the_bundle_asks(bundle: Path,
+                                                runtimes: dict[str, Runtime]) -> None:
+    rt = runtimes["vmforms"]
+    probe = ("hostname; ulimit -n; grep -E '^(CapEff|NoNewPrivs):' /proc/self/status; "
+             "touch /x 2>/dev/null || echo read-only; touch /tmp/x && echo tmp-ok; "
+             "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo $$")
+    config = json.loads((bundle / "config.json").read_text())
+    config["process"]["args"] = ["sh", "-c", probe]
+    (bundle / "config.json").write_text(json.dumps(config))
+    out = bundle / "out.txt"
+    with open(out, "w") as f:
+        done = subprocess.run([rt.binary, "--root", str(rt.root), "run", "--bundle",
+                               str(bundle), "probe"], stdout=f, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "bundle"
+    assert lines[1] == "1024"
+    assert lines[2] == "CapEff:\t0000000000000420"  # CAP_KILL and CAP_NET_BIND_SERVICE
+    assert lines[3] == "NoNewPrivs:\t1"
+    assert lines[4:6] == ["read-only", "tmp-ok"]
+    assert lines[-1] == "1"
+
+
+def test_run_returns_the_exit_code_and_deletes(bundle: Path,
+                                               runtimes: dict[str, Runtime]) -> None:
+    config = json.loads((bundle / "config.json").read_text())
+    config["process"]["args"] = ["sh", "-c", "exit 7"]
+    (bundle / "config.json").write_text(json.dumps(config))
+    for name, rt in runtimes.items():
+        assert rt("run", "--bundle", str(bundle), f"run-{name}").returncode == 7, name
+        assert rt("state", f"run-{name}").returncode == 1
+
+
+def test_exec_joins_the_container(bundle: Path, runtimes: dict[str, Runtime]) -> None:
+    rt = runtimes["vmforms"]
+    assert rt("create", "--bundle", str(bundle), "ex").returncode == 0
+    assert rt("start", "ex").returncode == 0
+    done = rt("exec", "ex", "sh", "-c", "hostname; echo $$; exit 4")
+    assert done.returncode == 4, done.stderr
+    assert done.stdout.split()[0] == "bundle"
+    assert done.stdout.split()[1] != "1"
+    process = bundle / "process.json"
+    process.write_text(json.dumps({"args": ["cat", "/proc/1/cmdline"], "cwd": "/",
+                                   "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}))
+    done = rt("exec", "--process", str(process), "ex")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "sleep\x0060\x00"
+    pid_file = bundle / "exec.pid"
+    done = rt("exec", "--detach", "--pid-file", str(pid_file), "ex", "sleep", "30")
+    assert done.returncode == 0, done.stderr
+    assert int(pid_file.read_text()) > 0
+    listed = rt("list", "--format", "json")
+    assert [s["id"] for s in json.loads(listed.stdout)] == ["ex"]
+    assert rt("delete", "ex").returncode == 1  # running
+    assert rt("delete", "--force", "ex").returncode == 0
+    assert not Path(f"/proc/{int(pid_file.read_text())}/cmdline").exists() or \
+        Path(f"/proc/{int(pid_file.read_text())}/cmdline").read_bytes() == b""
+
+
+# --- bad input ---------------------------------------------------------------------
+
+
+def _bad_bundles(base: Path, good: Path) -> dict[str, Path]:
+    broken = base / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    no_args = base / "no-args"
+    no_args.mkdir()
+    config = json.loads((good / "config.json").read_text())
+    config["process"]["args"] = []
+    (no_args / "config.json").write_text(json.dumps(config))
+    bad_mount = base / "bad-mount"
+    bad_mount.mkdir()
+    config["process"]["args"] = ["true"]
+    config["root"]["path"] = str(good / "rootfs")
+    config["mounts"].append({"destination": "/x", "type": "bind", "source": "/no/such/dir",
+                             "options": ["rbind"]})
+    (bad_mount / "config.json").write_text(json.dumps(config))
+    return {"missing": base / "no-such-bundle", "broken": broken, "no-args": no_args,
+            "bad-mount": bad_mount}
+
+
+@pytest.mark.parametrize("case", ["missing", "broken", "no-args", "bad-mount", "unknown-id",
+                                  "duplicate", "bad-id", "bad-signal"])
+def test_bad_input_is_one_line_and_leaves_nothing(bundle: Path, work: Path,
+                                                  runtimes: dict[str, Runtime],
+                                                  cgroups_below: Below, case: str) -> None:
+    (work / "bad").mkdir()
+    bundles = _bad_bundles(work / "bad", bundle)
+    before = cgroups_below("vmforms-runtime")
+    codes = {}
+    for name, rt in runtimes.items():
+        log = work / f"{name}-{case}.log"
+        if case in bundles:
+            done = rt("create", "--bundle", str(bundles[case]), "bad", log=log)
+        elif case == "unknown-id":
+            done = rt("state", "no-such-container", log=log)
+        elif case == "bad-id":
+            done = rt("create", "--bundle", str(bundle), "bad/id", log=log)
+        else:
+            assert rt("create", "--bundle", str(bundle), "dup").returncode == 0
+            if case == "duplicate":
+                done = rt("create", "--bundle", str(bundle), "dup", log=log)
+            else:
+                done = rt("kill", "dup", "NOSUCHSIGNAL", log=log)
+            assert rt("delete", "--force", "dup").returncode == 0
+        codes[name] = done.returncode
+        if name == "vmforms":
+            assert done.returncode == 1
+            assert len(done.stderr.splitlines()) == 1, done.stderr
+            assert "Traceback" not in done.stderr
+            record = json.loads(log.read_text().splitlines()[-1])
+            assert record["level"] == "error" and record["msg"] == done.stderr.strip()
+        assert "bad" not in (os.listdir(rt.root) if rt.root.is_dir() else [])
+    assert len(set(codes.values())) == 1, codes  # the same exit code as runc
+    assert cgroups_below("vmforms-runtime") == before
+
+
+def test_preserve_fds_reach_the_command(bundle: Path, runtimes: dict[str, Runtime]) -> None:
+    config = json.loads((bundle / "config.json").read_text())
+    config["process"]["args"] = ["sh", "-c", "cat <&3; ls /proc/self/fd | wc -l"]
+    (bundle / "config.json").write_text(json.dumps(config))
+    (bundle / "fd3.txt").write_text("passed on\n")
+    outputs = {}
+    for name, rt in runtimes.items():
+        done = subprocess.run(
+            ["sh", "-c", f'exec 3<"{bundle}/fd3.txt"; exec "$@"', "sh", rt.binary, "--root",
+             str(rt.root), "run", "--preserve-fds", "1", "--bundle", str(bundle), f"fds-{name}"],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        outputs[name] = done.stdout
+    # fds 0-3 and the one ls opens: nothing of the runtime's own leaks into the container
+    assert outputs["vmforms"] == "passed on\n5\n"
+    assert len(set(outputs.values())) == 1, outputs

@@ -1,0 +1,204 @@
+"""From `run` options and an image to the runtime configuration (OCI config.md) of a
+container: volumes, user lookup in the image's /etc/passwd, environment, limits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vmforms.container.errors import ContainerError, InvalidOption
+from vmforms.container.spec import Mount, Spec, User
+from vmforms.record import field, record
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from vmforms.container.image.records import Image
+
+CGROUP_PARENT = "vmforms"
+
+
+@record
+class RunOptions:
+    image: str
+    command: list[str] = field(default_factory=list)
+    detach: bool = False
+    interactive: bool = False
+    tty: bool = False
+    rm: bool = False
+    name: str | None = None
+    env: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+    workdir: str | None = None
+    user: str | None = None
+    hostname: str | None = None
+    memory: str | None = None
+    memory_swap: str | None = None
+    cpus: str | None = None
+    pids_limit: str | None = None
+    read_only: bool = False
+    entrypoint: str | None = None
+    init: bool = False
+
+
+def cgroup_name(container_id: str) -> str:
+    return f"{CGROUP_PARENT}/{container_id}"
+
+
+def parse_volume(text: str) -> Mount:
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise InvalidOption(f"invalid volume specification: '{text}'")
+    source, target = parts[0], parts[1]
+    mode = parts[2] if len(parts) == 3 else "rw"
+    if not source.startswith("/"):
+        raise InvalidOption(f"invalid volume specification: '{text}': "
+                            "named volumes are not supported, give an absolute host path")
+    if not target.startswith("/") or target == "/":
+        raise InvalidOption(f"invalid volume specification: '{text}': "
+                            "the container path must be absolute and not '/'")
+    if mode not in ("rw", "ro"):
+        raise InvalidOption(f"invalid mode: {mode}")
+    if not os.path.exists(source):
+        raise InvalidOption(f"invalid volume specification: '{text}': "
+                            f"bind source path does not exist: {source}")
+    options = ["rbind", "rprivate"] + (["ro"] if mode == "ro" else [])
+    return Mount(target, "bind", os.path.realpath(source), tuple(options))
+
+
+def _read_image_file(layers: list[Path], rel: str) -> str | None:
+    from vmforms.container.rootfs import secure_join
+
+    for layer in reversed(layers):
+        path = secure_join(str(layer), rel)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+    return None
+
+
+def resolve_user(spec_user: str, layers: list[Path]) -> tuple[int, int, list[int], str]:
+    """Docker's -u: NAME|UID[:GROUP|GID] against the image's /etc/passwd and /etc/group."""
+    user, _, group = spec_user.partition(":")
+    passwd = _read_image_file(layers, "etc/passwd") or ""
+    groups = _read_image_file(layers, "etc/group") or ""
+    entries = [line.split(":") for line in passwd.splitlines() if line.count(":") >= 6]
+    home = "/"
+    match = next((e for e in entries if e[0] == user or (user.isdigit() and e[2] == user)), None)
+    if match is not None:
+        uid, gid, home = int(match[2]), int(match[3]), match[5] or "/"
+    elif user.isdigit():
+        uid, gid = int(user), 0
+    else:
+        raise ContainerError(f"unable to find user {user}: no matching entries in passwd file")
+    group_entries = [line.split(":") for line in groups.splitlines() if line.count(":") >= 3]
+    if group:
+        g = next((e for e in group_entries if e[0] == group or e[2] == group), None)
+        if g is not None:
+            gid = int(g[2])
+        elif group.isdigit():
+            gid = int(group)
+        else:
+            raise ContainerError(f"unable to find group {group}: no matching entries in group file")
+    name = match[0] if match else ""
+    extra = sorted({int(e[2]) for e in group_entries
+                    if name and name in e[3].split(",") and e[2].isdigit() and int(e[2]) != gid})
+    return uid, gid, extra, home
+
+
+def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
+                cdir: Path) -> Spec:
+    from vmforms.container.spec import Resources, default_spec
+    from vmforms.container.units import (
+        parse_cpus,
+        parse_memory,
+        parse_memory_swap,
+        parse_pids_limit,
+    )
+    from vmforms.record import replace
+
+    memory = parse_memory(opts.memory) if opts.memory else None
+    swap = parse_memory_swap(opts.memory_swap, memory) if opts.memory_swap else None
+    quota = parse_cpus(opts.cpus) if opts.cpus else None
+    pids = parse_pids_limit(opts.pids_limit) if opts.pids_limit else None
+    mounts = [parse_volume(v) for v in opts.volumes]
+
+    cfg = image.config
+    entrypoint = list(cfg.entrypoint or ())
+    if opts.entrypoint is not None:
+        entrypoint = [opts.entrypoint] if opts.entrypoint else []
+    cmd = list(opts.command) if opts.command else (
+        list(cfg.cmd or ()) if opts.entrypoint is None else [])
+    args = entrypoint + cmd
+    if not args:
+        raise ContainerError("no command specified")
+    if opts.init:
+        from vmforms.container.init import CONTAINER_PATH, require_init
+
+        mounts.append(Mount(CONTAINER_PATH, "bind", str(require_init()), ("rbind", "ro")))
+        args = [CONTAINER_PATH, "--", *args]
+    uid, gid, extra_gids, home = resolve_user(opts.user or cfg.user or "0", layers)
+    hostname = opts.hostname or cid[:12]
+    env: dict[str, str] = {}
+    for item in (*cfg.env, f"HOSTNAME={hostname}", *(["TERM=xterm"] if opts.tty else []),
+                 *opts.env):
+        key, sep, value = item.partition("=")
+        if not key:
+            raise InvalidOption(f"invalid environment variable: {item}")
+        if not sep:  # `-e KEY` passes the caller's value through, as Docker does
+            if key not in os.environ:
+                continue
+            value = os.environ[key]
+        env[key] = value
+    env.setdefault("HOME", home)
+    env.setdefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+    cwd = opts.workdir or cfg.working_dir or "/"
+    if not cwd.startswith("/"):
+        raise InvalidOption(f"the working directory '{cwd}' is invalid, it needs to be an "
+                            "absolute path")
+    for fname, text in (("hostname", hostname + "\n"),
+                        ("hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                                  f"ip6-loopback\n127.0.1.1\t{hostname}\n"),
+                        ("resolv.conf", _host_resolv_conf())):
+        (cdir / fname).write_text(text)
+        mounts.insert(0, Mount(f"/etc/{fname}", "bind", str(cdir / fname),
+                               ("rbind", "rprivate")))
+    base = default_spec(args, env=[f"{k}={v}" for k, v in env.items()], cwd=cwd)
+    caps = base.process.capabilities
+    if uid != 0:  # Docker gives a non-root user no effective or permitted capabilities
+        caps = replace(caps, effective=(), permitted=(), inheritable=(), ambient=())
+    process = replace(base.process, user=st_user(uid, gid, extra_gids), terminal=opts.tty,
+                      capabilities=caps)
+    resources = Resources(
+        memory_limit=memory, memory_swap=swap,
+        cpu_quota=quota.quota_us if quota else None,
+        cpu_period=quota.period_us if quota else None,
+        pids_limit=pids,
+    )
+    linux = replace(base.linux, resources=resources, cgroups_path=cgroup_name(cid))
+    return replace(base, process=process, hostname=hostname, root_path=str(cdir / "merged"),
+                   root_readonly=opts.read_only, mounts=base.mounts + tuple(mounts), linux=linux)
+
+
+def st_user(uid: int, gid: int, extra: list[int]) -> User:
+    return User(uid, gid, tuple(extra))
+
+
+def _host_resolv_conf() -> str:
+    try:
+        with open("/etc/resolv.conf") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def retarget(spec: Spec, old: Path, new: Path) -> Spec:
+    """Paths in the spec were made in the temporary directory; point them at the final one."""
+    from vmforms.record import replace
+
+    def fix(p: str | None) -> str | None:
+        return p.replace(str(old), str(new), 1) if p and p.startswith(str(old)) else p
+
+    return replace(spec, root_path=fix(spec.root_path) or spec.root_path,
+                   mounts=tuple(replace(m, source=fix(m.source)) for m in spec.mounts))

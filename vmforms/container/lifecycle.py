@@ -1,0 +1,231 @@
+"""The engine's commands on existing containers: kill, stop, rm, exec, logs, inspect,
+and finishing in the place of a monitor that died."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from vmforms.container import state as st
+from vmforms.container.build import cgroup_name, resolve_user, st_user
+from vmforms.container.errors import ContainerError, InvalidOption
+from vmforms.container.runtime import Stdio, exit_status
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
+
+DEFAULT_STOP_TIMEOUT = 10
+
+
+def _cgroup_driver() -> Any:
+    from vmforms.container.cgroups import detect
+
+    return detect()
+
+
+def container_spec(c: st.Container) -> Any:
+    from vmforms.container.spec import load
+
+    return load(c.record["Spec"])
+
+
+def _open_cgroup(c: st.Container) -> Any | None:
+    """The container's cgroup, or None once it is gone (after the monitor released it)."""
+    from vmforms.container.errors import CgroupNotFound
+
+    try:
+        return _cgroup_driver().open(cgroup_name(c.id))
+    except CgroupNotFound:
+        return None
+
+
+def reconcile(c: st.Container) -> None:
+    """Finish for a monitor that died: PID 1 gone, state still says running."""
+    from vmforms.container import monitor
+
+    if c.state.get("Status") != "running" or c.running or c.monitor_alive:
+        return
+    monitor.finalize(c, None, _open_cgroup(c))
+    c.reload()
+
+
+def _wait_until(predicate: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _wait_finalized(c: st.Container, timeout: float = 5.0) -> None:
+    """After PID 1 died, give its monitor time to record the exit, else do it here."""
+    def done() -> bool:
+        return not c.reload() or c.state.get("Status") != "running" or not c.monitor_alive
+
+    _wait_until(done, timeout)
+    if c.reload():
+        reconcile(c)
+
+
+def kill(ref: str, sig: int = signal.SIGKILL) -> st.Container:
+    c = st.find(ref)
+    if not c.running:
+        reconcile(c)
+        raise ContainerError(f"Cannot kill container: {ref}: Container {c.id} is not running",
+                             exit_code=1)
+    if sig == signal.SIGKILL:
+        with c.lock():
+            c.reload()
+            c.state["Killed"] = True
+            c.save_state()
+    os.kill(int(c.state["Pid"]), sig)
+    if sig == signal.SIGKILL:
+        _wait_until(lambda: not c.running, 10)
+        _wait_finalized(c)
+    return c
+
+
+def stop(ref: str, timeout: int | None = None) -> st.Container:
+    from vmforms.container.units import parse_signal
+
+    c = st.find(ref)
+    if not c.running:
+        reconcile(c)
+        return c
+    pid = int(c.state["Pid"])
+    grace = DEFAULT_STOP_TIMEOUT if timeout is None else timeout
+    stop_signal = parse_signal(c.record["Config"].get("StopSignal") or "SIGTERM")
+    if grace != 0:
+        try:
+            os.kill(pid, stop_signal)
+        except ProcessLookupError:
+            pass
+    if grace < 0:
+        _wait_until(lambda: not c.running, float("inf"))
+    elif not _wait_until(lambda: not c.running, grace):
+        with c.lock():
+            c.reload()
+            c.state["Killed"] = True
+            c.save_state()
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _wait_until(lambda: not c.running, 10)
+    _wait_finalized(c)
+    return c
+
+
+def remove(ref: str, force: bool = False) -> st.Container:
+    c = st.find(ref)
+    if c.running:
+        if not force:
+            raise ContainerError(
+                f"You cannot remove a running container {c.id}. Stop the container before "
+                "attempting removal or force remove", exit_code=1)
+        with c.lock():
+            c.reload()
+            c.state["Killed"] = True
+            c.save_state()
+        try:
+            os.kill(int(c.state["Pid"]), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _wait_until(lambda: not c.running, 10)
+    with c.lock():
+        cgroup = _open_cgroup(c)
+        if cgroup is not None:
+            cgroup.destroy()  # also kills what an exec left behind
+        st.remove_dir(c.path)
+        c.drop_lock_file()
+    return c
+
+
+def exec_command(ref: str, command: list[str], *, interactive: bool = False, tty: bool = False,
+                 env: list[str] | None = None, workdir: str | None = None,
+                 user: str | None = None) -> int:
+    from vmforms.container import monitor, runtime
+    from vmforms.container.attach import attach
+    from vmforms.record import replace
+
+    c = st.find(ref)
+    if not c.running:
+        raise ContainerError(f"Container {c.id} is not running", exit_code=1)
+    if not command:
+        raise InvalidOption("exec needs a command to run")
+    proc = container_spec(c).process
+    envs = dict(e.partition("=")[::2] for e in proc.env)
+    for item in env or ():
+        key, _, value = item.partition("=")
+        envs[key] = value
+    if tty:
+        envs.setdefault("TERM", "xterm")
+    proc = replace(proc, args=tuple(command), terminal=tty, cwd=workdir or proc.cwd,
+                   env=tuple(f"{k}={v}" for k, v in envs.items()))
+    if user is not None:
+        layers = [Path(p) for p in c.record["Layers"]]
+        uid, gid, extra, _ = resolve_user(user, layers)
+        proc = replace(proc, user=st_user(uid, gid, extra))
+    cgroup = _open_cgroup(c)
+    init_pid = int(c.state["Pid"])
+
+    def start(stdio: Stdio) -> int:
+        size = stdio.console_size
+        return runtime.exec_in(init_pid, replace(proc, console_size=size) if size else proc,
+                               cgroup=cgroup, stdio=stdio)
+
+    pid = attach(start, tty=tty, interactive=interactive)
+    return exit_status(monitor.wait_child(pid))
+
+
+def logs(ref: str, follow: bool = False) -> None:
+    from vmforms.container.logs import print_entries, read_entries
+
+    c = st.find(ref)
+    path = c.path / "ctr.log"
+
+    def still_running() -> bool:
+        return c.reload() and c.running
+
+    print_entries(read_entries(path, follow=still_running if follow else None))
+
+
+def inspect(ref: str) -> dict[str, Any]:
+    c = st.find(ref)
+    if c.state.get("Status") == "running" and not c.running:
+        reconcile(c)
+    s = c.state
+    running = c.running
+    rec = c.record
+    return {
+        "Id": c.id,
+        "Created": rec["Created"],
+        "Path": rec["Path"],
+        "Args": rec["Args"],
+        "State": {
+            "Status": "running" if running else s.get("Status", "exited"),
+            "Running": running, "Paused": False, "Restarting": False,
+            "OOMKilled": bool(s.get("OOMKilled")), "Dead": False,
+            "Pid": int(s.get("Pid", 0)) if running else 0,
+            "ExitCode": int(s.get("ExitCode") or 0), "Error": s.get("Error", ""),
+            "StartedAt": s.get("StartedAt") or "0001-01-01T00:00:00Z",
+            "FinishedAt": s.get("FinishedAt") or "0001-01-01T00:00:00Z",
+        },
+        "Image": rec["Image"],
+        "LogPath": str(c.path / "ctr.log"),
+        "Name": "/" + rec["Name"],
+        "HostConfig": rec["HostConfig"],
+        "GraphDriver": {"Name": "overlay2", "Data": {
+            "LowerDir": ":".join(reversed(rec["Layers"])),
+            "UpperDir": str(c.path / "upper"), "WorkDir": str(c.path / "work"),
+            "MergedDir": str(c.path / "merged")}},
+        "Config": rec["Config"],
+    }
+
+
+def image_in_use(image_id: str) -> bool:
+    return any(c.record.get("Image") == image_id for c in st.all_containers())
