@@ -1,7 +1,8 @@
-"""Container start-up: `vmforms container run --rm busybox true` against podman's.
+"""Container start-up: `vmforms container run --rm busybox true` against podman's, and
+podman driving our OCI runtime (`vmforms-runc`) against podman driving runc.
 
-Both run the same image (our built-in busybox, copied into podman's store from our OCI
-layout), alternating, and the medians and their ratio are printed. podman runs with runc
+All run the same image (our built-in busybox, copied into podman's store from our OCI
+layout), alternating, and the medians and their ratios are printed. podman runs with runc
 (crun refuses this host's hybrid cgroup layout) and the ulimits this machine needs.
 """
 
@@ -18,13 +19,18 @@ from pathlib import Path
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 TARGET_RATIO = 0.3
 VMFORMS = str(Path(sys.executable).with_name("vmforms"))
+VMFORMS_RUNC = str(Path(sys.executable).with_name("vmforms-runc"))
 PODMAN_TAG = "localhost/vmforms-busybox:bench"
-PODMAN_BASE = ["podman", "--runtime", "runc", "run", "--rm", "--pull=never",
-               "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+PODMAN_FLAGS = ["run", "--rm", "--pull=never",
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+PODMAN_BASE = ["podman", "--runtime", "runc", *PODMAN_FLAGS]
 # Like for like: our containers get a network namespace with loopback only.
 PODMAN_RUN = [*PODMAN_BASE, "--network=none", PODMAN_TAG, "true"]
 # podman's own default, a bridged network, as `podman run --rm IMAGE true` starts it.
 PODMAN_DEFAULT = [*PODMAN_BASE, PODMAN_TAG, "true"]
+# The same podman command with our runtime in runc's place.
+PODMAN_OURS = ["podman", "--runtime", VMFORMS_RUNC, *PODMAN_FLAGS, "--network=none",
+               PODMAN_TAG, "true"]
 
 
 def timed(cmd: list[str]) -> float:
@@ -50,17 +56,21 @@ def main() -> int:
     timed(ours_cmd)
     timed(PODMAN_RUN)  # warm the caches
     timed(PODMAN_DEFAULT)
+    timed(PODMAN_OURS)
     ours: list[float] = []
     peer: list[float] = []
     peer_default: list[float] = []
+    podman_ours: list[float] = []
     for _ in range(RUNS):
         ours.append(timed(ours_cmd))
         peer.append(timed(PODMAN_RUN))
         peer_default.append(timed(PODMAN_DEFAULT))
+        podman_ours.append(timed(PODMAN_OURS))
     subprocess.run(["podman", "rmi", PODMAN_TAG], check=False, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     mo, mp = statistics.median(ours), statistics.median(peer)
     md = statistics.median(peer_default)
+    mr = statistics.median(podman_ours)
     print(f"container start, {RUNS} runs each, alternating")
     print(f"  vmforms container run --rm busybox true          median {mo * 1000:7.1f} ms")
     print(f"  podman run --rm --network=none (runc) ... true   median {mp * 1000:7.1f} ms")
@@ -68,6 +78,8 @@ def main() -> int:
     print(f"  ratio vmforms/podman, like for like (loopback only): {mo / mp:.2f}x")
     print(f"  ratio vmforms/podman, podman's defaults:             {mo / md:.2f}x "
           f"(target <= {TARGET_RATIO}x)")
+    print(f"  podman --runtime vmforms-runc --network=none ...  median {mr * 1000:7.1f} ms")
+    print(f"  ratio podman+vmforms-runc / podman+runc:          {mr / mp:.2f}x")
     return 0
 
 
