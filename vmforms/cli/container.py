@@ -94,6 +94,14 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     ), interspersed=True),
     Command("import", "TARBALL REPOSITORY[:TAG]", "Import the contents from a root filesystem "
             "tarball to create an image", (), ("tarball", "reference"), interspersed=True),
+    Command("pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", (
+        F(None, "tls-verify", VALUE, "require HTTPS and verified certificates (default true)",
+          default="true", metavar="bool"),
+    ), ("name",), interspersed=True),
+    Command("push", "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", (
+        F(None, "tls-verify", VALUE, "require HTTPS and verified certificates (default true)",
+          default="true", metavar="bool"),
+    ), ("name",), interspersed=True),
 )}
 PROG = "vmforms container"
 
@@ -446,3 +454,41 @@ def _cmd_import(a: SimpleNamespace) -> int:
     image = _store().import_rootfs(Path(a.tarball), a.reference)
     print(image.id)
     return 0
+
+
+def _tls_verify(value: str) -> bool:
+    if value not in ("true", "false"):
+        raise InvalidOption(f'invalid argument "{value}" for "--tls-verify" flag: '
+                            f'strconv.ParseBool: parsing "{value}": invalid syntax')
+    return value == "true"
+
+
+def _registry_command(action: Any) -> int:
+    """Run a pull or push; its failure is one line, as the Docker CLI prints it."""
+    try:
+        action()
+    except InvalidOption:
+        raise
+    except ContainerError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"Error response from daemon: {exc}\n")
+        return 1
+    return 0
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
+
+
+def _cmd_pull(a: SimpleNamespace) -> int:
+    from vmforms.container.image.registry import pull
+
+    verify = _tls_verify(a.tls_verify)
+    return _registry_command(lambda: pull(_store(), a.name, tls_verify=verify, out=_progress))
+
+
+def _cmd_push(a: SimpleNamespace) -> int:
+    from vmforms.container.image.registry import push
+
+    verify = _tls_verify(a.tls_verify)
+    return _registry_command(lambda: push(_store(), a.name, tls_verify=verify, out=_progress))

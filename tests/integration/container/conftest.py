@@ -108,3 +108,92 @@ def cgroups_below() -> Callable[[str], set[str]]:
 def processes_marked() -> Callable[[bytes], list[int]]:
     """`processes_with_env` for test modules."""
     return processes_with_env
+
+
+class Registry:
+    """A `docker-registry serve` of our own: plain HTTP on a free loopback port, storage
+    in a temporary directory (`storage`, which tests may damage on purpose)."""
+
+    def __init__(self, host: str, storage: Path) -> None:
+        self.host = host
+        self.storage = storage
+        self.url = f"http://{host}"
+
+    def blob_data(self, digest: str) -> Path:
+        """The file the registry serves for `digest` (distribution's filesystem layout)."""
+        hex_part = digest.partition(":")[2]
+        return (self.storage / "docker" / "registry" / "v2" / "blobs" / "sha256" / hex_part[:2]
+                / hex_part / "data")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _registry_answers(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url + "/v2/", timeout=2) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def registry() -> Iterator[Registry]:
+    """The reference registry (Debian's docker-registry), started for this session and
+    stopped after it, its process and directory gone."""
+    import time
+
+    binary = shutil.which("docker-registry")
+    if binary is None:
+        pytest.skip("docker-registry is not installed (make setup installs it)")
+    work = Path(tempfile.mkdtemp(prefix="vmforms-registry-"))
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        for _attempt in range(5):  # the free port may be taken before the registry binds it
+            port = _free_port()
+            config = work / "config.yml"
+            config.write_text(
+                "version: 0.1\n"
+                "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
+                f"storage:\n  filesystem:\n    rootdirectory: {work / 'storage'}\n"
+                "  delete:\n    enabled: true\n"
+                f"http:\n  addr: 127.0.0.1:{port}\n"
+            )
+            log = open(work / "registry.log", "ab")  # noqa: SIM115 - the child holds it
+            with log:
+                proc = subprocess.Popen([binary, "serve", str(config)], stdout=log,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 15
+            while proc.poll() is None and time.monotonic() < deadline:
+                if _registry_answers(url):
+                    break
+                time.sleep(0.05)
+            if proc.poll() is None and _registry_answers(url):
+                break
+            proc.kill()
+            proc.wait()
+            proc = None
+        if proc is None:
+            raise AssertionError("docker-registry did not start:\n"
+                                 + (work / "registry.log").read_text(errors="replace"))
+        yield Registry(f"127.0.0.1:{port}", work / "storage")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+        assert proc is None or proc.returncode is not None
+        assert not work.exists(), f"registry directory left behind: {work}"
