@@ -205,6 +205,12 @@ def test_pull_by_digest_into_empty_store(vmf: Vmf, registry: Registry,
     done = empty_store("pull", f"{registry.host}/{repo}@{digest}", check=True)
     assert f"Digest: {digest}" in done.stdout.splitlines()
     assert image_id[7:19] in empty_store("images", "-q", check=True).stdout.split()
+    # found again by the name it was pulled by, as Docker's RepoDigests allow
+    named = f"{registry.host}/{repo}@{digest}"
+    [info] = json.loads(empty_store("inspect", "--type", "image", named, check=True).stdout)
+    assert info["Id"] == image_id
+    assert empty_store("inspect", "--type", "image", f"{registry.host}/other@{digest}"
+                       ).returncode == 1
     missing = "sha256:" + "0" * 64
     line = _one_error_line(empty_store("pull", f"{registry.host}/{repo}@{missing}"))
     assert f"manifest for {registry.host}/{repo}@{missing} not found" in line

@@ -36,6 +36,9 @@ INDEX_MEDIA_TYPES = frozenset({MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_DOCKER_MANIFEST_
 
 # annotations.md: the tag of a manifest in an image layout's index.json
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
+# On an untagged index entry pulled by digest: "repository@digest" as pulled (Docker's
+# RepoDigests), so that `run repository@digest` finds it again.
+ANNOTATION_REPO_DIGEST = "io.vmforms.image.repo-digest"
 OCI_LAYOUT_VERSION = "1.0.0"
 
 

@@ -123,7 +123,8 @@ def pull(store: ImageStore, text: str, *, tls_verify: bool = True,
                 out(f"{short}: Pull complete")
             writer.put_bytes(config_bytes, manifest.config.digest, f"image config of {ref}")
             writer.put_bytes(data, digest, f"manifest for {ref}")
-            writer.tag(Descriptor(manifest.media_type, digest, len(data)), tag)
+            writer.tag(Descriptor(manifest.media_type, digest, len(data)), tag,
+                       repo_digest=None if tag else f"{ref.name}@{wanted}")
         except BaseException:
             writer.collect_garbage()  # layers of this pull that nothing references
             raise

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from vmforms.container.errors import ContainerError, ImageError, ImageNotFound, InvalidOption
 from vmforms.container.image.records import (
+    ANNOTATION_REPO_DIGEST,
     Descriptor,
     Image,
     ImageConfig,
@@ -261,8 +262,11 @@ def _find_named(index: Index, name: str, tag: str | None, digest: str | None) ->
             if desc.ref_name == wanted:
                 return desc
         return None
+    pulled = f"{name}@{digest}"
     for desc in index.manifests:
         if desc.digest == digest and _repository(desc.ref_name) == name:
+            return desc
+        if desc.annotations.get(ANNOTATION_REPO_DIGEST) == pulled:
             return desc
     return None
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from vmforms.container.errors import ContainerError, ImageError
 from vmforms.container.image.records import (
     ANNOTATION_REF_NAME,
+    ANNOTATION_REPO_DIGEST,
     MEDIA_TYPE_OCI_CONFIG,
     MEDIA_TYPE_OCI_MANIFEST,
     OCI_LAYOUT_VERSION,
@@ -173,12 +174,22 @@ class StoreWriter:
     def write_index(self, index: Index) -> None:
         self._write_atomic(self.store.index_path, index.to_bytes())
 
-    def tag(self, desc: Descriptor, ref: str | None) -> None:
-        """Point `ref` at `desc`; a manifest that loses its last tag stays, untagged."""
+    def tag(self, desc: Descriptor, ref: str | None, *, repo_digest: str | None = None) -> None:
+        """Point `ref` at `desc`; a manifest that loses its last tag stays, untagged.
+
+        Untagged (`ref` None), `repo_digest` ("repository@digest", as pulled by digest) is
+        kept on the entry, so that the image can be named that way later."""
         entries = list(self.store.read_index().manifests)
         plain = Descriptor(desc.media_type, desc.digest, desc.size)
         if ref is None:
-            if not any(e.digest == desc.digest for e in entries):
+            if repo_digest is not None:
+                if not any(e.digest == desc.digest
+                           and e.annotations.get(ANNOTATION_REPO_DIGEST) == repo_digest
+                           for e in entries):
+                    entries = [e for e in entries if e.digest != desc.digest or e.annotations]
+                    entries.append(Descriptor(desc.media_type, desc.digest, desc.size,
+                                              {ANNOTATION_REPO_DIGEST: repo_digest}))
+            elif not any(e.digest == desc.digest for e in entries):
                 entries.append(plain)
             self.write_index(Index(tuple(entries)))
             return
