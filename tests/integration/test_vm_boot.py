@@ -60,6 +60,16 @@ def test_uname_is_the_guest_kernel(vmforms_bin: str, guest: Path) -> None:
     assert proc.stdout.strip() != platform.release()
 
 
+def test_the_guest_clock_shows_the_host_date(vmforms_bin: str, guest: Path) -> None:
+    """The Goldfish RTC sets the guest's clock at boot (RTC_HCTOSYS): not 1970."""
+    before = time.gmtime()
+    proc = vm(vmforms_bin, "--", "date", "-u", "+%Y %j")
+    after = time.gmtime()
+    assert proc.returncode == 0, proc.stderr
+    year, day = (int(v) for v in proc.stdout.split())
+    assert (before.tm_year, before.tm_yday) <= (year, day) <= (after.tm_year, after.tm_yday)
+
+
 def test_cpuinfo_says_riscv_and_the_exit_status_comes_back(vmforms_bin: str, guest: Path) -> None:
     # The interpreter engine this time, with early boot messages through the SBI console.
     script = "cat /proc/cpuinfo; dmesg | grep -c 'bootconsole \\[sbi0\\] enabled'; uname -m; exit 3"

@@ -1,7 +1,8 @@
 """The virt board: QEMU's `virt` memory map, its device tree, and the loop that runs the CPU.
 
-Memory map (hw/riscv/virt.c): test/power 0x100000, CLINT 0x2000000, PLIC 0xc000000,
-UART0 0x10000000 (irq 10), virtio-mmio 0x10001000 + n*0x1000 (irq 1 + n), RAM 0x80000000.
+Memory map (hw/riscv/virt.c): test/power 0x100000, RTC 0x101000 (irq 11), CLINT 0x2000000,
+PLIC 0xc000000, UART0 0x10000000 (irq 10), virtio-mmio 0x10001000 + n*0x1000 (irq 1 + n),
+RAM 0x80000000.
 Data flows one way: config -> memory + devices + device tree -> CPU loop -> bus -> device
 -> interrupt line -> PLIC -> the CPU's SEIP.
 """
@@ -21,6 +22,7 @@ from vmforms.hypervisor.bus import Bus
 from vmforms.hypervisor.devices.clint import CLINT_SIZE, Clint
 from vmforms.hypervisor.devices.plic import PLIC_NUM_SOURCES, Plic
 from vmforms.hypervisor.devices.power import POWER_SIZE, PowerDevice
+from vmforms.hypervisor.devices.rtc import NSEC_PER_SEC, RTC_SIZE, GoldfishRtc
 from vmforms.hypervisor.devices.uart import Uart16550
 from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
 from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
@@ -31,6 +33,8 @@ from vmforms.hypervisor.memory import GuestMemory
 log = logging.getLogger(__name__)
 
 VIRT_TEST = 0x100000
+VIRT_RTC = 0x101000
+VIRT_RTC_IRQ = 11
 VIRT_CLINT = 0x2000000
 VIRT_PLIC = 0xC000000
 VIRT_PLIC_SIZE = 0x600000
@@ -111,6 +115,7 @@ class MachineConfig:
     engine: str = "interp"
     timebase_hz: int = TIMEBASE_HZ
     translation_cache: Path | None = None  # compiled blocks kept across runs (translate)
+    rtc_start_ns: int | None = None  # the RTC's date at boot; None: the host's clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +168,15 @@ class Machine:
         self.plic = Plic([self._m_external, self._s_external])
         self.uart = Uart16550(console, self.plic.line(VIRT_UART0_IRQ))
         self.clint = Clint(lambda: self.cpu.time)
+        start = config.rtc_start_ns
+        self.rtc = GoldfishRtc(
+            lambda: self.cpu.time * NSEC_PER_SEC // config.timebase_hz,
+            self.plic.line(VIRT_RTC_IRQ),
+            **({} if start is None else {"wall_ns": lambda: start}),
+        )
         self.sbi = Sbi(self.memory, console, self.uart.take, self._power_event)
         self.bus.register(VIRT_TEST, POWER_SIZE, PowerDevice(self._power_event), "test")
+        self.bus.register(VIRT_RTC, RTC_SIZE, self.rtc, "rtc")
         self.bus.register(VIRT_CLINT, CLINT_SIZE, self.clint, "clint")
         self.bus.register(VIRT_PLIC, VIRT_PLIC_SIZE, self.plic, "plic")
         self.bus.register(VIRT_UART0, VIRT_UART0_SIZE, self.uart, "uart0")
@@ -235,6 +247,7 @@ class Machine:
                 if budget <= 0:
                     break
             done = cpu.run(budget)
+            self.rtc.poll()
             if poll is not None:
                 poll(done < budget and not cpu.halted)
             if deadline is not None and time.monotonic() > deadline:
@@ -283,6 +296,9 @@ class Machine:
             node = root.child(name)
             node.string("compatible", compatible).u32("regmap", PHANDLE_TEST)
             node.u32("offset", 0).u32("value", value)
+        rtc = soc.child(f"rtc@{VIRT_RTC:x}")
+        rtc.string("compatible", "google,goldfish-rtc").u64("reg", VIRT_RTC, RTC_SIZE)
+        rtc.u32("interrupt-parent", PHANDLE_PLIC).u32("interrupts", VIRT_RTC_IRQ)
         clint = soc.child(f"clint@{VIRT_CLINT:x}")
         clint.string("compatible", "sifive,clint0", "riscv,clint0")
         clint.u64("reg", VIRT_CLINT, CLINT_SIZE)

@@ -15,6 +15,7 @@ from vmforms.hypervisor.errors import BusError, GuestMemoryError
 from vmforms.hypervisor.machine import (
     VIRT_DRAM,
     VIRT_PLIC,
+    VIRT_RTC,
     VIRT_TEST,
     VIRT_UART0,
     VIRT_VIRTIO,
@@ -75,6 +76,7 @@ def test_device_tree_describes_the_board(tmp_path: Path) -> None:
     assert text.count('compatible = "virtio,mmio";') == 8
     assert "interrupts-extended = <0x01 0x0b 0x01 0x09>;" in text
     assert 'compatible = "syscon-poweroff";' in text
+    assert 'rtc@101000 {' in text and 'compatible = "google,goldfish-rtc";' in text
 
 
 def test_bus_map_follows_qemu_virt(tmp_path: Path) -> None:
@@ -85,6 +87,17 @@ def test_bus_map_follows_qemu_virt(tmp_path: Path) -> None:
     assert m.bus.read(VIRT_PLIC + 4 * 10, 4) == 0
     with pytest.raises(BusError):
         m.bus.read(0x3000_0000, 4)
+
+
+def test_the_rtc_starts_at_the_configured_date_and_follows_guest_time(tmp_path: Path) -> None:
+    m, _ = make(tmp_path, rtc_start_ns=1_700_000_000 * 10**9)
+    low = m.bus.read(VIRT_RTC, 4)
+    assert m.bus.read(VIRT_RTC + 4, 4) << 32 | low == 1_700_000_000 * 10**9
+    cpu = m.cpu
+    assert isinstance(cpu, FakeCpu)
+    cpu.time = 10_000_000  # one second at the 10 MHz timebase
+    low = m.bus.read(VIRT_RTC, 4)
+    assert m.bus.read(VIRT_RTC + 4, 4) << 32 | low == 1_700_000_001 * 10**9
 
 
 def test_uart_interrupt_reaches_the_cpu_through_the_plic(tmp_path: Path) -> None:

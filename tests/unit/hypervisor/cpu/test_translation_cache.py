@@ -21,13 +21,13 @@ loop:
 """ + EXIT
 
 
-def _run(source: str, cache: Path) -> Cpu:
+def _run(source: str, cache: Path, hot_threshold: int = 1) -> Cpu:
     from vmforms.hypervisor.memory import GuestMemory
 
     memory = GuestMemory(RAM, 1 << 20)
     memory.load(RAM, build(source).read_bytes())
     cpu = Cpu(memory, ScratchBus(), ExitFirmware(memory), engine="translate",
-              hot_threshold=1, translation_cache=cache)
+              hot_threshold=hot_threshold, translation_cache=cache)
     cpu.reset(RAM, 0, 0)
     cpu.run(100_000)
     assert cpu.halted
@@ -59,3 +59,44 @@ def test_a_cache_from_another_generator_is_ignored(tmp_path: Path) -> None:
     assert TranslationCache(cache).entries == {}
     cache.write_bytes(b"not marshal data")
     assert TranslationCache(cache).entries == {}
+
+
+# Two blocks in a loop, a call between them: compiled as one region once hot.
+REGION = """
+    li s0, 0
+    li s1, 100
+loop:
+    andi t0, s1, 1
+    beqz t0, 1f
+    addi s0, s0, 2
+1:
+    call bump
+    addi s1, s1, -1
+    bnez s1, loop
+""" + EXIT + """
+bump:
+    addi s0, s0, 1
+    ret
+"""
+
+
+def test_regions_come_back_from_the_cache_without_decoding(tmp_path: Path) -> None:
+    cache = tmp_path / "riscv.tcache"
+    first = _run(REGION, cache, hot_threshold=4)
+    assert first.compiled_blocks > 0 and first.x[8] == 200
+    assert any(len(b.pcs) > len(b.instrs) for b in first._known.values() if b.translated)
+    second = _run(REGION, cache, hot_threshold=4)
+    assert second.compiled_blocks == 0 and second.x[8] == 200
+    assert second.instret == first.instret
+    # the loop's region was found by address and bytes, not decoded again
+    assert any(b.translated and not b.instrs for b in second._known.values())
+    assert TranslationCache(cache).decoded  # and so were the instruction words
+
+
+def test_a_region_changed_after_its_first_block_is_recompiled(tmp_path: Path) -> None:
+    cache = tmp_path / "riscv.tcache"
+    _run(REGION, cache, hot_threshold=4)
+    cpu = _run(REGION.replace("addi s0, s0, 1\n    ret", "addi s0, s0, 3\n    ret"), cache,
+               hot_threshold=4)
+    assert cpu.x[8] == 400
+    assert cpu.compiled_blocks > 0

@@ -1,10 +1,11 @@
 """The RV64IMAFDC hart in S and U mode, with two engines over one decoder.
 
 `engine="interp"` decodes each instruction word once and runs one handler per
-instruction; `engine="translate"` runs basic blocks: interpreted while cold, compiled to
-one Python function each once hot, optionally kept on disk (`translation_cache`). Guest
-time is derived from the instruction count at a nominal rate, so runs are deterministic;
-WFI skips ahead to the next timer event (privileged spec 3.3.3, 4.1.3).
+instruction; `engine="translate"` runs basic blocks: interpreted while cold, compiled once
+hot into one Python function with the blocks they lead to on their page (a region),
+optionally kept on disk (`translation_cache`). Guest time is derived from the
+instruction count at a nominal rate, so runs are deterministic; WFI skips ahead to the
+next timer event (privileged spec 3.3.3, 4.1.3).
 """
 
 import gc
@@ -40,6 +41,9 @@ NOMINAL_IPS = 100_000_000
 GC_THRESHOLD = 100_000  # allocations between young-generation collections while running
 # A block is compiled after this many runs: compiling costs about a hundred interpretations.
 HOT_THRESHOLD = 128
+# With a translation cache on disk compiling is paid once, and a later run loads the code
+# for the cost of a few interpretations: worth it for blocks that run less often.
+CACHED_HOT_THRESHOLD = 16
 
 
 class Firmware(Protocol):
@@ -61,7 +65,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         timebase_hz: int = 10_000_000,
         engine: str = "interp",
         nominal_ips: int = NOMINAL_IPS,
-        hot_threshold: int = HOT_THRESHOLD,
+        hot_threshold: int | None = None,
         translation_cache: Path | None = None,
     ) -> None:
         if engine not in ENGINES:
@@ -74,6 +78,8 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self.hart_id = hart_id
         self.timebase_hz = timebase_hz
         self.nominal_ips = nominal_ips
+        if hot_threshold is None:
+            hot_threshold = HOT_THRESHOLD if translation_cache is None else CACHED_HOT_THRESHOLD
         self.hot_threshold = hot_threshold
         self.engine = engine
         self.x = [0] * (X_SINK + 1)
@@ -125,7 +131,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self._timer_changed()
         self.select_tlb()
         self.flush_tlb()
-        self.flush_icache()
+        self.drop_blocks()
 
     @property
     def time(self) -> int:
@@ -240,7 +246,17 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         return False
 
     def _decode_entry(self, word: int) -> tuple[Handler, Instr, bool]:
-        d = decode(word)
+        cache = self.translation_cache
+        if cache is None:
+            d = decode(word)
+        else:
+            fields = cache.decoded.get(word)
+            if fields is None:
+                d = decode(word)
+                cache.remember(word, (d.name, d.length, d.rd, d.rs1, d.rs2, d.rs3, d.imm, d.rm))
+            else:
+                name, length, rd, rs1, rs2, rs3, imm, rm = fields
+                d = Instr(name, word, length, rd, rs1, rs2, rs3, imm, rm)
         entry = (bind_handler(self._handlers, d), d, d.name in TERMINATORS)
         self._decoded[word] = entry
         return entry

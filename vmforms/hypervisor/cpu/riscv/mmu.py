@@ -1,10 +1,11 @@
 """Sv39 address translation with a software TLB (privileged spec 4.3-4.4).
 
 The TLB is one dict per (privilege, SUM, MXR) combination and access kind, mapping a
-virtual page number to the delta that turns the virtual address into an offset in guest
-RAM. Only RAM pages enter it; MMIO always takes the slow path to the bus. A page holding
-translated code never enters a write TLB, so stores to it reach `store`, which invalidates
-the translations first.
+virtual page to the delta that turns the virtual address into an offset in guest RAM: the
+read and write TLBs are keyed by the page's address (semantics.KEY explains why), the
+fetch TLB by its page number. Only RAM pages enter it; MMIO always takes the slow path to
+the bus. A page holding translated code never enters a write TLB, so stores to it reach
+`store`, which invalidates the translations first.
 """
 
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ SSTATUS_MXR = 1 << 19
 PRIV_U = 0
 PRIV_S = 1
 M64 = 0xFFFFFFFF_FFFFFFFF
+PAGE = 0xFFFFFFFF_FFFFF000  # the page of a virtual address: the rt/wt key
 
 Tlb = dict[int, int]
 
@@ -66,6 +68,7 @@ class MmuMixin:
     _super_vpns: set[int]
     _code_pages: dict[int, list[int]]
     _reservation: int
+    _event_at: int
 
     def _init_mmu(self) -> None:
         # the fourth dict maps virtual pc -> translated block, valid while the TLB is
@@ -77,9 +80,13 @@ class MmuMixin:
         self.select_tlb()
 
     def select_tlb(self) -> None:
-        """Point rt/wt/xt at the TLB of the current privilege and SUM/MXR bits."""
+        """Point rt/wt/xt at the TLB of the current privilege and SUM/MXR bits.
+
+        The engines' loops hold these dicts in locals: the event makes them fetch the new ones.
+        """
         key = self.priv << 2 | (self.status >> 17) & 2 | (self.status >> 19) & 1
         self.rt, self.wt, self.xt, self.vb = self._tlbs[key]
+        self._event_at = 0
 
     def flush_tlb(self) -> None:
         for tlbs in self._tlbs:
@@ -93,9 +100,10 @@ class MmuMixin:
         if vpn in self._super_vpns:
             self.flush_tlb()
             return
+        page = vaddr & PAGE
         for rt, wt, xt, vb in self._tlbs:
-            rt.pop(vpn, None)
-            wt.pop(vpn, None)
+            rt.pop(page, None)
+            wt.pop(page, None)
             if xt.pop(vpn, None) is not None:
                 vb.clear()
 
@@ -165,6 +173,8 @@ class MmuMixin:
 
     def _pte_write(self, addr: int, pte: int) -> None:
         off = addr - self.memory.base
+        if off >> 12 in self._code_pages:  # a guest that runs its page tables as code
+            self.invalidate_code(off >> 12)
         self.memory.data[off : off + 8] = pte.to_bytes(8, "little")
 
     def _ram_offset(self, pa: int, size: int) -> int:
@@ -202,7 +212,7 @@ class MmuMixin:
         pa = self.translate(va, ACCESS_LOAD)
         off = self._ram_offset(pa, size)
         if off >= 0:
-            self.rt[va >> 12] = off - va
+            self.rt[va & PAGE] = off - va
             return int.from_bytes(self.memory.data[off : off + size], "little")
         try:
             return self.bus.read(pa, size)
@@ -222,7 +232,7 @@ class MmuMixin:
         if off >= 0:
             if off >> 12 in self._code_pages:
                 self.invalidate_code(off >> 12)
-            self.wt[va >> 12] = off - va
+            self.wt[va & PAGE] = off - va
             self.memory.data[off : off + size] = value.to_bytes(size, "little")
             return
         try:
@@ -234,7 +244,7 @@ class MmuMixin:
         """RAM offset for an AMO: aligned, writable, never MMIO (8.4)."""
         if va & (size - 1):
             raise Trap(CAUSE_MISALIGNED_STORE, va)
-        delta = self.wt.get(va >> 12)
+        delta = self.wt.get(va & PAGE)
         if delta is not None:
             return va + delta
         pa = self.translate(va, ACCESS_STORE)
@@ -243,7 +253,7 @@ class MmuMixin:
             raise Trap(ACCESS_FAULT[ACCESS_STORE], va)
         if off >> 12 in self._code_pages:
             self.invalidate_code(off >> 12)
-        self.wt[va >> 12] = off - va
+        self.wt[va & PAGE] = off - va
         return off
 
     def load_reserved(self, va: int, size: int) -> int:

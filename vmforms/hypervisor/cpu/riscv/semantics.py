@@ -272,31 +272,45 @@ for _name, _op in (("beq", "=="), ("bne", "!="), ("bltu", "<"), ("bgeu", ">=")):
 for _name, _op in (("blt", "<"), ("bge", ">=")):
     T[_name] = f"if (x[{{rs1}}] ^ S) {_op} (x[{{rs2}}] ^ S):\n    return ({{pc}} + {{imm}}) & M"
 
-# Loads and stores: a TLB hit on an aligned address goes straight to a memoryview of RAM;
-# anything else (miss, MMIO, misaligned, code page) takes the Cpu's slow path.
+# Loads and stores: the read and write TLBs are keyed by the page's virtual address, and
+# an access looks itself up with the address masked by KEY[size], which keeps the page
+# number, the bits above 64 and the bits that must be zero for alignment: one dict lookup
+# then proves the page is RAM and the access aligned. A hit goes straight to a memoryview
+# of RAM; a KeyError (miss, MMIO, misaligned, a page of translated code for a store)
+# takes the Cpu's slow path. The key keeps bit 64 so that the translator may drop the
+# wrap-around mask of a non-negative offset: an address past 2**64 then misses.
+PAGE = 0xFFFFFFFF_FFFFF000
+KEY = {size: 0x1_FFFFFFFF_FFFFF000 | (size - 1) for size in (1, 2, 4, 8)}
 _LOADS = {
-    "lb": (1, "b[a + t] & M", "sx8(c.load(a, 1))"),
-    "lbu": (1, "B[a + t]", "c.load(a, 1)"),
-    "lh": (2, "h[(a + t) >> 1] & M", "sx16(c.load(a, 2))"),
-    "lhu": (2, "H[(a + t) >> 1]", "c.load(a, 2)"),
-    "lw": (4, "i[(a + t) >> 2] & M", "sx32(c.load(a, 4))"),
-    "lwu": (4, "I[(a + t) >> 2]", "c.load(a, 4)"),
-    "ld": (8, "Q[(a + t) >> 3]", "c.load(a, 8)"),
+    "lb": (1, "b[a + t] & M", "sx8(c.load(a & M, 1))"),
+    "lbu": (1, "B[a + t]", "c.load(a & M, 1)"),
+    "lh": (2, "h[(a + t) >> 1] & M", "sx16(c.load(a & M, 2))"),
+    "lhu": (2, "H[(a + t) >> 1]", "c.load(a & M, 2)"),
+    "lw": (4, "i[(a + t) >> 2] & M", "sx32(c.load(a & M, 4))"),
+    "lwu": (4, "I[(a + t) >> 2]", "c.load(a & M, 4)"),
+    "ld": (8, "Q[(a + t) >> 3]", "c.load(a & M, 8)"),
 }
-for _name, (_size, _fast, _slow) in _LOADS.items():
-    _miss = "t is None" if _size == 1 else f"t is None or a & {_size - 1}"
+
+
+def _fast(expr: str, table: str, size: int) -> str:
+    """`expr` with the host offset (a + t) looked up inline: raises KeyError on a miss."""
+    return expr.replace("a + t", f"a + {table}[a & {KEY[size]:#x}]")
+
+
+for _name, (_size, _fast_expr, _slow) in _LOADS.items():
     T[_name] = (
-        A + f"t = rt.get(a >> 12)\nif {_miss}:\n    x[{{xd}}] = {_slow}\n"
-        f"else:\n    x[{{xd}}] = {_fast}"
+        A + f"try: x[{{xd}}] = {_fast(_fast_expr, 'rt', _size)}\n"
+        f"except KeyError: x[{{xd}}] = {_slow}"
     )
 T["flw"] = (
-    "c.fs_dirty({word})\n" + A + "t = rt.get(a >> 12)\nif t is None or a & 3:\n"
-    "    f[{rd}] = c.load(a, 4) | 0xFFFFFFFF00000000\n"
-    "else:\n    f[{rd}] = I[(a + t) >> 2] | 0xFFFFFFFF00000000"
+    "c.fs_dirty({word})\n" + A + "try: "
+    f"f[{{rd}}] = {_fast('I[(a + t) >> 2]', 'rt', 4)} | 0xFFFFFFFF00000000\n"
+    "except KeyError: f[{rd}] = c.load(a & M, 4) | 0xFFFFFFFF00000000"
 )
 T["fld"] = (
-    "c.fs_dirty({word})\n" + A + "t = rt.get(a >> 12)\nif t is None or a & 7:\n"
-    "    f[{rd}] = c.load(a, 8)\nelse:\n    f[{rd}] = Q[(a + t) >> 3]"
+    "c.fs_dirty({word})\n" + A + "try: "
+    f"f[{{rd}}] = {_fast('Q[(a + t) >> 3]', 'rt', 8)}\n"
+    "except KeyError: f[{rd}] = c.load(a & M, 8)"
 )
 _STORES = {
     "sb": (1, "B[a + t]", "x[{rs2}] & 0xFF"),
@@ -307,11 +321,10 @@ _STORES = {
     "fsd": (8, "Q[(a + t) >> 3]", "f[{rs2}]"),
 }
 for _name, (_size, _slot, _value) in _STORES.items():
-    _miss = "t is None" if _size == 1 else f"t is None or a & {_size - 1}"
     _check = "c.fs_check({word})\n" if _name.startswith("f") else ""
     T[_name] = (
-        _check + A + f"t = wt.get(a >> 12)\nif {_miss}:\n    c.store(a, {_size}, {_value})\n"
-        f"else:\n    {_slot} = {_value}"
+        _check + A + f"try: {_fast(_slot, 'wt', _size)} = {_value}\n"
+        f"except KeyError: c.store(a & M, {_size}, {_value})"
     )
 
 # A extension (8.4): the read-modify-write happens on RAM found by a store translation.
@@ -379,6 +392,10 @@ T["fmv.w.x"] = "c.fs_dirty({word})\nf[{rd}] = (x[{rs1}] & 0xFFFFFFFF) | 0xFFFFFF
 T["fmv.d.x"] = "c.fs_dirty({word})\nf[{rd}] = x[{rs1}]"
 
 TEMPLATES: dict[str, str] = T
+
+# Shorter spellings the translator uses when a field makes them exact: a logical right
+# shift of a 32-bit value by at least one leaves bit 31 clear, so it needs no sign extension.
+NONZERO_IMM: dict[str, str] = {"srliw": "x[{xd}] = (x[{rs1}] & 0xFFFFFFFF) >> {imm}"}
 
 # The RAM side of the integer loads and stores, with the host offset spelled (a + t): the
 # translator reuses them when it has checked a whole run of accesses at once.

@@ -1,4 +1,5 @@
-"""A translation cache on disk: compiled blocks kept across runs, keyed by address and bytes.
+"""A translation cache on disk: compiled blocks kept across runs, keyed by address and bytes,
+and the decoded form of every instruction word seen.
 
 Compiling a block is the translate engine's largest fixed cost, and a guest boots the same
 kernel code at the same addresses every time. Entries are Python code objects (marshal),
@@ -11,19 +12,25 @@ import marshal
 import os
 from pathlib import Path
 
-from vmforms.hypervisor.cpu.riscv import decoder, semantics, translate
+from vmforms.hypervisor.cpu.riscv import codegen, decoder, semantics, translate
 
 MAX_ENTRIES = 100_000
+MAX_WORDS = 1_000_000
 
 Key = tuple[int, bytes]
-Entry = tuple[bytes, tuple[int, ...]]
+# decoder.Instr's fields but `word`: name, length, rd, rs1, rs2, rs3, imm, rm
+Fields = tuple[str, int, int, int, int, int, int, int]
+# marshalled code, the instruction index of each line, each instruction's offset from pc
+# and how many instructions of its block precede it (translate.Block's fields)
+Entry = tuple[bytes, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 
 
 def generator_version() -> str:
-    """A hash of everything that shapes generated code."""
+    """A hash of everything that shapes generated code, and of this file's format."""
     digest = hashlib.sha256()
-    for module in (decoder, semantics, translate):
+    for module in (decoder, semantics, codegen, translate):
         digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:20]
 
 
@@ -34,7 +41,11 @@ class TranslationCache:
         self.path = path
         self.version = generator_version()
         self.entries: dict[Key, Entry] = {}
+        # instruction word -> decoded fields (decoder.Instr's, in its order, but `word`)
+        self.decoded: dict[int, Fields] = {}
+        self._by_pc: dict[int, list[bytes]] = {}
         self.fresh = 0
+        self._decoded_saved = 0
         try:
             data = marshal.loads(path.read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
@@ -43,24 +54,48 @@ class TranslationCache:
             blocks = data.get("blocks")
             if isinstance(blocks, dict):
                 self.entries = blocks
+                for pc, raw in blocks:
+                    self._by_pc.setdefault(pc, []).append(raw)
+            decoded = data.get("decoded")
+            if isinstance(decoded, dict):
+                self.decoded = decoded
+                self._decoded_saved = len(decoded)
 
     def get(self, key: Key) -> Entry | None:
         return self.entries.get(key)
 
-    def put(self, key: Key, code: bytes, index: tuple[int, ...]) -> None:
-        if len(self.entries) < MAX_ENTRIES:
-            self.entries[key] = (code, index)
+    def find(self, pc: int, data: bytearray, offset: int) -> tuple[bytes, Entry] | None:
+        """The entry for a block at `pc` whose bytes are those at `offset` in RAM.
+
+        This spares decoding a block to learn its length before looking it up.
+        """
+        for raw in self._by_pc.get(pc, ()):
+            if data[offset : offset + len(raw)] == raw:
+                return raw, self.entries[pc, raw]
+        return None
+
+    def remember(self, word: int, fields: Fields) -> None:
+        if len(self.decoded) < MAX_WORDS:
+            self.decoded[word] = fields
+
+    def put(self, key: Key, entry: Entry) -> None:
+        if len(self.entries) < MAX_ENTRIES and key not in self.entries:
+            self.entries[key] = entry
+            self._by_pc.setdefault(key[0], []).append(key[1])
             self.fresh += 1
 
     def save(self) -> None:
         """Write the cache atomically; a failure to write only loses the cache."""
-        if not self.fresh:
+        if not self.fresh and len(self.decoded) == self._decoded_saved:
             return
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(marshal.dumps({"version": self.version, "blocks": self.entries}))
+            tmp.write_bytes(marshal.dumps(
+                {"version": self.version, "blocks": self.entries, "decoded": self.decoded}
+            ))
             os.replace(tmp, self.path)
             self.fresh = 0
+            self._decoded_saved = len(self.decoded)
         except OSError:
             tmp.unlink(missing_ok=True)
