@@ -14,6 +14,7 @@ STEPS: list[tuple[str, str]] = [
     ("guest", "vmforms.hypervisor.boot.assets:ensure_guest"),
     ("debian guest", "vmforms.hypervisor.boot.debian:ensure_debian_guest"),
     ("demo probes", "vmforms.demo:ensure_probes"),
+    ("jvm preloaded classes", "vmforms.jvm.runtime.hotspot:ensure_preloaded_classes"),
 ]
 
 

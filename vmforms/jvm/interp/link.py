@@ -188,18 +188,18 @@ def link_instruction(th: JThread, m: JMethod, op: int, a: Any, b: Any) -> tuple[
         site, ns, rs = link_call_site(th, k, a)
         return (D.INVOKEDYNAMIC_Q, (site, ns, rs), 0)
     if op == 0xBB:  # new
-        c = vm.load(a, th)
+        c = vm.load_for(k, a, th)
         if c.is_interface or c.access & 0x0400:
             vm_exception(th, "java/lang/InstantiationError", c.java_name)
         vm.initialize(c, th)
         return (D.NEW_Q, c, tuple(c.slot_defaults))
     if op == 0xBD:  # anewarray
-        c = vm.load(a, th)
+        c = vm.load_for(k, a, th)
         return (D.ANEWARRAY_Q, vm.array_of(c), 0)
     if op == 0xC0:
-        return (D.CHECKCAST_Q, vm.load(a, th), 0)
+        return (D.CHECKCAST_Q, vm.load_for(k, a, th), 0)
     if op == 0xC1:
-        return (D.INSTANCEOF_Q, vm.load(a, th), 0)
+        return (D.INSTANCEOF_Q, vm.load_for(k, a, th), 0)
     if op == D.LDC:
         return (D.CONST, resolve_constant(th, k, a), 0)
     if op == 0xC5:  # multianewarray: a = class index

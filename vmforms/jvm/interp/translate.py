@@ -15,6 +15,20 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.interp import decode as D
+from vmforms.jvm.interp.blocks import (
+    FALLS_THROUGH_NOT,
+    Block,
+    Region,
+    Stack,
+    blocks,
+    dynamic_jump,
+    emit,
+    jump,
+    literal,
+    loops,
+    merge,
+)
+from vmforms.jvm.interp.coldops import f32 as _f32
 from vmforms.jvm.interp.link import (
     array_store_check,
     check_array_size,
@@ -41,13 +55,20 @@ if TYPE_CHECKING:
 # instructions are linked); VMFORMS_JVM_TRANSLATE=0 keeps everything interpreted.
 TRANSLATE = os.environ.get("VMFORMS_JVM_TRANSLATE", "1") != "0"
 _FIRST = int(os.environ.get("VMFORMS_JVM_TRANSLATE_AFTER", "200"))
-TRANSLATE_AT = frozenset({_FIRST, 5 * _FIRST, 25 * _FIRST})
+TRANSLATE_AT = frozenset({_FIRST, 5 * _FIRST, 25 * _FIRST} if TRANSLATE else ())
 # A loop that goes round this often moves to translated code mid-call (on-stack
 # replacement): the translated function starts at the loop head with the same locals.
 LOOPS_BEFORE_OSR = max(2, int(_FIRST * 2.5))
 
 
-def osr(m: JMethod) -> Any:
+def osr(m: JMethod, loops: int) -> Any:
+    """`m` translated for a loop that has gone round `loops` times in one call, or None
+    while that would not pay: compiling costs about as much as interpreting a few
+    turns of a loop per instruction of the method (a class initialiser's table-filling
+    loop runs a few thousand times in a method of thousands of instructions). The bar
+    scales with TRANSLATE_AFTER, so tests that lower it still get on-stack replacement."""
+    if m.code is None or loops * 50 < len(m.code) * _FIRST:
+        return None
     fn = translate(m)
     if fn is not None:
         m.native = fn
@@ -61,7 +82,15 @@ _COND = {0x99: "{0} == 0", 0x9A: "{0} != 0", 0x9B: "{0} < 0", 0x9C: "{0} >= 0",
          0xA1: "{1} < {0}", 0xA2: "{1} >= {0}", 0xA3: "{1} > {0}", 0xA4: "{1} <= {0}",
          0xA5: "{1} is {0}", 0xA6: "{1} is not {0}", 0xC6: "{0} is None",
          0xC7: "{0} is not None"}
-_ENDS = frozenset({0xA7, 0xAB, D.RETURN_VALUE, D.RETURN2, 0xB1, 0xBF}) | set(_COND)
+_ENDS = FALLS_THROUGH_NOT | set(_COND)
+_JUMPS = frozenset({0xA7, *_COND})
+_RETURNS = frozenset({D.RETURN_VALUE, D.RETURN2, 0xB1})
+# Instructions whose translation is one assignment of an expression that cannot fail or
+# have an effect, with the stack slots they pop (the result goes to the lowest).
+_POPS = {0x60: 2, 0x64: 2, 0x68: 2, 0x7E: 2, 0x80: 2, 0x82: 2, 0x78: 2, 0x7A: 2, 0x7C: 2,
+         0x61: 4, 0x65: 4, 0x69: 4, 0x7F: 4, 0x81: 4, 0x83: 4, 0x63: 4, 0x67: 4, 0x6B: 4,
+         0x74: 1, 0x87: 1, 0x8A: 2, 0x88: 2, 0x91: 1, 0x92: 1, 0x93: 1, 0x77: 2, 0x94: 4}
+_PURE = frozenset(_POPS)
 
 
 class Unsupported(Exception):  # noqa: N818 - a signal, not an error
@@ -81,12 +110,6 @@ def _ldiv(a: int, b: int) -> int:
 def _rem(a: int, b: int) -> int:
     r = abs(a) % abs(b)
     return -r if a < 0 else r
-
-
-def _f32(v: float) -> float:
-    from vmforms.jvm.runtime.values import f32
-
-    return f32(v)
 
 
 def _abstract(th: JThread, k: Any, key: str) -> None:
@@ -112,19 +135,22 @@ def _monitor(th: JThread, v: Any, enter: bool) -> None:
 class _Emitter:
     def __init__(self, m: JMethod) -> None:
         self.m = m
-        self.consts: list[Any] = []
-        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {}
+        self.region: Region | None = None
 
     def const(self, v: Any) -> str:
-        if type(v) is int or v is None:
-            return repr(v)
-        self.consts.append(v)
-        return f"K[{len(self.consts) - 1}]"
+        """A name for `v` in the translated function's globals (a literal if it is one)."""
+        lit = literal(v)
+        if lit is not None and type(v) is not float:
+            return lit
+        name = f"K{len(self.consts)}"
+        self.consts[name] = v
+        return name
 
 
 def translate(m: JMethod) -> Callable[[JThread, list[Any]], Any] | None:
     """A Python function equivalent to `m`, or None when it uses what we do not translate."""
-    if m.code is None or m.access & 0x20:
+    if m.code is None:
         return None
     try:
         return _translate(m)
@@ -133,44 +159,94 @@ def translate(m: JMethod) -> Callable[[JThread, list[Any]], Any] | None:
 
 
 def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
-    code = m.code
-    assert code is not None
+    assert m.code is not None
+    code = [D.plain(m.code, i) for i in range(len(m.code))]
     _, states = _flow(m)
     depth = {i: len(states[pc]) for i, pc in enumerate(m.pcs) if pc in states}
-    leaders = {0} | {h[2] for h in m.handlers}
+    entries = {0} | {h[2] for h in m.handlers}  # instructions entered other than in turn
+    leaders = set(entries)
     for i, (op, a, b) in enumerate(code):
         if op in _ENDS:
             leaders.add(i + 1)
             if op in _COND or op == 0xA7:
-                leaders.add(a)
+                entries.add(a)
             elif op == 0xAB:
-                leaders.add(a)
-                leaders.update(b.values())
+                entries.add(a)
+                entries.update(b.values())
+    leaders |= entries
     e = _Emitter(m)
-    body: list[str] = []
-    for i, ins in enumerate(code):
-        if i not in depth:
-            continue
-        if i in leaders:
-            body.append(f"                if bb == {i}:")
-        body.extend(" " * 20 + s for s in _statement(e, i, ins, depth[i]))
-        nxt = i + 1
-        if ins[0] not in _ENDS and nxt in leaders:
-            body.append(f"                    bb = {nxt}")
+
+    def block(bb: Block, region: Region | None) -> list[str]:
+        e.region = region
+        st = Stack()
+        out: list[str] = []
+        start, end = bb
+        for i in range(start, end + 1):
+            op, a, _ = ins = code[i]
+            d = depth[i]
+            st.drop(d)
+            if op == D.LOAD or op == D.LOAD2:
+                st.note(d, f"l{a}")
+                continue
+            if op == D.CONST or op == D.CONST2:
+                lit = literal(a)
+                if lit is not None:
+                    st.note(d, lit)
+                    continue
+            noted = st.get(d - 1) if op == 0x59 else None
+            if noted is not None and "(" not in noted:  # dup of a noted local or literal
+                st.note(d, noted)
+                continue
+            if op in _COND:
+                out += st.flush(d - (2 if "{1}" in _COND[op] else 1))
+            elif op == 0xA7 and code[a][0] in _RETURNS and a in depth:
+                # A jump to a return returns: the ternary's tail, a loop's exit.
+                for line in _statement(e, a, code[a], depth[a]):
+                    out += st.rewrite(line)
+                return out
+            elif op == 0xA7:
+                out += st.flush(d)
+            elif op == 0xAB:
+                out += st.flush(d - 1)
+            lines = _statement(e, i, ins, d)
+            if op in _PURE and len(lines) == 1 and lines[0].startswith(f"s{d - _POPS[op]} = "):
+                # A result without side effects stays an expression until it is used.
+                slot = d - _POPS[op]
+                out += st.before_write(f"s{slot}", "")
+                st.note_expression(slot, lines[0].split(" = ", 1)[1])
+                continue
+            for line in lines:
+                out += st.rewrite(line)
+        if code[end][0] not in FALLS_THROUGH_NOT:
+            out += st.flush(depth.get(end + 1))
+            out.append(f"bb = {end + 1}")
+            if region is not None and end + 1 > region[1]:
+                out.append("break")
+        return out or ["pass"]
+
+    bbs = blocks(code, depth, leaders)
+    regions = loops(code, bbs, _JUMPS)
+    body = emit(code, depth, merge(bbs, entries, regions), regions, block, 16)
     nstack = max(depth.values(), default=0) + 4
-    src = ["def translated(th, loc, bb=0):", "    m = M", "    frames = th.frames",
-           "    frame = [m, 0]", "    frames.append(frame)",
+    sync = m.access & 0x20
+    src = ["def translated(th, loc, bb=0):", "    frames = th.frames",
+           "    frame = [M, 0]", "    frames.append(frame)",
            "    if len(frames) > th.limit:", "        frames.pop()",
            "        stack_overflow(th)",
-           f"    loc.extend([None] * ({m.max_locals} - len(loc)))",
+           f"    loc.extend([None] * ({m.max_locals} - len(loc)))"
+           if m.max_locals > m.arg_slots else "    pass",
            "    " + "".join(f"l{k}, " for k in range(m.max_locals)) + "= loc"
            if m.max_locals else "    pass",
+           # A synchronized method holds its receiver's or class's monitor (JVMS 2.11.10).
+           ("    sync = l0" if not m.is_static else "    sync = th.vm.mirror(M.klass)")
+           if sync else "    pass",
+           "    _monitor(th, sync, True)" if sync else "    pass",
            # The caller's list would keep the locals' first values reachable.
            "    loc.clear()" if m.max_locals else "    pass",
+           # The second slot of a long or double is never written, but calls pass it on.
            "    " + " = ".join(f"s{k}" for k in range(nstack)) + " = None",
            "    ip = 0", "    try:", "        while True:", "            try:",
            *body,
-           "                raise AssertionError('fell off the end of the code')",
            "            except JavaThrowable as exc:",
            "                frame[1] = ip", "                ex = exc.obj",
            "                bb = find_handler(M, ip, ex)", "                if bb < 0:",
@@ -180,11 +256,12 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
            "                frame[1] = ip", "                ex = host_error(th, M, ip, err)",
            "                bb = find_handler(M, ip, ex)", "                if bb < 0:",
            "                    raise JavaThrowable(ex) from None", "                s0 = ex",
-           "    finally:", "        frames.pop()"]
+           "    finally:", "        frames.pop()",
+           "        _monitor(th, sync, False)" if sync else "        pass"]
     from vmforms.jvm.interp.interpreter import execute
 
     env: dict[str, Any] = {
-        "M": m, "K": e.consts, "JavaThrowable": JavaThrowable, "JObject": JObject,
+        "M": m, "JavaThrowable": JavaThrowable, "JObject": JObject,
         "JArray": JArray, "find_handler": find_handler, "host_error": host_error,
         "stack_overflow": stack_overflow, "execute": execute, "_idiv": _idiv, "_ldiv": _ldiv,
         "_rem": _rem, "_f32": _f32, "fdiv": fdiv, "fmod": fmod, "fcmp": fcmp, "f2i": f2i,
@@ -192,7 +269,7 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
         "checkcast_slow": checkcast_slow, "array_store_check": array_store_check,
         "new_primitive_array": new_primitive_array, "new_multi_array": new_multi_array,
         "vm_exception": vm_exception, "_monitor": _monitor, "_perform": _perform,
-        "check_array_size": check_array_size,
+        "check_array_size": check_array_size, **e.consts,
     }
     exec(compile("\n".join(src), f"<translated {m}>", "exec"), env)  # noqa: S102
     fn: Callable[[JThread, list[Any]], Any] = env["translated"]
@@ -235,8 +312,22 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
     if op in (0x63, 0x67, 0x6B):
         return [f"s{d - 4} = s{d - 4} {dict([(0x63, '+'), (0x67, '-'), (0x6B, '*')])[op]} "
                 f"s{d - 2}"]
-    if op == 0x6F:
-        return [f"s{d - 4} = fdiv(s{d - 4}, s{d - 2})"]
+    if op == 0x6F:  # a zero divisor gives an infinity or NaN, not an exception
+        return [f"v = s{d - 2}", f"s{d - 4} = s{d - 4} / v if v else fdiv(s{d - 4}, v)"]
+    if op == 0x72:
+        return [f"s{d - 2} = _f32(fmod(s{d - 2}, s{t}))"]
+    if op == 0x73:
+        return [f"s{d - 4} = fmod(s{d - 4}, s{d - 2})"]
+    if op == 0x75:
+        return [f"s{d - 2} = " + I64.format(f"-s{d - 2}")]
+    if op == 0x76:
+        return [f"s{t} = -s{t}"]
+    if op == 0x77:
+        return [f"s{d - 2} = -s{d - 2}"]
+    if op == 0x89:
+        return [f"s{d - 2} = _f32(float(s{d - 2}))"]
+    if op == 0x8C:
+        return [f"s{t} = f2l(s{t})"]
     if op in (0x62, 0x66, 0x6A):
         sym = {0x62: "+", 0x66: "-", 0x6A: "*"}[op]
         return [f"s{d - 2} = _f32(s{d - 2} {sym} s{t})"]
@@ -296,11 +387,11 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
         return [f"s{d - 2} = fcmp(s{d - 2}, s{t}, {-1 if op == 0x95 else 1})"]
     if op in _COND:
         return [f"if {_COND[op].format(s[t], s[d - 2] if d >= 2 else '')}:",
-                f"    bb = {a}", "    continue", f"bb = {i + 1}"]
+                *("    " + x for x in jump(a, e.region))]
     if op == 0xA7:
-        return [f"bb = {a}", "continue"]
+        return jump(a, e.region)
     if op == 0xAB:
-        return [f"bb = {e.const(b)}.get(s{t}, {a})", "continue"]
+        return dynamic_jump(f"{e.const(b)}.get(s{t}, {a})", e.region)
     if op == D.RETURN_VALUE:
         return [f"return s{t}"]
     if op == D.RETURN2:
@@ -350,8 +441,8 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
             out = [f"ip = {i}", f"if s{d - ns} is None:",
                    "    raise AttributeError(\"'NoneType' invokespecial\")"]
         args = ", ".join(f"s{x}" for x in range(d - ns, d))
-        out += [f"frame[1] = ip = {i}",
-                f"r = {k}.native(th, [{args}]) if {k}.native else execute(th, {k}, [{args}])"]
+        out += [f"frame[1] = ip = {i}", f"f = {k}.native",
+                f"r = f(th, [{args}]) if f else execute(th, {k}, [{args}])"]
         if rs:
             out.append(f"s{d - ns} = r")
         return out
@@ -361,7 +452,7 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
         out = [f"frame[1] = ip = {i}", f"k = s{d - ns}.klass",
                f"t = k.vcache.get({key!r}) or k.select_virtual({key!r})",
                "if t is None:", f"    _abstract(th, k, {key!r})",
-               f"r = t.native(th, [{args}]) if t.native else execute(th, t, [{args}])"]
+               "f = t.native", f"r = f(th, [{args}]) if f else execute(th, t, [{args}])"]
         if rs:
             out.append(f"s{d - ns} = r")
         return out
@@ -370,6 +461,20 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
         return _call(e, i, d, ns, rs, e.const(site))
     if op == 0x59:
         return [f"s{d} = s{t}"]
+    if op == 0x00:
+        return []
+    if op == 0x5B:
+        return [f"s{d} = s{t}", f"s{t} = s{d - 2}", f"s{d - 2} = s{d - 3}", f"s{d - 3} = s{d}"]
+    if op == 0x5D:
+        return [f"s{d + 1} = s{t}", f"s{d} = s{d - 2}", f"s{t} = s{d - 3}",
+                f"s{d - 3} = s{d}", f"s{d - 2} = s{d + 1}"]
+    if op == 0x5E:
+        return [f"s{d + 1} = s{t}", f"s{d} = s{d - 2}", f"s{t} = s{d - 3}",
+                f"s{d - 2} = s{d - 4}", f"s{d - 4} = s{d}", f"s{d - 3} = s{d + 1}"]
+    if op == 0xC5:
+        dims = ", ".join(f"s{k}" for k in range(d - b, d))
+        return [f"frame[1] = ip = {i}",
+                f"s{d - b} = new_multi_array(th, M.klass, {e.const(a)}, [{dims}])"]
     if op == 0x57:
         return []
     if op == 0x58:

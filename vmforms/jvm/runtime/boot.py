@@ -88,6 +88,7 @@ def boot(vm: VM) -> JThread:
     for k in list(vm.classes.values()):
         if k.mirror is not None:
             k.mirror.fields[slot] = module
+    vm.booted = True
     return th
 
 

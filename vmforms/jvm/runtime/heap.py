@@ -26,13 +26,14 @@ if TYPE_CHECKING:
 class Monitor:
     """The monitor of one object (JVMS 2.11.10): re-entrant, with wait/notify."""
 
-    __slots__ = ("lock", "cond", "owner", "count")
+    __slots__ = ("lock", "cond", "notifies")
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
-        self.owner: int | None = None
-        self.count = 0
+        # Counts notify/notifyAll calls: a waiter whose timed slice of Condition.wait
+        # ends just as a notify arrives sees the count move (see threads.monitor_wait).
+        self.notifies = 0
 
 
 _monitor_guard = threading.Lock()

@@ -100,6 +100,7 @@ def _run_main(vm: Any, th: Any, main: str, args: list[str]) -> int:
         jargs = vm.new_array("[Ljava/lang/String;", [vm.new_string(a) for a in args])
         call_args: list[Any] = [jargs] if m.args else []
         try:
+            vm.reset_main_hash_state(k)
             vm.initialize(k, th)
             if not m.is_static:
                 ctor = k.methods.get("<init>()V")

@@ -32,7 +32,7 @@ def resolve_field(th: JThread, k: JClass, index: int) -> tuple[JClass, str, str]
     """The class that declares the field (JVMS 5.4.3.2), its name and descriptor."""
     vm = th.vm
     cls, name, desc, _ = member_ref(k, index)
-    c = vm.load(cls, th)
+    c = vm.load_for(k, cls, th)
     d = find_field(c, name)
     if d is None:
         vm.throw(th, "java/lang/NoSuchFieldError", name)
@@ -57,7 +57,7 @@ def find_field(c: JClass, name: str) -> JClass | None:
 def resolve_method(th: JThread, k: JClass, index: int) -> JMethod:
     vm = th.vm
     cls, name, desc, is_iface = member_ref(k, index)
-    c = vm.load(cls, th)
+    c = vm.load_for(k, cls, th)
     if c.is_array:
         c = vm.load("java/lang/Object", th)
     m = c.find_method(name + desc)
@@ -119,7 +119,7 @@ def resolve_constant(th: JThread, k: JClass, index: int) -> Any:
     if isinstance(e, ConstantString):
         return vm.intern(cp.utf8(e.string_index))
     if isinstance(e, ConstantClass):
-        return vm.mirror(vm.load(cp.class_name(index), th))
+        return vm.mirror(vm.load_for(k, cp.class_name(index), th))
     if isinstance(e, ConstantMethodType | ConstantMethodHandle):
         from vmforms.jvm.runtime.natives.invoke import method_constant
 

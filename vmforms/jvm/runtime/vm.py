@@ -56,10 +56,11 @@ class JThread:
     """The VM side of one Java thread: its frames (for stack traces and getCallerClass)."""
 
     __slots__ = ("vm", "frames", "obj", "depth", "interrupted", "ident", "count", "parked",
-                 "park_event", "limit")
+                 "park_event", "limit", "hash_state")
 
     def __init__(self, vm: VM, obj: JObject | None) -> None:
         self.vm = vm
+        self.hash_state = vm.new_hash_state()
         self.frames: list[list[Any]] = []
         self.obj = obj
         self.depth = 0
@@ -91,12 +92,18 @@ class VM:
         self.start_ns = time.monotonic_ns()
         self.bytecodes = 0
         self.natives: dict[str, Callable[..., Any]] = {}
+        self.lazy_natives: dict[str, tuple[str, ...]] = {}
         self.overrides: set[str] = set()
         self.main_thread: JThread | None = None
         self.exit_status: int | None = None
         self.static_offsets: list[tuple[JClass, str]] = []
         self.host_threads: list[Any] = []
         self.unnamed_module: JObject | None = None
+        self.booted = False  # System.initPhase1 has run
+        # From `main` on: the classes whose linking draws no identity hash (hotspot.py),
+        # and the classes linked so far
+        self.preloaded: frozenset[str] | None = None
+        self.linked: set[str] = set()
         from vmforms.jvm.interp.interpreter import execute
         from vmforms.jvm.runtime.natives import register_all
 
@@ -129,35 +136,102 @@ class VM:
 
                 raise ClassNotFoundError(name)
             data, origin = found
+            return self._define(name, bytes(data), origin, module, th)
+
+    def load_for(self, referrer: JClass, name: str, th: JThread) -> JClass:
+        """The class `name` as `referrer` sees it: the boot loader's view, then, for a
+        class defined by a program's class loader, what that loader's loadClass finds."""
+        k = self.classes.get(name)
+        if k is not None:
+            return k
+        loader = referrer.loader
+        if loader is None:
+            return self.load(name, th)
+        elem = name.lstrip("[")
+        if elem != name:
+            if elem[0] == "L":
+                self.load_for(referrer, elem[1:-1], th)
+            return self.load(name, th)
+        return self._load_via(loader, name, th)
+
+    def _load_via(self, loader: JObject | None, name: str, th: JThread) -> JClass:
+        try:
+            return self.load(name, th)
+        except JavaThrowable as exc:
+            if loader is None or exc.obj.klass.name != "java/lang/NoClassDefFoundError":
+                raise
+        try:
+            mirror = self.call_virtual(th, loader, "loadClass",
+                                       "(Ljava/lang/String;)Ljava/lang/Class;",
+                                       self.new_string(name.replace("/", ".")))
+        except JavaThrowable as exc:
+            if exc.obj.klass.name != "java/lang/ClassNotFoundException":
+                raise
+            mirror = None
+        if mirror is None:
+            self.throw(th, "java/lang/NoClassDefFoundError", name)
+        k: JClass = mirror.native
+        return k
+
+    def define(self, name: str | None, data: bytes, loader: JObject | None,
+               th: JThread) -> JClass:
+        """A class from bytes given at run time (ClassLoader.defineClass, JVMS 5.3.5);
+        a Java LinkageError when a class of that name is already loaded."""
+        with self.load_lock:
             try:
-                cf = parse_class(bytes(data), origin)
+                cf = parse_class(data, "<defineClass>")
+            except ClassFormatError as exc:
+                self.throw(th, "java/lang/ClassFormatError", str(exc))
+                raise
+            cname = cf.name
+            if name is not None and name != cname:
+                self.throw(th, "java/lang/NoClassDefFoundError", f"{name} (wrong name: {cname})")
+            if cname in self.classes:
+                self.throw(th, "java/lang/LinkageError",
+                           f"duplicate class definition for name: \"{cname}\"")
+            k = self._define(cname, data, "<defineClass>", "", th, cf, loader)
+            k.loader = loader
+            if loader is not None:
+                cc = self.load("java/lang/Class")
+                self.mirror(k).fields[cc.field_slots["classLoader"]] = loader
+            return k
+
+    def _define(self, name: str, data: bytes, origin: str, module: str,
+                th: JThread | None, cf: Any = None, loader: JObject | None = None) -> JClass:
+        if cf is None:
+            try:
+                cf = parse_class(data, origin)
             except ClassFormatError as exc:
                 if th is not None:
                     self.throw(th, "java/lang/ClassFormatError", str(exc))
                 raise
-            if cf.major_version > MAX_CLASS_VERSION:
-                msg = (f"{cf.name.replace('/', '.')} has been compiled by a more recent version "
-                       f"of the Java Runtime (class file version {cf.major_version}."
-                       f"{cf.minor_version}), this version of the Java Runtime only recognizes "
-                       f"class file versions up to {MAX_CLASS_VERSION}.0")
-                if th is not None:
-                    self.throw(th, "java/lang/UnsupportedClassVersionError", msg)
-                from vmforms.jvm.errors import UnsupportedClassVersionError
+        if cf.major_version > MAX_CLASS_VERSION:
+            msg = (f"{cf.name.replace('/', '.')} has been compiled by a more recent version "
+                   f"of the Java Runtime (class file version {cf.major_version}."
+                   f"{cf.minor_version}), this version of the Java Runtime only recognizes "
+                   f"class file versions up to {MAX_CLASS_VERSION}.0")
+            if th is not None:
+                self.throw(th, "java/lang/UnsupportedClassVersionError", msg)
+            from vmforms.jvm.errors import UnsupportedClassVersionError
 
-                raise UnsupportedClassVersionError(origin, 6, msg)
-            if cf.name != name:
-                msg = f"{name} (wrong name: {cf.name})"
-                if th is not None:
-                    self.throw(th, "java/lang/NoClassDefFoundError", msg)
-                raise JvmError(f"NoClassDefFoundError: {msg}")
+            raise UnsupportedClassVersionError(origin, 6, msg)
+        if cf.name != name:
+            msg = f"{name} (wrong name: {cf.name})"
+            if th is not None:
+                self.throw(th, "java/lang/NoClassDefFoundError", msg)
+            raise JvmError(f"NoClassDefFoundError: {msg}")
+        if loader is not None and th is not None:
+            sup = self._load_via(loader, cf.super_name, th) if cf.super_name else None
+            ifaces = [self._load_via(loader, i, th) for i in cf.interface_names]
+        else:
             sup = self.load(cf.super_name, th) if cf.super_name else None
             ifaces = [self.load(i, th) for i in cf.interface_names]
-            k = JClass(name, cf, sup, ifaces)
-            k.heap = self.heap
-            k.module = module
-            self._bind_natives(k)
-            self.classes[name] = k
-            return k
+        k = JClass(name, cf, sup, ifaces)
+        k.heap = self.heap
+        k.module = module
+        self._bind_natives(k)
+        self.classes[name] = k
+        return k
 
     def _module_of(self, name: str) -> str:
         image = self.classpath.image()
@@ -214,17 +288,25 @@ class VM:
         return k
 
     def _bind_natives(self, k: JClass) -> None:
+        if k.name in self.lazy_natives:
+            from vmforms.jvm.runtime.natives import load_lazy
+
+            load_lazy(self, k.name)
         prefix = k.name + "."
         for m in k.methods.values():
             key = prefix + m.key
             fn = self.natives.get(key)
             if fn is not None and (m.is_native or key in self.overrides):
                 m.native = fn
+                # An overridden abstract method becomes the class's own implementation.
+                m.access &= ~0x0400
 
     # -- initialisation (JVMS 5.5) ------------------------------------------------------
     def initialize(self, k: JClass, th: JThread) -> None:
         if k.state == INITIALIZED:
             return
+        if self.preloaded is not None:
+            self._link_draws(k, th)
         me = threading.get_ident()
         with k.init_lock:
             if k.state == INITIALIZED or (k.state == INITIALIZING and k.init_thread == me):
@@ -374,16 +456,82 @@ class VM:
     def new_array(self, desc: str, data: list[Any]) -> JArray:
         return JArray(self.load(desc), data)
 
-    def identity_hash(self, obj: JObject) -> int:
+    def identity_hash(self, obj: JObject, th: JThread | None = None) -> int:
+        """The object's identity hash, drawn on first use from the asking thread's
+        Marsaglia xor-shift generator, as HotSpot's default (-XX:hashCode=5) draws it."""
         h = obj.ihash
         if not h:
-            # A multiplicative hash of a counter, positive and non-zero like HotSpot's.
-            self._next_hash = (self._next_hash * 1103515245 + 12345) & 0x7FFFFFFF
-            h = obj.ihash = self._next_hash or 1
+            owner = th if th is not None else self.main_thread
+            state = owner.hash_state if owner is not None else self.new_hash_state()
+            h = obj.ihash = next_identity_hash(state)
         return h
 
-    _next_hash = 0x2545F491
+    def new_hash_state(self) -> list[int]:
+        """A new thread's generator: x from the VM's Park-Miller sequence (os::random,
+        seeded 1234567), the other words HotSpot's constants."""
+        self._random_seed = self._random_seed * 16807 % 0x7FFFFFFF
+        return [self._random_seed, 842502087, 0x8767, 273326509]
 
+    def reset_main_hash_state(self, main: JClass | None = None) -> None:
+        """Put the main thread's generator where HotSpot's stands when `main` starts:
+        the first thread's seed, after the draws its start-up makes (with the default
+        class-data sharing), whatever our own start-up drew."""
+        if self.main_thread is None:
+            return
+        state = [1234567 * 16807 % 0x7FFFFFFF, 842502087, 0x8767, 273326509]
+        for _ in range(HOTSPOT_STARTUP_HASHES):
+            next_identity_hash(state)
+        self.main_thread.hash_state = state
+        from vmforms.jvm.runtime.hotspot import preloaded_classes
+
+        self.preloaded = preloaded_classes()
+        # what is linked by now stays so; HotSpot linked the main class before `main`
+        self.linked = {name for name, c in self.classes.items() if c.state == INITIALIZED}
+        if main is not None:
+            self._link_draws(main, None, draw=False)
+
+    def as_startup(self, th: JThread, fn: Callable[[], Any]) -> Any:
+        """Run `fn`, work HotSpot does before `main` that this VM defers (the system class
+        loader), without drawing from the thread's identity hashes."""
+        saved, preloaded = th.hash_state, self.preloaded
+        th.hash_state = [saved[0] ^ 0x5DEECE66, saved[1], saved[2], saved[3] ^ 0xB]
+        self.preloaded = None
+        try:
+            return fn()
+        finally:
+            th.hash_state, self.preloaded = saved, preloaded
+
+    def _link_draws(self, k: JClass, th: JThread | None, *, draw: bool = True) -> None:
+        """Link `k` as HotSpot orders it (superclass, then interfaces, then the class);
+        each class linked from parsed bytes, not from HotSpot's archive, draws a hash."""
+        if k.name in self.linked or k.cf is None:
+            return
+        self.linked.add(k.name)
+        if k.superclass is not None:
+            self._link_draws(k.superclass, th, draw=draw)
+        for i in k.interfaces:
+            self._link_draws(i, th, draw=draw)
+        if draw and self.preloaded is not None and k.name not in self.preloaded:
+            owner = th if th is not None else self.main_thread
+            if owner is not None:
+                next_identity_hash(owner.hash_state)
+
+    _random_seed = 1234567
+
+
+
+# Identity hashes HotSpot 17's main thread draws before `main` (default CDS archive).
+HOTSPOT_STARTUP_HASHES = 7
+
+
+def next_identity_hash(state: list[int]) -> int:
+    """One step of the xor-shift generator (Marsaglia, "Xorshift RNGs", 2003), 31 bits
+    kept as in the mark word; never 0."""
+    x, y, z, w = state
+    t = (x ^ (x << 11)) & 0xFFFFFFFF
+    v = (w ^ (w >> 19)) ^ (t ^ (t >> 8))
+    state[0], state[1], state[2], state[3] = y, z, w, v
+    return (v & 0x7FFFFFFF) or 0xBAD
 
 
 def slot_args(desc: str, args: tuple[Any, ...] | list[Any]) -> list[Any]:

@@ -28,6 +28,37 @@ public class Hot {
         catch (ArrayIndexOutOfBoundsException e) { return -2; }
     }
     static int field(Hot h) { return h.field + 1; }
+    static long nested(int n) {
+        long s = 0;
+        outer:
+        for (int i = 0; i < n; i++) {
+            int j = 0;
+            do {
+                if (i * j > 50) continue outer;
+                if (i + j == 77) break outer;
+                s += (long) i * j;
+                j++;
+            } while (j < i);
+            while (j > 0) { j -= 3; s ^= j; }
+        }
+        return s;
+    }
+    static int caughtInLoop(int[] xs) {
+        int s = 0;
+        for (int i = -1; i <= xs.length; i++) {
+            try { s += xs[i]; } catch (ArrayIndexOutOfBoundsException e) { s += 1000; }
+            switch (i & 3) { case 0: s += 1; break; case 1: s -= 2; break; default: s *= 3; }
+        }
+        return s;
+    }
+    static synchronized int locked(int x) { return x * 2 + 1; }
+    static double shapes(long[] ls, double d) {
+        int[][] grid = new int[3][4];
+        grid[2][3] = 7;
+        long v = ls[0] = ls[1] = -ls[2];
+        float f = (float) v;
+        return grid[2][3] + v + (long) f + (d % 1.5) + (float) (-d % 2.5f) + (-d);
+    }
     static String kind(int k) {
         switch (k) { case 0: return "zero"; case 5: return "five"; default: return "other"; }
     }
@@ -83,3 +114,22 @@ def test_exceptions_caught_and_propagated(vm: tuple[VM, JThread]) -> None:
     with pytest.raises(JavaThrowable) as info:
         both(vm, "field", None)
     assert info.value.obj.klass.name == "java/lang/NullPointerException"
+
+
+def test_loops_exits_and_handlers_inside_loops(vm: tuple[VM, JThread]) -> None:
+    for n in (0, 1, 9, 40):
+        a, b = both(vm, "nested", n)
+        assert a == b
+    machine, _ = vm
+    xs = machine.new_array("[I", [5, -6, 7])
+    a, b = both(vm, "caughtInLoop", xs)
+    assert a == b
+
+
+def test_synchronized_and_rare_instructions(vm: tuple[VM, JThread]) -> None:
+    a, b = both(vm, "locked", 20)
+    assert a == b == 41
+    machine, _ = vm
+    for d in (2.75, -0.0, 1e300):
+        a, b = both(vm, "shapes", machine.new_array("[J", [0, 0, 123456789012]), d)
+        assert a == b

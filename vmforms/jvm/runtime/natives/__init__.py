@@ -8,6 +8,8 @@ for intrinsics whose bytecode would be too slow to interpret or needs VM interna
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +19,59 @@ if TYPE_CHECKING:
 Native = Callable[["JThread", list[Any]], Any]
 REGISTRY: dict[str, Native] = {}
 OVERRIDES: set[str] = set()
+ORIGIN: dict[str, str] = {}  # registry key -> the module that registered it
+
+# Modules of rarely used areas are imported when the first class they serve is loaded,
+# which keeps them out of start-up; tests check that every class they register for is
+# listed here (test_jvm_natives_registry.py).
+_NET = ("net",)
+LAZY: dict[str, tuple[str, ...]] = {
+    **{c: _NET for c in (
+        "java/net/InetAddress", "java/net/Inet4Address", "java/net/Inet6Address",
+        "java/net/NetworkInterface", "java/net/InetAddressImplFactory",
+        "java/net/Inet4AddressImpl", "java/net/DatagramPacket", "sun/nio/ch/Net",
+        "sun/nio/ch/SocketDispatcher", "sun/nio/ch/NativeSocketAddress",
+        "sun/nio/ch/DatagramChannelImpl", "sun/nio/ch/DatagramDispatcher",
+        "sun/nio/ch/PollSelectorImpl", "sun/nio/ch/DefaultSelectorProvider",
+        "jdk/net/LinuxSocketOptions")},
+    "sun/nio/ch/IOUtil": ("channels", "net"),
+    "sun/nio/ch/FileDispatcherImpl": ("channels",),
+    "sun/nio/ch/FileChannelImpl": ("channels",),
+    "java/nio/MappedMemoryUtils": ("channels",),
+    "sun/nio/fs/UnixNativeDispatcher": ("nio",),
+    "sun/nio/fs/LinuxNativeDispatcher": ("nio",),
+    "sun/nio/fs/UnixCopyFile": ("nio",),
+    "sun/nio/ch/NativeThread": ("nio",),
+    "java/lang/ProcessImpl": ("process",),
+    "java/lang/ProcessHandleImpl": ("process",),
+    "java/util/zip/CRC32": ("zip",),
+    "java/util/zip/Adler32": ("zip",),
+    "java/util/zip/Inflater": ("zip",),
+    "java/util/zip/Deflater": ("zip",),
+    "jdk/internal/perf/Perf": ("zip",),
+    "java/lang/StackWalker": ("stackwalk",),
+    "java/lang/invoke/LambdaMetafactory": ("metafactory",),
+    "java/lang/invoke/MethodHandle": ("methodhandles", "combinators"),
+    "java/lang/invoke/MethodHandles": ("combinators",),
+    "java/lang/invoke/MethodHandles$Lookup": ("methodhandles",),
+}
+
+
+def _origin() -> str:
+    """The module whose code is registering (the first caller outside this one)."""
+    f = sys._getframe(1)
+    while f.f_back is not None and f.f_globals.get("__name__") == __name__:
+        f = f.f_back
+    return str(f.f_globals.get("__name__", ""))
 
 
 def native(cls: str, *keys: str) -> Callable[[Native], Native]:
+    origin = _origin()
+
     def register(fn: Native) -> Native:
         for key in keys:
             REGISTRY[f"{cls}.{key}"] = fn
+            ORIGIN[f"{cls}.{key}"] = origin
         return fn
 
     return register
@@ -37,8 +86,10 @@ def override(cls: str, *keys: str) -> Callable[[Native], Native]:
 
 
 def noop(cls: str, *keys: str) -> None:
+    origin = _origin()
     for key in keys:
         REGISTRY[f"{cls}.{key}"] = _noop
+        ORIGIN[f"{cls}.{key}"] = origin
 
 
 def _noop(th: JThread, args: list[Any]) -> Any:
@@ -47,15 +98,22 @@ def _noop(th: JThread, args: list[Any]) -> Any:
 
 def constant(cls: str, key: str, value: Any) -> None:
     REGISTRY[f"{cls}.{key}"] = lambda th, args: value
+    ORIGIN[f"{cls}.{key}"] = _origin()
 
 
 def register_all(vm: VM) -> None:
     from vmforms.jvm.runtime.natives import (  # noqa: F401 - imported for registration
+        annotations,
+        dynamic,
+        files,
         invoke,
         io,
         lang,
         misc,
         reflect,
+        reflect_array,
+        resources,
+        services,
         system,
         threads,
         unsafe,
@@ -64,3 +122,11 @@ def register_all(vm: VM) -> None:
 
     vm.natives.update(REGISTRY)
     vm.overrides = OVERRIDES
+    vm.lazy_natives = dict(LAZY)
+
+
+def load_lazy(vm: VM, cls: str) -> None:
+    """Import the modules that serve class `cls` and take up their natives."""
+    for module in vm.lazy_natives.pop(cls, ()):
+        importlib.import_module(f"{__name__}.{module}")
+    vm.natives.update(REGISTRY)

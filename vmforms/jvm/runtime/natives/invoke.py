@@ -35,20 +35,39 @@ _lambda_ids = itertools.count(14)
 def signature_polymorphic(th: JThread, k: JClass, index: int,
                           t: JMethod) -> tuple[Any, ...] | None:
     """A quick instruction for a signature-polymorphic call (JVMS 2.9.3): VarHandle access
-    modes are linked to host functions; MethodHandle.invoke is not supported yet."""
-    if t.klass.name != "java/lang/invoke/VarHandle" or not t.is_native:
+    modes and MethodHandle.invoke/invokeExact are linked to host functions."""
+    owner = t.klass.name
+    if not t.is_native or owner not in ("java/lang/invoke/VarHandle",
+                                        "java/lang/invoke/MethodHandle"):
         return None
     from vmforms.jvm.interp.decode import INVOKEDYNAMIC_Q
-    from vmforms.jvm.runtime.natives.varhandle import link_access
 
     _, _, desc, _ = member_ref(k, index)
-    site = link_access(th, t, desc)
+    if owner == "java/lang/invoke/MethodHandle":
+        if t.name not in ("invoke", "invokeExact"):
+            return None
+        from vmforms.jvm.runtime.natives.methodhandles import link_invoke
+
+        site = link_invoke(th, t, desc)
+    else:
+        from vmforms.jvm.runtime.natives.varhandle import link_access
+
+        site = link_access(th, t, desc)
     return (INVOKEDYNAMIC_Q, (site, _slots(desc) + 1, _ret_slots(desc)), 0)
 
 
 def method_constant(th: JThread, k: JClass, index: int) -> Any:
-    th.vm.throw(th, "java/lang/UnsupportedOperationException",
-                "method handle and method type constants")
+    """The value of ldc of a CONSTANT_MethodType or CONSTANT_MethodHandle (JVMS 5.4.3.5)."""
+    from vmforms.jvm.runtime.natives.methodhandles import constant_handle, method_type
+
+    assert k.cf is not None
+    cp = k.cf.constant_pool
+    e = cp.entry(index)
+    if isinstance(e, ConstantMethodType):
+        return method_type(th, cp.utf8(e.descriptor_index))
+    assert isinstance(e, ConstantMethodHandle)
+    owner, name, desc, _ = member_ref(k, e.reference_index)
+    return constant_handle(th, e.reference_kind, owner, name, desc)
 
 
 def _slots(desc: str) -> int:
@@ -255,6 +274,7 @@ def _lambda(th: JThread, k: JClass, name: str, desc: str, statics: list[Any],
     ncap = len(captured_types)
     # Its instances hold the captured values as fields would (natively here).
     lk.heap = vm.heap
+    lk.module = k.module
     lk.instance_size = max(16, (12 + 4 * ncap + 7) & -8)
 
     def make_body(sdesc: str) -> Callable[[JThread, list[Any]], Any]:

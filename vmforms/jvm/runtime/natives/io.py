@@ -76,7 +76,25 @@ def _read0(th: JThread, a: list[Any]) -> Any:
 
 @native("java/io/FileInputStream", "available0()I")
 def _available(th: JThread, a: list[Any]) -> Any:
-    return 0
+    return available(_fd_of(a[0]))
+
+
+def available(fd: int) -> int:
+    """Bytes readable without blocking: the rest of a regular file, else what FIONREAD
+    reports for a pipe, socket or terminal (a finished child's output is drained so)."""
+    import fcntl
+    import stat
+    import struct
+    import termios
+
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode):
+            return max(0, min(st.st_size - os.lseek(fd, 0, os.SEEK_CUR), 0x7FFFFFFF))
+        raw = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+        return int(struct.unpack("i", raw)[0])
+    except OSError:
+        return 0
 
 
 constant("java/io/Console", "istty()Z", 0)

@@ -46,7 +46,7 @@ def _get_class(th: JThread, a: list[Any]) -> Any:
 
 @native(OBJ, "hashCode()I")
 def _hash_code(th: JThread, a: list[Any]) -> Any:
-    return th.vm.identity_hash(a[0])
+    return th.vm.identity_hash(a[0], th)
 
 
 @native(OBJ, "clone()Ljava/lang/Object;")

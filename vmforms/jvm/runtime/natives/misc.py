@@ -36,14 +36,10 @@ constant("jdk/internal/misc/VM", "getegid()J", os.getegid())
 
 
 noop("jdk/internal/loader/BootLoader", "setBootLoaderUnnamedModule0(Ljava/lang/Module;)V")
+# The JDK's own native libraries are part of the VM.
+override("jdk/internal/loader/BootLoader", "loadLibrary(Ljava/lang/String;)V")(
+    lambda th, a: None)
 
-
-@override("java/util/ServiceLoader", "newLookupIterator()Ljava/util/Iterator;")
-def _no_services(th: JThread, a: list[Any]) -> Any:
-    # Without the module system booted (initPhase2) there is no service catalog: every
-    # lookup finds no provider, and the library falls back to its built-in defaults.
-    return th.vm.call_static(th, "java/util/Collections", "emptyIterator",
-                             "()Ljava/util/Iterator;")
 
 constant("java/util/concurrent/atomic/AtomicLong", "VMSupportsCS8()Z", 1)
 
@@ -72,3 +68,37 @@ def _environ(th: JThread, a: list[Any]) -> Any:
         for part in (k, v):
             flat.append(vm.new_array("[B", [b - 256 if b > 127 else b for b in part]))
     return vm.new_array("[[B", flat)
+
+
+# -- ProcessHandle.current(): this process only (starting processes is not supported).
+_PH = "java/lang/ProcessHandleImpl"
+noop(_PH, "initNative()V")
+noop(_PH + "$Info", "initIDs()V")
+constant(_PH, "getCurrentPid0()J", os.getpid())
+
+
+@native(_PH, "isAlive0(J)J")
+def _process_alive(th: JThread, a: list[Any]) -> Any:
+    try:
+        os.kill(a[0], 0)
+    except OSError:
+        return -1
+    return 0
+
+
+@native(_PH, "parent0(JJ)J")
+def _process_parent(th: JThread, a: list[Any]) -> Any:
+    return os.getppid() if a[0] == os.getpid() else -1
+
+
+@override("java/lang/Runtime", "loadLibrary0(Ljava/lang/Class;Ljava/lang/String;)V")
+def _load_library(th: JThread, a: list[Any]) -> Any:
+    """The JDK's own libraries are built into the VM; a program's JNI library cannot be
+    loaded, and the error is HotSpot's for a library that is not found."""
+    caller = a[1].native if a[1] is not None else None
+    if caller is not None and caller.module:
+        return
+    vm = th.vm
+    name = vm.to_str(a[2])
+    vm.throw(th, "java/lang/UnsatisfiedLinkError",
+             f"no {name} in java.library.path: {vm.properties.get('java.library.path', '')}")

@@ -13,6 +13,7 @@ from vmforms.jvm.classfile.attributes import (
 from vmforms.jvm.runtime.heap import JArray, JavaThrowable, JObject
 from vmforms.jvm.runtime.klass import PRIMITIVE_NAMES, parse_arguments
 from vmforms.jvm.runtime.natives import constant, native, override
+from vmforms.jvm.runtime.natives.annotations import VISIBLE, VISIBLE_PARAMS, raw
 from vmforms.jvm.runtime.resolve import is_assignable
 
 if TYPE_CHECKING:
@@ -170,8 +171,8 @@ def _simple_binary(th: JThread, a: list[Any]) -> Any:
     e = _inner_entry(k)
     if e is None:
         return None
-    if not e.inner_name_index:
-        return th.vm.intern("")
+    if not e.inner_name_index:  # an anonymous class
+        return None
     return th.vm.intern(k.cf.constant_pool.utf8(e.inner_name_index))
 
 
@@ -202,11 +203,7 @@ def _signature(th: JThread, a: list[Any]) -> Any:
     return th.vm.intern(sig) if sig else None
 
 
-constant(C, "getRawAnnotations()[B", None)
-constant(C, "getRawTypeAnnotations()[B", None)
-constant(C, "getConstantPool()Ljdk/internal/reflect/ConstantPool;", None)
 constant(C, "getProtectionDomain0()Ljava/security/ProtectionDomain;", None)
-constant(C, "getPermittedSubclasses0()[Ljava/lang/Class;", None)
 constant(C, "getSigners()[Ljava/lang/Object;", None)
 
 
@@ -269,7 +266,7 @@ def _declared_fields(th: JThread, a: list[Any]) -> Any:
                 th, "java/lang/reflect/Field",
                 "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/Class;IZILjava/lang/String;[B)V",
                 [a[0], vm.intern(f.name), type_mirror(th, f.descriptor), f.access_flags & 0xFFFF,
-                 trusted, slot, sig, None]))
+                 trusted, slot, sig, raw(th, f.attributes, VISIBLE)]))
     return vm.new_array("[Ljava/lang/reflect/Field;", out)
 
 
@@ -285,13 +282,29 @@ def _declared_methods(th: JThread, a: list[Any]) -> Any:
     for slot, m in enumerate(_method_list(k)):
         if m.name.startswith("<") or (a[1] and not m.access & 0x0001):
             continue
-        out.append(vm.new_object(
-            th, "java/lang/reflect/Method",
-            "(Ljava/lang/Class;Ljava/lang/String;[Ljava/lang/Class;Ljava/lang/Class;"
-            "[Ljava/lang/Class;IILjava/lang/String;[B[B[B)V",
-            [a[0], vm.intern(m.name), _class_array(th, m.args), type_mirror(th, m.ret),
-             _exceptions(th, m), m.access & 0xFFFF, slot, None, None, None, None]))
+        out.append(method_object(th, a[0], m, slot))
     return vm.new_array("[Ljava/lang/reflect/Method;", out)
+
+
+def _signature_of(th: JThread, m: JMethod) -> Any:
+    from vmforms.jvm.classfile.attributes import SignatureAttribute
+
+    s = m.info.attribute(SignatureAttribute)
+    return th.vm.intern(s.signature) if s is not None else None
+
+
+def method_object(th: JThread, mirror: JObject, m: JMethod, slot: int) -> JObject:
+    """A java.lang.reflect.Method for `m`, the `slot`-th method of its class."""
+    vm = th.vm
+    attrs = m.info.attributes
+    return vm.new_object(
+        th, "java/lang/reflect/Method",
+        "(Ljava/lang/Class;Ljava/lang/String;[Ljava/lang/Class;Ljava/lang/Class;"
+        "[Ljava/lang/Class;IILjava/lang/String;[B[B[B)V",
+        [mirror, vm.intern(m.name), _class_array(th, m.args), type_mirror(th, m.ret),
+         _exceptions(th, m), m.access & 0xFFFF, slot, _signature_of(th, m),
+         raw(th, attrs, VISIBLE), raw(th, attrs, VISIBLE_PARAMS),
+         raw(th, attrs, "AnnotationDefault")])
 
 
 @native(C, "getDeclaredConstructors0(Z)[Ljava/lang/reflect/Constructor;")
@@ -302,17 +315,18 @@ def _declared_constructors(th: JThread, a: list[Any]) -> Any:
     for slot, m in enumerate(_method_list(k)):
         if m.name != "<init>" or (a[1] and not m.access & 0x0001):
             continue
-        out.append(vm.new_object(
-            th, "java/lang/reflect/Constructor",
-            "(Ljava/lang/Class;[Ljava/lang/Class;[Ljava/lang/Class;IILjava/lang/String;[B[B)V",
-            [a[0], _class_array(th, m.args), _exceptions(th, m), m.access & 0xFFFF, slot,
-             None, None, None]))
+        out.append(constructor_object(th, a[0], m, slot))
     return vm.new_array("[Ljava/lang/reflect/Constructor;", out)
 
 
-@native(C, "getRecordComponents0()[Ljava/lang/reflect/RecordComponent;")
-def _record_components(th: JThread, a: list[Any]) -> Any:
-    return None
+def constructor_object(th: JThread, mirror: JObject, m: JMethod, slot: int) -> JObject:
+    """A java.lang.reflect.Constructor for `m`, the `slot`-th method of its class."""
+    return th.vm.new_object(
+        th, "java/lang/reflect/Constructor",
+        "(Ljava/lang/Class;[Ljava/lang/Class;[Ljava/lang/Class;IILjava/lang/String;[B[B)V",
+        [mirror, _class_array(th, m.args), _exceptions(th, m), m.access & 0xFFFF, slot,
+         _signature_of(th, m), raw(th, m.info.attributes, VISIBLE),
+         raw(th, m.info.attributes, VISIBLE_PARAMS)])
 
 
 _BOX = {"Z": ("java/lang/Boolean", "booleanValue"), "B": ("java/lang/Byte", "byteValue"),
@@ -414,67 +428,10 @@ def _for_name_module(th: JThread, a: list[Any]) -> Any:
 
 @native("java/lang/ClassLoader", "findBootstrapClass(Ljava/lang/String;)Ljava/lang/Class;")
 def _find_bootstrap(th: JThread, a: list[Any]) -> Any:
-    return _for_name_module(th, [None, a[1]])
+    return _for_name_module(th, [None, a[0]])
 
 
 @native("java/lang/ClassLoader", "findLoadedClass0(Ljava/lang/String;)Ljava/lang/Class;")
 def _find_loaded(th: JThread, a: list[Any]) -> Any:
     k = th.vm.classes.get(th.vm.to_str(a[1]).replace(".", "/"))
     return th.vm.mirror(k) if k is not None else None
-
-
-ARR = "java/lang/reflect/Array"
-
-
-def _array_desc(k: JClass) -> str:
-    if k.primitive:
-        return "[" + k.primitive
-    if k.is_array:
-        return "[" + k.name
-    return f"[L{k.name};"
-
-
-@native(ARR, "newArray(Ljava/lang/Class;I)Ljava/lang/Object;")
-def _new_array(th: JThread, a: list[Any]) -> Any:
-    from vmforms.jvm.interp.link import new_array, vm_exception
-
-    k: JClass = a[0].native
-    if k.primitive == "V":
-        vm_exception(th, "java/lang/IllegalArgumentException", None)
-    if a[1] < 0:
-        vm_exception(th, "java/lang/NegativeArraySizeException", str(a[1]))
-    return new_array(th, _array_desc(k), [a[1]])
-
-
-@native(ARR, "multiNewArray(Ljava/lang/Class;[I)Ljava/lang/Object;")
-def _multi_new_array(th: JThread, a: list[Any]) -> Any:
-    from vmforms.jvm.interp.link import new_multi_array
-
-    dims = list(a[1].data)
-    desc = "[" * (len(dims) - 1) + _array_desc(a[0].native)
-    return new_multi_array(th, a[0].native, desc, dims)
-
-
-@native(ARR, "getLength(Ljava/lang/Object;)I")
-def _array_length(th: JThread, a: list[Any]) -> Any:
-    if not isinstance(a[0], JArray):
-        th.vm.throw(th, "java/lang/IllegalArgumentException", "Argument is not an array")
-    return len(a[0].data)
-
-
-@native(ARR, "get(Ljava/lang/Object;I)Ljava/lang/Object;")
-def _array_get(th: JThread, a: list[Any]) -> Any:
-    arr, i = a[0], a[1]
-    if not 0 <= i < len(arr.data):
-        th.vm.throw(th, "java/lang/ArrayIndexOutOfBoundsException",
-                    f"Index {i} out of bounds for length {len(arr.data)}")
-    return box(th, arr.klass.element, arr.data[i])
-
-
-@native(ARR, "set(Ljava/lang/Object;ILjava/lang/Object;)V")
-def _array_set(th: JThread, a: list[Any]) -> Any:
-    arr, i, v = a[0], a[1], a[2]
-    if not 0 <= i < len(arr.data):
-        th.vm.throw(th, "java/lang/ArrayIndexOutOfBoundsException",
-                    f"Index {i} out of bounds for length {len(arr.data)}")
-    arr.data[i] = unbox(th, arr.klass.element, v)

@@ -31,7 +31,7 @@ def _nanos(th: JThread, a: list[Any]) -> Any:
 
 @native(S, "identityHashCode(Ljava/lang/Object;)I")
 def _identity(th: JThread, a: list[Any]) -> Any:
-    return 0 if a[0] is None else th.vm.identity_hash(a[0])
+    return 0 if a[0] is None else th.vm.identity_hash(a[0], th)
 
 
 def _set_stream(field: str) -> Any:

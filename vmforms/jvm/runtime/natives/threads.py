@@ -52,7 +52,8 @@ def monitor_exit(th: JThread, obj: JObject) -> None:
 
 
 def monitor_notify(th: JThread, obj: JObject, all_: bool) -> None:
-    cond = obj.get_monitor().cond
+    mon = obj.get_monitor()
+    cond = mon.cond
     try:
         if all_:
             cond.notify_all()
@@ -61,6 +62,7 @@ def monitor_notify(th: JThread, obj: JObject, all_: bool) -> None:
     except RuntimeError:
         th.vm.throw(th, "java/lang/IllegalMonitorStateException",
                     "current thread is not owner")
+    mon.notifies += 1
 
 
 def _check_interrupt(th: JThread) -> None:
@@ -80,13 +82,15 @@ def monitor_wait(th: JThread, obj: JObject, millis: int) -> None:
     if not mon.lock._is_owned():  # type: ignore[attr-defined]
         th.vm.throw(th, "java/lang/IllegalMonitorStateException",
                     "current thread is not owner")
-    # Wait in short slices so that Thread.interrupt, which needs no monitor, is seen:
-    # between slices this thread holds the lock, so no notify can be missed.
+    # Wait in short slices so that Thread.interrupt, which needs no monitor, is seen.
+    # A notify that lands as a slice times out leaves Condition.wait returning False
+    # (it removed this waiter but the timeout won): the notify count catches it.
     deadline = time.monotonic() + millis / 1000 if millis else None
+    seen = mon.notifies
     with _State(th, TIMED_WAITING if millis else WAITING):
         while True:
             step = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
-            if step <= 0 or mon.cond.wait(step) or _interrupted(th):
+            if step <= 0 or mon.cond.wait(step) or mon.notifies != seen or _interrupted(th):
                 break
     _check_interrupt(th)
 
@@ -171,6 +175,7 @@ def _start(th: JThread, a: list[Any]) -> Any:
             with mon.lock:
                 obj.fields[status] = TERMINATED
                 obj.fields[eetop] = 0
+                mon.notifies += 1
                 mon.cond.notify_all()
 
     daemon = bool(obj.fields[obj.klass.field_slots["daemon"]])
@@ -211,3 +216,31 @@ def unpark(th: JThread, thread_obj: Any) -> None:
 def _threads(th: JThread, a: list[Any]) -> Any:
     objs = [t.obj for t in th.vm.threads.values() if t.obj is not None]
     return th.vm.new_array("[Ljava/lang/Thread;", objs)
+
+
+# The native method a thread blocked in is on top of its stack, as HotSpot shows it.
+_BLOCKED_IN = {SLEEPING: ("java/lang/Thread", "sleep(J)V"),
+               WAITING: ("java/lang/Object", "wait(J)V"),
+               TIMED_WAITING: ("java/lang/Object", "wait(J)V"),
+               PARKED: ("jdk/internal/misc/Unsafe", "park(ZJ)V"),
+               TIMED_PARKED: ("jdk/internal/misc/Unsafe", "park(ZJ)V")}
+
+
+@native(T, "dumpThreads([Ljava/lang/Thread;)[[Ljava/lang/StackTraceElement;")
+def _dump_threads(th: JThread, a: list[Any]) -> Any:
+    from vmforms.jvm.runtime.natives.lang import new_stack_trace_element
+
+    vm = th.vm
+    out = []
+    for t in a[0].data:
+        other = t.native if t is not None else None
+        trace: list[tuple[Any, int]] = []
+        if other is not None and t.fields[t.klass.field_slots["eetop"]]:
+            blocked = _BLOCKED_IN.get(t.fields[t.klass.field_slots["threadStatus"]])
+            if blocked is not None:
+                trace.append((vm.load(blocked[0]).methods[blocked[1]], -1))
+            for f in reversed(list(other.frames)):
+                trace.append((f[0], f[0].pcs[f[1]] if f[0].pcs else -1))
+        out.append(vm.new_array("[Ljava/lang/StackTraceElement;",
+                                [new_stack_trace_element(th, m, pc) for m, pc in trace]))
+    return vm.new_array("[[Ljava/lang/StackTraceElement;", out)

@@ -87,7 +87,7 @@ _next_address = [1 << 32]
 
 
 def _block(off: int) -> tuple[bytearray, int]:
-    for base, mem in _blocks.items():
+    for base, mem in list(_blocks.items()):  # other threads may allocate meanwhile
         if base <= off < base + len(mem):
             return mem, off - base
     raise IndexError(f"unsafe access to unallocated address {off:#x}")
@@ -277,9 +277,44 @@ def _set_memory(th: JThread, a: list[Any]) -> Any:
         put(th, o, off + i, v, 1, "b")
 
 
+def read_memory(address: int, n: int) -> bytes:
+    """`n` bytes of off-heap memory at `address` (for natives that take a C buffer)."""
+    mem, i = _block(address)
+    return bytes(mem[i:i + n])
+
+
+def write_memory(address: int, data: bytes) -> None:
+    mem, i = _block(address)
+    mem[i:i + len(data)] = data
+
+
+def read_cstring(address: int) -> bytes:
+    """The NUL-terminated string at `address` (a path in a NativeBuffer)."""
+    mem, i = _block(address)
+    return bytes(mem[i:mem.index(0, i)])
+
+
+def _is_bytes(o: Any) -> bool:
+    return isinstance(o, JArray) and o.klass.element in ("B", "Z")
+
+
 @native(U, "copyMemory0(Ljava/lang/Object;JLjava/lang/Object;JJ)V")
 def _copy_memory(th: JThread, a: list[Any]) -> Any:
     src, soff, dst, doff, n = a[1], a[2], a[4], a[5], a[7]
+    # Byte arrays and off-heap memory, the copies of NIO buffers, go in one slice.
+    if (src is None or _is_bytes(src)) and (dst is None or _is_bytes(dst)):
+        if src is None:
+            raw = read_memory(soff, n)
+            vals: list[int] = [b - 256 if b > 127 else b for b in raw]
+        else:
+            i = soff - ARRAY_BASE
+            vals = src.data[i:i + n]
+        if dst is None:
+            write_memory(doff, bytes(v & 0xFF for v in vals))
+        else:
+            j = doff - ARRAY_BASE
+            dst.data[j:j + n] = vals
+        return
     data = [get(th, src, soff + i, 1, "b") for i in range(n)]
     for i, v in enumerate(data):
         put(th, dst, doff + i, v, 1, "b")

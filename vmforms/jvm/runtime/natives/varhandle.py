@@ -5,6 +5,7 @@ names the variable; a call of one of its access modes is linked to a host functi
 
 from __future__ import annotations
 
+import struct
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ class Variable:
 
     def __init__(self, where: str, kind: str, slot: int = 0, statics: Any = None,
                  name: str = "") -> None:
+        self.var_type: JObject | None = None
+        self.coordinates: list[JObject] = []
         self.where = where
         self.kind = kind
         self.slot = slot
@@ -41,12 +44,40 @@ class Variable:
             return self.statics, self.name, vals
         arr: JArray = vals[0]
         i = vals[1]
+        if self.where == "bytes":
+            view = ByteView(arr.data, self.statics)
+            if not 0 <= i <= len(arr.data) - view.size:
+                raise IndexError(i, len(arr.data) - view.size + 1)
+            return view, i, vals[2:]
         if not 0 <= i < len(arr.data):
             raise IndexError(i, len(arr.data))
         return arr.data, i, vals[2:]
 
 
-def _handle(th: JThread, var: Variable) -> JObject:
+_VIEW_FORMATS = {"S": "h", "C": "H", "I": "i", "J": "q", "F": "f", "D": "d"}
+
+
+class ByteView:
+    """The elements of a byte[] seen as wider values (byteArrayViewVarHandle)."""
+
+    def __init__(self, data: list[int], fmt: str) -> None:
+        self.data = data
+        self.fmt = fmt
+        self.size = struct.calcsize(fmt)
+
+    def __getitem__(self, i: int) -> Any:
+        raw = bytes(b & 0xFF for b in self.data[i:i + self.size])
+        return struct.unpack(self.fmt, raw)[0]
+
+    def __setitem__(self, i: int, v: Any) -> None:
+        raw = struct.pack(self.fmt, v)
+        self.data[i:i + self.size] = [b - 256 if b > 127 else b for b in raw]
+
+
+def _handle(th: JThread, var: Variable, var_type: JObject | None = None,
+            coordinates: tuple[Any, ...] = ()) -> JObject:
+    var.var_type = var_type
+    var.coordinates = list(coordinates)
     k = th.vm.load(VH, th)
     obj = JObject(k, list(k.slot_defaults))
     obj.native = var
@@ -70,7 +101,8 @@ def _find_var_handle(th: JThread, a: list[Any]) -> Any:
     if owner is None:
         vm.throw(th, "java/lang/NoSuchFieldException", name)
     assert owner is not None
-    return _handle(th, Variable("field", _kind(a[3]), slot=owner.field_slots[name]))
+    return _handle(th, Variable("field", _kind(a[3]), slot=owner.field_slots[name]), a[3],
+                   (a[1],))
 
 
 @override(_LOOKUP, "findStaticVarHandle(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/Class;)"
@@ -85,14 +117,63 @@ def _find_static_var_handle(th: JThread, a: list[Any]) -> Any:
         vm.throw(th, "java/lang/NoSuchFieldException", name)
     assert owner is not None
     vm.initialize(owner, th)
-    return _handle(th, Variable("static", _kind(a[3]), statics=owner.statics, name=name))
+    return _handle(th, Variable("static", _kind(a[3]), statics=owner.statics, name=name), a[3])
 
 
 @override("java/lang/invoke/MethodHandles",
           "arrayElementVarHandle(Ljava/lang/Class;)Ljava/lang/invoke/VarHandle;")
 def _array_var_handle(th: JThread, a: list[Any]) -> Any:
     comp = a[0].native.component
-    return _handle(th, Variable("array", comp.primitive or "L"))
+    int_mirror = th.vm.mirror(th.vm.primitive_class("I"))
+    return _handle(th, Variable("array", comp.primitive or "L"), th.vm.mirror(comp),
+                   (a[0], int_mirror))
+
+
+@override("java/lang/invoke/MethodHandles",
+          "byteArrayViewVarHandle(Ljava/lang/Class;Ljava/nio/ByteOrder;)"
+          "Ljava/lang/invoke/VarHandle;")
+def _byte_view_var_handle(th: JThread, a: list[Any]) -> Any:
+    vm = th.vm
+    comp = a[0].native.component if a[0] is not None else None
+    if comp is None or comp.primitive not in _VIEW_FORMATS:
+        vm.throw(th, "java/lang/UnsupportedOperationException",
+                 "Not a view array class")
+    if a[1] is None:
+        vm.throw(th, "java/lang/NullPointerException")
+    assert comp is not None
+    big = vm.to_str(vm.call_virtual(th, a[1], "toString", "()Ljava/lang/String;")) \
+        == "BIG_ENDIAN"
+    fmt = (">" if big else "<") + _VIEW_FORMATS[comp.primitive]
+    int_mirror = vm.mirror(vm.primitive_class("I"))
+    return _handle(th, Variable("bytes", comp.primitive, statics=fmt), vm.mirror(comp),
+                   (vm.mirror(vm.load("[B", th)), int_mirror))
+
+
+@override(_LOOKUP, "unreflectVarHandle(Ljava/lang/reflect/Field;)Ljava/lang/invoke/VarHandle;")
+def _unreflect_var_handle(th: JThread, a: list[Any]) -> Any:
+    f = a[1]
+    s = f.klass.field_slots
+    k: JClass = f.fields[s["clazz"]].native
+    name = th.vm.to_str(f.fields[s["name"]])
+    kind = _kind(f.fields[s["type"]])
+    if f.fields[s["modifiers"]] & 0x0008:
+        th.vm.initialize(k, th)
+        return _handle(th, Variable("static", kind, statics=k.statics, name=name),
+                       f.fields[s["type"]])
+    return _handle(th, Variable("field", kind, slot=k.field_slots[name]), f.fields[s["type"]],
+                   (f.fields[s["clazz"]],))
+
+
+@override(VH, "varType()Ljava/lang/Class;")
+def _var_type(th: JThread, a: list[Any]) -> Any:
+    return a[0].native.var_type
+
+
+@override(VH, "coordinateTypes()Ljava/util/List;")
+def _coordinate_types(th: JThread, a: list[Any]) -> Any:
+    vm = th.vm
+    arr = vm.new_array("[Ljava/lang/Object;", list(a[0].native.coordinates))
+    return vm.call_static(th, "java/util/List", "of", "([Ljava/lang/Object;)Ljava/util/List;", arr)
 
 
 def _same(x: Any, y: Any) -> bool:
@@ -155,6 +236,25 @@ def link_access(th: JThread, t: JMethod, desc: str) -> Any:
         vh = vals[0]
         if vh is None:
             raise AttributeError("'NoneType' VarHandle")
-        return run(vh.native, vals[1:])
+        var = vh.native
+        try:
+            return run(var, vals[1:])
+        except IndexError as exc:
+            if len(exc.args) != 2:
+                raise
+            cls = "java/lang/IndexOutOfBoundsException" if var.where == "bytes" else \
+                "java/lang/ArrayIndexOutOfBoundsException"
+            th.vm.throw(th, cls, f"Index {exc.args[0]} out of bounds for length {exc.args[1]}")
 
     return site
+
+
+@override(VH, "withInvokeExactBehavior()Ljava/lang/invoke/VarHandle;",
+          "withInvokeBehavior()Ljava/lang/invoke/VarHandle;")
+def _same_handle(th: JThread, a: list[Any]) -> Any:
+    return a[0]
+
+
+@override(VH, "hasInvokeExactBehavior()Z")
+def _exact_behavior(th: JThread, a: list[Any]) -> Any:
+    return 0
