@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 CONST = 0x12
 LDC = 0x13  # a: constant-pool index of a String, Class, MethodType or MethodHandle
 CONST2 = 0x14
+LDC2 = 0xCA  # a: constant-pool index of a category-2 CONSTANT_Dynamic (linked on first use;
+#   0xca is the reserved breakpoint opcode, never in a class file)
 LOAD = 0x15
 LOAD2 = 0x16
 STORE = 0x36
@@ -161,7 +163,7 @@ def _decode(ins: Instruction, cp: Any, index: dict[int, int]) -> tuple[Any, ...]
             return (CONST2, e.value, 0)
         if isinstance(e, ConstantDouble):
             return (CONST2, bits_to_double(e.bits), 0)
-        return (0x14, a, 0)  # a CONSTANT_Dynamic of category 2
+        return (LDC2, a, 0)  # a CONSTANT_Dynamic of category 2
     if op in (0x2E, 0x30, 0x32, 0x33, 0x34, 0x35):
         return (XALOAD, 0, 0)
     if op in (0x2F, 0x31):

@@ -202,6 +202,8 @@ def link_instruction(th: JThread, m: JMethod, op: int, a: Any, b: Any) -> tuple[
         return (D.INSTANCEOF_Q, vm.load_for(k, a, th), 0)
     if op == D.LDC:
         return (D.CONST, resolve_constant(th, k, a), 0)
+    if op == D.LDC2:
+        return (D.CONST2, resolve_constant(th, k, a), 0)
     if op == 0xC5:  # multianewarray: a = class index
         assert k.cf is not None
         return (0xC5, k.cf.constant_pool.class_name(a), b)

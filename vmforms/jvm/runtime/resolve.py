@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.classfile.constants import (
     ConstantClass,
+    ConstantDynamic,
     ConstantInterfaceMethodref,
     ConstantMethodHandle,
     ConstantMethodType,
@@ -111,7 +112,8 @@ def is_assignable(s: JClass, t: JClass) -> bool:
 
 
 def resolve_constant(th: JThread, k: JClass, index: int) -> Any:
-    """The value ldc pushes for a String, Class, MethodType or MethodHandle constant."""
+    """The value ldc pushes for a String, Class, MethodType, MethodHandle or dynamically
+    computed constant."""
     vm = th.vm
     assert k.cf is not None
     cp = k.cf.constant_pool
@@ -124,5 +126,9 @@ def resolve_constant(th: JThread, k: JClass, index: int) -> Any:
         from vmforms.jvm.runtime.natives.invoke import method_constant
 
         return method_constant(th, k, index)
+    if isinstance(e, ConstantDynamic):
+        from vmforms.jvm.runtime.natives.invoke import dynamic_constant
+
+        return dynamic_constant(th, k, index)
     vm.throw(th, "java/lang/IncompatibleClassChangeError", f"ldc of constant #{index}")
     return None

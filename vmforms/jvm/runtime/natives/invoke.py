@@ -413,3 +413,61 @@ def value_hash(th: JThread, d: str, v: Any) -> int:
 
 
 __all__ = ["link_call_site", "ConstantClass", "ConstantMethodType"]
+
+
+# -- dynamically-computed constants (JVMS 5.4.3.6, CONSTANT_Dynamic) ---------------------
+
+_FULL_POWER = 0x5F  # Lookup: PUBLIC | PRIVATE | PROTECTED | PACKAGE | MODULE | ORIGINAL
+
+
+def dynamic_constant(th: JThread, k: JClass, index: int) -> Any:
+    """The value of a CONSTANT_Dynamic: its bootstrap method called with a full-power
+    lookup on `k`, the constant's name and type, and the static arguments; a primitive
+    result is unboxed, as ldc and ldc2_w push it."""
+    from vmforms.jvm.classfile.constants import (
+        ConstantDouble,
+        ConstantDynamic,
+        ConstantFloat,
+        ConstantLong,
+    )
+    from vmforms.jvm.runtime.natives.methodhandles import invoke_with
+    from vmforms.jvm.runtime.natives.reflect import box, unbox
+    from vmforms.jvm.runtime.resolve import resolve_constant
+    from vmforms.jvm.runtime.values import bits_to_double, bits_to_float
+
+    vm = th.vm
+    assert k.cf is not None
+    cp = k.cf.constant_pool
+    e = cp.get(index, ConstantDynamic)
+    name, desc = cp.name_and_type(e.name_and_type_index)
+    bsms = k.cf.attribute(BootstrapMethodsAttribute)
+    if bsms is None:
+        vm.throw(th, "java/lang/ClassFormatError", f"{k.java_name}: no BootstrapMethods")
+    assert bsms is not None
+    bsm = bsms.bootstrap_methods[e.bootstrap_method_attr_index]
+    handle = resolve_constant(th, k, bsm.bootstrap_method_ref)
+    lookup_class = vm.load("java/lang/invoke/MethodHandles$Lookup", th)
+    vm.initialize(lookup_class, th)
+    lookup = lookup_class.new_instance()
+    slots = lookup_class.field_slots
+    lookup.fields[slots["lookupClass"]] = vm.mirror(k)
+    lookup.fields[slots["allowedModes"]] = _FULL_POWER
+    if desc in ("Z", "B", "C", "S", "I", "J", "F", "D"):
+        type_class = vm.primitive_class(desc)
+    else:
+        type_class = vm.load_for(k, desc[1:-1] if desc[0] == "L" else desc, th)
+    args: list[Any] = [lookup, vm.intern(name), vm.mirror(type_class)]
+    for i in bsm.bootstrap_arguments:
+        c = cp.entry(i)
+        if isinstance(c, ConstantInteger):
+            args.append(box(th, "I", c.value))
+        elif isinstance(c, ConstantLong):
+            args.append(box(th, "J", c.value))
+        elif isinstance(c, ConstantFloat):
+            args.append(box(th, "F", bits_to_float(c.bits)))
+        elif isinstance(c, ConstantDouble):
+            args.append(box(th, "D", bits_to_double(c.bits)))
+        else:
+            args.append(resolve_constant(th, k, i))
+    result = invoke_with(th, handle.native, args)
+    return unbox(th, desc, result)
