@@ -15,6 +15,7 @@ of its traceback line and how many instructions of its block completed before it
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from vmforms.hypervisor.cpu.riscv.decoder import X_SINK, Instr
 from vmforms.hypervisor.cpu.riscv.semantics import (
@@ -27,6 +28,8 @@ from vmforms.hypervisor.cpu.riscv.semantics import (
 )
 
 M64 = 0xFFFFFFFF_FFFFFFFF
+# A region using at least this many registers loads them by unpacking the register file.
+UNPACK_ALL = 8
 
 Segment = tuple[tuple[Instr, ...], tuple[int, ...]]  # one basic block: instructions, addresses
 
@@ -55,13 +58,18 @@ _ZERO_ADD = re.compile(r"\(0 \+ (r\d+)\) & M\b")
 # an address with a non-negative offset needs no wrap-around mask: semantics.KEY catches it
 _ADDRESS = re.compile(r"^a = \((r\d+) \+ (\d+)\) & M$", re.MULTILINE)
 _MASK = re.compile(r"\bM\b")
+_BASE_ONLY = re.compile(r"a = (r\d+)\n")
+_A = re.compile(r"\ba\b")
+# an assignment to the sink of plain arithmetic on registers and numbers: no effect at all
+_SINK_WRITE = re.compile(rf"^r{X_SINK} = [0-9a-fA-Fxr +\-&|^<>*()]*$", re.MULTILINE)
+_SIGN = re.compile(r"\bS\b")
 
 
 def _cached(src: str) -> str:
     """Use locals r1..r31 for the guest registers; x0 reads are the constant 0.
 
-    The mask is spelled as a literal so that Python folds constant addresses; an added
-    zero (registers are already in range) disappears.
+    The mask and sign bit are spelled as literals so that Python folds constant addresses
+    and looks up no global; an added zero (registers are already in range) disappears.
     """
     src = _REG.sub(lambda m: "0" if m.group(1) == "0" else f"r{m.group(1)}", src)
     src = _ADD_ZERO_MASKED.sub(r"\1", src)
@@ -69,7 +77,11 @@ def _cached(src: str) -> str:
     src = _ZERO_ADD.sub(r"\1", src)
     if "KeyError" in src:
         src = _ADDRESS.sub(r"a = \1 + \2", src)
-    return _MASK.sub("0xFFFFFFFFFFFFFFFF", src)
+        base = _BASE_ONLY.match(src)
+        if base:  # an access at offset 0 uses its base register as the address
+            src = _A.sub(base.group(1), src[base.end() :])
+    src = _SIGN.sub("0x8000000000000000", _MASK.sub("0xFFFFFFFFFFFFFFFF", src))
+    return _SINK_WRITE.sub("pass", src)  # a result nobody reads: nop, jr's link
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,59 +129,170 @@ def _access(d: Instr) -> tuple[int, bool] | None:
     return None
 
 
-def _memory_runs(instrs: list[Instr]) -> dict[int, int]:
-    """Runs of two or more aligned accesses through one base register: start -> end.
+# Instructions a run of accesses cannot span: they end the block or call the Cpu. A
+# conditional branch can be spanned: its taken side leaves, its fall-through stays.
+_RUN_STOPS = _SIDE_EFFECTS | {"jal", "jalr"}
 
-    Such a run (memcpy's unrolled loop, a struct's fields) needs one TLB lookup and one
-    range check instead of one per access.
+
+def _run_end(instrs: tuple[Instr, ...], k: int, hi: int) -> int:
+    """The last access of the run that starts at instrs[k], within instrs[:hi]; -1 if none.
+
+    A run (memcpy's unrolled loop, a struct's fields, a function's stack slots) holds two
+    or more aligned accesses through one base register and needs one TLB lookup and one
+    range check instead of one per access. It goes from an access to the last access
+    through the same base before anything that changes the base or ends the block; other
+    instructions in between (side exits included) come along unchanged.
     """
-    runs: dict[int, int] = {}
-    k = 0
-    while k < len(instrs):
-        d = instrs[k]
-        acc = _access(d)
-        if acc is None or d.rs1 == 0 or d.imm % acc[0]:
-            k += 1
+    d = instrs[k]
+    reg = d.rs1
+    if reg == 0 or not _in_run(d, reg):
+        return -1
+    end = j = k
+    while instrs[j].xd != reg and j + 1 < hi:
+        nxt = instrs[j + 1]
+        if nxt.name in _RUN_STOPS:
+            break
+        if _in_run(nxt, reg):
+            end = j + 1
+        elif nxt.xd == reg:
+            break
+        j += 1
+    return end if end > k else -1
+
+
+_SHIFT = {1: 0, 2: 1, 4: 2, 8: 3}
+MAX_NESTED = 2  # runs through different bases inside one another: each doubles the code
+
+
+def _in_run(d: Instr, reg: int) -> bool:
+    acc = _access(d)
+    return acc is not None and d.rs1 == reg and not d.imm % acc[0]
+
+
+Base = tuple[str, frozenset[int]]  # a checked base's host offset name, and its view indexes
+
+
+def _fast_access(d: Instr, base: Base) -> str:
+    """The access `d` through a checked base: no lookup, no range check."""
+    hb, views = base
+    size = _access(d)[0]  # type: ignore[index]
+
+    def at(text: str) -> str:
+        shift = _SHIFT[size]
+        if size in views:
+            index = f"{hb}_{size} + {d.imm >> shift}" if d.imm else f"{hb}_{size}"
+            return text.replace(f"(a + t) >> {shift}", index)
+        where = f"{hb} + {d.imm}" if d.imm else hb
+        return text.replace("(a + t)", f"({where})").replace("a + t", where)
+
+    if d.name in LOAD_FAST:
+        return _cached(f"r{d.xd} = {at(LOAD_FAST[d.name][1])}")
+    _, slot, value = STORE_FAST[d.name]
+    return f"{at(slot)} = {_cached(value.format(rs2=d.rs2))}"
+
+
+class _Accesses:
+    """Emits a block's instructions, checking runs of accesses once (nested up to
+    MAX_NESTED bases); `one(k, depth)` emits instruction k the usual way."""
+
+    def __init__(self, instrs: tuple[Instr, ...], emit: Callable[[str, int, int], None],
+                 one: Callable[[int, int], bool], base: int) -> None:
+        self.instrs = instrs
+        self.emit = emit
+        self.one = one
+        self.base = base
+
+    def seq(self, lo: int, hi: int, depth: int, active: dict[int, Base],
+            unchecked: frozenset[int] = frozenset()) -> bool:
+        """Emit instrs[lo:hi]; True when the last one ends the block. Accesses through
+        the `active` bases need no checks; `unchecked` bases failed theirs here."""
+        instrs = self.instrs
+        ended = False
+        k = lo
+        while k < hi:
+            d = instrs[k]
+            checked = active.get(d.rs1) if _in_run(d, d.rs1) else None
+            if checked is not None:
+                self.emit(_fast_access(d, checked), self.base + k, depth)
+                k += 1
+                continue
+            end = -1
+            if len(active) < MAX_NESTED and d.rs1 not in unchecked:
+                end = _run_end(instrs, k, hi)
+            if end < 0:
+                ended = self.one(k, depth)
+                k += 1
+                continue
+            self.run(k, end, depth, active, unchecked)
+            k = end + 1
+        return ended
+
+    def run(self, lo: int, end: int, depth: int, active: dict[int, Base],
+            unchecked: frozenset[int]) -> None:
+        reg = self.instrs[lo].rs1
+        mine = [d for d in self.instrs[lo : end + 1] if _in_run(d, reg)]
+        sizes = [_access(d)[0] for d in mine]  # type: ignore[index]
+        store = any(d.name in STORE_FAST for d in mine)
+        low = max(0, -min(d.imm for d in mine))
+        high = 0x1000 - max(d.imm + size for d, size in zip(mine, sizes, strict=True))
+        g = self.base + lo
+        hb = f"m{reg}"
+        self.emit(f"t = {'wt' if store else 'rt'}.get(r{reg} & {KEY[max(sizes)]:#x})", g, depth)
+        floor = f"{low} <= " if low else ""
+        self.emit(f"if t is not None and {floor}(r{reg} & 0xFFF) <= {high}:", g, depth)
+        self.emit(f"{hb} = r{reg} + t", g, depth + 1)
+        # the base's index in each view used more than once: it is aligned to max(sizes)
+        views = frozenset(size for size in sizes if size > 1 and sizes.count(size) > 1)
+        for size in sorted(views):
+            self.emit(f"{hb}_{size} = {hb} >> {_SHIFT[size]}", g, depth + 1)
+        self.seq(lo, end + 1, depth + 1, {**active, reg: (hb, views)}, unchecked)
+        self.emit("else:", g, depth)
+        self.seq(lo, end + 1, depth + 1, active, unchecked | {reg})
+
+
+# Results that are always a sign-extended 32-bit value (bits 63..31 all equal).
+_SX_RESULTS = frozenset({
+    "addw", "subw", "sllw", "srlw", "sraw", "mulw", "divw", "divuw", "remw", "remuw",
+    "addiw", "slliw", "srliw", "sraiw", "lw", "lh", "lb", "lhu", "lbu", "lui",
+    "slt", "sltu", "slti", "sltiu", "lr.w", "sc.w", "sc.d", "fmv.x.w",
+})
+
+
+def _sx_keeping(d: Instr, sx: set[int]) -> bool:
+    """Whether `d`'s result is sign-extended given the registers `sx` that are."""
+    name = d.name
+    a = d.rs1 == 0 or d.rs1 in sx
+    if name in ("and", "or", "xor"):
+        return a and (d.rs2 == 0 or d.rs2 in sx)
+    if name == "add":  # a move (c.mv)
+        return d.rs1 == 0 and d.rs2 in sx or d.rs2 == 0 and d.rs1 in sx
+    if name in ("ori", "xori"):  # the immediate is a sign-extended 12-bit value
+        return a
+    if name == "andi":
+        return a or d.imm >= 0
+    if name == "addi":  # a move, or a small constant
+        return a and d.imm == 0 or d.rs1 == 0
+    return name == "srli" and d.imm > 32
+
+
+def _simplified(instrs: tuple[Instr, ...], texts: list[str]) -> None:
+    """Drop sign extensions (sext.w) of values known to be sign-extended already.
+
+    Within one block: what a register holds at its start is unknown. 32-bit code (hash
+    and crypto rounds) spends a tenth of its instructions on these.
+    """
+    sx: set[int] = set()
+    for k, d in enumerate(instrs):
+        name = d.name
+        if name == "addiw" and d.imm == 0 and (d.rs1 in sx or d.rs1 == 0):
+            src = f"r{d.rs1}" if d.rs1 else "0"
+            texts[k] = "pass" if d.rs1 == d.xd else f"r{d.xd} = {src}"
+        if d.xd == X_SINK:
             continue
-        end = k
-        while end + 1 < len(instrs) and instrs[end].xd != d.rs1:
-            nxt = instrs[end + 1]
-            nacc = _access(nxt)
-            if nacc is None or nxt.rs1 != d.rs1 or nxt.imm % nacc[0]:
-                break
-            end += 1
-        if end > k:
-            runs[k] = end
-        k = end + 1
-    return runs
-
-
-def _emit_run(run: tuple[Instr, ...], pieces: list[_Piece],
-              emit: Callable[[str, int, int], None], first: int, base: int, depth: int) -> None:
-    """One checked lookup for a run of accesses, with the per-access code as the fallback."""
-    reg = run[0].rs1
-    sizes = [_access(d) for d in run]
-    store = any(acc[1] for acc in sizes if acc)
-    lo = max(0, -min(d.imm for d in run))
-    hi = 0x1000 - max(d.imm + (acc[0] if acc else 8) for d, acc in zip(run, sizes, strict=True))
-    align = max(acc[0] for acc in sizes if acc)
-    g = base + first
-    emit(f"a = r{reg}", g, depth)
-    emit(f"t = {'wt' if store else 'rt'}.get(a & {KEY[align]:#x})", g, depth)
-    emit(f"if t is not None and {lo} <= (a & 0xFFF) <= {hi}:", g, depth)
-    emit("hb = a + t", g, depth + 1)
-    for j, d in enumerate(run):
-        at = f"hb + {d.imm}" if d.imm else "hb"
-        if d.name in LOAD_FAST:
-            expr = LOAD_FAST[d.name][1].replace("(a + t)", f"({at})").replace("a + t", at)
-            emit(_cached(f"r{d.xd} = {expr}"), g + j, depth + 1)
+        if name in _SX_RESULTS or _sx_keeping(d, sx):
+            sx.add(d.xd)
         else:
-            _, slot, value = STORE_FAST[d.name]
-            slot = slot.replace("(a + t)", f"({at})").replace("a + t", at)
-            emit(f"{slot} = {_cached(value.format(rs2=d.rs2))}", g + j, depth + 1)
-    emit("else:", g, depth)
-    for j in range(len(run)):
-        emit(pieces[first + j].cached, g + j, depth + 1)
+            sx.discard(d.xd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +361,51 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
         else:
             emit(f"L = {lab}\ncontinue", k, depth)
 
-    for r in sorted(used):
-        emit(f"r{r} = x[{r}]", 0, 1)
+    def instruction(s: int, instrs: tuple[Instr, ...], pcs: tuple[int, ...], seg: list[_Piece],
+                    texts: list[str], base: int, k: int, depth: int) -> bool:
+        """Emit instruction k of block s (at `base`); True when it ends the block."""
+        d = instrs[k]
+        pc = pcs[k]
+        g = base + k
+        name = d.name
+        piece = seg[k]
+        if name in CONDITIONAL_BRANCHES:
+            emit(piece.cached.splitlines()[0], g, depth)
+            transfer((pc + d.imm) & M64, k + 1, g, depth + 1, s, False)
+        elif name == "jal":
+            if d.xd != X_SINK:
+                emit(f"r{d.xd} = {pc + d.length}", g, depth)
+            transfer((pc + d.imm) & M64, k + 1, g, depth, s, False)
+            return True
+        elif name == "jalr":
+            emit(piece.cached.replace("return a", f"c.instret += {k + 1}"), g, depth)
+            for site in returns:  # a return to a call made inside the region
+                emit(f"if a == {site}:\n    L = {labels[site]}\n"
+                     "    if c.instret < c._event_at:\n        continue", g, depth)
+            emit("pc = a\nbreak", g, depth)
+            return True
+        elif name == "sret":
+            if writeback:
+                emit(writeback, g, depth)
+            emit(f"pc = c.sret({d.word})\nc.instret += {k + 1}\nreturn pc", g, depth)
+            return True
+        elif name in _SIDE_EFFECTS:
+            if writeback:
+                emit(writeback, g, depth)
+            emit(piece.text, g, depth)
+            emit(f"c.instret += {k + 1}\nreturn {pc + d.length}", g, depth)
+            return True
+        else:
+            emit(texts[k], g, depth)
+        return False
+
+    if len(used) >= UNPACK_ALL:
+        # one unpacking of the whole file beats many subscripts; unused slots go to _
+        names = ", ".join(f"r{r}" if r in used else "_" for r in range(X_SINK + 1))
+        emit(f"{names} = x", 0, 1)
+    else:
+        for r in sorted(used):
+            emit(f"r{r} = x[{r}]", 0, 1)
     emit("try:", 0, 1)
     if multi:
         emit("L = 0", 0, 2)
@@ -251,48 +417,11 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
             emit(f"if L == {s}:", base, 3)
             depth = 4
         seg = pieces[s]
+        texts = [piece.cached for piece in seg]
+        _simplified(instrs, texts)
         n = len(instrs)
-        runs = _memory_runs([d for d in instrs if d.name not in _SIDE_EFFECTS])
-        skip_to = 0
-        ended = False
-        for k, (d, pc) in enumerate(zip(instrs, pcs, strict=True)):
-            g = base + k
-            if k < skip_to:
-                continue
-            if k in runs:
-                _emit_run(instrs[k : runs[k] + 1], seg, emit, k, base, depth)
-                skip_to = runs[k] + 1
-                continue
-            name = d.name
-            piece = seg[k]
-            if name in CONDITIONAL_BRANCHES:
-                emit(piece.cached.splitlines()[0], g, depth)
-                transfer((pc + d.imm) & M64, k + 1, g, depth + 1, s, False)
-            elif name == "jal":
-                if d.xd != X_SINK:
-                    emit(f"r{d.xd} = {pc + d.length}", g, depth)
-                transfer((pc + d.imm) & M64, k + 1, g, depth, s, False)
-                ended = True
-            elif name == "jalr":
-                emit(piece.cached.replace("return a", f"c.instret += {k + 1}"), g, depth)
-                for site in returns:  # a return to a call made inside the region
-                    emit(f"if a == {site}:\n    L = {labels[site]}\n"
-                         "    if c.instret < c._event_at:\n        continue", g, depth)
-                emit("pc = a\nbreak", g, depth)
-                ended = True
-            elif name == "sret":
-                if writeback:
-                    emit(writeback, g, depth)
-                emit(f"pc = c.sret({d.word})\nc.instret += {k + 1}\nreturn pc", g, depth)
-                ended = True
-            elif name in _SIDE_EFFECTS:
-                if writeback:
-                    emit(writeback, g, depth)
-                emit(piece.text, g, depth)
-                emit(f"c.instret += {k + 1}\nreturn {pc + d.length}", g, depth)
-                ended = True
-            else:
-                emit(piece.cached, g, depth)
+        one = partial(instruction, s, instrs, pcs, seg, texts, base)
+        ended = _Accesses(instrs, emit, one, base).seq(0, len(instrs), depth, {})
         if not ended:
             transfer(pcs[-1] + instrs[-1].length, n, base + n - 1, depth, s, True)
         base += n

@@ -42,8 +42,9 @@ GC_THRESHOLD = 100_000  # allocations between young-generation collections while
 # A block is compiled after this many runs: compiling costs about a hundred interpretations.
 HOT_THRESHOLD = 128
 # With a translation cache on disk compiling is paid once, and a later run loads the code
-# for the cost of a few interpretations: worth it for blocks that run less often.
-CACHED_HOT_THRESHOLD = 16
+# for the cost of a few interpretations (and no decoding): worth it for blocks that run
+# only a few times. A boot runs fastest from 4 (16 and 8 interpret more, 2 loads more).
+CACHED_HOT_THRESHOLD = 4
 
 
 class Firmware(Protocol):

@@ -191,8 +191,14 @@ def fcvt_ff(c: Any, src: fpu.Fmt, dst: fpu.Fmt, a: int, rm: int, word: int) -> i
 # --- the templates ---
 
 def _w(expr: str) -> str:
-    """Sign-extend the low 32 bits of `expr` to an unsigned 64-bit register value."""
-    return f"(((({expr}) & 0xFFFFFFFF) ^ 0x80000000) + 0xFFFFFFFF80000000) & M"
+    """x[{xd}] = the low 32 bits of `expr`, sign-extended to an unsigned 64-bit value.
+
+    A test and one addition on the negative side: cheaper than flipping and re-adding bit 31.
+    """
+    return (
+        f"w = ({expr}) & 0xFFFFFFFF\n"
+        "x[{xd}] = w if w < 0x80000000 else w + 0xFFFFFFFF00000000"
+    )
 
 
 def _s32(expr: str) -> str:
@@ -218,10 +224,14 @@ T: dict[str, str] = {
     "slli": "x[{xd}] = (x[{rs1}] << {imm}) & M",
     "srli": "x[{xd}] = x[{rs1}] >> {imm}",
     "srai": "x[{xd}] = (" + _s64("x[{rs1}]") + " >> {imm}) & M",
-    "addiw": "x[{xd}] = " + _w("x[{rs1}] + {imm}"),
-    "slliw": "x[{xd}] = " + _w("x[{rs1}] << {imm}"),
-    "srliw": "x[{xd}] = " + _w("(x[{rs1}] & 0xFFFFFFFF) >> {imm}"),
-    "sraiw": "x[{xd}] = (" + _s32("x[{rs1}]") + " >> {imm}) & M",
+    "addiw": _w("x[{rs1}] + {imm}"),
+    "slliw": _w("x[{rs1}] << {imm}"),
+    "srliw": _w("(x[{rs1}] & 0xFFFFFFFF) >> {imm}"),
+    # negative: the shifted value plus the ones shifted in above it
+    "sraiw": (
+        "w = x[{rs1}] & 0xFFFFFFFF\nx[{xd}] = w >> {imm} if w < 0x80000000 "
+        "else (w >> {imm}) + (M ^ ((1 << (32 - {imm})) - 1))"
+    ),
     "add": "x[{xd}] = (x[{rs1}] + x[{rs2}]) & M",
     "sub": "x[{xd}] = (x[{rs1}] - x[{rs2}]) & M",
     "sll": "x[{xd}] = (x[{rs1}] << (x[{rs2}] & 63)) & M",
@@ -232,16 +242,16 @@ T: dict[str, str] = {
     "sra": "x[{xd}] = (" + _s64("x[{rs1}]") + " >> (x[{rs2}] & 63)) & M",
     "or": "x[{xd}] = x[{rs1}] | x[{rs2}]",
     "and": "x[{xd}] = x[{rs1}] & x[{rs2}]",
-    "addw": "x[{xd}] = " + _w("x[{rs1}] + x[{rs2}]"),
-    "subw": "x[{xd}] = " + _w("x[{rs1}] - x[{rs2}]"),
-    "sllw": "x[{xd}] = " + _w("x[{rs1}] << (x[{rs2}] & 31)"),
-    "srlw": "x[{xd}] = " + _w("(x[{rs1}] & 0xFFFFFFFF) >> (x[{rs2}] & 31)"),
+    "addw": _w("x[{rs1}] + x[{rs2}]"),
+    "subw": _w("x[{rs1}] - x[{rs2}]"),
+    "sllw": _w("x[{rs1}] << (x[{rs2}] & 31)"),
+    "srlw": _w("(x[{rs1}] & 0xFFFFFFFF) >> (x[{rs2}] & 31)"),
     "sraw": "x[{xd}] = (" + _s32("x[{rs1}]") + " >> (x[{rs2}] & 31)) & M",
     "mul": "x[{xd}] = (x[{rs1}] * x[{rs2}]) & M",
     "mulh": "x[{xd}] = ((" + _s64("x[{rs1}]") + " * " + _s64("x[{rs2}]") + ") >> 64) & M",
     "mulhsu": "x[{xd}] = ((" + _s64("x[{rs1}]") + " * x[{rs2}]) >> 64) & M",
     "mulhu": "x[{xd}] = (x[{rs1}] * x[{rs2}]) >> 64",
-    "mulw": "x[{xd}] = " + _w("x[{rs1}] * x[{rs2}]"),
+    "mulw": _w("x[{rs1}] * x[{rs2}]"),
     "div": "x[{xd}] = div_(x[{rs1}], x[{rs2}])",
     "divu": "x[{xd}] = divu(x[{rs1}], x[{rs2}])",
     "rem": "x[{xd}] = rem_(x[{rs1}], x[{rs2}])",
@@ -343,10 +353,10 @@ for _name, _expr in _AMO_OPS.items():
     for _sfx, _size, _view, _sh, _mask in ((".w", 4, "I", 2, "0xFFFFFFFF"), (".d", 8, "Q", 3, "M")):
         _sv, _ss = (_s32("v"), _s32("s")) if _size == 4 else ("(v ^ S)", "(s ^ S)")
         _new = _expr.replace("{sv}", _sv).replace("{ss}", _ss)
-        _result = _w("v") if _size == 4 else "v"
+        _result = _w("v") if _size == 4 else "x[{xd}] = v"
         T[_name + _sfx] = (
             f"a = c.amo_host(x[{{rs1}}], {_size}) >> {_sh}\nv = {_view}[a]\n"
-            f"s = x[{{rs2}}] & {_mask}\n{_view}[a] = ({_new}) & {_mask}\nx[{{xd}}] = {_result}"
+            f"s = x[{{rs2}}] & {_mask}\n{_view}[a] = ({_new}) & {_mask}\n{_result}"
         )
 T["lr.w"] = "x[{xd}] = sx32(c.load_reserved(x[{rs1}], 4))"
 T["lr.d"] = "x[{xd}] = c.load_reserved(x[{rs1}], 8)"
@@ -386,7 +396,7 @@ for _sfx, _fmt in ((".s", "F32"), (".d", "F64")):
         )
 T["fcvt.s.d"] = "f[{rd}] = fcvt_ff(c, F64, F32, f[{rs1}], {rm}, {word})"
 T["fcvt.d.s"] = "f[{rd}] = fcvt_ff(c, F32, F64, f[{rs1}], {rm}, {word})"
-T["fmv.x.w"] = "c.fs_check({word})\nx[{xd}] = " + _w("f[{rs1}]")
+T["fmv.x.w"] = "c.fs_check({word})\n" + _w("f[{rs1}]")
 T["fmv.x.d"] = "c.fs_check({word})\nx[{xd}] = f[{rs1}]"
 T["fmv.w.x"] = "c.fs_dirty({word})\nf[{rd}] = (x[{rs1}] & 0xFFFFFFFF) | 0xFFFFFFFF00000000"
 T["fmv.d.x"] = "c.fs_dirty({word})\nf[{rd}] = x[{rs1}]"
