@@ -2,11 +2,13 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-PYTHON ?= python3
+# Debian's CPython, built with profile-guided and link-time optimisation: the software CPU
+# and the JVM interpreter run 5-10% faster on it than on a plain source build of 3.11.
+PYTHON ?= /usr/bin/python3
 
 # Debian packages the project needs: the JDK, busybox for the built-in image, the
 # RISC-V cross tool chain and kernel source for the guest, QEMU and podman as peers.
-APT_PACKAGES := libseccomp2 busybox-static openjdk-17-jdk-headless gcc libc6-dev e2fsprogs cpio \
+APT_PACKAGES := python3 python3-venv libseccomp2 busybox-static openjdk-17-jdk-headless gcc libc6-dev e2fsprogs cpio \
 	podman crun runc skopeo docker-registry \
 	linux-source-6.1 gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu make flex bison bc \
 	libssl-dev libelf-dev xz-utils device-tree-compiler qemu-system-misc qemu-user
@@ -27,8 +29,8 @@ apt:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
