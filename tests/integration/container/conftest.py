@@ -4,6 +4,7 @@ a check at the end that nothing of theirs is left: no mount, cgroup, process or 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -76,7 +77,10 @@ def vmf() -> Iterator[Vmf]:
     if os.geteuid() != 0:
         pytest.skip("containers need root (namespaces, mounts, cgroups)")
     before_cgroups = _cgroup_dirs()
-    root = Path(tempfile.mkdtemp(prefix="vmforms-test-"))
+    # podman names an image pulled from an OCI layout after the layout's path, so the
+    # path must be a valid image name: lower-case letters and digits only, no "_"
+    root = Path(tempfile.gettempdir()) / f"vmforms-test-{secrets.token_hex(6)}"
+    root.mkdir(mode=0o700)
     v = Vmf(root)
     built = subprocess.run([VMFORMS, "setup", "busybox image", "container init"], env=v.env,
                            text=True, capture_output=True, timeout=120)
