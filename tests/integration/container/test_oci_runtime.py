@@ -70,10 +70,10 @@ def podman(vmf: Vmf, cgroups_below: Below,
     p = Podman(base)
     before_cgroups = cgroups_below("libpod_parent")
     before_state = _runtime_dirs()
-    pulled = p("pull", "-q", f"oci:{vmf.root / 'images'}:busybox:latest", timeout=120)
-    assert pulled.returncode == 0, pulled.stderr
-    p.image = pulled.stdout.split()[-1]
     try:
+        pulled = p("pull", "-q", f"oci:{vmf.root / 'images'}:busybox:latest", timeout=120)
+        assert pulled.returncode == 0, pulled.stderr
+        p.image = pulled.stdout.split()[-1]
         yield p
     finally:
         p("rm", "-af")
@@ -84,7 +84,9 @@ def podman(vmf: Vmf, cgroups_below: Below,
         cgroups = {c for c in cgroups_below("libpod_parent") - before_cgroups
                    if "libpod-" in c}
         state = _runtime_dirs() - before_state
-        subprocess.run(["rm", "-rf", str(base)], check=False)
+        for line in reversed(mounts):  # whatever failed, the next run starts clean
+            subprocess.run(["umount", "-l", line.split()[4]], check=False)
+        subprocess.run(["rm", "-rf", "--one-file-system", str(base)], check=False)
         assert not mounts, f"mounts left behind: {mounts}"
         assert not procs, f"processes left behind: {procs}"
         assert not cgroups, f"cgroups left behind: {sorted(cgroups)}"
