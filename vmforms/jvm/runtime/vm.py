@@ -52,6 +52,9 @@ MAX_CLASS_VERSION = 61  # Java 17 (JVMS 4.1)
 ARRAY_PRECHECK = 1 << 16
 
 
+RANDOM_SEED = 1234567  # HotSpot's os::random starts here
+
+
 class JThread:
     """The VM side of one Java thread: its frames (for stack traces and getCallerClass)."""
 
@@ -469,8 +472,8 @@ class VM:
     def new_hash_state(self) -> list[int]:
         """A new thread's generator: x from the VM's Park-Miller sequence (os::random,
         seeded 1234567), the other words HotSpot's constants."""
-        self._random_seed = self._random_seed * 16807 % 0x7FFFFFFF
-        return [self._random_seed, 842502087, 0x8767, 273326509]
+        self._random_seed = next_random(self._random_seed)
+        return hash_state(self._random_seed)
 
     def reset_main_hash_state(self, main: JClass | None = None) -> None:
         """Put the main thread's generator where HotSpot's stands when `main` starts:
@@ -478,7 +481,7 @@ class VM:
         class-data sharing), whatever our own start-up drew."""
         if self.main_thread is None:
             return
-        state = [1234567 * 16807 % 0x7FFFFFFF, 842502087, 0x8767, 273326509]
+        state = hash_state(next_random(RANDOM_SEED))
         for _ in range(HOTSPOT_STARTUP_HASHES):
             next_identity_hash(state)
         self.main_thread.hash_state = state
@@ -516,12 +519,22 @@ class VM:
             if owner is not None:
                 next_identity_hash(owner.hash_state)
 
-    _random_seed = 1234567
+    _random_seed = RANDOM_SEED
 
 
 
 # Identity hashes HotSpot 17's main thread draws before `main` (default CDS archive).
 HOTSPOT_STARTUP_HASHES = 7
+
+
+def next_random(seed: int) -> int:
+    """HotSpot's os::random step: Park and Miller's minimal standard generator."""
+    return seed * 16807 % 0x7FFFFFFF
+
+
+def hash_state(x: int) -> list[int]:
+    """A thread's identity-hash generator as HotSpot starts it: x from os::random."""
+    return [x, 842502087, 0x8767, 273326509]
 
 
 def next_identity_hash(state: list[int]) -> int:
@@ -534,17 +547,21 @@ def next_identity_hash(state: list[int]) -> int:
     return (v & 0x7FFFFFFF) or 0xBAD
 
 
-def slot_args(desc: str, args: tuple[Any, ...] | list[Any]) -> list[Any]:
-    """Spread `args` into slot form: a long or double is followed by a None."""
-    from vmforms.jvm.runtime.klass import parse_arguments
-
-    params, _ = parse_arguments(desc)
+def spread_slots(descs: list[str], vals: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """Values of the types `descs` in slot form: a long or double is followed by a None."""
     out: list[Any] = []
-    for p, a in zip(params, args, strict=True):
-        out.append(a)
-        if p in ("J", "D"):
+    for d, v in zip(descs, vals, strict=True):
+        out.append(v)
+        if d in ("J", "D"):
             out.append(None)
     return out
 
 
-__all__ = ["VM", "JThread", "slot_args", "LOADED", "INITIALIZING"]
+def slot_args(desc: str, args: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """Spread `args` of the method descriptor `desc` into slot form."""
+    from vmforms.jvm.runtime.klass import parse_arguments
+
+    return spread_slots(parse_arguments(desc)[0], args)
+
+
+__all__ = ["VM", "JThread", "slot_args", "spread_slots", "LOADED", "INITIALIZING"]

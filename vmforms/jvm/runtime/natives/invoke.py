@@ -24,6 +24,7 @@ from vmforms.jvm.runtime.heap import JObject
 from vmforms.jvm.runtime.klass import JClass, JMethod, parse_arguments
 from vmforms.jvm.runtime.resolve import member_ref
 from vmforms.jvm.runtime.values import double_to_raw_bits, float_to_raw_bits, i32
+from vmforms.jvm.runtime.vm import spread_slots
 
 if TYPE_CHECKING:
     from vmforms.jvm.runtime.vm import JThread
@@ -227,15 +228,6 @@ _UNBOX_OF = {"java/lang/Integer": "I", "java/lang/Long": "J", "java/lang/Short":
              "java/lang/Float": "F", "java/lang/Double": "D"}
 
 
-def _spread(descs: list[str], vals: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for d, v in zip(descs, vals, strict=True):
-        out.append(v)
-        if d in ("J", "D"):
-            out.append(None)
-    return out
-
-
 def _lambda(th: JThread, k: JClass, name: str, desc: str, statics: list[Any],
             alt: bool) -> Site:
     vm = th.vm
@@ -290,18 +282,18 @@ def _lambda(th: JThread, k: JClass, name: str, desc: str, statics: list[Any],
             if kind == 8:  # REF_newInvokeSpecial
                 vm_.initialize(impl.klass, th)
                 obj = impl.klass.new_instance()
-                vm_.invoke(th, impl, _spread(["L;", *impl_params], [obj, *conv]))
+                vm_.invoke(th, impl, spread_slots(["L;", *impl_params], [obj, *conv]))
                 r: Any = obj
             elif kind in (5, 9) and not impl.access & 0x0002:
                 recv = conv[0]
                 if recv is None:
                     vm_.throw(th, "java/lang/NullPointerException")
                 m = recv.klass.select_virtual(impl.key) or impl
-                r = vm_.invoke(th, m, _spread(impl_params, conv))
+                r = vm_.invoke(th, m, spread_slots(impl_params, conv))
             else:
                 if impl.is_static:
                     vm_.initialize(impl.klass, th)
-                r = vm_.invoke(th, impl, _spread(impl_params, conv))
+                r = vm_.invoke(th, impl, spread_slots(impl_params, conv))
             if s_ret == "V":
                 return None
             return _convert(th, r, impl_ret, s_ret)

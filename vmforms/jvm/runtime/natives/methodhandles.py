@@ -13,6 +13,7 @@ from vmforms.jvm.runtime.heap import JObject
 from vmforms.jvm.runtime.klass import JClass, JMethod, parse_arguments
 from vmforms.jvm.runtime.natives import override
 from vmforms.jvm.runtime.resolve import find_field, is_assignable
+from vmforms.jvm.runtime.vm import spread_slots
 
 if TYPE_CHECKING:
     from vmforms.jvm.runtime.vm import JThread
@@ -121,13 +122,7 @@ def _to_string(th: JThread, a: list[Any]) -> Any:
 
 # -- conversions (MethodHandle.asType) -------------------------------------------------------
 
-def spread(descs: list[str], vals: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for d, v in zip(descs, vals, strict=True):
-        out.append(v)
-        if d in ("J", "D"):
-            out.append(None)
-    return out
+spread = spread_slots  # values into slot form (longs and doubles take two)
 
 
 def unspread(descs: list[str], slots: list[Any]) -> list[Any]:
