@@ -208,8 +208,6 @@ def _cmd_logs(a: SimpleNamespace) -> int:
 
 
 def _cmd_inspect(a: SimpleNamespace) -> int:
-    from vmforms.container import lifecycle
-
     kind = a.type or ""
     if kind not in ("", "container", "image"):
         raise ContainerError(f'"{kind}" is not a valid value for --type')
@@ -217,27 +215,28 @@ def _cmd_inspect(a: SimpleNamespace) -> int:
     failed = 0
     for name in a.containers:
         try:
-            if kind == "image":
-                raise ContainerNotFound(name)
-            found.append(lifecycle.inspect(name))
-            continue
-        except ContainerNotFound as exc:
-            error: ContainerError = exc
+            found.append(_inspect_one(name, kind))
         except ContainerError as exc:
-            error = exc
-            kind = "container"  # found, but unreadable: no fallback to an image
-        if kind != "container":
-            try:
-                found.append(_store().resolve(name).inspect_json())
-                continue
-            except ImageNotFound:
-                error = ImageNotFound(f"No such {'image' if kind else 'object'}: {name}")
-            except ContainerError as exc:
-                error = exc
-        sys.stderr.write(f"Error: {error}\n")
-        failed = 1
+            sys.stderr.write(f"Error: {exc}\n")
+            failed = 1
     print(json.dumps(found, indent=4))
     return failed
+
+
+def _inspect_one(name: str, kind: str) -> Any:
+    """A container's JSON, else (unless --type container) an image's, as docker inspect."""
+    from vmforms.container import lifecycle
+
+    if kind != "image":
+        try:
+            return lifecycle.inspect(name)
+        except ContainerNotFound:
+            if kind == "container":
+                raise
+    try:
+        return _store().resolve(name).inspect_json()
+    except ImageNotFound:
+        raise ImageNotFound(f"No such {'image' if kind else 'object'}: {name}") from None
 
 
 # --- tables ----------------------------------------------------------------------------
