@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vmforms.container.errors import ContainerError, InvalidOption
+from vmforms.container.errors import CommandNotInvokable, ContainerError, InvalidOption
 from vmforms.container.spec import Mount, Spec, User
 from vmforms.record import field, record
 
@@ -38,6 +38,12 @@ class RunOptions:
     read_only: bool = False
     entrypoint: str | None = None
     init: bool = False
+    network: str | None = None  # --network: bridge, none, host, container:NAME, NETWORK
+    network_aliases: list[str] = field(default_factory=list)
+    publish: list[str] = field(default_factory=list)
+    publish_all: bool = False
+    add_hosts: list[str] = field(default_factory=list)
+    dns: list[str] = field(default_factory=list)
 
 
 def cgroup_name(container_id: str) -> str:
@@ -65,16 +71,25 @@ def parse_volume(text: str) -> Mount:
     return Mount(target, "bind", os.path.realpath(source), tuple(options))
 
 
+# The most of an image's /etc/passwd or /etc/group that is read; a larger one is refused.
+MAX_ACCOUNT_FILE = 4 << 20
+
+
 def _read_image_file(layers: list[Path], rel: str) -> str | None:
-    from vmforms.container.rootfs import secure_join
+    """A regular file of the image, looked up from the top layer down, each resolved
+    inside its layer; a device, FIFO, loop or oversized file is an error (exit 126)."""
+    from vmforms.container.inroot import read_file
 
     for layer in reversed(layers):
-        path = secure_join(str(layer), rel)
+        fd = os.open(layer, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            continue
+            data = read_file(fd, rel, MAX_ACCOUNT_FILE)
+        except ContainerError as exc:
+            raise CommandNotInvokable(f"unable to look up the user: {exc}") from None
+        finally:
+            os.close(fd)
+        if data is not None:
+            return data.decode("utf-8", errors="replace")
     return None
 
 
@@ -157,10 +172,9 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
     if not cwd.startswith("/"):
         raise InvalidOption(f"the working directory '{cwd}' is invalid, it needs to be an "
                             "absolute path")
-    for fname, text in (("hostname", hostname + "\n"),
-                        ("hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-                                  f"ip6-loopback\n127.0.1.1\t{hostname}\n"),
-                        ("resolv.conf", _host_resolv_conf())):
+    from vmforms.container.network import options as net_options
+
+    for fname, text in net_options.etc_files(opts.network, hostname, opts.add_hosts, opts.dns):
         (cdir / fname).write_text(text)
         mounts.insert(0, Mount(f"/etc/{fname}", "bind", str(cdir / fname),
                                ("rbind", "rprivate")))
@@ -176,7 +190,8 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
         cpu_period=quota.period_us if quota else None,
         pids_limit=pids,
     )
-    linux = replace(base.linux, resources=resources, cgroups_path=cgroup_name(cid))
+    linux = replace(base.linux, resources=resources, cgroups_path=cgroup_name(cid),
+                    namespaces=net_options.namespaces(base.linux.namespaces, opts.network))
     return replace(base, process=process, hostname=hostname, root_path=str(cdir / "merged"),
                    root_readonly=opts.read_only, mounts=base.mounts + tuple(mounts), linux=linux)
 

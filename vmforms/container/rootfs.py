@@ -13,9 +13,11 @@ import errno
 import os
 import stat
 
+from vmforms.container import inroot
 from vmforms.container.errors import ContainerError
 from vmforms.container.spec import Mount, Spec
 from vmforms.linux import mount as m
+from vmforms.linux.openat2 import resolve_in_root
 
 # (name, major, minor) of the nodes every container gets (OCI config-linux.md "Default
 # Devices"), made with mknod in the container's tmpfs /dev.
@@ -69,6 +71,7 @@ def _mkdir_all(path: str) -> None:
 
 
 def _ensure_target(path: str, is_dir: bool) -> None:
+    """A mount point after pivot_root, where "/" is the container's root already."""
     if os.path.lexists(path):
         return
     if is_dir:
@@ -87,82 +90,98 @@ def mount_overlay(target: str, lowerdirs: list[str], upper: str, work: str) -> N
         raise ContainerError(f"mount overlay root filesystem {target!r}: {exc.strerror}") from None
 
 
-def mount_one(rootfs: str, mnt: Mount) -> None:
+def mount_one(rootfd: int, mnt: Mount) -> None:
+    """One mount of the spec, its target resolved inside the root on `rootfd`."""
     flags, propagation, data = m.parse_options(list(mnt.options))
     if mnt.type == "bind":
         flags |= m.MS_BIND
-    target = secure_join(rootfs, mnt.destination)
     if flags & m.MS_BIND:
         source = mnt.source or ""
         if not os.path.exists(source):
             raise ContainerError(
                 f"bind mount {mnt.destination!r}: source {source!r} does not exist")
-        _ensure_target(target, os.path.isdir(source))
-        m.mount(source, target, None, flags & (m.MS_BIND | m.MS_REC))
-        # A bind mount ignores every other flag until it is remounted with them.
-        if flags & ~(m.MS_BIND | m.MS_REC):
-            m.mount(None, target, None, flags | m.MS_REMOUNT | m.MS_BIND)
-    elif mnt.type == "cgroup":
-        _ensure_target(target, True)
-        mount_cgroupfs(target, readonly=bool(flags & m.MS_RDONLY))
+        with _Fd(inroot.open_target(rootfd, mnt.destination, os.path.isdir(source))) as fd:
+            m.mount(source, inroot.fd_path(fd), None, flags & (m.MS_BIND | m.MS_REC))
+        # A bind mount ignores every other flag until it is remounted with them; the fd
+        # above still names the directory underneath, so resolve the new mount afresh.
+        if flags & ~(m.MS_BIND | m.MS_REC) or propagation:
+            with _Fd(_open_mounted(rootfd, mnt.destination)) as fd:
+                if flags & ~(m.MS_BIND | m.MS_REC):
+                    m.mount(None, inroot.fd_path(fd), None, flags | m.MS_REMOUNT | m.MS_BIND)
+                if propagation:
+                    m.mount(None, inroot.fd_path(fd), None, propagation)
         return
-    elif "tmpcopyup" in mnt.options and mnt.type == "tmpfs":
-        _ensure_target(target, True)
-        data = ",".join(o for o in data.split(",") if o and o != "tmpcopyup")
-        _mount_tmpfs_copy_up(target, flags, data)
-    else:
-        _ensure_target(target, True)
-        m.mount(mnt.source or mnt.type, target, mnt.type, flags, data or None)
+    with _Fd(inroot.open_target(rootfd, mnt.destination, True)) as fd:
+        if "tmpcopyup" in mnt.options and mnt.type == "tmpfs":
+            data = ",".join(o for o in data.split(",") if o and o != "tmpcopyup")
+            _mount_tmpfs_copy_up(rootfd, fd, mnt.destination, flags, data)
+        else:
+            m.mount(mnt.source or mnt.type, inroot.fd_path(fd), mnt.type, flags, data or None)
     if propagation:
-        m.mount(None, target, None, propagation)
+        with _Fd(_open_mounted(rootfd, mnt.destination)) as fd:
+            m.mount(None, inroot.fd_path(fd), None, propagation)
 
 
-def _mount_tmpfs_copy_up(target: str, flags: int, data: str) -> None:
+class _Fd:
+    """An fd closed at the end of a with block."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __enter__(self) -> int:
+        return self.fd
+
+    def __exit__(self, *_exc: object) -> None:
+        os.close(self.fd)
+
+
+def _open_mounted(rootfd: int, destination: str) -> int:
+    return resolve_in_root(rootfd, destination, os.O_PATH | os.O_CLOEXEC)
+
+
+def _mount_tmpfs_copy_up(rootfd: int, target: int, destination: str, flags: int,
+                         data: str) -> None:
     """runc's "tmpcopyup": a tmpfs that starts with what the image has at `target`. A
     directory fd opened before the mount still reads the directory underneath."""
-    below = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    below = os.open(inroot.fd_path(target), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        m.mount("tmpfs", target, "tmpfs", flags & ~m.MS_RDONLY, data or None)
-        _copy_tree(below, target)  # the entries only: the root keeps tmpfs' 1777, as runc
+        m.mount("tmpfs", inroot.fd_path(target), "tmpfs", flags & ~m.MS_RDONLY, data or None)
+        with _Fd(resolve_in_root(rootfd, destination, os.O_RDONLY | os.O_DIRECTORY)) as top:
+            _copy_tree(below, top)  # the entries only: the root keeps tmpfs' 1777, as runc
     finally:
         os.close(below)
     if flags & m.MS_RDONLY:
-        m.mount(None, target, None, flags | m.MS_REMOUNT, data or None)
+        with _Fd(_open_mounted(rootfd, destination)) as fd:
+            m.mount(None, inroot.fd_path(fd), None, flags | m.MS_REMOUNT, data or None)
 
 
-def _copy_tree(src_fd: int, dst: str) -> None:
-    """Copy a directory's entries (files, links, subdirectories, owners and modes)."""
+def _copy_tree(src_fd: int, dst_fd: int) -> None:
+    """Copy a directory's entries (files, links, subdirectories, owners and modes), every
+    name relative to a directory fd and never followed if it is a symlink."""
     with os.scandir(src_fd) as entries:
         items = [(e.name, e.stat(follow_symlinks=False)) for e in entries]
     for name, st in items:
-        path = os.path.join(dst, name)
         mode = stat.S_IMODE(st.st_mode)
         if stat.S_ISLNK(st.st_mode):
-            os.symlink(os.readlink(name, dir_fd=src_fd), path)
+            os.symlink(os.readlink(name, dir_fd=src_fd), name, dir_fd=dst_fd)
         elif stat.S_ISDIR(st.st_mode):
-            os.mkdir(path, mode)
-            sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                          dir_fd=src_fd)
-            try:
-                _copy_tree(sub, path)
-            finally:
-                os.close(sub)
+            os.mkdir(name, mode, dir_fd=dst_fd)
+            nofollow = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+            with _Fd(os.open(name, nofollow, dir_fd=src_fd)) as sub, \
+                    _Fd(os.open(name, nofollow, dir_fd=dst_fd)) as dsub:
+                _copy_tree(sub, dsub)
         elif stat.S_ISREG(st.st_mode):
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
-            try:
-                out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
-                try:
-                    while chunk := os.read(fd, 1 << 20):
-                        os.write(out, chunk)
-                finally:
-                    os.close(out)
-            finally:
-                os.close(fd)
+            with _Fd(os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                             dir_fd=src_fd)) as fd, \
+                    _Fd(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                                | os.O_CLOEXEC, mode, dir_fd=dst_fd)) as out:
+                while chunk := os.read(fd, 1 << 20):
+                    os.write(out, chunk)
         else:
-            os.mknod(path, st.st_mode, st.st_rdev)
-        os.chown(path, st.st_uid, st.st_gid, follow_symlinks=False)
+            os.mknod(name, st.st_mode, st.st_rdev, dir_fd=dst_fd)
+        os.chown(name, st.st_uid, st.st_gid, dir_fd=dst_fd, follow_symlinks=False)
         if not stat.S_ISLNK(st.st_mode):
-            os.chmod(path, mode)
+            os.chmod(name, mode, dir_fd=dst_fd)  # made above by us: not a link
 
 
 _HOST_CGROUP_MOUNTS: list[tuple[str, str, str]] | None = None
@@ -242,43 +261,43 @@ def _bind_own(mount_point: str, path: str | None, flags: int) -> None:
         m.mount(None, mount_point, None, flags | m.MS_BIND | m.MS_REMOUNT)
 
 
-def populate_dev(rootfs: str) -> None:
-    dev = os.path.join(rootfs, "dev")
-    for name, major, minor in DEFAULT_DEVICES:
-        path = os.path.join(dev, name)
-        if not os.path.lexists(path):
-            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
-            os.chmod(path, 0o666)
-    for target, name in DEV_SYMLINKS:
-        path = os.path.join(dev, name)
-        if name == "core" and not os.path.exists(target):
-            continue  # a kernel without CONFIG_PROC_KCORE: no link, as runc decides it
-        if not os.path.lexists(path):
-            os.symlink(target, path)
+def populate_dev(rootfd: int, destination: str = "/dev") -> None:
+    """The default nodes and links in the container's /dev (a tmpfs just mounted)."""
+    with _Fd(inroot.open_dir(rootfd, destination)) as dev:
+        for name, major, minor in DEFAULT_DEVICES:
+            if not inroot.lexists(dev, name):
+                os.mknod(name, 0o666 | stat.S_IFCHR, os.makedev(major, minor), dir_fd=dev)
+                os.chmod(name, 0o666, dir_fd=dev)  # made above by us: not a link
+        for target, name in DEV_SYMLINKS:
+            if name == "core" and not os.path.exists(target):
+                continue  # a kernel without CONFIG_PROC_KCORE: no link, as runc decides it
+            if not inroot.lexists(dev, name):
+                os.symlink(target, name, dir_fd=dev)
 
 
 _NODE_TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO}
 
 
-def make_devices(rootfs: str, spec: Spec) -> None:
+def make_devices(rootfd: int, spec: Spec) -> None:
     """The nodes of linux.devices, owned and with the mode asked (config-linux.md)."""
     for dev in spec.linux.devices:
-        path = secure_join(rootfs, dev.path)
-        _mkdir_all(os.path.dirname(path))
+        parent, name = inroot.split(dev.path)
         mode = 0o666 if dev.file_mode is None else dev.file_mode & 0o7777
-        if os.path.lexists(path):
-            continue  # already there (the defaults, or devpts' own ptmx), as runc keeps it
-        try:
-            os.mknod(path, mode | _NODE_TYPES[dev.type], os.makedev(dev.major, dev.minor))
-        except PermissionError:
-            # mknod refused (a filesystem mounted nodev): bind the host's node instead.
-            _ensure_target(path, False)
-            m.mount(dev.path, path, None, m.MS_BIND)
-            continue
-        os.chmod(path, mode)
-        if dev.uid is not None or dev.gid is not None:
-            os.chown(path, -1 if dev.uid is None else dev.uid,
-                     -1 if dev.gid is None else dev.gid)
+        with _Fd(inroot.mkdir_all(rootfd, parent)) as pfd:
+            if inroot.lexists(pfd, name):
+                continue  # already there (the defaults, or devpts' own ptmx), as runc keeps it
+            try:
+                os.mknod(name, mode | _NODE_TYPES[dev.type], os.makedev(dev.major, dev.minor),
+                         dir_fd=pfd)
+            except PermissionError:
+                # mknod refused (a filesystem mounted nodev): bind the host's node instead.
+                with _Fd(inroot.open_target(rootfd, dev.path, False)) as fd:
+                    m.mount(dev.path, inroot.fd_path(fd), None, m.MS_BIND)
+                continue
+            os.chmod(name, mode, dir_fd=pfd)  # made above by us: not a link
+            if dev.uid is not None or dev.gid is not None:
+                os.chown(name, -1 if dev.uid is None else dev.uid,
+                         -1 if dev.gid is None else dev.gid, dir_fd=pfd, follow_symlinks=False)
 
 
 def bind_console(slave: str) -> None:
@@ -342,15 +361,16 @@ def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None
     # The root must be a mount point for pivot_root; a bind onto itself makes it one.
     m.mount(rootfs, rootfs, None, m.MS_BIND | m.MS_REC)
     later = []
-    for mnt in spec.mounts:
-        if mnt.type == "cgroup":
-            _ensure_target(secure_join(rootfs, mnt.destination), True)
-            later.append(mnt)
-            continue
-        mount_one(rootfs, mnt)
-        if mnt.destination == "/dev":
-            populate_dev(rootfs)
-    make_devices(rootfs, spec)
+    with _Fd(os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)) as rootfd:
+        for mnt in spec.mounts:
+            if mnt.type == "cgroup":
+                os.close(inroot.open_target(rootfd, mnt.destination, True))
+                later.append(mnt)
+                continue
+            mount_one(rootfd, mnt)
+            if mnt.destination.rstrip("/") == "/dev":
+                populate_dev(rootfd)
+        make_devices(rootfd, spec)
     global _HOST_CGROUP_MOUNTS
     _HOST_CGROUP_MOUNTS = _host_cgroup_mounts()  # the host's table is gone after the pivot
     pivot(rootfs)

@@ -321,6 +321,50 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
         _fail(errfd, EXIT_SETUP_FAILED, f"container init: {type(exc).__name__}: {exc}")
 
 
+# The sysctls that belong to a namespace (runc's validator): only these may be set, and
+# only in a namespace of the container's own, never in the host's.
+_IPC_SYSCTLS = frozenset({"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                          "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+                          "kernel.shm_rmid_forced"})
+_UTS_SYSCTLS = frozenset({"kernel.domainname", "kernel.hostname"})
+
+
+def _own_namespace(spec: Spec, ns_type: str) -> bool:
+    """A namespace of the container's own: new, or joined by path but not the host's."""
+    for ns in spec.linux.namespaces:
+        if ns.type != ns_type:
+            continue
+        if ns.path is None:
+            return True
+        try:
+            return os.stat(ns.path).st_ino != os.stat(lp.ns_path(os.getpid(), ns_type)).st_ino
+        except OSError:
+            return True  # joining it fails later, with its own error
+    return False
+
+
+def check_sysctls(spec: Spec) -> None:
+    """Refuse a sysctl that would be written into the host's kernel, as runc does."""
+    for key, _ in spec.linux.sysctl:
+        parts = key.split(".")
+        if "/" in key or not all(p and p != ".." for p in parts):
+            raise ContainerError(f"sysctl {key!r} is not a valid name")
+        if key in _IPC_SYSCTLS or key.startswith("fs.mqueue."):
+            if not _own_namespace(spec, "ipc"):
+                raise ContainerError(f"sysctl {key!r} is not allowed in the host's ipc "
+                                     "namespace")
+        elif key.startswith("net."):
+            if not _own_namespace(spec, "network"):
+                raise ContainerError(f"sysctl {key!r} is not allowed in the host's network "
+                                     "namespace")
+        elif key in _UTS_SYSCTLS:
+            if not _own_namespace(spec, "uts"):
+                raise ContainerError(f"sysctl {key!r} is not allowed in the host's uts "
+                                     "namespace")
+        else:
+            raise ContainerError(f"sysctl {key!r} is not in a separate kernel namespace")
+
+
 def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None = None,
           cgroup: CgroupHandle | None = None, stdio: Stdio, extras: Extras | None = None
           ) -> int:
@@ -332,6 +376,7 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
         if ns.type == "user":
             raise ContainerError("user namespaces are not supported: run the container "
                                  "without one (as root)")
+    check_sysctls(spec)
     pid_ns: int | None | bool = None if spec.linux.has_namespace("pid") else False
     pid_path = next((ns.path for ns in spec.linux.namespaces
                      if ns.type == "pid" and ns.path is not None), None)

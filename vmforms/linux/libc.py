@@ -15,9 +15,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 
 # Syscall numbers for the calls glibc does not wrap, per architecture.
 _SYSCALLS: dict[str, dict[str, int]] = {
-    "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126},
-    "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91},
-    "riscv64": {"pivot_root": 41, "capget": 90, "capset": 91},
+    "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "openat2": 437},
+    "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437},
+    "riscv64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437},
 }
 
 

@@ -492,3 +492,48 @@ def test_preserve_fds_reach_the_command(bundle: Path, runtimes: dict[str, Runtim
     # fds 0-3 and the one ls opens: nothing of the runtime's own leaks into the container
     assert outputs["vmforms"] == "passed on\n5\n"
     assert len(set(outputs.values())) == 1, outputs
+
+
+def _read_sysctl(key: str) -> str:
+    return Path("/proc/sys", *key.split(".")).read_text()
+
+
+@pytest.mark.parametrize(("key", "value", "unshared"), [
+    ("fs.mqueue.queues_max", "77", "ipc"),
+    ("net.ipv4.ping_group_range", "7 7", "network"),
+    ("kernel.domainname", "hostile", "uts"),
+    ("kernel.shmmni", "77", "ipc"),
+    ("vm.swappiness", "7", None),
+    ("net.ipv4/../../kernel.hostname", "x", "network"),
+])
+def test_sysctls_never_reach_the_host(bundle: Path, runtimes: dict[str, Runtime],
+                                      key: str, value: str, unshared: str | None) -> None:
+    """A sysctl goes only into a namespace of the container's own, as runc refuses the
+    rest; before the check, crun's test suite changed all three of these on the host."""
+    config = json.loads((bundle / "config.json").read_text())
+    config["linux"]["sysctl"] = {key: value}
+    config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"]
+                                     if ns["type"] != unshared]
+    (bundle / "config.json").write_text(json.dumps(config))
+    readable = "/" not in key
+    before = _read_sysctl(key) if readable else ""
+    for name, rt in runtimes.items():
+        done = rt("run", "--bundle", str(bundle), f"sysctl-{name}")
+        assert done.returncode != 0, f"{name} accepted {key} in the host's namespace"
+        if name == "vmforms":
+            assert len(done.stderr.splitlines()) == 1, done.stderr
+            assert "sysctl" in done.stderr and "Traceback" not in done.stderr
+        if readable:
+            assert _read_sysctl(key) == before, f"{name} wrote {key} into the host"
+    # In a namespace of its own, the same sysctl is set, and only there.
+    if unshared is not None and readable:
+        config["linux"]["namespaces"].append({"type": unshared})
+        config["process"]["args"] = ["cat", "/proc/sys/" + key.replace(".", "/")]
+        config["root"]["readonly"] = False
+        (bundle / "config.json").write_text(json.dumps(config))
+        out = subprocess.run([RUNTIME, "--root", str(runtimes["vmforms"].root), "run",
+                              "--bundle", str(bundle), "sysctl-own"], capture_output=True,
+                             text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == value.split()
+        assert _read_sysctl(key) == before

@@ -61,10 +61,12 @@ def test_copy_tree_keeps_links_modes_and_nesting(tmp_path: Path) -> None:
     dst = tmp_path / "dst"
     dst.mkdir()
     fd = os.open(src, os.O_RDONLY | os.O_DIRECTORY)
+    dfd = os.open(dst, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        _copy_tree(fd, str(dst))
+        _copy_tree(fd, dfd)
     finally:
         os.close(fd)
+        os.close(dfd)
     assert (dst / "file").read_text() == "data"
     assert stat.S_IMODE((dst / "file").stat().st_mode) == 0o640
     assert (dst / "sub" / "deeper" / "x").read_text() == "nested"

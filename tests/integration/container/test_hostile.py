@@ -1,0 +1,163 @@
+"""Hostile images and hostile container processes: each test builds its attack itself and
+checks that the host is untouched and the error is one line (docs/containers.md,
+"Threats"). Every one of them passed the attack through before its fix."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Vmf
+
+
+def _busybox_tar(entries: Callable[[tarfile.TarFile], None],
+                 dirs: tuple[str, ...] = ("bin", "etc")) -> bytes:
+    """A root filesystem of the host's static busybox (for /bin/sh) plus `entries`."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for d in dirs:
+            info = tarfile.TarInfo(d)
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o755
+            tar.addfile(info)
+        tar.add("/bin/busybox", "bin/busybox")
+        for applet in ("sh", "cat", "ls", "true", "id", "stat"):
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type = tarfile.SYMTYPE
+            link.linkname = "busybox"
+            tar.addfile(link)
+        entries(tar)
+    return buf.getvalue()
+
+
+def _add(tar: tarfile.TarFile, name: str, *, kind: bytes = tarfile.REGTYPE, link: str = "",
+         data: bytes = b"", mode: int = 0o644, devmajor: int = 0, devminor: int = 0) -> None:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.linkname = link
+    info.devmajor, info.devminor = devmajor, devminor
+    info.size = len(data) if kind == tarfile.REGTYPE else 0
+    tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+
+@pytest.fixture
+def hostile_image(vmf: Vmf, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    made: list[str] = []
+
+    def make(name: str, entries: Callable[[tarfile.TarFile], None],
+             dirs: tuple[str, ...] = ("bin", "etc")) -> str:
+        tar = tmp_path / f"{name}.tar"
+        tar.write_bytes(_busybox_tar(entries, dirs))
+        vmf("import", str(tar), f"{name}:latest", check=True)
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        vmf("rmi", "-f", name)
+
+
+@pytest.mark.parametrize("mount_point", ["dev", "proc", "sys", "dev/pts", "dev/shm",
+                                         "dev/mqueue"])
+@pytest.mark.parametrize("style", ["absolute", "relative"])
+def test_symlinked_mount_points_stay_inside(vmf: Vmf, hostile_image: Callable[..., str],
+                                            tmp_path: Path, mount_point: str,
+                                            style: str) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    depth = "../" * (mount_point.count("/") + 6)
+    target = str(victim) if style == "absolute" else depth + str(victim).lstrip("/")
+
+    def entries(tar: tarfile.TarFile) -> None:
+        if "/" in mount_point:
+            _add(tar, mount_point.split("/")[0], kind=tarfile.DIRTYPE, mode=0o755)
+        _add(tar, mount_point, kind=tarfile.SYMTYPE, link=target)
+
+    image = hostile_image(f"symlinked-{mount_point.replace('/', '-')}-{style}", entries)
+    proc = vmf("run", "--rm", image, "sh", "-c", "ls /dev >/dev/null; echo ran")
+    assert "Traceback" not in proc.stderr
+    assert list(victim.iterdir()) == [], "the container wrote into a host directory"
+    # Where the runtime re-created the target inside the root, the container ran.
+    assert proc.returncode == 0 or len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_symlinked_volume_target_stays_inside(vmf: Vmf, hostile_image: Callable[..., str],
+                                              tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "file").write_text("x")
+    image = hostile_image("symlinked-volume", lambda tar: _add(
+        tar, "data", kind=tarfile.SYMTYPE, link="../../../../../../" + str(victim).lstrip("/")))
+    proc = vmf("run", "--rm", "-v", f"{source}:/data/sub", image, "cat", "/data/sub/file")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "x"
+    assert list(victim.iterdir()) == []
+
+
+def test_mount_target_links_are_followed_inside_or_refused(
+        vmf: Vmf, hostile_image: Callable[..., str], tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "file").write_text("y")
+
+    def entries(tar: tarfile.TarFile) -> None:
+        _add(tar, "data", kind=tarfile.SYMTYPE, link="/nowhere/at/all")
+        _add(tar, "plain", data=b"a file")
+
+    image = hostile_image("dangling", entries)
+    # A link to a missing directory: made inside the root, as a chroot would resolve it.
+    proc = vmf("run", "--rm", "-v", f"{source}:/data", image, "cat", "/nowhere/at/all/file")
+    assert (proc.returncode, proc.stdout) == (0, "y"), proc.stderr
+    # A mount point below a regular file: refused in one line.
+    proc = vmf("run", "--rm", "-v", f"{source}:/plain/sub", image, "true")
+    assert proc.returncode == 125
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "/plain/sub" in proc.stderr and "not a directory" in proc.stderr
+
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "huge", "loop"])
+@pytest.mark.parametrize("account_file", ["etc/passwd", "etc/group"])
+def test_account_files_are_read_bounded(vmf: Vmf, hostile_image: Callable[..., str],
+                                        kind: str, account_file: str) -> None:
+    def entries(tar: tarfile.TarFile) -> None:
+        if kind == "device":
+            _add(tar, account_file, kind=tarfile.CHRTYPE, devmajor=1, devminor=5)  # /dev/zero
+        elif kind == "fifo":
+            _add(tar, account_file, kind=tarfile.FIFOTYPE)
+        elif kind == "huge":
+            _add(tar, account_file, data=b"#" * (5 << 20) + b"\nroot:x:0:0::/:/bin/sh\n")
+        else:
+            _add(tar, account_file, kind=tarfile.SYMTYPE, link=account_file.split("/")[1])
+
+    image = hostile_image(f"bad-{account_file.replace('/', '-')}-{kind}", entries)
+    started = time.monotonic()
+    proc = vmf("run", "--rm", "-u", "nobody", image, "true", timeout=30)
+    assert time.monotonic() - started < 20
+    assert proc.returncode == 126, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert account_file in proc.stderr
+
+
+def test_symlink_loop_at_etc_is_one_line(vmf: Vmf, hostile_image: Callable[..., str]) -> None:
+    def entries(tar: tarfile.TarFile) -> None:
+        _add(tar, "etc", kind=tarfile.SYMTYPE, link="etc2")
+        _add(tar, "etc2", kind=tarfile.SYMTYPE, link="etc")
+
+    image = hostile_image("etc-loop", entries, dirs=("bin",))
+    proc = vmf("run", "--rm", "-u", "nobody", image, "true")
+    assert proc.returncode == 126, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
