@@ -41,6 +41,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                 F(None, "pids-limit", VALUE, "tune container pids limit (-1 for unlimited)",
                   metavar="int"),
                 F(None, "read-only", help="mount the container's root filesystem as read only"),
+                F(None, "security-opt", LIST, "security options: seccomp=unconfined or "
+                  "seccomp=PROFILE.json (Docker's default profile otherwise)", metavar="list"),
                 F(None, "entrypoint", VALUE, "overwrite the default ENTRYPOINT of the image"),
                 F(None, "init", help="run an init inside the container that forwards signals "
                   "and reaps processes"),
@@ -150,6 +152,7 @@ def _cmd_run(a: SimpleNamespace) -> int:
         tty=a.tty, rm=a.rm, name=a.name, env=a.env, volumes=a.volume, workdir=a.workdir,
         user=a.user, hostname=a.hostname, memory=a.memory, memory_swap=a.memory_swap,
         cpus=a.cpus, pids_limit=a.pids_limit, read_only=a.read_only, entrypoint=a.entrypoint,
+        security_opt=a.security_opt,
         init=a.init,
     ))
 

@@ -12,6 +12,8 @@ from vmforms.record import field, record
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
+    from typing import Any
+
     from vmforms.container.image.records import Image
 
 CGROUP_PARENT = "vmforms"
@@ -36,6 +38,7 @@ class RunOptions:
     cpus: str | None = None
     pids_limit: str | None = None
     read_only: bool = False
+    security_opt: list[str] = field(default_factory=list)
     entrypoint: str | None = None
     init: bool = False
     network: str | None = None  # --network: bridge, none, host, container:NAME, NETWORK
@@ -191,9 +194,52 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
         pids_limit=pids,
     )
     linux = replace(base.linux, resources=resources, cgroups_path=cgroup_name(cid),
+                    seccomp=security_options(opts.security_opt,
+                                             base.process.capabilities.bounding),
                     namespaces=net_options.namespaces(base.linux.namespaces, opts.network))
     return replace(base, process=process, hostname=hostname, root_path=str(cdir / "merged"),
                    root_readonly=opts.read_only, mounts=base.mounts + tuple(mounts), linux=linux)
+
+
+# The most of a --security-opt seccomp=FILE profile that is read.
+MAX_SECCOMP_PROFILE = 1 << 20
+
+
+def security_options(options: list[str], bounding: tuple[str, ...]) -> dict[str, Any] | None:
+    """Docker's --security-opt: the seccomp profile to apply (Docker's default unless
+    `seccomp=unconfined` or `seccomp=FILE`), or None for none."""
+    import json
+
+    from vmforms.container.seccomp_default import profile
+
+    chosen: dict[str, Any] | None = profile(bounding, os.uname().machine)
+    for opt in options:
+        if opt in ("no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"):
+            continue  # the containers of this runtime always run with no_new_privs
+        key, sep, value = opt.replace(":", "=", 1).partition("=")
+        if key != "seccomp" or not sep or not value:
+            raise InvalidOption(f"invalid --security-opt: {opt!r} (this runtime takes "
+                                "seccomp=unconfined or seccomp=PROFILE.json)")
+        if value == "unconfined":
+            chosen = None
+            continue
+        try:
+            with open(value, "rb") as f:
+                text = f.read(MAX_SECCOMP_PROFILE + 1)
+        except OSError as exc:
+            raise InvalidOption(f"opening seccomp profile ({value}) failed: "
+                                f"{exc.strerror}") from None
+        if len(text) > MAX_SECCOMP_PROFILE:
+            raise InvalidOption(f"seccomp profile {value} is larger than "
+                                f"{MAX_SECCOMP_PROFILE} bytes")
+        try:
+            loaded = json.loads(text)
+        except ValueError as exc:
+            raise InvalidOption(f"decoding seccomp profile {value} failed: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise InvalidOption(f"seccomp profile {value} is not a JSON object")
+        chosen = loaded
+    return chosen
 
 
 def st_user(uid: int, gid: int, extra: list[int]) -> User:

@@ -141,6 +141,21 @@ def _limits(spec: Spec) -> Any:
                   devices=DEFAULT_DEVICE_RULES)
 
 
+def seccomp_extras(spec: Spec) -> Any:
+    """The runtime's extras with the container's seccomp filter, compiled in the process
+    that starts the container (a few KiB, kept until that process ends)."""
+    from vmforms.container import runtime
+
+    if spec.linux.seccomp is None:
+        return None
+    from vmforms.container import seccomp
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"WARNING: {message}\n")
+
+    return runtime.Extras(seccomp=seccomp.prepare(spec.linux.seccomp, warn))
+
+
 def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
     """Create the cgroup and start PID 1; on failure leave the container "exited"."""
     from vmforms.container import runtime
@@ -151,7 +166,8 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
         cgroup = _cgroup_driver().create(spec.linux.cgroups_path or cgroup_name(c.id),
                                          _limits(spec))
         overlay = (list(c.record["Layers"]), str(c.path / "upper"), str(c.path / "work"))
-        pid = runtime.start(spec, spec.root_path, overlay=overlay, cgroup=cgroup, stdio=stdio)
+        pid = runtime.start(spec, spec.root_path, overlay=overlay, cgroup=cgroup, stdio=stdio,
+                            extras=seccomp_extras(spec))
     except BaseException as exc:
         if cgroup is not None:
             cgroup.destroy()

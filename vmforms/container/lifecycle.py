@@ -172,11 +172,15 @@ def exec_command(ref: str, command: list[str], *, interactive: bool = False, tty
         proc = replace(proc, user=st_user(uid, gid, extra))
     cgroup = _open_cgroup(c)
     init_pid = int(c.state["Pid"])
+    # The container's seccomp profile governs what is exec'd in it too, as in Docker.
+    from vmforms.container.engine import seccomp_extras
+
+    extras = seccomp_extras(container_spec(c))
 
     def start(stdio: Stdio) -> int:
         size = stdio.console_size
         return runtime.exec_in(init_pid, replace(proc, console_size=size) if size else proc,
-                               cgroup=cgroup, stdio=stdio)
+                               cgroup=cgroup, stdio=stdio, extras=extras)
 
     pid = attach(start, tty=tty, interactive=interactive)
     return exit_status(monitor.wait_child(pid))

@@ -161,3 +161,34 @@ def test_symlink_loop_at_etc_is_one_line(vmf: Vmf, hostile_image: Callable[..., 
     assert proc.returncode == 126, proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_run_applies_dockers_seccomp_profile(vmf: Vmf, tmp_path: Path) -> None:
+    """`Seccomp: 2` as podman's containers show; a call Docker's profile refuses (here a
+    user namespace, which needs no capability) fails, and runs once unconfined."""
+    proc = vmf("run", "--rm", "busybox", "grep", "^Seccomp:", "/proc/self/status", check=True)
+    assert proc.stdout.split() == ["Seccomp:", "2"]
+    refused = vmf("run", "--rm", "busybox", "unshare", "-U", "true")
+    assert refused.returncode == 1 and "Operation not permitted" in refused.stderr
+    done = vmf("run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "sh", "-c",
+               "grep ^Seccomp: /proc/self/status; unshare -U true && echo userns")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Seccomp:", "0", "userns"]
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": '
+                       '["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}')
+    own = vmf("run", "--rm", "--security-opt", f"seccomp={profile}", "busybox", "mkdir", "/x")
+    assert own.returncode == 1 and "Permission denied" in own.stderr
+    bad = vmf("run", "--rm", "--security-opt", f"seccomp={tmp_path / 'missing.json'}",
+              "busybox", "true")
+    assert bad.returncode == 125 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_exec_is_under_the_containers_seccomp_profile(vmf: Vmf) -> None:
+    vmf("run", "-d", "--name", "seccomp-exec", "busybox", "sleep", "60", check=True)
+    try:
+        proc = vmf("exec", "seccomp-exec", "grep", "^Seccomp:", "/proc/self/status",
+                   check=True)
+        assert proc.stdout.split() == ["Seccomp:", "2"]
+    finally:
+        vmf("rm", "-f", "seccomp-exec")
