@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vm": ("vmforms.cli.vm", "hypervisor: boot a guest kernel on virtual hardware"),
     "java": ("vmforms.cli.java", "language VM: run class files and jars"),
     "javap": ("vmforms.cli.javap", "disassemble class files like the JDK's javap"),
+    "ruby": ("vmforms.cli.ruby", "language VM: run Ruby on our YARV interpreter"),
+    "yarv": ("vmforms.cli.yarv", "disassemble a binary iseq like CRuby's disasm"),
     "demo": ("vmforms.cli.demo", "the same probe under each form, side by side"),
     "setup": ("vmforms.cli.setup", "prepare the built-in assets (images, guest, Java probe)"),
 }

@@ -1,0 +1,3 @@
+# The seed's example, and a little more.
+puts 2 + 2
+puts "Hello, #{'world'.capitalize}!"

@@ -1,0 +1,108 @@
+"""Ruby source to binary iseq, by Debian's `ruby` used only as a compiler (as javac is).
+
+`ruby` runs RubyVM::InstructionSequence.compile_file(...).to_binary and nothing else; the
+result is cached on disk under a hash of the compiler, the path and the source, so a warm
+run never starts `ruby`. The program itself is never executed by CRuby.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from vmforms.yarv.errors import CompileError
+
+# Reads the file named by ARGV[0] (relative to the working directory, so the iseq records
+# the path exactly as given) and writes the binary iseq to stdout.
+_COMPILE = ("STDOUT.binmode; "
+            "begin; print RubyVM::InstructionSequence.compile_file(ARGV[0]).to_binary; "
+            "rescue SyntaxError => e; STDERR.print e.message; exit 1; end")
+MAX_SOURCE = 64 << 20
+
+
+def ruby_binary() -> str:
+    found = shutil.which("ruby")
+    if found is None:
+        raise CompileError("no `ruby` on PATH: it compiles Ruby source to YARV "
+                           "(install Debian's ruby: apt-get install ruby)")
+    return found
+
+
+def cache_dir() -> Path | None:
+    """Where compiled iseqs are kept: VMFORMS_ROOT's cache, else the user's cache dir."""
+    from vmforms.container.paths import state_root
+
+    for base in (state_root() / "cache" / "yarv",
+                 Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                 / "vmforms" / "yarv"):
+        try:
+            base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            continue
+        if os.access(base, os.W_OK | os.X_OK):
+            return base
+    return None
+
+
+def _key(ruby: str, path: str, source: bytes) -> str:
+    st = os.stat(ruby)
+    h = hashlib.sha256()
+    h.update(f"{os.path.realpath(ruby)}\0{st.st_size}\0{st.st_mtime_ns}\0{path}\0".encode())
+    h.update(source)
+    return h.hexdigest()
+
+
+def compile_source(source: bytes, path: str, *, on_disk: bool = True) -> bytes:
+    """The binary iseq of `source`, read from `path` (on_disk) or named so (-e); cached
+    by content."""
+    ruby = ruby_binary()
+    key = _key(ruby, path, source)
+    cdir = cache_dir()
+    if cdir is not None:
+        try:
+            return (cdir / key).read_bytes()
+        except OSError:
+            pass
+    if on_disk:
+        proc = subprocess.run([ruby, "--disable-gems", "-e", _COMPILE, "--", path],
+                              capture_output=True)
+    else:
+        # Source given on the command line (-e): written under its own name in a
+        # private directory, so the iseq records that name as its path.
+        with tempfile.TemporaryDirectory(prefix="vmforms-yarv-") as tmp:
+            (Path(tmp) / path).write_bytes(source)
+            proc = subprocess.run([ruby, "--disable-gems", "-e", _COMPILE, "--", path], cwd=tmp,
+                                  capture_output=True)
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip()
+        raise CompileError(message or "ruby failed to compile")
+    data = proc.stdout
+    if cdir is not None:
+        fd, tmp_name = tempfile.mkstemp(dir=cdir, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp_name, cdir / key)
+        except OSError:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return data
+
+
+def read_source(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SOURCE + 1)
+    except OSError as exc:
+        raise CompileError(f"No such file or directory -- {path} (LoadError)"
+                           if isinstance(exc, FileNotFoundError)
+                           else f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_SOURCE:
+        raise CompileError(f"{path}: source larger than {MAX_SOURCE} bytes")
+    return data

@@ -1,0 +1,50 @@
+"""Hash: insertion-ordered, keyed by Ruby's eql? (1 and 1.0 are different keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vmforms.yarv.core.object import RObject
+
+
+def hash_key(value: Any) -> Any:
+    """The Python dict key standing for a Ruby key under eql?: tagged by type for built-ins
+    (Python's True == 1 == 1.0), by identity for other objects."""
+    from vmforms.yarv.core.array import RArray
+    from vmforms.yarv.core.string import RString
+
+    t = type(value)
+    if t is int:
+        return ("i", value)
+    if t is float:
+        return ("f", value)
+    if t is bool or value is None:
+        return ("b", value)
+    if t is RString:
+        return ("s", bytes(value.b))
+    if t is RArray:
+        return ("a", tuple(hash_key(v) for v in value.items))
+    return value
+
+
+class RHash(RObject):
+    __slots__ = ("table", "default", "default_proc", "identity")
+
+    def __init__(self, cls: Any = None) -> None:
+        super().__init__(cls)
+        self.table: dict[Any, tuple[Any, Any]] = {}
+        self.default: Any = None
+        self.default_proc: Any = None
+        self.identity = False
+
+    def key_of(self, key: Any) -> Any:
+        return id(key) if self.identity else hash_key(key)
+
+    def get(self, key: Any, missing: Any = None) -> Any:
+        entry = self.table.get(self.key_of(key))
+        return missing if entry is None else entry[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        k = self.key_of(key)
+        old = self.table.get(k)
+        self.table[k] = (key if old is None else old[0], value)

@@ -1,0 +1,32 @@
+"""String: a mutable byte buffer tagged with its encoding (UTF-8, ASCII-8BIT, US-ASCII ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vmforms.yarv.core.object import RObject
+
+UTF_8 = "UTF-8"
+BINARY = "ASCII-8BIT"
+US_ASCII = "US-ASCII"
+
+
+class RString(RObject):
+    __slots__ = ("b", "enc")
+
+    def __init__(self, data: bytes | bytearray | str = b"", enc: str = UTF_8,
+                 cls: Any = None) -> None:
+        super().__init__(cls)
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        self.b = bytearray(data)
+        self.enc = enc
+
+    def text(self) -> str:
+        """The contents as Python text (invalid bytes kept as surrogate escapes)."""
+        if self.enc in (UTF_8, US_ASCII):
+            return self.b.decode("utf-8", "surrogateescape")
+        return self.b.decode("latin-1")
+
+    def __repr__(self) -> str:
+        return f"RString({bytes(self.b)!r}, {self.enc})"
