@@ -12,6 +12,7 @@ STEPS: list[tuple[str, str]] = [
     ("busybox image", "vmforms.container.image.builtin:ensure_busybox"),
     ("container init", "vmforms.container.init:ensure_init"),
     ("guest", "vmforms.hypervisor.boot.assets:ensure_guest"),
+    ("x86 probe guest", "vmforms.hypervisor.guests.x86_probe:ensure_probe"),
     ("debian guest", "vmforms.hypervisor.boot.debian:ensure_debian_guest"),
     ("demo probes", "vmforms.demo:ensure_probes"),
     ("jvm preloaded classes", "vmforms.jvm.runtime.hotspot:ensure_preloaded_classes"),

@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, help="give up after S seconds of wall time")
     run.add_argument("--engine", choices=("interp", "translate"), default="translate")
     run.add_argument("--stats", action="store_true", help="print instructions and time")
+    run.add_argument("--accel", choices=("tcg", "kvm"), default="tcg",
+                     help="tcg: our software RISC-V CPU (default); kvm: the host CPU via /dev/kvm")
+    run.add_argument("--arch", choices=("riscv64", "x86_64"),
+                     help="guest architecture (default: riscv64 with tcg, x86_64 with kvm)")
+    run.add_argument("--cpus", type=int, default=1, help="vCPUs, one thread each (kvm)")
+    run.add_argument("--irqchip", choices=("kernel", "none"), default="kernel",
+                     help="kvm: KVM's in-kernel PIC/IOAPIC/LAPIC and PIT, or none (HLT exits)")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run in the guest")
     return parser
 
@@ -116,6 +123,11 @@ Poll = Callable[[bool], None]
 
 
 def run(args: argparse.Namespace, cmd: list[str]) -> int:
+    arch = args.arch or ("x86_64" if args.accel == "kvm" else "riscv64")
+    if args.accel == "kvm" or arch == "x86_64":
+        return run_kvm(args, cmd, arch)
+    if args.cpus != 1:
+        raise HypervisorError("--cpus: the software RISC-V machine has one hart; use --accel kvm")
     from vmforms.hypervisor.boot.initramfs import GuestOutput
     from vmforms.hypervisor.machine import Machine
 
@@ -233,3 +245,46 @@ class _raw_terminal:  # noqa: N801 - used as a context manager, reads like one
     def __exit__(self, *exc: object) -> None:
         if self._saved is not None:
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
+
+
+def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
+    """The x86-64 board on KVM: the built-in probe guest, or a Linux bzImage/PVH vmlinux."""
+    if arch != "x86_64" or args.accel != "kvm":
+        raise HypervisorError("x86_64 guests run with --accel kvm; the software CPU is RISC-V")
+    if cmd:
+        raise HypervisorError("a command runs only in the built-in RISC-V guest; omit it here")
+    from vmforms.hypervisor.cpu.kvm.launch import build_config, launch, probe_rates
+    from vmforms.hypervisor.machine import DiskSpec
+
+    disks = [(d.path, d.read_only) for d in map(DiskSpec.parse, args.disk)]
+    config = build_config(
+        args.kernel, args.initrd, args.append, parse_size(args.mem), disks, args.cpus,
+        args.irqchip == "kernel",
+    )
+    terminal = _Terminal()
+    with _raw_terminal(enabled=True):
+        try:
+            outcome = launch(config, terminal.write, args.timeout, terminal.poller)
+        except _Detach:
+            return 0
+    result = outcome.result
+    if args.stats:
+        exits = sum(result.exits.values())
+        first = result.first_exit_seconds
+        sys.stderr.write(
+            f"vmforms vm: {result.reason} after {result.seconds:.3f}s, {exits} exits "
+            f"({exits / result.seconds if result.seconds else 0:.0f}/s)"
+            + (f", first exit after {first * 1e3:.2f} ms" if first is not None else "")
+            + "\n"
+        )
+        for name, count in sorted(result.exits.items()):
+            sys.stderr.write(f"vmforms vm:   {name} {count}\n")
+        for name, value in probe_rates(outcome.marks).items():
+            sys.stderr.write(f"vmforms vm:   {name} {value:.4g}\n")
+    if result.reason == "timeout":
+        raise HypervisorError(
+            f"guest did not power off within {args.timeout:g}s (--timeout)", exit_code=EXIT_TIMEOUT
+        )
+    if result.reason == "triple-fault":
+        raise HypervisorError("guest triple-faulted (a CPU reset with no handler left)")
+    return 0

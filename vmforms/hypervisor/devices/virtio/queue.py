@@ -7,6 +7,7 @@ transport logs before it marks the device as needing reset. The monitor never cr
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,11 +32,14 @@ class VirtqueueError(HypervisorError):
 
 
 class GuestRam(Protocol):
-    """What a queue needs of guest memory: one block of bytes at a physical base."""
+    """What a queue needs of guest memory: one block of bytes at a physical base (a
+    bytearray for the software CPU, the mapping KVM shares with the guest for KVM)."""
 
     base: int
     size: int
-    data: bytearray
+
+    @property
+    def data(self) -> bytearray | mmap.mmap: ...
 
 
 @dataclass(frozen=True, slots=True)

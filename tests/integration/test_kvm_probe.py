@@ -1,0 +1,169 @@
+"""The x86-64 KVM board, end to end, with the project's probe guest assembled from source:
+real mode -> long mode, MMIO, a virtio-blk read, ring 3 system calls, power-off by the
+i8042 or by HLT; the CLI's errors; and a monitor killed by SIGKILL leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from vmforms.linux import kvm
+
+
+def _kvm_absent() -> str | None:
+    try:
+        fd = kvm.open_kvm()
+    except OSError as exc:
+        return f"/dev/kvm unusable: {exc}"
+    try:
+        kvm.get_api_version(fd)
+    except OSError as exc:
+        return f"/dev/kvm answers no KVM API: {exc}"
+    finally:
+        os.close(fd)
+    for tool in ("as", "ld"):
+        if shutil.which(tool) is None:
+            return f"binutils' {tool} is not installed"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_kvm_absent() is not None, reason=str(_kvm_absent()))
+
+PROBE_LINES = [
+    "x86 probe: real mode",
+    "x86 probe: long mode",
+    "x86 probe: mmio read virtio magic ok",
+]
+
+
+def vm(vmforms_bin: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [vmforms_bin, "vm", "run", "--accel", "kvm", "--timeout", str(timeout), *args],
+        capture_output=True, text=True, timeout=timeout + 30, stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> tuple[Path, str]:
+    token = secrets.token_hex(8)
+    image = tmp_path / "disk.img"
+    image.write_bytes(f"token {token}\nsecond line\n".encode().ljust(8192, b"\0"))
+    return image, token
+
+
+def test_probe_boots_reads_the_disk_and_makes_system_calls(
+    vmforms_bin: str, disk: tuple[Path, str]
+) -> None:
+    image, token = disk
+    proc = vm(vmforms_bin, "--stats", "--disk", f"{image},ro")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[:3] == PROBE_LINES
+    assert f"x86 probe: disk: token {token}" in lines
+    assert "second line" not in proc.stdout  # the probe prints the first line only
+    assert lines[-2:] == ["x86 probe: hello from ring 3", "x86 probe: exit 0"]
+    assert "vmforms vm: reset after" in proc.stderr  # the i8042 pulse ended the run
+    assert "KVM_EXIT_MMIO" in proc.stderr and "syscall_seconds" in proc.stderr
+
+
+def test_without_irqchip_hlt_powers_off(vmforms_bin: str) -> None:
+    proc = vm(vmforms_bin, "--stats", "--irqchip", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert "x86 probe: no virtio-blk disk" in proc.stdout
+    assert proc.stdout.endswith("x86 probe: exit 0\n")
+    assert "poweroff after" in proc.stderr and "KVM_EXIT_HLT 1" in proc.stderr
+
+
+def test_pvh_entry_of_the_same_guest(vmforms_bin: str, disk: tuple[Path, str]) -> None:
+    from vmforms.hypervisor.guests.x86_probe import probe_path
+
+    image, token = disk
+    proc = vm(vmforms_bin, "--kernel", str(probe_path(pvh=True)), "--disk", f"{image},ro")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("x86 probe: PVH entry, protected mode\nx86 probe: long mode\n")
+    assert f"disk: token {token}" in proc.stdout
+
+
+def test_several_vcpus_start_and_stop(vmforms_bin: str) -> None:
+    proc = vm(vmforms_bin, "--cpus", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.endswith("x86 probe: exit 0\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--arch", "riscv64"], "x86_64 guests run with --accel kvm"),
+        (["--cpus", "0"], "at least one vCPU"),
+        (["--cpus", "100000"], "this KVM allows"),
+        (["--kernel", "/etc/hostname"], "not an ELF file or a bzImage"),
+        (["--kernel", "/nonexistent"], "no such file"),
+        (["--mem", "8G"], "keeps RAM below"),
+        (["--", "uname"], "a command runs only"),
+    ],
+)
+def test_errors_are_one_line(vmforms_bin: str, args: list[str], message: str) -> None:
+    proc = vm(vmforms_bin, *args)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def _kvm_fds() -> set[str]:
+    """Every open KVM VM or vCPU fd on the host, as pid:fd."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("anon_inode:kvm-"):
+                    found.add(f"{pid}:{fd}")
+        except OSError:
+            continue
+    return found
+
+
+def test_sigkill_leaves_nothing_behind(vmforms_bin: str, tmp_path: Path) -> None:
+    # A guest that halts with interrupts off: its vCPU sleeps in KVM_RUN, costing no CPU.
+    src = tmp_path / "hang.S"
+    src.write_text(".code16\n.globl _start\n_start: cli\n1: hlt\njmp 1b\n")
+    subprocess.run(["as", "--64", "-o", str(tmp_path / "hang.o"), str(src)], check=True)
+    elf = tmp_path / "hang.elf"
+    subprocess.run(
+        ["ld", "-e", "_start", "-Ttext=0x7c00", "-o", str(elf), str(tmp_path / "hang.o")],
+        check=True,
+    )
+    before = _kvm_fds()
+    temps_before = set(Path("/tmp").glob("vmforms-x86-probe-*"))
+    proc = subprocess.Popen(
+        [vmforms_bin, "vm", "run", "--accel", "kvm", "--cpus", "2", "--kernel", str(elf)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            mine = {f for f in _kvm_fds() - before if f.startswith(f"{proc.pid}:")}
+            if len(mine) >= 3:  # the VM and both vCPUs
+                break
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.1)
+        else:
+            pytest.fail("the monitor never opened its VM and vCPUs")
+        threads = len(os.listdir(f"/proc/{proc.pid}/task"))
+        assert threads >= 3  # the main thread and one per vCPU
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        if proc.stderr:
+            proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert not os.path.exists(f"/proc/{proc.pid}")
+    assert not {f for f in _kvm_fds() - before if f.startswith(f"{proc.pid}:")}
+    assert set(Path("/tmp").glob("vmforms-x86-probe-*")) == temps_before

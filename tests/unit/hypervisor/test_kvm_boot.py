@@ -1,0 +1,164 @@
+"""The x86 boot protocols, against images built in the test: bzImage (boot.rst), PVH and a
+bare ELF; every field a loader writes is read back from guest memory."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from vmforms.hypervisor.boot import x86
+from vmforms.hypervisor.boot.x86 import BootError, load_kernel
+
+MEM = 64 << 20
+
+
+class Ram:
+    def __init__(self, size: int = MEM) -> None:
+        self.size = size
+        self.data = bytearray(size)
+
+    def load(self, addr: int, blob: bytes) -> None:
+        assert addr >= 0 and addr + len(blob) <= self.size, (hex(addr), len(blob))
+        self.data[addr : addr + len(blob)] = blob
+
+    def u32(self, addr: int) -> int:
+        return int(struct.unpack_from("<I", self.data, addr)[0])
+
+
+def bzimage(
+    *,
+    setup_sects: int = 4,
+    version: int = 0x20F,
+    xloadflags: int = 1,
+    payload: bytes = b"K" * 5000,
+    init_size: int = 0x10000,
+    cmdline_size: int = 2047,
+) -> bytes:
+    img = bytearray((setup_sects + 1) * 512)
+    img[0x1F1] = setup_sects
+    struct.pack_into("<H", img, 0x1FE, 0xAA55)
+    img[0x200] = 0xEB
+    img[0x201] = 0x6A  # the header runs to 0x26c
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, version)
+    img[0x211] = 0x01
+    struct.pack_into("<I", img, 0x22C, 0x7FFFFFFF)
+    struct.pack_into("<H", img, 0x236, xloadflags)
+    struct.pack_into("<I", img, 0x238, cmdline_size)
+    struct.pack_into("<I", img, 0x260, init_size)
+    return bytes(img) + payload
+
+
+def test_bzimage_zero_page_e820_and_64_bit_entry() -> None:
+    ram = Ram()
+    initrd = b"I" * 10000
+    boot = load_kernel(ram, bzimage(), b"console=ttyS0", initrd)
+    assert boot.kind == "bzimage"
+    entry = boot.entry
+    assert (entry.mode, entry.rip, entry.rsi) == ("long", x86.KERNEL_ADDR + 0x200, x86.ZERO_PAGE)
+    assert entry.cr3 == x86.PML4_ADDR and entry.code_selector == 0x10
+    zp = x86.ZERO_PAGE
+    assert ram.data[x86.KERNEL_ADDR : x86.KERNEL_ADDR + 5000] == b"K" * 5000
+    assert ram.data[zp + 0x202 : zp + 0x206] == b"HdrS"
+    assert ram.data[zp + 0x210] == 0xFF  # type_of_loader
+    assert ram.data[zp + 0x211] & 0x81 == 0x81  # LOADED_HIGH | CAN_USE_HEAP
+    assert ram.u32(zp + 0x228) == x86.CMDLINE_ADDR
+    assert ram.data[x86.CMDLINE_ADDR : x86.CMDLINE_ADDR + 14] == b"console=ttyS0\0"
+    rd_addr, rd_size = ram.u32(zp + 0x218), ram.u32(zp + 0x21C)
+    assert rd_size == len(initrd) and rd_addr % 4096 == 0 and rd_addr + rd_size <= MEM
+    assert ram.data[rd_addr : rd_addr + rd_size] == initrd
+    n = ram.data[zp + 0x1E8]
+    table = [struct.unpack_from("<QQI", ram.data, zp + 0x2D0 + 20 * i) for i in range(n)]
+    assert table == [(0, 0x9FC00, 1), (0x9FC00, 0x60400, 2), (0x100000, MEM - 0x100000, 1)]
+    # The identity map covers the first GiB with 2 MiB pages.
+    pd = struct.unpack_from("<512Q", ram.data, x86.PD_ADDR)
+    assert pd[0] == 0x83 and pd[511] == (511 << 21) | 0x83
+    assert struct.unpack_from("<Q", ram.data, x86.PML4_ADDR)[0] == x86.PDPT_ADDR | 3
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (b"\0" * 4096, "no 'HdrS'"),
+        (bzimage(version=0x20B), "2.12 or later"),
+        (bzimage(xloadflags=0), "64-bit entry"),
+        (bzimage(init_size=MEM), "MiB of RAM"),
+    ],
+)
+def test_bzimage_refused(image: bytes, message: str) -> None:
+    with pytest.raises(BootError, match=message):
+        x86.load_bzimage(Ram(), image, b"", b"")
+
+
+def test_bzimage_command_line_limit() -> None:
+    with pytest.raises(BootError, match="exceeds the kernel's 10"):
+        load_kernel(Ram(), bzimage(cmdline_size=10), b"x" * 11)
+
+
+def elf(segments: list[tuple[int, bytes, int]], entry: int, note: bytes = b"") -> bytes:
+    """An ELF64 x86-64 executable: PT_LOAD (paddr, data, memsz) segments and a PT_NOTE."""
+    phnum = len(segments) + (1 if note else 0)
+    off = 64 + 56 * phnum
+    phdrs, body = b"", b""
+    for paddr, data, memsz in segments:
+        phdrs += struct.pack("<IIQQQQQQ", 1, 7, off + len(body), paddr, paddr, len(data), memsz, 8)
+        body += data
+    if note:
+        phdrs += struct.pack("<IIQQQQQQ", 4, 4, off + len(body), 0, 0, len(note), len(note), 4)
+        body += note
+    ident = b"\x7fELF\x02\x01\x01".ljust(16, b"\0")
+    fields = (ident, 2, 62, 1, entry, 64, 0, 0, 64, 56, phnum, 64, 0, 0)
+    ehdr = struct.pack("<16sHHIQQQIHHHHHH", *fields)
+    return ehdr + phdrs + body
+
+
+def pvh_note(entry: int) -> bytes:
+    return struct.pack("<III", 4, 4, 18) + b"Xen\0" + struct.pack("<I", entry)
+
+
+def test_bare_elf_enters_in_real_mode_with_flags() -> None:
+    ram = Ram()
+    boot = load_kernel(ram, elf([(0x8000, b"\xfa\xf4", 0x3000)], 0x8000), b"", b"", boot_flags=1)
+    assert boot.kind == "elf"
+    assert (boot.entry.mode, boot.entry.rip, boot.entry.rsi) == ("real", 0x8000, 1)
+    assert ram.data[0x8000:0x8002] == b"\xfa\xf4"
+
+
+def test_pvh_start_info_modules_and_memory_map() -> None:
+    ram = Ram()
+    image = elf([(0x1000000, b"\x90" * 64, 0x200000)], 0x1000000, pvh_note(0x1000040))
+    boot = load_kernel(ram, image, b"root=/dev/vda", b"R" * 5000)
+    assert boot.kind == "pvh"
+    assert (boot.entry.mode, boot.entry.rip, boot.entry.rbx) == (
+        "protected", 0x1000040, x86.PVH_START_INFO
+    )
+    assert boot.entry.code_selector == 0x08  # flat 32-bit code in the boot GDT
+    info = struct.unpack_from("<IIIIQQQQII", ram.data, x86.PVH_START_INFO)
+    magic, version, _, nr_modules, modlist, cmdline, _, memmap, entries, _ = info
+    assert (magic, version, nr_modules, cmdline) == (0x336EC578, 1, 1, x86.CMDLINE_ADDR)
+    paddr, size, _, _ = struct.unpack_from("<QQQQ", ram.data, modlist)
+    assert size == 5000 and ram.data[paddr : paddr + size] == b"R" * 5000
+    assert paddr >= 0x1200000  # above the kernel's memsz
+    mm = [struct.unpack_from("<QQII", ram.data, memmap + 24 * i)[:3] for i in range(entries)]
+    assert mm[-1] == (0x100000, MEM - 0x100000, 1)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (b"MZ" + b"\0" * 100, "not an ELF"),
+        (elf([(0x8000, b"x", 1)], 0x8000)[:64], "program headers outside"),
+        (elf([(MEM - 16, b"x" * 4, 64)], 0x8000), "beyond guest RAM"),
+        (elf([(0x8000, b"x", 16)], 0x20000), "below 64 KiB"),
+    ],
+)
+def test_crafted_elf_refused(image: bytes, message: str) -> None:
+    with pytest.raises(BootError, match=message):
+        load_kernel(Ram(), image, b"", b"")
+
+
+def test_pvh_note_parser_ignores_truncated_notes() -> None:
+    assert x86._pvh_note(pvh_note(0x1234)) == 0x1234
+    assert x86._pvh_note(pvh_note(0x1234)[:-4]) is None
+    assert x86._pvh_note(struct.pack("<III", 4, 4, 17) + b"Xen\0\0\0\0\0") is None

@@ -1,0 +1,111 @@
+"""The KVM board's pieces that need no /dev/kvm: CPUID filtering, the i8042, the marker
+port, and the ioctl layer's numbers and error messages."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from vmforms.hypervisor.cpu.kvm import cpuid
+from vmforms.hypervisor.cpu.kvm.legacy import I8042, MarkerPort
+from vmforms.hypervisor.cpu.kvm.machine import virtio_cmdline
+from vmforms.linux import kvm
+from vmforms.linux.kvm import CpuidEntry
+
+HOST = [
+    CpuidEntry(0x0, 0, 0, 0x1C, 0x68747541, 0x444D4163, 0x69746E65),
+    CpuidEntry(0x1, 0, 0, 0xA10F11, 0x01020800, 0x81202000 | cpuid.ECX_MONITOR, 0x78BFBFF),
+    CpuidEntry(0x6, 0, 0, 4, 0, 1, 0),
+    CpuidEntry(0xB, 0, 1, 1, 2, 0x100, 7),
+    CpuidEntry(0xB, 1, 1, 4, 16, 0x201, 7),
+    CpuidEntry(0x80000002, 0, 0, 1, 2, 3, 4),
+    CpuidEntry(0x80000003, 0, 0, 1, 2, 3, 4),
+    CpuidEntry(0x80000004, 0, 0, 1, 2, 3, 4),
+]
+
+
+def leaf(entries: list[CpuidEntry], function: int, index: int = 0) -> CpuidEntry:
+    return next(e for e in entries if e.function == function and e.index == index)
+
+
+def test_cpuid_is_per_vcpu_and_says_hypervisor() -> None:
+    table = cpuid.guest_cpuid(HOST, cpu=2, cpu_count=4)
+    one = leaf(table, 1)
+    assert one.ebx >> 24 == 2 and (one.ebx >> 16) & 0xFF == 4
+    assert one.ecx & cpuid.ECX_HYPERVISOR and not one.ecx & cpuid.ECX_MONITOR
+    assert one.edx & cpuid.EDX_HTT
+    assert leaf(table, 6) == CpuidEntry(6, 0, 0, 0, 0, 0, 0)
+    assert leaf(table, 0xB, 0).edx == 2 and leaf(table, 0xB, 1).ebx == 4
+    assert leaf(table, 0xB, 1).eax == 2  # two bits of APIC ID number four CPUs
+    brand = b"".join(
+        w.to_bytes(4, "little")
+        for f in (0x80000002, 0x80000003, 0x80000004)
+        for w in (leaf(table, f).eax, leaf(table, f).ebx, leaf(table, f).ecx, leaf(table, f).edx)
+    )
+    assert brand.rstrip(b"\0") == cpuid.BRAND
+    assert leaf(table, 0) == HOST[0]  # the vendor is the host's
+
+
+def test_single_cpu_has_no_htt() -> None:
+    assert not leaf(cpuid.guest_cpuid(HOST, 0, 1), 1).edx & cpuid.EDX_HTT
+
+
+def test_i8042_reset_pulse_self_test_and_output_port() -> None:
+    resets: list[int] = []
+    dev = I8042(lambda: resets.append(1))
+    dev.write(4, 1, 0xAA)
+    assert dev.read(4, 1) & 1 and dev.read(0, 1) == 0x55
+    assert not dev.read(4, 1) & 1
+    dev.write(4, 1, 0xD1)
+    dev.write(0, 1, 0x03)  # reset line high: nothing
+    assert resets == []
+    dev.write(4, 1, 0xD1)
+    dev.write(0, 1, 0x02)
+    dev.write(4, 1, 0xFE)
+    assert resets == [1, 1]
+
+
+def test_marker_port_times_and_bounds() -> None:
+    ticks = iter(range(0, 10**13, 10**9))
+    port = MarkerPort(lambda: next(ticks))
+    port.write(0, 4, 1)
+    port.write(0, 4, 2)
+    assert port.between(1, 2) == 1.0 and port.between(1, 3) is None
+    for _ in range(MarkerPort.LIMIT + 10):
+        port.write(0, 4, 9)
+    assert len(port.marks) == MarkerPort.LIMIT
+
+
+def test_virtio_command_line() -> None:
+    assert virtio_cmdline(2) == (
+        "virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6"
+    )
+
+
+def test_ioctl_numbers_match_the_uapi_headers() -> None:
+    assert kvm.KVM_RUN == 0xAE80
+    assert kvm.KVM_CREATE_VCPU == 0xAE41
+    assert kvm.KVM_GET_REGS == 0x8090AE81
+    assert kvm.KVM_SET_SREGS == 0x4138AE84
+    assert kvm.KVM_SET_USER_MEMORY_REGION == 0x4020AE46
+    assert kvm.KVM_GET_SUPPORTED_CPUID == 0xC008AE05
+    assert kvm.KVM_SET_CPUID2 == 0x4008AE90
+    assert kvm.KVM_CREATE_PIT2 == 0x4040AE77
+    assert kvm.KVM_IRQ_LINE == 0x4008AE61
+
+
+def test_ioctl_errors_name_the_call_and_errno() -> None:
+    fd = os.open("/dev/null", os.O_RDWR)
+    try:
+        with pytest.raises(OSError, match=r"^\[Errno 25\] KVM_CREATE_VCPU 3: ") as info:
+            kvm.create_vcpu(fd, 3)
+        assert info.value.errno == 25
+        with pytest.raises(OSError, match="KVM_GET_REGS"):
+            kvm.get_regs(fd)
+        with pytest.raises(OSError, match="KVM_SET_TSS_ADDR"):
+            kvm.set_tss_addr(fd, 0xFFFBD000)  # an address above 2 GiB passes as unsigned
+    finally:
+        os.close(fd)
+    with pytest.raises(OSError, match="open '/nonexistent/kvm'"):
+        kvm.open_kvm("/nonexistent/kvm")

@@ -1,0 +1,83 @@
+"""The guest's CPUID: what KVM supports, normalised per vCPU as Firecracker's cpuid module does.
+
+Intel SDM vol. 2A "CPUID", AMD APM vol. 3 appendix E. The host's answer is filtered so
+that the guest sees one consistent virtual CPU: its own APIC ID and the machine's CPU
+count, the hypervisor bit set, no power management, performance counters or MONITOR it
+could not use, and a brand string that says what it runs on.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+
+from vmforms.linux.kvm import CpuidEntry
+
+BRAND = b"vmforms KVM virtual CPU"
+
+LEAF_FEATURES = 0x1
+LEAF_THERMAL_POWER = 0x6
+LEAF_EXT_FEATURES = 0x7
+LEAF_PMU = 0xA
+LEAF_TOPOLOGY = 0xB
+LEAF_EXT_TOPOLOGY_V2 = 0x1F
+LEAF_BRAND_FIRST = 0x80000002
+LEAF_BRAND_LAST = 0x80000004
+
+# Leaf 1.
+ECX_MONITOR = 1 << 3
+ECX_VMX = 1 << 5
+ECX_SMX = 1 << 6
+ECX_EST = 1 << 7
+ECX_TM2 = 1 << 8
+ECX_PDCM = 1 << 15
+ECX_X2APIC = 1 << 21
+ECX_HYPERVISOR = 1 << 31
+EDX_ACPI = 1 << 22
+EDX_TM = 1 << 29
+EDX_HTT = 1 << 28
+CLFLUSH_LINE_QWORDS = 8  # a 64-byte cache line, in 8-byte units
+# Leaf 0xB/0x1F: ECX[15:8] level type.
+LEVEL_TYPE_SMT = 1
+LEVEL_TYPE_CORE = 2
+
+
+def _brand_words() -> list[tuple[int, int, int, int]]:
+    """EAX, EBX, ECX, EDX of leaves 0x80000002-4: 48 bytes of NUL-padded ASCII."""
+    words = struct.unpack("<12I", BRAND.ljust(48, b"\0"))
+    return [(words[i], words[i + 1], words[i + 2], words[i + 3]) for i in range(0, 12, 4)]
+
+
+def _width(count: int) -> int:
+    """Bits an APIC ID needs to number `count` CPUs (the topology leaves' shift)."""
+    return max(count - 1, 0).bit_length()
+
+
+def guest_cpuid(supported: Iterable[CpuidEntry], cpu: int, cpu_count: int) -> list[CpuidEntry]:
+    """The CPUID table for vCPU `cpu` of `cpu_count`, from KVM_GET_SUPPORTED_CPUID's."""
+    out: list[CpuidEntry] = []
+    brand = _brand_words()
+    for e in supported:
+        f, ebx, ecx, edx, eax = e.function, e.ebx, e.ecx, e.edx, e.eax
+        if f == LEAF_FEATURES:
+            ebx = (cpu << 24) | (min(cpu_count, 255) << 16) | (CLFLUSH_LINE_QWORDS << 8)
+            ecx &= ~(ECX_MONITOR | ECX_VMX | ECX_SMX | ECX_EST | ECX_TM2 | ECX_PDCM)
+            ecx |= ECX_HYPERVISOR
+            edx &= ~(EDX_ACPI | EDX_TM)
+            edx = edx | EDX_HTT if cpu_count > 1 else edx & ~EDX_HTT
+        elif f in (LEAF_THERMAL_POWER, LEAF_PMU):
+            # No power management or performance counters the guest could drive.
+            eax, ebx, ecx, edx = 0, 0, 0, 0
+        elif f in (LEAF_TOPOLOGY, LEAF_EXT_TOPOLOGY_V2):
+            # One thread per core, all cores in one package; EDX is the x2APIC ID.
+            if e.index == 0:
+                eax, ebx, ecx = 0, 1, (LEVEL_TYPE_SMT << 8) | e.index
+            elif e.index == 1:
+                eax, ebx, ecx = _width(cpu_count), cpu_count, (LEVEL_TYPE_CORE << 8) | e.index
+            else:
+                eax, ebx, ecx = 0, 0, e.index
+            edx = cpu
+        elif LEAF_BRAND_FIRST <= f <= LEAF_BRAND_LAST:
+            eax, ebx, ecx, edx = brand[f - LEAF_BRAND_FIRST]
+        out.append(CpuidEntry(f, e.index, e.flags, eax, ebx, ecx, edx))
+    return out

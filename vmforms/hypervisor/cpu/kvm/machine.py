@@ -1,0 +1,245 @@
+"""The x86-64 KVM board: RAM from 0, COM1 and the i8042 on ports, virtio-mmio slots at
+0xd0000000 (as Firecracker places them), one thread per vCPU.
+
+Data flows as on the RISC-V board: config -> memory + devices + boot protocol -> vCPU
+loops -> exits dispatched through a bus to a device -> KVM_IRQ_LINE. Port I/O has a bus of
+its own. The board's lock serialises the devices between vCPU threads and the console.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vmforms.hypervisor.boot.x86 import BootImage, load_kernel
+from vmforms.hypervisor.bus import Bus
+from vmforms.hypervisor.cpu.kvm.legacy import (
+    I8042,
+    I8042_DATA_PORT,
+    MARKER_PORT,
+    MarkerPort,
+)
+from vmforms.hypervisor.cpu.kvm.vcpu import KICK_SIGNAL, Vcpu
+from vmforms.hypervisor.cpu.kvm.vm import KvmError, KvmVm
+from vmforms.hypervisor.devices.uart import Uart16550
+from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
+from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
+from vmforms.hypervisor.errors import BusError, GuestMemoryError
+
+log = logging.getLogger(__name__)
+
+COM1_PORT = 0x3F8
+COM1_IRQ = 4
+VIRTIO_MMIO_BASE = 0xD0000000
+VIRTIO_MMIO_STRIDE = 0x1000
+VIRTIO_MMIO_IRQ = 5
+VIRTIO_SLOTS = 8
+STOP_JOIN_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class X86Config:
+    kernel: Path
+    initrd: Path | None = None
+    cmdline: str = ""
+    mem_size: int = 128 << 20
+    disks: tuple[tuple[Path, bool], ...] = ()  # (image, read-only)
+    cpus: int = 1
+    irqchip: bool = True  # the in-kernel PIC/IOAPIC/LAPIC and PIT, where KVM offers them
+    boot_flags: int = 0  # for a bare ELF guest: ESI at entry
+
+
+@dataclass(frozen=True, slots=True)
+class X86RunResult:
+    """Why the run ended ("poweroff", "reset", "halt", "triple-fault", "timeout") and its
+    cost: exits by reason name, wall time, and the time to the first exit."""
+
+    reason: str
+    seconds: float
+    exits: dict[str, int]
+    first_exit_seconds: float | None
+
+
+def virtio_cmdline(slots: int) -> str:
+    """Linux's virtio_mmio.device=<size>@<base>:<irq> for each populated slot."""
+    bases = (VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE for i in range(slots))
+    return " ".join(
+        f"virtio_mmio.device=4K@{base:#x}:{VIRTIO_MMIO_IRQ + i}" for i, base in enumerate(bases)
+    )
+
+
+class X86Machine:
+    """Builds the board; every input is checked before a vCPU exists. close() frees all."""
+
+    def __init__(self, config: X86Config, console: Callable[[bytes], None]) -> None:
+        if config.cpus < 1:
+            raise KvmError(f"--cpus {config.cpus}: at least one vCPU")
+        if len(config.disks) > VIRTIO_SLOTS:
+            raise GuestMemoryError(f"{len(config.disks)} disks: the board has {VIRTIO_SLOTS} slots")
+        try:
+            image = config.kernel.read_bytes()
+            initrd = config.initrd.read_bytes() if config.initrd else b""
+        except OSError as exc:
+            raise GuestMemoryError(f"read '{exc.filename}': {exc.strerror}") from exc
+        self.config = config
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.reason = ""
+        self.vcpus: list[Vcpu] = []
+        self.disks: list[VirtioBlk] = []
+        self.created = time.perf_counter()
+        self._first_exit: float | None = None
+        self.vm = KvmVm(config.mem_size, irqchip=config.irqchip)
+        try:
+            if config.cpus > self.vm.caps.max_vcpus:
+                raise KvmError(f"--cpus {config.cpus}: this KVM allows {self.vm.caps.max_vcpus}")
+            memory = self.vm.memory
+            assert memory is not None
+            self.memory = memory
+            self.disks = [VirtioBlk(path, read_only=ro) for path, ro in config.disks]
+            self.ports = Bus()
+            self.mmio = Bus()
+            self.uart = Uart16550(console, self._irq_line(COM1_IRQ))
+            self.i8042 = I8042(lambda: self._power("reset"))
+            self.markers = MarkerPort()
+            self.ports.register(COM1_PORT, 8, self.uart, "com1")
+            self.ports.register(I8042_DATA_PORT, 5, self.i8042, "i8042")
+            self.ports.register(MARKER_PORT, 4, self.markers, "marker")
+            self.virtio: list[VirtioMmio] = []
+            for slot in range(VIRTIO_SLOTS):
+                device: VirtioDevice | None = self.disks[slot] if slot < len(self.disks) else None
+                transport = VirtioMmio(memory, device, self._irq_line(VIRTIO_MMIO_IRQ + slot))
+                self.virtio.append(transport)
+                base = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_STRIDE
+                self.mmio.register(base, VIRTIO_MMIO_STRIDE, transport, f"virtio{slot}")
+            cmdline = " ".join(w for w in (config.cmdline, virtio_cmdline(len(self.disks))) if w)
+            self.boot: BootImage = load_kernel(
+                memory, image, cmdline.encode(), initrd, config.boot_flags
+            )
+            for index in range(config.cpus):
+                self.vcpus.append(Vcpu(self.vm, index, config.cpus))
+            # The boot CPU enters the kernel; the others wait for INIT/SIPI in the irqchip.
+            self.vcpus[0].enter(self.boot.entry)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        for vcpu in self.vcpus:
+            vcpu.close()
+        self.vcpus = []
+        for disk in self.disks:
+            disk.close()
+        self.disks = []
+        self.vm.close()
+
+    def _irq_line(self, irq: int) -> Callable[[bool], None]:
+        def line(level: bool) -> None:
+            self.vm.set_irq(irq, level)
+
+        return line
+
+    # Exits, called from vCPU threads with self.lock held.
+    def port_in(self, port: int, size: int) -> int:
+        self._note_exit()
+        try:
+            return self.ports.read(port, size)
+        except BusError:
+            return (1 << (8 * size)) - 1  # nothing drives the bus: all ones, as on a PC
+
+    def port_out(self, port: int, size: int, value: int) -> None:
+        self._note_exit()
+        try:
+            self.ports.write(port, size, value)
+        except BusError:
+            pass  # Linux probes ports (0x80 delays, absent UARTs); silence is the answer
+
+    def mmio_read(self, addr: int, size: int) -> int:
+        self._note_exit()
+        try:
+            return self.mmio.read(addr, size)
+        except BusError as exc:
+            log.warning("guest: %s", exc)
+            return (1 << (8 * size)) - 1
+
+    def mmio_write(self, addr: int, size: int, value: int) -> None:
+        self._note_exit()
+        try:
+            self.mmio.write(addr, size, value)
+        except BusError as exc:
+            log.warning("guest: %s", exc)
+
+    def _note_exit(self) -> None:
+        if self._first_exit is None:
+            self._first_exit = time.perf_counter()
+
+    def _power(self, reason: str) -> None:
+        if not self.reason:
+            self.reason = reason
+        self.stop.set()
+        for vcpu in self.vcpus:
+            vcpu.kick()
+
+    # Running.
+    def run(
+        self, timeout: float | None = None, poll: Callable[[bool], None] | None = None
+    ) -> X86RunResult:
+        """Run every vCPU in its own thread until the guest powers off or resets, a vCPU
+        fails, or `timeout` passes; `poll(True)` feeds console input meanwhile."""
+        errors: list[BaseException] = []
+        previous = signal.signal(KICK_SIGNAL, lambda signum, frame: None)
+        start = time.perf_counter()
+
+        def body(vcpu: Vcpu) -> None:
+            try:
+                outcome = vcpu.run(self, self.stop)
+                if outcome != "stopped":
+                    with self.lock:
+                        self._power("poweroff" if outcome == "halt" else outcome)
+            except BaseException as exc:  # reported by the main thread
+                errors.append(exc)
+                self._power("error")
+
+        threads = [
+            threading.Thread(target=body, args=(v,), name=f"vcpu{v.index}", daemon=True)
+            for v in self.vcpus
+        ]
+        try:
+            for t in threads:
+                t.start()
+            deadline = None if timeout is None else start + timeout
+            while not self.stop.is_set():
+                if deadline is not None and time.perf_counter() > deadline:
+                    self._power("timeout")
+                    break
+                if poll is not None:
+                    poll(True)
+                else:
+                    self.stop.wait(0.05)
+        finally:
+            self._power(self.reason or "stopped")
+            for t in threads:
+                t.join(STOP_JOIN_SECONDS)
+            signal.signal(KICK_SIGNAL, previous)
+        if errors:
+            raise errors[0]
+        elapsed = time.perf_counter() - start
+        exits: Counter[str] = Counter()
+        from vmforms.hypervisor.cpu.kvm.vcpu import EXIT_NAMES
+
+        for vcpu in self.vcpus:
+            for code, n in vcpu.exits.items():
+                exits[EXIT_NAMES.get(code, str(code))] += n
+        first = None if self._first_exit is None else self._first_exit - start
+        return X86RunResult(self.reason, elapsed, dict(exits), first)
+
+    def receive(self, data: bytes) -> None:
+        """Console input for COM1."""
+        with self.lock:
+            self.uart.receive(data)

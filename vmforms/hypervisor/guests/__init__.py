@@ -1,0 +1,1 @@
+"""Guests of the project's own, assembled from source with the host's binutils."""
