@@ -27,7 +27,8 @@ where possible options include:
   -cp <path>               Specify where to find user class files
 """
 
-_FLAGS = {"-c": "code", "-s": "descriptors", "-l": "lines", "-constants": "constants"}
+_FLAGS = {"-c": "code", "-s": "descriptors", "-l": "lines", "-constants": "constants",
+          "-v": "verbose", "-verbose": "verbose", "-sysinfo": "sysinfo"}
 _ACCESS = {"-p": "private", "-private": "private", "-package": "package",
            "-protected": "protected", "-public": "public"}
 
@@ -164,13 +165,13 @@ def _disassemble_run(classes: list[str], class_path: str | None, opts: object,
     """One run of classes, to our stdout/stderr, or as records to `sink`."""
     from vmforms.jvm.errors import JvmError
     from vmforms.jvm.javap import JavapOptions, disassemble_named
-    from vmforms.jvm.runtime.classpath import ClassPath
+    from vmforms.jvm.javap_find import Finder
 
     assert isinstance(opts, JavapOptions)
     out = sys.stdout.buffer
     # Like the JDK's javap, the exit status is that of the last class: 1 if it failed.
     status = 0
-    cp = ClassPath.from_string(class_path)  # opened here: file offsets are per process
+    cp = Finder.from_options(class_path)  # opened here: file offsets are per process
     try:
         for name in classes:
             try:

@@ -39,22 +39,31 @@ from vmforms.jvm.classfile.classfile import (
     FieldInfo,
     MethodInfo,
 )
-from vmforms.jvm.classfile.code import decode_code
 from vmforms.jvm.classfile.constants import ConstantInteger, ConstantString
 from vmforms.jvm.classfile.signatures import (
     class_signature,
     field_type,
     method_signature,
 )
-from vmforms.jvm.errors import ClassFormatError, ClassNotFoundError, JvmError
+from vmforms.jvm.errors import ClassNotFoundError, JvmError
+from vmforms.jvm.javap_attrs import AttributeWriter
+from vmforms.jvm.javap_code import exception_table, instructions
+from vmforms.jvm.javap_find import Finder
+from vmforms.jvm.javap_print import Printer
 from vmforms.jvm.javap_text import (
     char_literal,
-    check_name,
-    constant_comment,
     constant_value,
     string_literal,
 )
-from vmforms.jvm.opcodes import ARRAY_TYPES, OPCODES, Operands
+from vmforms.jvm.javap_verbose import (
+    FIELD_FLAGS,
+    METHOD_FLAGS,
+    ClassOrigin,
+    class_summary,
+    constant_pool,
+    file_header,
+    flags_line,
+)
 from vmforms.jvm.runtime.classpath import ClassPath
 
 
@@ -65,6 +74,8 @@ class JavapOptions:
     lines: bool = False  # -l
     constants: bool = False  # -constants
     access: str = "package"  # -public, -protected, -package or -p/-private
+    verbose: bool = False  # -v: descriptors, flags, the constant pool, every attribute
+    sysinfo: bool = False  # -sysinfo: where the class came from, its size and checksum
 
 
 _FIELD_MODIFIERS = ((ACC_PUBLIC, "public "), (ACC_PRIVATE, "private "),
@@ -78,7 +89,6 @@ _METHOD_MODIFIERS = ((ACC_PUBLIC, "public "), (ACC_PRIVATE, "private "),
                      (ACC_STRICT, "strictfp "))
 _CLASS_MODIFIERS = ((ACC_PUBLIC, "public "), (ACC_FINAL, "final "),
                     (ACC_ABSTRACT, "abstract "))
-_COMMENT_COLUMN = 40  # javap pads an instruction to this width before its `// ` comment
 
 
 def _modifiers(flags: int, table: tuple[tuple[int, str], ...]) -> str:
@@ -116,34 +126,60 @@ def load_class_bytes(name: str, class_path: ClassPath) -> tuple[bytes, str]:
         internal = head + "$" + tail
 
 
-def disassemble_named(name: str, class_path: ClassPath, opts: JavapOptions) -> str:
-    data, source = load_class_bytes(name, class_path)
-    return disassemble(parse_class(data, source), opts)
+def disassemble_named(name: str, finder: Finder, opts: JavapOptions) -> str:
+    """Find NAME as javap does and disassemble it."""
+    found = finder.find(name)
+    if found is None:
+        raise ClassNotFoundError(name)
+    data, origin = found
+    source = origin.location
+    if source.startswith("/") and not os.path.isabs(name) and name.endswith(".class"):
+        source = name  # errors name a file as it was given
+    return disassemble(parse_class(data, source), opts, origin)
 
 
 def _java_name(internal: str) -> str:
     return internal.replace("/", ".")
 
 
-def disassemble(cf: ClassFile, opts: JavapOptions) -> str:
+def disassemble(cf: ClassFile, opts: JavapOptions, origin: ClassOrigin | None = None) -> str:
     """The whole javap output for one class, ending with a newline."""
     out: list[str] = []
+    verbose = opts.verbose
+    p = Printer(out)
+    if (verbose or opts.sysinfo) and origin is not None:
+        file_header(origin, p)
     source_file = cf.source_file
     if source_file is not None:
-        out.append(f'Compiled from "{source_file}"\n')
+        if verbose or opts.sysinfo:
+            p.indent(+1)
+        p.println(f'Compiled from "{source_file}"')
+        p.level = 0
     if cf.access_flags & ACC_MODULE:
-        from vmforms.jvm.javap_module import module_declaration
+        from vmforms.jvm.javap_module import module_declaration, module_header
 
-        out.append(module_declaration(cf))
-        return "".join(out)
-    out.append(_class_header(cf) + " {\n")
+        if not verbose:
+            out.append(module_declaration(cf))
+            return "".join(out)
+        p.print(module_header(cf))
+    else:
+        p.print(_class_header(cf, verbose))
+    writer = None
+    if verbose:
+        p.println()
+        class_summary(cf, p)
+        constant_pool(cf, p)
+        p.println("{")
+        writer = AttributeWriter(cf, p, opts.access)
+    else:
+        p.println(" {")
     # javap ends each field with a blank line when -c or -l is given, and puts one
     # between methods when -c, -l or -s print something under them.
-    blank = opts.code or opts.lines
+    blank = opts.code or opts.lines or verbose
     method_blank = blank or opts.descriptors
     for f in cf.fields:
         if _visible(f.access_flags, opts):
-            _field(cf, f, opts, out)
+            _field(cf, f, opts, out, writer)
             if blank:
                 out.append("\n")
     first = True
@@ -152,12 +188,14 @@ def disassemble(cf: ClassFile, opts: JavapOptions) -> str:
             if method_blank and not first:
                 out.append("\n")
             first = False
-            _method(cf, m, opts, out)
+            _method(cf, m, opts, out, writer)
     out.append("}\n")
+    if writer is not None:
+        writer.write_all(cf.attributes)
     return "".join(out)
 
 
-def _class_header(cf: ClassFile) -> str:
+def _class_header(cf: ClassFile, verbose: bool = False) -> str:
     flags = cf.access_flags
     is_interface = bool(flags & ACC_INTERFACE)
     if is_interface:
@@ -173,21 +211,22 @@ def _class_header(cf: ClassFile) -> str:
             parts.append((" extends " if is_interface else " implements ") if i == 0 else ",")
             parts.append(_java_name(name))
     else:
-        cs = class_signature(sig)
+        cs = class_signature(sig, verbose)
         if cs.type_parameters:
             parts.append("<" + ", ".join(cs.type_parameters) + ">")
         if is_interface:
             if cs.interfaces:
                 parts.append(" extends " + ", ".join(cs.interfaces))
         else:
-            if not cs.superclass_is_object:
+            if verbose or not cs.superclass_is_object:
                 parts.append(" extends " + cs.superclass)
             if cs.interfaces:
                 parts.append(" implements " + ", ".join(cs.interfaces))
     return "".join(parts)
 
 
-def _field(cf: ClassFile, f: FieldInfo, opts: JavapOptions, out: list[str]) -> None:
+def _field(cf: ClassFile, f: FieldInfo, opts: JavapOptions, out: list[str],
+           writer: AttributeWriter | None) -> None:
     sig = f.attribute(SignatureAttribute)
     type_text = field_type(sig.signature if sig else f.descriptor)
     line = "  " + _modifiers(f.access_flags, _FIELD_MODIFIERS) + type_text + " " + f.name
@@ -196,8 +235,13 @@ def _field(cf: ClassFile, f: FieldInfo, opts: JavapOptions, out: list[str]) -> N
         if cv is not None:
             line += " = " + _constant_literal(cf, f.descriptor, cv.constantvalue_index)
     out.append(line + ";\n")
-    if opts.descriptors:
+    if opts.descriptors or writer is not None:
         out.append(f"    descriptor: {f.descriptor}\n")
+    if writer is not None:
+        writer.p.level = 2
+        writer.p.println(flags_line(f.access_flags, FIELD_FLAGS))
+        writer.write_all(f.attributes)
+        writer.p.level = 0
 
 
 def _constant_literal(cf: ClassFile, descriptor: str, index: int) -> str:
@@ -216,14 +260,15 @@ def _constant_literal(cf: ClassFile, descriptor: str, index: int) -> str:
     return constant_value(cp, index)
 
 
-def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str]) -> None:
+def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
+            writer: AttributeWriter | None) -> None:
     flags = m.access_flags
     mods = _modifiers(flags, _METHOD_MODIFIERS)
     if (cf.access_flags & ACC_INTERFACE and not flags & (ACC_ABSTRACT | ACC_STATIC | ACC_PRIVATE)
             and m.name != "<clinit>" and cf.major_version >= 52):
         mods += "default "
     sig_attr = m.attribute(SignatureAttribute)
-    ms = method_signature(sig_attr.signature if sig_attr else m.descriptor)
+    ms = method_signature(sig_attr.signature if sig_attr else m.descriptor, writer is not None)
     parts = ["  ", mods]
     if ms.type_parameters:
         parts.append("<" + ", ".join(ms.type_parameters) + "> ")
@@ -248,79 +293,25 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str]) ->
             parts.append(", ".join(_java_name(cp.class_name(i))
                                    for i in exc.exception_index_table))
     out.append("".join(parts) + ";\n")
-    if opts.descriptors:
+    if opts.descriptors or writer is not None:
         out.append(f"    descriptor: {m.descriptor}\n")
+    if writer is not None:
+        writer.p.level = 2
+        writer.p.println(flags_line(flags, METHOD_FLAGS))
+        writer.method = m
+        writer.write_all(m.attributes)
+        writer.method = None
+        writer.p.level = 0
+        return
     code = m.code
     if code is None:
         return
     if opts.code:
         out.append("    Code:\n")
-        _instructions(cf, code, out)
-        _exception_table(cf, code, out)
+        instructions(cf, code, out)
+        exception_table(cf, code, out)
     if opts.lines:
         _line_tables(cf, code, out)
-
-
-def _instructions(cf: ClassFile, code: CodeAttribute, out: list[str]) -> None:
-    cp = cf.constant_pool
-    this_class = cf.this_class
-    comments: dict[int, str] = {}
-    Ops = Operands
-    for ins in decode_code(code.code, cf.source, code.code_offset):
-        op = ins.opcode
-        info = OPCODES[op]
-        assert info is not None
-        mnemonic = info.mnemonic + "_w" if ins.wide else info.mnemonic
-        kind = info.operands
-        head = f"{ins.pc:4d}: "
-        if kind is Ops.NONE:
-            out.append(f"    {head}{mnemonic}\n")
-            continue
-        if kind is Ops.CPOOL or kind is Ops.CPOOL_U1:
-            text = f"{head}{mnemonic:<13} #{ins.operand}"
-        elif kind is Ops.INVOKEINTERFACE or kind is Ops.INVOKEDYNAMIC or kind is Ops.MULTIANEWARRAY:
-            text = f"{head}{mnemonic:<13} #{ins.operand},  {ins.operand2}"
-        elif kind is Ops.IINC:
-            out.append(f"    {head}{mnemonic:<13} {ins.operand}, {ins.operand2}\n")
-            continue
-        elif kind is Ops.ATYPE:
-            out.append(f"    {head}{mnemonic:<13}  {ARRAY_TYPES.get(ins.operand, '?')}\n")
-            continue
-        elif kind is Ops.TABLESWITCH or kind is Ops.LOOKUPSWITCH:
-            if kind is Ops.TABLESWITCH:
-                lines = [f"    {head}{mnemonic:<13} {{ // {ins.low} to {ins.high}\n"]
-            else:
-                lines = [f"    {head}{mnemonic:<13} {{ // {ins.high}\n"]
-            lines += [f"          {match:12d}: {target}\n" for match, target in ins.targets]
-            lines.append(f"               default: {ins.operand}\n          }}\n")
-            out.append("".join(lines))
-            continue
-        else:
-            out.append(f"    {head}{mnemonic:<13} {ins.operand}\n")
-            continue
-        comment = comments.get(ins.operand)
-        if comment is None:
-            try:
-                comment = constant_comment(cp, ins.operand, this_class)
-            except ClassFormatError as exc:
-                raise ClassFormatError(cf.source, code.code_offset + ins.pc,
-                                       f"{info.mnemonic} at pc {ins.pc}: {exc.problem}") from None
-            comments[ins.operand] = comment
-        pad = _COMMENT_COLUMN - len(text)
-        line = f"    {text}{' ' * (pad if pad > 0 else 1)}// {comment}"
-        if line[-1] == " ":
-            line = line.rstrip(" ")  # javap never ends a line with spaces
-        out.append(line + "\n")
-
-
-def _exception_table(cf: ClassFile, code: CodeAttribute, out: list[str]) -> None:
-    if not code.exception_table:
-        return
-    cp = cf.constant_pool
-    out.append("    Exception table:\n       from    to  target type\n")
-    for e in code.exception_table:
-        kind = "Class " + check_name(cp.class_name(e.catch_type)) if e.catch_type else "any"
-        out.append(f"      {e.start_pc:6d}{e.end_pc:6d}{e.handler_pc:6d}   {kind}\n")
 
 
 def _line_tables(cf: ClassFile, code: CodeAttribute, out: list[str]) -> None:

@@ -50,3 +50,19 @@ def module_declaration(cf: ClassFile) -> str:
         out.append(f"  provides  {class_name(p.provides_index)} with\n    {impls};\n")
     out.append("}\n")
     return "".join(out)
+
+
+def module_header(cf: ClassFile) -> str:
+    """The declaration line -v prints above the constant pool: `open module name@version`."""
+    cp = cf.constant_pool
+    mod = cf.attribute(ModuleAttribute)
+    mods = "".join(word for bit, word in ((0x0001, "public "), (0x0010, "final "),
+                                         (0x0400, "abstract ")) if cf.access_flags & bit)
+    if mod is None:
+        return mods + "class " + cf.name.replace("/", ".")
+    entry = cp.entry(mod.module_name_index)
+    name = cp.utf8(entry.name_index if isinstance(entry, ConstantModule)
+                   else mod.module_name_index).replace("/", ".")
+    opened = "open " if mod.module_flags & ACC_OPEN else ""
+    version = f"@{cp.utf8(mod.module_version_index)}" if mod.module_version_index else ""
+    return f"{mods}{opened}module {name}{version}"

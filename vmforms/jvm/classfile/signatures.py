@@ -47,12 +47,13 @@ _MAX_DEPTH = 100  # nesting of type arguments; JVMS 4.3.2 caps array dimensions 
 
 
 class _Parser:
-    __slots__ = ("s", "i", "depth")
+    __slots__ = ("s", "i", "depth", "keep_object")
 
-    def __init__(self, s: str) -> None:
+    def __init__(self, s: str, keep_object: bool = False) -> None:
         self.s = s
         self.i = 0
         self.depth = 0
+        self.keep_object = keep_object  # javap -v shows `T extends java.lang.Object`
 
     def fail(self, problem: str) -> SignatureError:
         return SignatureError(self.s, self.i, problem)
@@ -158,7 +159,7 @@ class _Parser:
             bounds = []
             if self.peek() not in (":", ""):
                 text = self.field_type()
-                if text != "java/lang/Object":
+                if text != "java/lang/Object" or self.keep_object:
                     bounds.append(text)
             while self.peek() == ":":
                 self.i += 1
@@ -186,10 +187,10 @@ def field_type(descriptor_or_signature: str) -> str:
     return text.replace("/", ".")
 
 
-def method_signature(text: str) -> MethodSignature:
+def method_signature(text: str, keep_object: bool = False) -> MethodSignature:
     """A method descriptor or generic method signature, piece by piece; only the throws
-    clause keeps slashes in class names."""
-    p = _Parser(text)
+    clause keeps slashes in class names. `keep_object` keeps Object class bounds."""
+    p = _Parser(text, keep_object)
     tparams = p.type_parameters()
     p.expect("(")
     params = []
@@ -208,8 +209,8 @@ def method_signature(text: str) -> MethodSignature:
                            tuple(java_name(t) for t in params), java_name(ret), tuple(throws))
 
 
-def class_signature(text: str) -> ClassSignature:
-    p = _Parser(text)
+def class_signature(text: str, keep_object: bool = False) -> ClassSignature:
+    p = _Parser(text, keep_object)
     tparams = p.type_parameters()
     sup, is_object = p.class_type()
     interfaces = []
