@@ -36,6 +36,8 @@
         .set BLK_STATUS, 0x21010
         .set BLK_BUF, 0x22000
         .set KERNEL_LOOP, 100000
+        .set EXIT_BURST, 1000
+        .set EXIT_PORT, 0xf84
         .set USER_LOOP, 100000000
         .set USER_SYSCALLS, 200
         .set SYS_MARKER, 0x1000
@@ -143,6 +145,33 @@ long_start:
 
         call virtio_probe
 
+        /* EXIT_BURST port writes that no device claims: each one a full exit to the
+         * monitor and back. The guest times them with RDTSC and prints the count. */
+        mov eax, 7
+        call marker
+        rdtsc
+        shl rdx, 32
+        or rax, rdx
+        mov r12, rax
+        mov ecx, EXIT_BURST
+        mov dx, EXIT_PORT
+1:      out dx, al
+        dec ecx
+        jnz 1b
+        rdtsc
+        shl rdx, 32
+        or rax, rdx
+        sub rax, r12
+        mov r12, rax
+        mov eax, 8
+        call marker
+        lea rsi, [rip + msg_exits]
+        call puts
+        mov rax, r12
+        call put_hex
+        lea rsi, [rip + msg_ticks]
+        call puts
+
         /* The IDT: every vector to fault_entry, vector 0x80 (DPL 3) to the system calls. */
         lea rax, [rip + fault_entry]
         mov esi, 0x8e                   /* present, DPL 0, 64-bit interrupt gate */
@@ -202,6 +231,23 @@ puts:
         out dx, al
         jmp 1b
 2:      pop rdx
+        ret
+
+/* rax as 16 hex digits on COM1. */
+put_hex:
+        mov rdi, rax
+        mov ecx, 16
+        mov dx, COM1
+1:      rol rdi, 4
+        mov eax, edi
+        and eax, 0xf
+        add al, '0'
+        cmp al, '9'
+        jbe 2f
+        add al, 'a' - '9' - 1
+2:      out dx, al
+        dec ecx
+        jnz 1b
         ret
 
 marker:
@@ -408,6 +454,8 @@ msg_no_disk:    .asciz "x86 probe: no virtio-blk disk\n"
 msg_disk_error: .asciz "x86 probe: virtio-blk read failed\n"
 msg_disk:       .asciz "x86 probe: disk: "
 msg_exit:       .asciz "x86 probe: exit "
+msg_exits:      .asciz "x86 probe: 1000 port exits in 0x"
+msg_ticks:      .asciz " TSC ticks\n"
 msg_fault:      .asciz "x86 probe: unexpected exception\n"
 msg_user:       .ascii "x86 probe: hello from ring 3\n"
 msg_user_end:

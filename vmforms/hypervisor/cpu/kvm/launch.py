@@ -87,10 +87,11 @@ def probe_rates(marks: list[tuple[int, int]]) -> dict[str, float]:
         a, b = pair
         return (times[b] - times[a]) / 1e9 if a in times and b in times else None
 
-    kernel, user, calls = (
+    kernel, user, calls, exits = (
         span(x86_probe.MARK_KERNEL_LOOP),
         span(x86_probe.MARK_USER_LOOP),
         span(x86_probe.MARK_SYSCALLS),
+        span(x86_probe.MARK_EXIT_BURST),
     )
     if kernel:
         out["kernel_insns_per_s"] = x86_probe.KERNEL_LOOP_INSNS / kernel
@@ -98,4 +99,6 @@ def probe_rates(marks: list[tuple[int, int]]) -> dict[str, float]:
         out["user_insns_per_s"] = x86_probe.USER_LOOP_INSNS / user
     if calls:
         out["syscall_seconds"] = calls / x86_probe.USER_SYSCALLS
+    if exits:
+        out["exit_seconds"] = exits / x86_probe.EXIT_BURST
     return out
