@@ -46,6 +46,16 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                 F(None, "entrypoint", VALUE, "overwrite the default ENTRYPOINT of the image"),
                 F(None, "init", help="run an init inside the container that forwards signals "
                   "and reaps processes"),
+                F(None, "network", VALUE, "connect a container to a network: bridge, none, "
+                  "host, container:NAME or a network's name", metavar="network"),
+                F(None, "network-alias", LIST, "add network-scoped alias for the container",
+                  metavar="list"),
+                F("p", "publish", LIST, "publish a container's port(s) to the host",
+                  metavar="list"),
+                F("P", "publish-all", help="publish all exposed ports to random ports"),
+                F(None, "add-host", LIST, "add a custom host-to-IP mapping (host:ip)",
+                  metavar="list"),
+                F(None, "dns", LIST, "set custom DNS servers", metavar="list"),
             ), ("image",), rest="command"),
     Command("ps", "[OPTIONS]", "List containers", (
         F("a", "all", help="show all containers (default shows just running)"),
@@ -96,6 +106,9 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     ), interspersed=True),
     Command("import", "TARBALL REPOSITORY[:TAG]", "Import the contents from a root filesystem "
             "tarball to create an image", (), ("tarball", "reference"), interspersed=True),
+    Command("port", "CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings or a specific "
+            "mapping for the container", (), ("container",), rest="port", interspersed=True),
+    Command("network", "COMMAND", "Manage networks", (), rest="args"),
     Command("pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", (
         F(None, "tls-verify", VALUE, "require HTTPS and verified certificates (default true)",
           default="true", metavar="bool"),
@@ -153,8 +166,30 @@ def _cmd_run(a: SimpleNamespace) -> int:
         user=a.user, hostname=a.hostname, memory=a.memory, memory_swap=a.memory_swap,
         cpus=a.cpus, pids_limit=a.pids_limit, read_only=a.read_only, entrypoint=a.entrypoint,
         security_opt=a.security_opt,
-        init=a.init,
+        init=a.init, network=a.network, network_aliases=a.network_alias, publish=a.publish,
+        publish_all=a.publish_all, add_hosts=a.add_host, dns=a.dns,
     ))
+
+
+def _cmd_port(a: SimpleNamespace) -> int:
+    from vmforms.container import state as st
+    from vmforms.container.network.inspect import port_lines
+
+    if len(a.port) > 1:
+        raise InvalidOption('"port" requires at most 2 arguments')
+    c = st.find(a.container)
+    lines = port_lines(c, a.port[0] if a.port else None) if c.running else []
+    if a.port and not lines:
+        raise ContainerError(f"No public port '{a.port[0]}' published for {a.container}")
+    for line in lines:
+        print(line)
+    return 0
+
+
+def _cmd_network(a: SimpleNamespace) -> int:
+    from vmforms.cli.network import main as network_main
+
+    return network_main(list(a.args))
 
 
 def _each(names: list[str], action: Any) -> int:
@@ -325,10 +360,16 @@ def _cmd_ps(a: SimpleNamespace) -> int:
         created = human_duration(now - st.parse_rfc3339(c.record["Created"])) + " ago"
         rows.append([c.id if a.no_trunc else c.id[:12], c.record["Config"]["Image"],
                      _quote_command([c.record["Path"], *c.record["Args"]], not a.no_trunc),
-                     created, status, "", c.name])
+                     created, status, _ps_ports(c) if c.running else "", c.name])
     if not a.quiet:
         sys.stdout.write(table(rows))
     return 0
+
+
+def _ps_ports(c: Any) -> str:
+    from vmforms.container.network.inspect import ps_ports
+
+    return ps_ports(c)
 
 
 def _store() -> Any:

@@ -65,6 +65,11 @@ def create(opts: RunOptions) -> st.Container:
                             '[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed')
     store = _image_store()
     image = store.resolve(opts.image)
+    from vmforms.container.network.options import record_fields
+
+    network_fields = record_fields(opts.network, opts.publish, opts.publish_all,
+                                   opts.network_aliases, opts.add_hosts, opts.dns,
+                                   image.config.exposed_ports)
     layers = list(store.layer_dirs(image))
     cid = os.urandom(32).hex()
     root = st.containers_dir()
@@ -106,7 +111,7 @@ def create(opts: RunOptions) -> st.Container:
                     "NanoCpus": int(float(opts.cpus) * 1e9) if opts.cpus else 0,
                     "Init": opts.init,
                     "PidsLimit": spec.linux.resources.pids_limit,
-                    "NetworkMode": "none",
+                    **network_fields,
                 },
                 "Spec": spec_mod.dump(spec),
             }
@@ -166,8 +171,11 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
         cgroup = _cgroup_driver().create(spec.linux.cgroups_path or cgroup_name(c.id),
                                          _limits(spec))
         overlay = (list(c.record["Layers"]), str(c.path / "upper"), str(c.path / "work"))
-        pid = runtime.start(spec, spec.root_path, overlay=overlay, cgroup=cgroup, stdio=stdio,
-                            extras=seccomp_extras(spec))
+        from vmforms.container.network.endpoint import joined
+
+        with joined(c):
+            pid = runtime.start(spec, spec.root_path, overlay=overlay, cgroup=cgroup,
+                                stdio=stdio, extras=seccomp_extras(spec))
     except BaseException as exc:
         if cgroup is not None:
             cgroup.destroy()

@@ -140,6 +140,9 @@ def remove(ref: str, force: bool = False) -> st.Container:
         cgroup = _open_cgroup(c)
         if cgroup is not None:
             cgroup.destroy()  # also kills what an exec left behind
+        from vmforms.container.network.endpoint import release
+
+        release(c)
         st.remove_dir(c.path)
         c.drop_lock_file()
     return c
@@ -228,7 +231,14 @@ def inspect(ref: str) -> dict[str, Any]:
             "UpperDir": str(c.path / "upper"), "WorkDir": str(c.path / "work"),
             "MergedDir": str(c.path / "merged")}},
         "Config": rec["Config"],
+        "NetworkSettings": _network_settings(c, running),
     }
+
+
+def _network_settings(c: st.Container, running: bool) -> dict[str, Any]:
+    from vmforms.container.network.inspect import network_settings
+
+    return network_settings(c, running)
 
 
 def image_in_use(image_id: str) -> bool:

@@ -138,6 +138,10 @@ def finalize(c: st.Container, wait_status: int | None, cgroup: Any | None) -> in
             code = exit_status(wait_status)
         if cgroup is not None:
             cgroup.destroy()
+        if c.record["HostConfig"].get("NetworkMode") not in (None, "none", "host"):
+            from vmforms.container.network.endpoint import release
+
+            release(c)
         c.state.update({"Status": "exited", "ExitCode": code, "OOMKilled": oom,
                         "FinishedAt": st.now_rfc3339()})
         c.state.pop("MonitorPid", None)

@@ -3,6 +3,7 @@ a check at the end that nothing of theirs is left: no mount, cgroup, process or 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -25,6 +26,27 @@ def cgroup_children(parent: str) -> set[str]:
         if top.is_dir():
             found |= {str(p) for p in top.iterdir() if p.is_dir()}
     return found
+
+
+def network_objects() -> set[str]:
+    """The host's links and nftables tables: what the container networks may leave."""
+    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True)
+    found = {"link " + line.split(":")[1].strip().split("@")[0]
+             for line in links.stdout.splitlines() if ":" in line}
+    if shutil.which("nft"):
+        tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True)
+        found |= {line.strip() for line in tables.stdout.splitlines() if line.strip()}
+    return found
+
+
+def write_test_network(root: Path) -> None:
+    """The default network of the test root: a bridge and subnets of its own, so that it
+    collides neither with the host's vmforms0 nor with podman's 10.88.0.0/16."""
+    n = secrets.randbelow(16)
+    (root / "networks").mkdir(mode=0o700)
+    (root / "networks" / "bridge.json").write_text(json.dumps({
+        "Name": "bridge", "Id": secrets.token_hex(32), "Bridge": f"vmft{secrets.token_hex(3)}",
+        "Subnet": f"10.91.{secrets.randbelow(256)}.0/24", "Pool": f"10.92.{n * 16}.0/20"}))
 
 
 def _cgroup_dirs() -> set[str]:
@@ -77,10 +99,12 @@ def vmf() -> Iterator[Vmf]:
     if os.geteuid() != 0:
         pytest.skip("containers need root (namespaces, mounts, cgroups)")
     before_cgroups = _cgroup_dirs()
+    before_network = network_objects()
     # podman names an image pulled from an OCI layout after the layout's path, so the
     # path must be a valid image name: lower-case letters and digits only, no "_"
     root = Path(tempfile.gettempdir()) / f"vmforms-test-{secrets.token_hex(6)}"
     root.mkdir(mode=0o700)
+    write_test_network(root)
     v = Vmf(root)
     built = subprocess.run([VMFORMS, "setup", "busybox image", "container init"], env=v.env,
                            text=True, capture_output=True, timeout=120)
@@ -91,6 +115,14 @@ def vmf() -> Iterator[Vmf]:
         for cid in v.container_ids():
             v("rm", "-f", cid)
         leftovers = v.container_ids()
+        bridges = [json.loads(p.read_text())["Bridge"] for p in (root / "networks").glob("*.json")]
+        attached = [line for br in bridges for line in subprocess.run(
+            ["ip", "-o", "link", "show", "master", br], capture_output=True,
+            text=True).stdout.splitlines()]
+        pruned = v("network", "prune", "-f")
+        leases = [str(p) for p in (root / "networks").glob("*/*/*")]
+        network = {x for x in network_objects() - before_network
+                   if "vmbr-" in x or any(br in x for br in bridges)}
         mounts = [line for line in Path("/proc/self/mountinfo").read_text().splitlines()
                   if str(root) in line]
         cgroups = _cgroup_dirs() - before_cgroups
@@ -100,6 +132,10 @@ def vmf() -> Iterator[Vmf]:
         assert not mounts, f"mounts left behind: {mounts}"
         assert not cgroups, f"cgroups left behind: {sorted(cgroups)}"
         assert not procs, f"processes left behind: {procs}"
+        assert pruned.returncode == 0, pruned.stderr
+        assert not attached, f"links left on the test bridges: {attached}"
+        assert not leases, f"leases or endpoints left behind: {leases}"
+        assert not network, f"links or nftables tables left behind: {sorted(network)}"
 
 
 @pytest.fixture(scope="session")

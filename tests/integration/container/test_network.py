@@ -1,0 +1,241 @@
+"""Container networks on the real kernel: the default bridge, --network modes, published
+ports, names on user networks, addresses under load, clean-up after crashes.
+
+All traffic stays between the host's loopback, the test root's own bridges and its
+containers. The test root's default network has a bridge and subnet of its own
+(conftest.write_test_network), and conftest checks that no link, nftables table, lease
+or endpoint is left after the session.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+HTTPD = ("mkdir -p /www && echo hello-$HOSTNAME > /www/index.html && "
+         "exec httpd -f -p 80 -h /www")
+
+
+def inspect(vmf: Any, name: str) -> dict[str, Any]:
+    out = vmf("inspect", name, check=True).stdout
+    return dict(json.loads(out)[0])
+
+
+def default_net(vmf: Any) -> dict[str, Any]:
+    return dict(json.loads((vmf.root / "networks" / "bridge.json").read_text()))
+
+
+def get(url: str, timeout: float = 5) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        return str(resp.read().decode())
+
+
+def wait_get(url: str, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return get(url, 2)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def cleanup(vmf: Any) -> Iterator[list[str]]:
+    names: list[str] = []
+    yield names
+    for name in names:
+        vmf("rm", "-f", name)
+
+
+def test_default_bridge(vmf: Any) -> None:
+    net = default_net(vmf)
+    subnet = ipaddress.IPv4Network(net["Subnet"])
+    out = vmf("run", "--rm", "busybox", "sh", "-c",
+              "ip -o -4 addr show eth0; ip route; cat /etc/hosts", check=True).stdout
+    address = ipaddress.IPv4Interface(out.split("inet ")[1].split()[0])
+    assert address.ip in subnet and address.network == subnet
+    assert f"default via {subnet.network_address + 1} dev eth0" in out
+    assert f"{address.ip}\t" in out  # its own name in /etc/hosts
+    links = subprocess.run(["ip", "-o", "link", "show", "master", net["Bridge"]],
+                           capture_output=True, text=True).stdout
+    assert links == ""  # the veth went with the container
+
+
+def test_none_has_only_loopback(vmf: Any) -> None:
+    out = vmf("run", "--rm", "--network", "none", "busybox", "ip", "-o", "link",
+              check=True).stdout
+    names = [line.split(":")[1].strip() for line in out.splitlines()]
+    assert names == ["lo"]
+
+
+def test_host_sees_the_hosts_links(vmf: Any) -> None:
+    host = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    out = vmf("run", "--rm", "--network", "host", "busybox", "ip", "-o", "link",
+              check=True).stdout
+
+    def names(text: str) -> set[str]:
+        return {line.split(":")[1].strip().split("@")[0] for line in text.splitlines()}
+
+    assert names(host) <= names(out) | {n for n in names(host) if n.startswith("veth")}
+    assert "eth0" in names(out) or len(names(out)) > 1
+
+
+def test_container_mode_shares_the_namespace(vmf: Any, cleanup: list[str]) -> None:
+    cleanup.append("netowner")
+    vmf("run", "-d", "--name", "netowner", "busybox", "sleep", "60", check=True)
+    own = vmf("exec", "netowner", "readlink", "/proc/self/ns/net", check=True).stdout
+    joined = vmf("run", "--rm", "--network", "container:netowner", "busybox",
+                 "readlink", "/proc/self/ns/net", check=True).stdout
+    assert own == joined
+    vmf("stop", "-t", "0", "netowner", check=True)
+    bad = vmf("run", "--rm", "--network", "container:netowner", "busybox", "true")
+    assert bad.returncode == 125 and "non running container" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_published_port_answers_on_loopback_and_bridge(vmf: Any, cleanup: list[str]) -> None:
+    cleanup.append("web")
+    vmf("run", "-d", "--name", "web", "--hostname", "webhost", "-p", "127.0.0.1::80",
+        "-p", "80", "busybox", "sh", "-c", HTTPD, check=True)
+    settings = inspect(vmf, "web")["NetworkSettings"]
+    ports = settings["Ports"]["80/tcp"]
+    loop = next(p for p in ports if p["HostIp"] == "127.0.0.1")["HostPort"]
+    anyp = next(p for p in ports if p["HostIp"] == "0.0.0.0")["HostPort"]
+    assert wait_get(f"http://127.0.0.1:{loop}/") == "hello-webhost\n"
+    gateway = str(ipaddress.IPv4Network(default_net(vmf)["Subnet"]).network_address + 1)
+    assert get(f"http://{gateway}:{anyp}/") == "hello-webhost\n"
+    assert get(f"http://{settings['IPAddress']}:80/") == "hello-webhost\n"
+    assert settings["Gateway"] == gateway
+    assert settings["MacAddress"] == "02:42:" + ":".join(
+        f"{b:02x}" for b in ipaddress.IPv4Address(settings["IPAddress"]).packed)
+    port = vmf("port", "web", check=True).stdout.splitlines()
+    assert f"80/tcp -> 127.0.0.1:{loop}" in port and f"80/tcp -> 0.0.0.0:{anyp}" in port
+    assert f"0.0.0.0:{anyp}->80/tcp" in vmf("ps", check=True).stdout
+    # the same host port again is refused before anything starts
+    taken = vmf("run", "--rm", "-p", f"127.0.0.1:{loop}:80", "busybox", "true")
+    assert taken.returncode == 125 and "port is already allocated" in taken.stderr
+    assert len(taken.stderr.strip().splitlines()) == 1
+    vmf("rm", "-f", "web", check=True)
+    with pytest.raises(OSError):
+        get(f"http://127.0.0.1:{loop}/", 1)
+
+
+def test_names_and_aliases_on_a_user_network(vmf: Any, cleanup: list[str]) -> None:
+    created = vmf("network", "create", "testnet", check=True).stdout.strip()
+    try:
+        cleanup += ["server", "client"]
+        vmf("run", "-d", "--name", "server", "--network", "testnet", "--network-alias",
+            "api", "busybox", "sh", "-c", HTTPD, check=True)
+        out = vmf("run", "--name", "client", "--network", "testnet", "--add-host",
+                  "extra.test:10.1.2.3", "--dns", "10.1.2.4", "busybox", "sh", "-c",
+                  "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://server/ && break; "
+                  "sleep 0.2; done; wget -qO- http://api/; ping -c1 -W2 server >/dev/null && "
+                  "echo ping-ok; cat /etc/hosts /etc/resolv.conf", timeout=60, check=True).stdout
+        assert out.count("hello-") == 2 and "ping-ok" in out
+        assert "10.1.2.3\textra.test" in out and "nameserver 10.1.2.4" in out
+        # the server's /etc/hosts lists the client while it runs, and drops it after
+        hosts_now = vmf("exec", "server", "cat", "/etc/hosts", check=True).stdout
+        assert "client" not in hosts_now  # the client has exited: its endpoint is gone
+        listed = json.loads(vmf("network", "inspect", "testnet", check=True).stdout)[0]
+        assert listed["Id"] == created and len(listed["Containers"]) == 1
+        busy = vmf("network", "rm", "testnet")
+        assert busy.returncode == 1 and "active endpoints" in busy.stderr
+        names = vmf("network", "ls", check=True).stdout
+        assert "testnet" in names and "bridge" in names
+    finally:
+        for name in ("server", "client"):
+            vmf("rm", "-f", name)
+        vmf("network", "rm", "testnet", check=True)
+    assert "testnet" not in vmf("network", "ls", check=True).stdout
+
+
+def test_connect_and_disconnect(vmf: Any, cleanup: list[str]) -> None:
+    vmf("network", "create", "sidenet", check=True)
+    try:
+        cleanup.append("multi")
+        vmf("run", "-d", "--name", "multi", "busybox", "sleep", "60", check=True)
+        vmf("network", "connect", "sidenet", "multi", check=True)
+        links = vmf("exec", "multi", "ip", "-o", "-4", "addr", check=True).stdout
+        assert " eth1 " in links
+        assert "sidenet" in inspect(vmf, "multi")["NetworkSettings"]["Networks"]
+        vmf("network", "disconnect", "sidenet", "multi", check=True)
+        assert " eth1 " not in vmf("exec", "multi", "ip", "-o", "-4", "addr",
+                                   check=True).stdout
+    finally:
+        vmf("rm", "-f", "multi")
+        vmf("network", "rm", "sidenet", check=True)
+
+
+def test_fifty_parallel_containers_get_distinct_addresses(vmf: Any) -> None:
+    names = [f"par{i}" for i in range(50)]
+    try:
+        procs = [vmf.popen("run", "-d", "--name", n, "busybox", "sleep", "120",
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for n in names]
+        errors = [p.communicate(timeout=180)[1] for p in procs]
+        assert all(p.returncode == 0 for p in procs), errors
+        addresses = [inspect(vmf, n)["NetworkSettings"]["IPAddress"] for n in names]
+        assert len(set(addresses)) == 50 and "" not in addresses
+    finally:
+        vmf("rm", "-f", *names, timeout=300)
+    assert not list((vmf.root / "networks" / "bridge" / "leases").iterdir())
+
+
+def _monitor_pid(vmf: Any, name: str) -> int:
+    cid = inspect(vmf, name)["Id"]
+    state = json.loads((vmf.root / "containers" / cid / "state.json").read_text())
+    return int(state["MonitorPid"])
+
+
+def test_nothing_left_after_killed_monitors(vmf: Any) -> None:
+    net = default_net(vmf)
+    names = ["crash1", "crash2"]
+    for n in names:
+        vmf("run", "-d", "--name", n, "-p", "80", "busybox", "sleep", "60", check=True)
+    for n in names:
+        os.kill(_monitor_pid(vmf, n), signal.SIGKILL)
+    vmf("rm", "-f", *names, check=True)
+    leftover = subprocess.run(["ip", "-o", "link", "show", "master", net["Bridge"]],
+                              capture_output=True, text=True).stdout
+    assert leftover == ""
+    assert not list((vmf.root / "networks" / "bridge" / "leases").iterdir())
+    table = subprocess.run(["nft", "list", "map", "ip", f"vmforms_{net['Bridge']}", "ports"],
+                           capture_output=True, text=True).stdout
+    assert "elements" not in table
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+def test_like_podman_none_has_only_loopback(vmf: Any) -> None:
+    """podman (netavark) and we agree on what --network none leaves a container."""
+    layout = vmf.root / "images"
+    pulled = subprocess.run(["podman", "pull", "-q", f"oci:{layout}:busybox:latest"],
+                            capture_output=True, text=True, timeout=120)
+    if pulled.returncode != 0:
+        pytest.skip(f"podman cannot pull the test image: {pulled.stderr.strip()}")
+    image = pulled.stdout.strip()
+    try:
+        theirs = subprocess.run(["podman", "--runtime", "runc", "run", "--rm", "--network=none",
+                                 "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                                 image, "ip", "-o", "link"], capture_output=True, text=True,
+                                timeout=120)
+        if theirs.returncode != 0:
+            pytest.skip(f"podman cannot run here: {theirs.stderr.strip()}")
+        ours = vmf("run", "--rm", "--network", "none", "busybox", "ip", "-o", "link",
+                   check=True).stdout
+        assert [line.split(":")[1] for line in theirs.stdout.splitlines()] == \
+            [line.split(":")[1] for line in ours.splitlines()]
+    finally:
+        subprocess.run(["podman", "rmi", "-f", image], capture_output=True, timeout=120)

@@ -1,0 +1,116 @@
+"""Address leases, as CNI's host-local plugin keeps them: one file per address, named after
+it, holding the container's id, in networks/NAME/leases/. The caller holds the networks'
+lock (config.lock_path), so no address is handed out twice.
+
+Addresses are handed out round-robin from the one after the last reserved (kept in
+`last`), so an address just freed is not at once given to the next container. A lease
+whose container no longer exists (a crash between lease and start) is reclaimed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from vmforms.container.network.config import Network, NetworkError, networks_dir
+
+MAX_LEASE = 128  # bytes: a container id and a newline
+
+
+class AddressesExhausted(NetworkError):
+    pass
+
+
+def lease_dir(net: Network) -> Path:
+    return networks_dir() / net.name / "leases"
+
+
+def leases(net: Network) -> dict[str, str]:
+    """address -> container id, for every lease of the network."""
+    d = lease_dir(net)
+    try:
+        names = os.listdir(d)
+    except FileNotFoundError:
+        return {}
+    out = {}
+    for name in names:
+        try:
+            ipaddress.IPv4Address(name)
+            fd = os.open(d / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except (ValueError, OSError):
+            continue
+        try:
+            out[name] = os.read(fd, MAX_LEASE).decode(errors="replace").strip()
+        finally:
+            os.close(fd)
+    return out
+
+
+def _candidates(net: Network, after: str | None) -> list[ipaddress.IPv4Address]:
+    subnet = ipaddress.IPv4Network(net.subnet)
+    first = int(subnet.network_address) + 1
+    last = int(subnet.broadcast_address) - 1
+    start = first
+    if after:
+        try:
+            prev = int(ipaddress.IPv4Address(after))
+        except ValueError:
+            prev = first - 1
+        if first <= prev < last:
+            start = prev + 1
+    order = list(range(start, last + 1)) + list(range(first, start))
+    return [ipaddress.IPv4Address(n) for n in order]
+
+
+def allocate(net: Network, container_id: str,
+             exists: Callable[[str], bool] | None = None) -> str:
+    """Lease a free address of `net` to the container; `exists(id)` says whether a holder
+    is still there (a lease of a vanished container is taken back)."""
+    d = lease_dir(net)
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    held = leases(net)
+    for address, holder in list(held.items()):
+        if holder == container_id:
+            return address  # already leased (a retried start)
+        if exists is not None and not exists(holder):
+            (d / address).unlink(missing_ok=True)
+            del held[address]
+    last_file = d.parent / "last"
+    try:
+        after = last_file.read_text()[:64].strip()
+    except FileNotFoundError:
+        after = None
+    for ip in _candidates(net, after):
+        address = str(ip)
+        if address == net.gateway or address in held:
+            continue
+        try:
+            fd = os.open(d / address, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                         0o600)
+        except FileExistsError:
+            continue
+        try:
+            os.write(fd, container_id.encode() + b"\n")
+        finally:
+            os.close(fd)
+        last_file.write_text(address)
+        return address
+    raise AddressesExhausted(f"no available IPv4 addresses on network {net.name} "
+                             f"({net.subnet})")
+
+
+def release(net: Network, container_id: str) -> list[str]:
+    """Free every lease the container holds on `net`; the addresses freed."""
+    freed = []
+    for address, holder in leases(net).items():
+        if holder == container_id:
+            (lease_dir(net) / address).unlink(missing_ok=True)
+            freed.append(address)
+    return freed
+
+
+def mac_for(address: str) -> str:
+    """Docker's MAC address of an endpoint: 02:42 and the four bytes of its IPv4 address."""
+    return "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.IPv4Address(address).packed)
