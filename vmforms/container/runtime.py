@@ -26,6 +26,8 @@ from vmforms.record import record
 EXIT_SETUP_FAILED = 125
 EXIT_NOT_INVOKABLE = 126
 EXIT_NOT_FOUND = 127
+# argv[0] and memfd name of the helper that execs an `exec`'d command (see exec_in).
+EXEC_HELPER_NAME = "vmforms-exec"
 # Namespaces joined by exec, in the order runc joins them (mount last: it changes /proc).
 JOIN_ORDER = ("cgroup", "ipc", "uts", "network", "pid", "mount")
 
@@ -172,11 +174,13 @@ def _find_executable(name: str, env: tuple[str, ...]) -> str:
 
 
 def become(proc: Process, errfd: int, gate: int | None = None,
-           seccomp: SeccompFilter | None = None) -> NoReturn:
+           seccomp: SeccompFilter | None = None, via: int | None = None) -> NoReturn:
     """Drop to the process's user and capabilities, chdir, and exec. Never returns.
 
     With a `gate` (a directory fd holding the exec fifo, see `wait_gate`), everything is
     done and reported before the exec waits for `start`; only the exec itself follows.
+    With `via` (a sealed memfd of vmforms-init), the command is exec'd by that helper in
+    a child: see `exec_in`.
     """
     for rlimit in proc.rlimits:
         lp.set_rlimit(rlimit.type, rlimit.soft, rlimit.hard)
@@ -217,12 +221,14 @@ def become(proc: Process, errfd: int, gate: int | None = None,
     name = proc.args[0]
     try:
         path = _find_executable(name, proc.env)
-        if gate is not None:
-            # Found now, so that a missing command fails `create`, as runc reports it.
+        if gate is not None or via is not None:
+            # Found now, so that a missing command fails `create` (as runc reports it), or
+            # `exec` before the helper runs.
             if not os.path.isfile(path):
                 raise FileNotFoundError(path)
             if not os.access(path, os.X_OK):
                 raise PermissionError(path)
+        if gate is not None:
             os.close(errfd)  # EOF: the caller's create is done
             errfd = -1
             try:
@@ -231,6 +237,8 @@ def become(proc: Process, errfd: int, gate: int | None = None,
                 _fail(errfd, EXIT_SETUP_FAILED, f"container init: {_describe(exc)}")
         if seccomp is not None and proc.no_new_privileges:
             seccomp.load()  # last, so that the filter governs only the command
+        if via is not None:
+            os.execve(via, [EXEC_HELPER_NAME, "--exec", path, *proc.args], env)
         os.execve(path, list(proc.args), env)
     except FileNotFoundError:
         if "/" in name:
@@ -439,18 +447,34 @@ def _children_in_pid_namespace(target: int | None | bool) -> Iterator[None]:
             lp.unshare(lp.CLONE_NEWPID)
         else:
             lp.setns(int(target), lp.CLONE_NEWPID, "pid namespace of the container")
+            # The child is born into a namespace with processes in it that could open its
+            # /proc/PID/exe (the host's interpreter) before it execs: born non-dumpable,
+            # it refuses them unless they hold CAP_SYS_PTRACE.
+            lp.set_dumpable(False)
         try:
             yield
         finally:
             lp.setns(own, lp.CLONE_NEWPID, "/proc/self/ns/pid")
+            if target is not None:
+                lp.set_dumpable(True)
     finally:
         os.close(own)
 
 
 def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio: Stdio,
             namespaces: tuple[str, ...] = JOIN_ORDER, extras: Extras | None = None) -> int:
-    """Start `proc` inside the running container whose PID 1 is `init_pid` on the host."""
+    """Start `proc` inside the running container whose PID 1 is `init_pid` on the host.
+
+    The child joins every namespace but the pid namespace's own view: setns(CLONE_NEWPID)
+    only decides where its children go, so this process, a host Python, never shows in
+    the container's /proc (CVE-2019-5736: a process of the container could otherwise open
+    /proc/PID/exe and later overwrite the host's interpreter). Its last step execs a
+    sealed memfd copy of vmforms-init, which forks the command into the container. The
+    pid returned is that helper's; it exits with the command's status."""
+    from vmforms.container.init import exec_helper
+
     fds: dict[str, int] = {}
+    helper = -1
     try:
         for ns_type in namespaces:
             path = lp.ns_path(init_pid, ns_type)
@@ -460,34 +484,37 @@ def exec_in(init_pid: int, proc: Process, *, cgroup: CgroupHandle | None, stdio:
                 raise ContainerError(f"container process {init_pid} is gone") from None
             if not same:
                 fds[ns_type] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        helper = lp.sealed_copy(str(exec_helper()), EXEC_HELPER_NAME)
         r, w = os.pipe2(os.O_CLOEXEC)
         sys.stdout.flush()
         sys.stderr.flush()
-        with _children_in_pid_namespace(fds.get("pid", False)):
-            pid = os.fork()
-            if pid == 0:
-                os.close(r)
-                _exec_child(proc, fds, cgroup, stdio, w, extras or Extras())
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _exec_child(proc, fds, cgroup, stdio, w, extras or Extras(), helper)
         os.close(w)
     finally:
         for fd in fds.values():
             os.close(fd)
+        if helper >= 0:
+            os.close(helper)
     _wait_exec(pid, r)
     return pid
 
 
 def _exec_child(proc: Process, fds: dict[str, int], cgroup: CgroupHandle | None,
-                stdio: Stdio, errfd: int, extras: Extras) -> NoReturn:
+                stdio: Stdio, errfd: int, extras: Extras, helper: int) -> NoReturn:
     try:
+        lp.set_dumpable(False)  # nothing of the container may ptrace or read this process
         _preload(stdio)
         if cgroup is not None:
             cgroup.add(0)
         for ns_type in JOIN_ORDER:
-            if ns_type in fds and ns_type != "pid":
+            if ns_type in fds:
                 lp.setns(fds[ns_type], lp.NAMESPACES[ns_type][0], ns_type)
         _setup_stdio(stdio, proc.console_size)
-        _close_fds({errfd}, extras.kept_fds())
-        become(proc, errfd, seccomp=extras.seccomp)
+        _close_fds({errfd, helper}, extras.kept_fds())
+        become(proc, errfd, seccomp=extras.seccomp, via=helper)
     except ContainerError as exc:
         _fail(errfd, exc.exit_code, str(exc))
     except OSError as exc:

@@ -188,3 +188,33 @@ def set_rlimit(name: str, soft: int, hard: int) -> None:
 def set_oom_score_adj(value: int) -> None:
     with open("/proc/self/oom_score_adj", "w") as f:
         f.write(str(value))
+
+
+PR_SET_DUMPABLE = 4
+
+
+def set_dumpable(on: bool) -> None:
+    """A process that is not dumpable has /proc/PID files owned by root and refuses
+    ptrace-mode access (/proc/PID/exe, /proc/PID/mem) to anyone without CAP_SYS_PTRACE;
+    fork keeps the setting, execve resets it."""
+    prctl(PR_SET_DUMPABLE, 1 if on else 0, what="PR_SET_DUMPABLE")
+
+
+def sealed_copy(path: str, name: str) -> int:
+    """A memfd holding a copy of the executable `path`, sealed against every change
+    (memfd_create(2), F_ADD_SEALS): running it exposes no file of the host, and an fd
+    reopened from /proc/PID/exe can neither write nor resize it. Close-on-exec; execve
+    of the fd itself still works for an ELF binary."""
+    import fcntl
+
+    fd = os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        with open(path, "rb") as src:
+            while chunk := src.read(1 << 20):
+                os.write(fd, chunk)
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK
+                    | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd

@@ -37,6 +37,17 @@ def ensure_init() -> str:
     return str(target)
 
 
+def exec_helper() -> Path:
+    """The same binary as the helper `exec_in` runs from a sealed memfd: the state root's,
+    or the default root's for an OCI runtime started without VMFORMS_ROOT."""
+    from vmforms.container.paths import DEFAULT_ROOT
+
+    for target in (init_binary(), Path(DEFAULT_ROOT) / "assets" / "init" / "vmforms-init"):
+        if target.exists():
+            return target
+    raise ContainerError(f"exec: {init_binary()} is not built; run `vmforms setup`")
+
+
 def require_init() -> Path:
     target = init_binary()
     if not target.exists():

@@ -15,17 +15,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* `--exec PATH ARGV0 [ARG...]`: the last hop of `container exec`. The process that
+ * joins the container runs this program from a sealed memfd, outside the container's
+ * pid namespace but with its children inside it, so that no process of the container
+ * can ever see a host binary in /proc/PID/exe. It execs PATH with the argv given and
+ * passes on only the signals that a process sent (a terminal's ^C reaches the command
+ * itself, as it is in the terminal's foreground group too). */
 int main(int argc, char **argv)
 {
 	sigset_t all, old;
 	pid_t child;
 	int status = 0;
+	int exec_mode = argc >= 4 && strcmp(argv[1], "--exec") == 0;
 
-	if (argc < 2 || (argc == 2 && strcmp(argv[1], "--") == 0)) {
-		fprintf(stderr, "usage: vmforms-init [--] COMMAND [ARG...]\n");
+	if (!exec_mode && (argc < 2 || (argc == 2 && strcmp(argv[1], "--") == 0))) {
+		fprintf(stderr, "usage: vmforms-init [--] COMMAND [ARG...]\n"
+			"       vmforms-init --exec PATH ARGV0 [ARG...]\n");
 		return 2;
 	}
-	if (strcmp(argv[1], "--") == 0)
+	if (!exec_mode && strcmp(argv[1], "--") == 0)
 		argv++;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -36,8 +44,13 @@ int main(int argc, char **argv)
 	}
 	if (child == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		execvp(argv[1], argv + 1);
-		fprintf(stderr, "vmforms-init: exec %s: %s\n", argv[1], strerror(errno));
+		if (exec_mode) {
+			execv(argv[2], argv + 3);
+			fprintf(stderr, "vmforms-init: exec %s: %s\n", argv[2], strerror(errno));
+		} else {
+			execvp(argv[1], argv + 1);
+			fprintf(stderr, "vmforms-init: exec %s: %s\n", argv[1], strerror(errno));
+		}
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	for (;;) {
@@ -45,7 +58,7 @@ int main(int argc, char **argv)
 		struct timespec tick = {1, 0};
 		int sig = sigtimedwait(&all, &info, &tick);
 
-		if (sig > 0 && sig != SIGCHLD)
+		if (sig > 0 && sig != SIGCHLD && (!exec_mode || info.si_code <= 0))
 			kill(child, sig);
 		for (;;) {
 			int st;
