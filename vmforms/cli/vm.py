@@ -251,20 +251,33 @@ def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
     """The x86-64 board on KVM: the built-in probe guest, or a Linux bzImage/PVH vmlinux."""
     if arch != "x86_64" or args.accel != "kvm":
         raise HypervisorError("x86_64 guests run with --accel kvm; the software CPU is RISC-V")
-    if cmd:
-        raise HypervisorError("a command runs only in the built-in RISC-V guest; omit it here")
+    from vmforms.hypervisor.boot.initramfs import GuestOutput, command_parameter
     from vmforms.hypervisor.cpu.kvm.launch import build_config, launch, probe_rates
     from vmforms.hypervisor.machine import DiskSpec
 
+    if cmd and (args.kernel is None or args.initrd is None):
+        raise HypervisorError(
+            "a command on x86_64 needs a Linux --kernel and an --initrd with vmforms' /init"
+        )
     disks = [(d.path, d.read_only) for d in map(DiskSpec.parse, args.disk)]
+    append = " ".join(w for w in (args.append, command_parameter(cmd) if cmd else "") if w)
     config = build_config(
-        args.kernel, args.initrd, args.append, parse_size(args.mem), disks, args.cpus,
+        args.kernel, args.initrd, append, parse_size(args.mem), disks, args.cpus,
         args.irqchip == "kernel",
     )
-    terminal = _Terminal()
-    with _raw_terminal(enabled=True):
+    guest = GuestOutput()
+
+    def command_output(data: bytes) -> None:
+        chunk = guest.feed(data)
+        if chunk:
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+
+    terminal = None if cmd else _Terminal()
+    with _raw_terminal(enabled=terminal is not None):
         try:
-            outcome = launch(config, terminal.write, args.timeout, terminal.poller)
+            console = terminal.write if terminal else command_output
+            outcome = launch(config, console, args.timeout, terminal.poller if terminal else None)
         except _Detach:
             return 0
     result = outcome.result
@@ -285,6 +298,12 @@ def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
         raise HypervisorError(
             f"guest did not power off within {args.timeout:g}s (--timeout)", exit_code=EXIT_TIMEOUT
         )
-    if result.reason == "triple-fault":
+    if result.reason == "triple-fault" and not cmd:
         raise HypervisorError("guest triple-faulted (a CPU reset with no handler left)")
-    return 0
+    if not cmd:
+        return 0
+    if guest.exit_status is None:
+        tail = bytes(guest.boot_log[-2000:]).decode("utf-8", "replace").strip()
+        last = tail.splitlines()[-1] if tail else "no console output"
+        raise HypervisorError(f"guest stopped before the command ran; last output: {last}")
+    return guest.exit_status

@@ -384,10 +384,10 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
                      "    if c.instret < c._event_at:\n        continue", g, depth)
             emit("pc = a\nbreak", g, depth)
             return True
-        elif name == "sret":
+        elif name in ("sret", "mret"):
             if writeback:
                 emit(writeback, g, depth)
-            emit(f"pc = c.sret({d.word})\nc.instret += {k + 1}\nreturn pc", g, depth)
+            emit(f"pc = c.{name}({d.word})\nc.instret += {k + 1}\nreturn pc", g, depth)
             return True
         elif name in _SIDE_EFFECTS:
             if writeback:

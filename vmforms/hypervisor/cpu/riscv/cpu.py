@@ -1,11 +1,13 @@
-"""The RV64IMAFDC hart in S and U mode, with two engines over one decoder.
+"""The RV64IMAFDC hart in M, S and U mode, with two engines over one decoder.
 
 `engine="interp"` decodes each instruction word once and runs one handler per
 instruction; `engine="translate"` runs basic blocks: interpreted while cold, compiled once
 hot into one Python function with the blocks they lead to on their page (a region),
 optionally kept on disk (`translation_cache`). Guest time is derived from the
 instruction count at a nominal rate, so runs are deterministic; WFI skips ahead to the
-next timer event (privileged spec 3.3.3, 4.1.3).
+next timer event (privileged spec 3.3.3, 4.1.3). With a Python `firmware` the hart starts
+in S mode and its SBI calls are served in Python; without one it starts in M mode and runs
+the guest's own firmware (OpenSBI, or a bare-metal test program).
 """
 
 import gc
@@ -13,7 +15,16 @@ from pathlib import Path
 from typing import Protocol
 
 from vmforms.hypervisor.cpu.riscv.blocks import BlockEngineMixin
-from vmforms.hypervisor.cpu.riscv.csr import NEVER, PRIV_S, CsrMixin
+from vmforms.hypervisor.cpu.riscv.csr import (
+    MENVCFG_STCE,
+    MSTATUS_TVM,
+    MSTATUS_TW,
+    NEVER,
+    PRIV_M,
+    PRIV_S,
+    PRIV_U,
+    CsrMixin,
+)
 from vmforms.hypervisor.cpu.riscv.decoder import X_SINK, Instr, decode
 from vmforms.hypervisor.cpu.riscv.mmu import Bus, MmuMixin
 from vmforms.hypervisor.cpu.riscv.semantics import TERMINATORS, helper_namespace
@@ -27,7 +38,11 @@ from vmforms.hypervisor.cpu.riscv.translate import (
 from vmforms.hypervisor.cpu.riscv.trap import (
     CAUSE_ILLEGAL_INSTRUCTION,
     CAUSE_INTERRUPT,
+    CAUSE_MACHINE_ECALL,
+    CAUSE_SUPERVISOR_ECALL,
     CAUSE_USER_ECALL,
+    IRQ_S_EXT,
+    MIP_MTIP,
     SIP_STIP,
     Trap,
 )
@@ -45,6 +60,11 @@ HOT_THRESHOLD = 128
 # for the cost of a few interpretations (and no decoding): worth it for blocks that run
 # only a few times. A boot runs fastest from 4 (16 and 8 interpret more, 2 loads more).
 CACHED_HOT_THRESHOLD = 4
+ECALL_CAUSE = {
+    PRIV_U: CAUSE_USER_ECALL, PRIV_S: CAUSE_SUPERVISOR_ECALL, PRIV_M: CAUSE_MACHINE_ECALL,
+}
+# A timer compare value this far away (29,000 years at 10 MHz) is a timer switched off.
+FAR = 1 << 63
 
 
 class Firmware(Protocol):
@@ -60,7 +80,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self,
         memory: GuestMemory,
         bus: Bus,
-        firmware: Firmware,
+        firmware: Firmware | None,
         *,
         hart_id: int = 0,
         timebase_hz: int = 10_000_000,
@@ -76,6 +96,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self.memory = memory
         self.bus = bus
         self.firmware = firmware
+        self.sbi_in_python = firmware is not None
         self.hart_id = hart_id
         self.timebase_hz = timebase_hz
         self.nominal_ips = nominal_ips
@@ -86,13 +107,14 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self.x = [0] * (X_SINK + 1)
         self.f = [0] * 32
         self.pc = 0
-        self.priv = PRIV_S
+        self.priv = PRIV_S if firmware is not None else PRIV_M
         self.instret = 0
         self.halted = False
         self.idle = False  # set when WFI has nothing to wait for: only an external event helps
         self._idle = 0  # timer ticks skipped by WFI, in instruction units
         self._stimecmp = NEVER
-        self._timer_at = NEVER
+        self._mtimecmp = NEVER
+        self._stimer_at = self._mtimer_at = self._timer_at = NEVER
         self._event_at = 0
         self._init_csrs()
         self._init_mmu()
@@ -116,18 +138,20 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
 
     # --- the interface of the machine ---
 
-    def reset(self, entry: int, a0: int, a1: int) -> None:
-        """Enter the kernel as the SBI boot protocol says: S-mode, MMU off, a0/a1 set."""
+    def reset(self, entry: int, a0: int, a1: int, a2: int = 0) -> None:
+        """Start at `entry` with a0-a2 set: in S mode with the MMU off as the SBI boot
+        protocol says, or in M mode (real firmware) as QEMU's reset vector leaves a hart."""
         self.x[:] = [0] * (X_SINK + 1)
         self.f[:] = [0] * 32
+        self.priv = PRIV_S if self.sbi_in_python else PRIV_M
         self._init_csrs()
-        self.priv = PRIV_S
         self.x[10] = a0
         self.x[11] = a1
+        self.x[12] = a2
         self.pc = entry
         self.halted = False
         self.idle = False
-        self._stimecmp = NEVER
+        self._stimecmp = self._mtimecmp = NEVER
         self._reservation = -1
         self._timer_changed()
         self.select_tlb()
@@ -150,23 +174,45 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self._stimecmp = value
         self._timer_changed()
 
+    def set_mtimecmp(self, value: int) -> None:
+        """The CLINT's mtimecmp changed: MTIP follows time >= mtimecmp."""
+        self._mtimecmp = value
+        self._timer_changed()
+
+    def _deadline(self, compare: int) -> int:
+        """The instruction count at which time reaches `compare`."""
+        if compare >= FAR:
+            return NEVER
+        return -(-compare * self.nominal_ips // self.timebase_hz) - self._idle
+
     def _timer_changed(self) -> None:
-        """Re-arm the timer: STIP follows time >= stimecmp (SBI set_timer semantics)."""
-        if self.time_at(self.instret) >= self._stimecmp:
-            self.sip |= SIP_STIP
-            self._timer_at = NEVER
+        """Re-arm the timers: MTIP follows time >= mtimecmp, and with Sstc enabled (always,
+        under the Python SBI) STIP follows time >= stimecmp."""
+        now = self.time_at(self.instret)
+        self._stimer_at = NEVER
+        if self.menvcfg & MENVCFG_STCE:
+            if now >= self._stimecmp:
+                self.mip |= SIP_STIP
+            else:
+                self.mip &= ~SIP_STIP
+                self._stimer_at = self._deadline(self._stimecmp)
+        if now >= self._mtimecmp:
+            self.mip |= MIP_MTIP
+            self._mtimer_at = NEVER
         else:
-            self.sip &= ~SIP_STIP
-            cycles = -(-self._stimecmp * self.nominal_ips // self.timebase_hz)
-            self._timer_at = cycles - self._idle
+            self.mip &= ~MIP_MTIP
+            self._mtimer_at = self._deadline(self._mtimecmp)
+        self._timer_at = min(self._stimer_at, self._mtimer_at)
         self._event_at = 0
 
     def set_pending(self, bit: int, level: bool) -> None:
-        """Raise or lower interrupt `bit` of sip (1 SSIP, 5 STIP, 9 SEIP)."""
-        if level:
-            self.sip |= 1 << bit
+        """Raise or lower interrupt `bit` of mip (1 SSIP, 3 MSIP, 5 STIP, 9 SEIP, 11 MEIP)."""
+        if bit == IRQ_S_EXT:
+            self.set_seip_line(level)
+        elif level:
+            self.mip |= 1 << bit
         else:
-            self.sip &= ~(1 << bit)
+            self.mip &= ~(1 << bit)
         self.idle = False
         self._event_at = 0
 
@@ -181,18 +227,35 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
     # --- instructions with effects outside the register file ---
 
     def ecall(self) -> None:
-        if self.priv != PRIV_S:
-            raise Trap(CAUSE_USER_ECALL, 0)
-        self.firmware.ecall(self)
-        self._event_at = 0
+        if self.priv == PRIV_S and self.firmware is not None:
+            self.firmware.ecall(self)  # the Python SBI: no trip through M mode
+            self._event_at = 0
+            return
+        raise Trap(ECALL_CAUSE[self.priv], 0)
+
+    def python_m_trap(self, cause: int, tval: int, pc: int) -> bool:
+        """A trap M mode would take when M mode is Python code: an ecall from S is an SBI
+        call; anything else goes to S mode, where the kernel sees it as it would have
+        from OpenSBI's redirect."""
+        if cause == CAUSE_SUPERVISOR_ECALL and self.firmware is not None:
+            self.firmware.ecall(self)
+            self.pc = (pc + 4) & 0xFFFFFFFF_FFFFFFFF
+            return True
+        self._enter_s(cause, tval, pc)
+        return True
 
     def wfi(self, word: int) -> None:
-        if self.priv != PRIV_S:
+        if self.priv == PRIV_U or self.priv == PRIV_S and self.status & MSTATUS_TW:
             raise Trap(CAUSE_ILLEGAL_INSTRUCTION, word)
-        if self.sip & self.sie:
+        if self.mip & self.mie:
             return
-        if not self.sip & SIP_STIP and self._timer_at < NEVER and self.sie & SIP_STIP:
-            self._idle += max(0, self._timer_at - self.instret)
+        wake = NEVER
+        if self.mie & SIP_STIP:
+            wake = self._stimer_at
+        if self.mie & MIP_MTIP:
+            wake = min(wake, self._mtimer_at)
+        if wake < NEVER:
+            self._idle += max(0, wake - self.instret)
             self._timer_changed()
         else:
             self.idle = True
@@ -203,7 +266,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
 
     def sfence_vma(self, rs1: int, vaddr: int, word: int) -> None:
         """Flush translations: all of them, or those of the page holding `vaddr` (4.2.1)."""
-        if self.priv != PRIV_S:
+        if self.priv == PRIV_U or self.priv == PRIV_S and self.status & MSTATUS_TVM:
             raise Trap(CAUSE_ILLEGAL_INSTRUCTION, word)
         if rs1 == 0:
             self.flush_tlb()
@@ -238,8 +301,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         if self.halted or self.idle or self.instret >= limit:
             return True
         if self.instret >= self._timer_at:
-            self.sip |= SIP_STIP
-            self._timer_at = NEVER
+            self._timer_changed()
         irq = self.pending_interrupt()
         if irq >= 0:
             self.take_trap(CAUSE_INTERRUPT | irq, 0, self.pc)

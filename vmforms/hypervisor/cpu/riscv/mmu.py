@@ -1,14 +1,18 @@
-"""Sv39 address translation with a software TLB (privileged spec 4.3-4.4).
+"""Sv39 address translation with a software TLB (privileged spec 4.3-4.4, 3.1.6.3, 3.7).
 
-The TLB is one dict per (privilege, SUM, MXR) combination and access kind, mapping a
+The TLB is one dict per (privilege, data privilege, SUM, MXR) combination and access kind
+(the data privilege differs from the privilege in M mode with MPRV set), mapping a
 virtual page to the delta that turns the virtual address into an offset in guest RAM: the
 read and write TLBs are keyed by the page's address (semantics.KEY explains why), the
 fetch TLB by its page number. Only RAM pages enter it; MMIO always takes the slow path to
 the bus. A page holding translated code never enters a write TLB, so stores to it reach
-`store`, which invalidates the translations first.
+`store`, which invalidates the translations first. A page enters a TLB only when PMP
+gives the whole page one verdict (pmp.py), and pages with a RAM hook (an HTIF mailbox)
+never enter a write TLB.
 """
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vmforms.hypervisor.cpu.riscv.trap import (
     ACCESS_FAULT,
@@ -38,10 +42,15 @@ SSTATUS_SUM = 1 << 18
 SSTATUS_MXR = 1 << 19
 PRIV_U = 0
 PRIV_S = 1
+PRIV_M = 3
+MSTATUS_MPRV = 1 << 17
 M64 = 0xFFFFFFFF_FFFFFFFF
 PAGE = 0xFFFFFFFF_FFFFF000  # the page of a virtual address: the rt/wt key
 
 Tlb = dict[int, int]
+TlbSet = tuple[Tlb, Tlb, Tlb, dict[int, Any]]
+# Called after a store to a hooked RAM page: (physical address, size).
+RamHook = Callable[[int, int], None]
 
 
 class Bus(Protocol):
@@ -64,15 +73,22 @@ class MmuMixin:
     wt: Tlb
     xt: Tlb
     vb: dict[int, Any]
-    _tlbs: list[tuple[Tlb, Tlb, Tlb, dict[int, Any]]]
+    _tlbs: dict[int, TlbSet]
+    _dpriv: int
+    ram_hooks: dict[int, RamHook]
     _super_vpns: set[int]
     _code_pages: dict[int, list[int]]
     _reservation: int
     _event_at: int
 
+    if TYPE_CHECKING:  # supplied by pmp.py
+
+        def pmp_allows(self, pa: int, size: int, access: int, priv: int) -> bool: ...
+
     def _init_mmu(self) -> None:
         # the fourth dict maps virtual pc -> translated block, valid while the TLB is
-        self._tlbs = [({}, {}, {}, {}) for _ in range(8)]
+        self._tlbs = {}
+        self.ram_hooks = {}  # RAM page offset >> 12 -> hook run after each store to it
         # Pages cached from a superpage mapping: flushing one of them means flushing all.
         self._super_vpns: set[int] = set()
         self._code_pages = {}
@@ -84,12 +100,18 @@ class MmuMixin:
 
         The engines' loops hold these dicts in locals: the event makes them fetch the new ones.
         """
-        key = self.priv << 2 | (self.status >> 17) & 2 | (self.status >> 19) & 1
-        self.rt, self.wt, self.xt, self.vb = self._tlbs[key]
+        status = self.status
+        dpriv = (status >> 11) & 3 if self.priv == PRIV_M and status & MSTATUS_MPRV else self.priv
+        self._dpriv = dpriv
+        key = self.priv << 4 | dpriv << 2 | (status >> 17) & 2 | (status >> 19) & 1
+        tlbs = self._tlbs.get(key)
+        if tlbs is None:
+            tlbs = self._tlbs[key] = ({}, {}, {}, {})
+        self.rt, self.wt, self.xt, self.vb = tlbs
         self._event_at = 0
 
     def flush_tlb(self) -> None:
-        for tlbs in self._tlbs:
+        for tlbs in self._tlbs.values():
             for tlb in tlbs:
                 tlb.clear()
         self._super_vpns.clear()
@@ -101,18 +123,18 @@ class MmuMixin:
             self.flush_tlb()
             return
         page = vaddr & PAGE
-        for rt, wt, xt, vb in self._tlbs:
+        for rt, wt, xt, vb in self._tlbs.values():
             rt.pop(page, None)
             wt.pop(page, None)
             if xt.pop(vpn, None) is not None:
                 vb.clear()
 
     def flush_write_tlb(self) -> None:
-        for tlbs in self._tlbs:
+        for tlbs in self._tlbs.values():
             tlbs[1].clear()
 
     def flush_block_map(self) -> None:
-        for tlbs in self._tlbs:
+        for tlbs in self._tlbs.values():
             tlbs[3].clear()
 
     def invalidate_code(self, page: int) -> None:
@@ -122,7 +144,8 @@ class MmuMixin:
     def translate(self, va: int, access: int) -> int:
         """Virtual to physical address, setting A/D bits; raises the right page fault."""
         satp = self.satp
-        if satp >> 60 != SATP_MODE_SV39:
+        priv = self.priv if access == ACCESS_FETCH else self._dpriv
+        if satp >> 60 != SATP_MODE_SV39 or priv == PRIV_M:
             return va
         top = va >> 38
         if top != 0 and top != (1 << 26) - 1:
@@ -143,17 +166,17 @@ class MmuMixin:
         ppn = (pte >> 10) & PPN_MASK
         if ppn & ((1 << (9 * level)) - 1):
             raise Trap(PAGE_FAULT[access], va)
-        if not self._permitted(pte, access):
+        if not self._permitted(pte, access, priv):
             raise Trap(PAGE_FAULT[access], va)
         wanted = PTE_A | (PTE_D if access == ACCESS_STORE else 0)
         if pte & wanted != wanted:
-            self._pte_write(pte_addr, pte | wanted)
+            self._pte_write(pte_addr, pte | wanted, va, access)
         if level:
             self._super_vpns.add(va >> 12)
         return (ppn << 12) + (va & ((1 << (12 + 9 * level)) - 1))
 
-    def _permitted(self, pte: int, access: int) -> bool:
-        if self.priv == PRIV_U:
+    def _permitted(self, pte: int, access: int, priv: int) -> bool:
+        if priv == PRIV_U:
             if not pte & PTE_U:
                 return False
         elif pte & PTE_U and (access == ACCESS_FETCH or not self.status & SSTATUS_SUM):
@@ -166,12 +189,14 @@ class MmuMixin:
 
     def _pte_read(self, addr: int, va: int, access: int) -> int:
         mem = self.memory
-        if not mem.base <= addr <= mem.end - 8:
+        if not mem.base <= addr <= mem.end - 8 or not self.pmp_allows(addr, 8, 1, PRIV_S):
             raise Trap(ACCESS_FAULT[access], va)
         off = addr - mem.base
         return int.from_bytes(mem.data[off : off + 8], "little")
 
-    def _pte_write(self, addr: int, pte: int) -> None:
+    def _pte_write(self, addr: int, pte: int, va: int, access: int) -> None:
+        if not self.pmp_allows(addr, 8, ACCESS_STORE, PRIV_S):
+            raise Trap(ACCESS_FAULT[access], va)
         off = addr - self.memory.base
         if off >> 12 in self._code_pages:  # a guest that runs its page tables as code
             self.invalidate_code(off >> 12)
@@ -184,6 +209,15 @@ class MmuMixin:
             return pa - mem.base
         return -1
 
+    def _pmp(self, pa: int, size: int, access: int, va: int) -> bool:
+        """PMP for an access; True when its whole page may be cached in a TLB."""
+        priv = self.priv if access == ACCESS_FETCH else self._dpriv
+        if self.pmp_allows(pa & ~0xFFF, 0x1000, access, priv):
+            return True
+        if not self.pmp_allows(pa, size, access, priv):
+            raise Trap(ACCESS_FAULT[access], va)
+        return False
+
     def fetch_translate(self, pc: int) -> int:
         """Fill the fetch TLB for `pc`'s page and return its delta; only RAM is executable."""
         pa = self.translate(pc, ACCESS_FETCH)
@@ -191,7 +225,8 @@ class MmuMixin:
         if off < 0:
             raise Trap(ACCESS_FAULT[ACCESS_FETCH], pc)
         delta = off - pc
-        self.xt[pc >> 12] = delta
+        if self._pmp(pa, 4 if pc & 0xFFF != 0xFFE else 2, ACCESS_FETCH, pc):
+            self.xt[pc >> 12] = delta
         return delta
 
     def fetch_parcel(self, pc: int) -> int:
@@ -210,9 +245,11 @@ class MmuMixin:
                 value |= self.load((va + k) & M64, 1) << (8 * k)
             return value
         pa = self.translate(va, ACCESS_LOAD)
+        cacheable = self._pmp(pa, size, ACCESS_LOAD, va)
         off = self._ram_offset(pa, size)
         if off >= 0:
-            self.rt[va & PAGE] = off - va
+            if cacheable:
+                self.rt[va & PAGE] = off - va
             return int.from_bytes(self.memory.data[off : off + size], "little")
         try:
             return self.bus.read(pa, size)
@@ -222,18 +259,25 @@ class MmuMixin:
     def store(self, va: int, size: int, value: int) -> None:
         """The slow path of a store; also where stores to translated code are noticed."""
         if (va & 0xFFF) + size > 0x1000:
-            for k in range(size):  # translate every byte first: the store is all or nothing
-                self.translate((va + k) & M64, ACCESS_STORE)
+            for k in range(size):  # check every byte first: the store is all or nothing
+                pa = self.translate((va + k) & M64, ACCESS_STORE)
+                self._pmp(pa, 1, ACCESS_STORE, (va + k) & M64)
             for k in range(size):
                 self.store((va + k) & M64, 1, (value >> (8 * k)) & 0xFF)
             return
         pa = self.translate(va, ACCESS_STORE)
+        cacheable = self._pmp(pa, size, ACCESS_STORE, va)
         off = self._ram_offset(pa, size)
         if off >= 0:
-            if off >> 12 in self._code_pages:
-                self.invalidate_code(off >> 12)
-            self.wt[va & PAGE] = off - va
+            page = off >> 12
+            if page in self._code_pages:
+                self.invalidate_code(page)
+            hook = self.ram_hooks.get(page) if self.ram_hooks else None
+            if cacheable and hook is None:
+                self.wt[va & PAGE] = off - va
             self.memory.data[off : off + size] = value.to_bytes(size, "little")
+            if hook is not None:
+                hook(pa, size)
             return
         try:
             self.bus.write(pa, size, value)
@@ -248,13 +292,23 @@ class MmuMixin:
         if delta is not None:
             return va + delta
         pa = self.translate(va, ACCESS_STORE)
+        cacheable = self._pmp(pa, size, ACCESS_STORE, va)
         off = self._ram_offset(pa, size)
         if off < 0:
             raise Trap(ACCESS_FAULT[ACCESS_STORE], va)
         if off >> 12 in self._code_pages:
             self.invalidate_code(off >> 12)
-        self.wt[va & PAGE] = off - va
+        if cacheable and off >> 12 not in self.ram_hooks:
+            self.wt[va & PAGE] = off - va
         return off
+
+    def add_ram_hook(self, pa: int, hook: RamHook) -> None:
+        """Run `hook` after every store to the RAM page holding `pa` (a device mailbox)."""
+        off = self._ram_offset(pa, 1)
+        if off < 0:
+            raise ValueError(f"RAM hook at {pa:#x}: not in RAM")
+        self.ram_hooks[off >> 12] = hook
+        self.flush_write_tlb()
 
     def load_reserved(self, va: int, size: int) -> int:
         if va & (size - 1):

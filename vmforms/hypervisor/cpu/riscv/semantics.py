@@ -266,7 +266,7 @@ T: dict[str, str] = {
     "ecall": "c.ecall()",
     "ebreak": "raise Trap(3, {pc})",
     "sret": "return c.sret({word})",
-    "mret": "raise Trap(2, {word})",
+    "mret": "return c.mret({word})",
     "wfi": "c.wfi({word})",
     "illegal": "raise Trap(2, {word})",
     "csrrw": "x[{xd}] = c.csr(1, {imm}, x[{rs1}], True, {word}, {idx})",

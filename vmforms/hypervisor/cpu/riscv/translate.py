@@ -79,6 +79,7 @@ class Block:
     line_index: tuple[int, ...] = ()
     heat: int = 0
     fault_index: int = 0  # for a cold block: how many instructions completed before a trap
+    fault_done: int = 0  # ... and how many of them are not yet counted in instret
     # translated: for each instruction of `pcs`, how many of its own block precede it
     done: tuple[int, ...] = ()
 
@@ -90,7 +91,7 @@ class Block:
         """The faulting instruction's address, and how many instructions of its block
         completed before it (a translated region has counted the blocks before)."""
         if not self.line_index:
-            return self.pcs[self.fault_index], self.fault_index
+            return self.pcs[self.fault_index], self.fault_done
         code = self.fn.__code__
         while tb is not None:
             if tb.tb_frame.f_code is code:
@@ -108,18 +109,28 @@ def cold_block(
     # each item: the handler, its address, and the address that continues the block
     items = tuple(zip(handlers, pcs, [*pcs[1:], -1], strict=True))
     n = len(items)
+    body = items[:-1]
+    last, last_pc = handlers[-1], pcs[-1]
 
     def run(c: Any, x: list[int], f: list[int], rt: Any, wt: Any) -> int:
         k = 0
         npc = 0
+        tail = False
         try:
-            for handler, pc, nxt in items:
+            for handler, pc, nxt in body:
                 npc = handler(c, x, f, rt, wt, pc)
                 k += 1
                 if npc != nxt:
                     break  # a taken branch: a side exit
+            else:
+                # The last instruction may read or write the counters (a CSR access ends a
+                # block): the instructions before it are counted first.
+                c.instret += k
+                tail = True
+                npc = last(c, x, f, rt, wt, last_pc)
+                k = 1
         except Trap:
-            block.fault_index = k
+            block.fault_index, block.fault_done = (n - 1, 0) if tail else (k, k)
             raise
         c.instret += k
         block.heat += 1
