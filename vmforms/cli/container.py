@@ -141,10 +141,14 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(help_text(PROG, cmd))
         return 0
     handler = globals()[f"_cmd_{cmd.name}"]
+    from vmforms.container.paths import ensure_private_root
+
     if cmd.name == "run":
+        ensure_private_root()
         return int(handler(args))
     # Docker exits 1 for the daemon's errors outside `run`; flag errors stay 125.
     try:
+        ensure_private_root()
         return int(handler(args))
     except InvalidOption:
         raise

@@ -176,6 +176,11 @@ def main(argv: list[str]) -> int:
     except ContainerError as exc:
         log.write("error", str(exc))
         return 1
+    except PermissionError as exc:
+        # runc goes rootless here; this runtime needs root for its state and namespaces.
+        where = f": {exc.filename}" if exc.filename else ""
+        log.write("error", f"{exc.strerror or exc}{where} (this runtime needs root)")
+        return 1
     except KeyboardInterrupt:
         return 130
 

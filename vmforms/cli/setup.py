@@ -9,6 +9,7 @@ import sys
 # (name, "module:function") in the order they run; each function takes no argument
 # and returns a one-line description of what it made or found.
 STEPS: list[tuple[str, str]] = [
+    ("state root", "vmforms.container.paths:ensure_private_root"),
     ("busybox image", "vmforms.container.image.builtin:ensure_busybox"),
     ("container init", "vmforms.container.init:ensure_init"),
     ("guest", "vmforms.hypervisor.boot.assets:ensure_guest"),

@@ -5,6 +5,10 @@ checks that the host is untouched and the error is one line (docs/containers.md,
 from __future__ import annotations
 
 import io
+import shutil
+import stat
+import subprocess
+import sys
 import tarfile
 import time
 from collections.abc import Callable, Iterator
@@ -214,3 +218,56 @@ def test_exec_never_shows_a_host_binary_in_proc(vmf: Vmf) -> None:
         vmf("rm", "-f", "exe-watch")
     foreign = {s for s in seen if not s.startswith("/memfd:vmforms-exec")}
     assert not foreign, f"a process in the container saw host binaries: {sorted(foreign)}"
+
+
+def _as_nobody(*argv: str, env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess[str]:
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is not installed")
+    return subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                           *argv], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_store_is_reachable_by_root_only(vmf: Vmf, hostile_image: Callable[..., str]) -> None:
+    """An image's setuid-root binary and its world-writable directories sit in the store;
+    no other local user may reach them (podman keeps its store 0700 too)."""
+    def entries(tar: tarfile.TarFile) -> None:
+        info = tarfile.TarInfo("bin/suid-sh")
+        info.mode = 0o4755
+        data = Path("/bin/busybox").read_bytes()
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        _add(tar, "tmp", kind=tarfile.DIRTYPE, mode=0o1777)
+
+    hostile_image("suid", entries)
+    layers = [p for p in (vmf.root / "images" / "layers").iterdir()
+              if (p / "bin" / "suid-sh").exists()]
+    assert layers, "the hostile layer was not stored"
+    suid = layers[0] / "bin" / "suid-sh"
+    vmf.root.chmod(0o755)  # a store made before the check: repaired by the next command
+    vmf("images", check=True)
+    assert stat.S_IMODE(vmf.root.stat().st_mode) == 0o700
+    ran = _as_nobody(str(suid), "sh", "-c", "id -u")
+    assert ran.returncode != 0 and "0" not in ran.stdout.split()
+    planted = _as_nobody("/bin/busybox", "touch", str(layers[0] / "tmp" / "planted"))
+    assert planted.returncode != 0
+    assert not (layers[0] / "tmp" / "planted").exists()
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["ps"], 1), (["images"], 1), (["rmi", "busybox"], 1), (["import", "/dev/null", "x"], 1),
+    (["run", "--rm", "busybox", "true"], 125)])
+def test_non_root_user_gets_one_line(vmf: Vmf, args: list[str], code: int) -> None:
+    proc = _as_nobody(vmf.bin, "container", *args, env=vmf.env)
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert "root" in proc.stderr
+
+
+def test_runtime_as_non_root_is_one_line(tmp_path: Path) -> None:
+    runtime = str(Path(sys.executable).with_name("vmforms-runc"))
+    proc = _as_nobody(runtime, "--root", str(tmp_path / "private"), "list")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
