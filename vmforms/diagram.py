@@ -10,7 +10,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 SHARED = "#d9d9d9"
-OWN = {"host": "#9ecae1", "container": "#a1d99b", "vm": "#fdae6b", "jvm": "#bcbddc"}
+OWN = {"host": "#9ecae1", "container": "#a1d99b", "vm": "#fdae6b", "kvm": "#fdd0a2",
+       "jvm": "#bcbddc"}
 BOX_W, BOX_H, GAP, MARGIN = 230, 54, 6, 20
 
 
@@ -31,6 +32,12 @@ def _layers(form: str, v: dict[str, Any], host_kernel: str, host_machine: str
                  f"{v.get('guest_instructions', 0) / 1e6:.1f} M instructions", True),
                 ("guest kernel", f"Linux {v.get('kernel', '')} ({v.get('machine', '')})", True),
                 ("guest userland", f"PID 1 = {v.get('pid1', '')[:28]}", True)]
+    if form == "kvm":
+        return [("hardware", f"the host's {host_machine} CPU, in guest mode", False), kernel,
+                ("KVM + our monitor",
+                 f"exits served in Python, {v.get('exit_ns', 0) / 1e3:.0f} us each", True),
+                ("guest kernel", "the probe's tiny x86-64 kernel", True),
+                ("guest userland", "a ring-3 probe", True)]
     return [hw, kernel,
             ("bytecode VM", f"our interpreter, {v.get('bytecodes', 0):,} bytecodes", True),
             ("Java program", "Probe.class, compiled by javac", True)]
@@ -46,7 +53,8 @@ def render(columns: dict[str, Any], host_kernel: str, host_machine: str) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
            f'<rect width="{width}" height="{height}" fill="white"/>']
-    titles = {"host": "host", "container": "container", "vm": "virtual machine", "jvm": "JVM"}
+    titles = {"host": "host", "container": "container", "vm": "virtual machine",
+              "kvm": "virtual machine (KVM)", "jvm": "JVM"}
     for i, form in enumerate(forms):
         x = MARGIN + i * (BOX_W + MARGIN)
         out.append(f'<text x="{x + BOX_W / 2}" y="{MARGIN + 16}" text-anchor="middle" '

@@ -167,3 +167,19 @@ def test_sigkill_leaves_nothing_behind(vmforms_bin: str, tmp_path: Path) -> None
     assert not os.path.exists(f"/proc/{proc.pid}")
     assert not {f for f in _kvm_fds() - before if f.startswith(f"{proc.pid}:")}
     assert set(Path("/tmp").glob("vmforms-x86-probe-*")) == temps_before
+
+
+def test_demo_column(vmforms_bin: str) -> None:
+    import json
+
+    proc = subprocess.run(
+        [vmforms_bin, "demo", "--form", "kvm", "--json"],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+    col = json.loads(proc.stdout)["forms"]["kvm"]
+    assert col["available"] is True, col.get("reason")
+    assert col["machine"] == "x86_64" and col["kernel_is_host"] is False
+    # Guest user code runs on the host CPU: far above any emulator's rate.
+    assert col["user_ips"] > 1e8
+    assert 0 < col["exit_ns"] < 1e8 and 0 < col["call_ns"] < 1e9
