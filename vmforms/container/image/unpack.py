@@ -46,6 +46,32 @@ class Hostile(Exception):
     """A member that would escape the layer or cannot be represented; becomes ImageError."""
 
 
+# The most a layer may hold uncompressed: a gzip bomb of a few KiB would otherwise fill
+# the disk. VMFORMS_MAX_LAYER_SIZE (bytes, or with a k/m/g suffix) overrides it.
+DEFAULT_MAX_LAYER_SIZE = 32 << 30
+MAX_LAYER_SIZE_ENV = "VMFORMS_MAX_LAYER_SIZE"
+
+
+def max_layer_size() -> int:
+    text = os.environ.get(MAX_LAYER_SIZE_ENV)
+    if not text:
+        return DEFAULT_MAX_LAYER_SIZE
+    from vmforms.container.errors import ContainerError
+    from vmforms.container.units import parse_size
+
+    try:
+        return parse_size(text, MAX_LAYER_SIZE_ENV)
+    except ContainerError as exc:
+        raise ImageError(str(exc)) from None
+
+
+def _size_text(n: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift} {unit}"
+    return f"{n} bytes"
+
+
 @dataclass(frozen=True, slots=True)
 class LayerDigests:
     """What reading a layer stream measured: the blob as stored and the tar inside it."""
@@ -60,12 +86,14 @@ class LayerDigests:
 class DigestReader:
     """A read-only stream that hashes (and optionally copies) every byte it hands out."""
 
-    def __init__(self, raw: BinaryIO, copy_to: BinaryIO | None = None) -> None:
+    def __init__(self, raw: BinaryIO, copy_to: BinaryIO | None = None,
+                 limit: int | None = None) -> None:
         self._raw = raw
         self._copy_to = copy_to
         self._sha = hashlib.sha256()
         self._head = b""
         self.size = 0
+        self._limit = limit
 
     def peek(self, n: int) -> bytes:
         while len(self._head) < n:
@@ -93,6 +121,9 @@ class DigestReader:
     def _account(self, data: bytes) -> None:
         self._sha.update(data)
         self.size += len(data)
+        if self._limit is not None and self.size > self._limit:
+            raise Hostile(f"the layer is larger than {_size_text(self._limit)} uncompressed "
+                          f"(the limit {MAX_LAYER_SIZE_ENV} sets)")
         if self._copy_to is not None:
             self._copy_to.write(data)
 
@@ -127,7 +158,7 @@ def unpack_layer(
             stream = cast(BinaryIO, blob)
             if compressed:
                 stream = cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
-            tar_bytes = DigestReader(stream)
+            tar_bytes = DigestReader(stream, limit=max_layer_size())
             unpacker = _Unpacker(root_fd)
             with tarfile.open(fileobj=tar_bytes, mode="r|") as tar:  # type: ignore[call-overload]
                 for info in tar:
@@ -242,6 +273,9 @@ class _Unpacker:
         try:
             if info.isdir():
                 self._directory(parent, parts, info)
+            elif info.issparse():
+                # A 10 KB member may declare a hole of terabytes, written out as zeros.
+                raise Hostile("sparse files are not supported")
             elif info.isreg():
                 self._regular(tar, parent, base, info)
             elif info.issym():

@@ -238,3 +238,47 @@ def test_impossible_metadata_is_an_image_error(store: ImageStore, tmp_path: Path
         store.import_rootfs(tarball, "time")
     assert store_contents(store) == {"blobs/sha256": [], "layers": [], "tmp": []}
 
+
+
+@pytest.mark.parametrize("fmt", ["gnu", "pax"])
+def test_sparse_members_are_refused(tmp_path: Path, fmt: str) -> None:
+    """A 4 GiB hole in a few KB of tar (GNU tar -S makes it): written out, it filled the
+    disk with zeros. Refused, as podman refuses it."""
+    tar = shutil.which("tar")
+    if tar is None:
+        pytest.skip("GNU tar is not installed")
+    src = tmp_path / "src"
+    src.mkdir()
+    with open(src / "hole", "wb") as f:
+        f.truncate(4 << 30)
+        f.write(b"end")
+    layer = tmp_path / "sparse.tar"
+    subprocess.run([tar, "-c", "-S", f"--format={fmt}", "-f", str(layer), "-C", str(src),
+                    "hole"], check=True)
+    assert layer.stat().st_size < 64 << 10
+    with open(layer, "rb") as raw, pytest.raises(ImageError, match="sparse files"):
+        unpack_layer(raw, tmp_path / "out", tarball=str(layer))
+    assert not (tmp_path / "out").exists()
+
+
+def test_gzip_bomb_stops_at_the_layer_limit(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+    import io
+
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as gz, \
+            tarfile.open(fileobj=gz, mode="w|") as tar:
+        info = tarfile.TarInfo("zeros")
+        info.size = 64 << 20
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    assert len(buf.getvalue()) < 128 << 10  # a few KB that expand 64 MiB
+    monkeypatch.setenv("VMFORMS_MAX_LAYER_SIZE", "16m")
+    buf.seek(0)
+    with pytest.raises(ImageError, match=r"larger than 16 MiB uncompressed.*VMFORMS_MAX_LAYER"):
+        unpack_layer(buf, tmp_path / "out", tarball="bomb.tar.gz")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setenv("VMFORMS_MAX_LAYER_SIZE", "lots")
+    buf.seek(0)
+    with pytest.raises(ImageError, match="VMFORMS_MAX_LAYER_SIZE"):
+        unpack_layer(buf, tmp_path / "out", tarball="bomb.tar.gz")
