@@ -162,3 +162,38 @@ def test_pvh_note_parser_ignores_truncated_notes() -> None:
     assert x86._pvh_note(pvh_note(0x1234)) == 0x1234
     assert x86._pvh_note(pvh_note(0x1234)[:-4]) is None
     assert x86._pvh_note(struct.pack("<III", 4, 4, 17) + b"Xen\0\0\0\0\0") is None
+
+
+def test_mp_table_announces_every_cpu() -> None:
+    from vmforms.hypervisor.boot.x86_mptable import MPTABLE_ADDR, mptable
+
+    blob = mptable(3)
+    floating, table = blob[:16], blob[16:]
+    assert floating[:4] == b"_MP_" and sum(floating) % 256 == 0
+    assert struct.unpack_from("<I", floating, 4)[0] == MPTABLE_ADDR + 16
+    assert table[:4] == b"PCMP" and sum(table) % 256 == 0
+    length, _, _, _, _, _, _, count, lapic = struct.unpack_from("<HBB8s12sIHHI", table, 4)
+    assert length == len(table) and lapic == 0xFEE00000
+    pos, cpus, ioapics, irqs = 44, [], [], []
+    for _ in range(count):
+        kind = table[pos]
+        if kind == 0:
+            cpus.append((table[pos + 1], table[pos + 3]))
+            pos += 20
+        else:
+            if kind == 2:
+                ioapics.append(table[pos + 1])
+            elif kind == 3:
+                irqs.append(table[pos + 5])
+            pos += 8
+    assert pos == len(table)
+    assert cpus == [(0, 3), (1, 1), (2, 1)]  # enabled; CPU 0 the boot processor
+    assert ioapics == [3] and irqs == list(range(24))
+
+
+def test_linux_kernels_get_the_mp_table() -> None:
+    ram = Ram()
+    load_kernel(ram, bzimage(), b"", b"", cpus=2)
+    assert ram.data[0x9FC00:0x9FC04] == b"_MP_"
+    with pytest.raises(BootError, match="1 to 254"):
+        load_kernel(Ram(), bzimage(), b"", b"", cpus=300)

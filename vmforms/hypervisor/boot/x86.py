@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Protocol
 
+from vmforms.hypervisor.boot.x86_mptable import MAX_CPUS, MPTABLE_ADDR, mptable
 from vmforms.hypervisor.cpu.kvm.vcpu import EntryState
 from vmforms.hypervisor.errors import HypervisorError
 
@@ -137,13 +138,15 @@ def _place_initrd(mem_size: int, limit: int, size: int, after: int) -> int:
 
 
 def load_bzimage(
-    memory: BootMemory, image: bytes, cmdline: bytes, initrd: bytes
+    memory: BootMemory, image: bytes, cmdline: bytes, initrd: bytes, cpus: int = 1
 ) -> BootImage:
     """Linux's 64-bit boot protocol: protected-mode kernel at 1 MiB, zero page, e820."""
     if len(image) < 0x400 or image[HDR_HEADER : HDR_HEADER + 4] != HDRS_MAGIC:
         raise BootError("not a bzImage: no 'HdrS' setup header")
     if struct.unpack_from("<H", image, HDR_BOOT_FLAG)[0] != BOOT_FLAG:
         raise BootError("not a bzImage: no 0xAA55 boot flag")
+    if not 1 <= cpus <= MAX_CPUS:
+        raise BootError(f"{cpus} CPUs: the MP table announces 1 to {MAX_CPUS}")
     version = struct.unpack_from("<H", image, HDR_VERSION)[0]
     if version < MIN_BOOT_VERSION:
         raise BootError(f"boot protocol {version >> 8}.{version & 0xFF}: 2.12 or later needed")
@@ -188,6 +191,7 @@ def load_bzimage(
     if initrd:
         memory.load(initrd_addr, initrd)
     memory.load(ZERO_PAGE, bytes(params))
+    memory.load(MPTABLE_ADDR, mptable(cpus))
     write_boot_gdt(memory)
     write_identity_map(memory)
     # The 64-bit entry is 0x200 past the start of the protected-mode kernel.
@@ -242,11 +246,18 @@ def _pvh_note(notes: bytes) -> int | None:
 
 
 def load_elf(
-    memory: BootMemory, image: bytes, cmdline: bytes, initrd: bytes, boot_flags: int = 0
+    memory: BootMemory,
+    image: bytes,
+    cmdline: bytes,
+    initrd: bytes,
+    boot_flags: int = 0,
+    cpus: int = 1,
 ) -> BootImage:
     """An ELF vmlinux with a PVH note enters in 32-bit protected mode with start_info in
     EBX; any other ELF enters at e_entry in real mode with `boot_flags` in ESI."""
     entry, segments, pvh_entry = parse_elf(image)
+    if not 1 <= cpus <= MAX_CPUS:
+        raise BootError(f"{cpus} CPUs: the MP table announces 1 to {MAX_CPUS}")
     for seg in segments:
         if seg.paddr + seg.memsz > memory.size:
             raise BootError(
@@ -269,6 +280,7 @@ def load_elf(
     blob = info + _MODLIST_ENTRY.pack(initrd_addr if initrd else 0, len(initrd), 0, 0)
     blob += b"".join(_MEMMAP_ENTRY.pack(a, s, t, 0) for a, s, t in table)
     memory.load(PVH_START_INFO, blob)
+    memory.load(MPTABLE_ADDR, mptable(cpus))
     memory.load(CMDLINE_ADDR, cmdline + b"\0")
     if initrd:
         memory.load(initrd_addr, initrd)
@@ -283,9 +295,15 @@ def load_elf(
 
 
 def load_kernel(
-    memory: BootMemory, image: bytes, cmdline: bytes, initrd: bytes = b"", boot_flags: int = 0
+    memory: BootMemory,
+    image: bytes,
+    cmdline: bytes,
+    initrd: bytes = b"",
+    boot_flags: int = 0,
+    cpus: int = 1,
 ) -> BootImage:
-    """Whichever the file is: a bzImage, a PVH vmlinux, or a bare ELF."""
+    """Whichever the file is: a bzImage, a PVH vmlinux, or a bare ELF; a Linux kernel also
+    gets an MP table announcing `cpus` processors."""
     if len(image) > HDR_HEADER + 4 and image[HDR_HEADER : HDR_HEADER + 4] == HDRS_MAGIC:
-        return load_bzimage(memory, image, cmdline, initrd)
-    return load_elf(memory, image, cmdline, initrd, boot_flags)
+        return load_bzimage(memory, image, cmdline, initrd, cpus)
+    return load_elf(memory, image, cmdline, initrd, boot_flags, cpus)

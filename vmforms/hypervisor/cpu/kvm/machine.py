@@ -120,7 +120,7 @@ class X86Machine:
                 self.mmio.register(base, VIRTIO_MMIO_STRIDE, transport, f"virtio{slot}")
             cmdline = " ".join(w for w in (config.cmdline, virtio_cmdline(len(self.disks))) if w)
             self.boot: BootImage = load_kernel(
-                memory, image, cmdline.encode(), initrd, config.boot_flags
+                memory, image, cmdline.encode(), initrd, config.boot_flags, config.cpus
             )
             for index in range(config.cpus):
                 self.vcpus.append(Vcpu(self.vm, index, config.cpus))
