@@ -1,6 +1,9 @@
 """Container start-up: `vmforms container run --rm busybox true` against podman's, and
 podman driving our OCI runtime (`vmforms-runc`) against podman driving runc.
 
+Both tools' defaults set up a bridged network (ours: vmforms0, a veth, a lease; podman's:
+netavark); `--network none` on both gives the cost of the network step alone.
+
 All run the same image (our built-in busybox, copied into podman's store from our OCI
 layout), alternating, and the medians and their ratios are printed. podman runs with runc
 (crun refuses this host's hybrid cgroup layout) and the ulimits this machine needs.
@@ -53,31 +56,42 @@ def main() -> int:
                               capture_output=True).stdout.split()[0]
     subprocess.run(["podman", "tag", image_id, PODMAN_TAG], check=True)
     ours_cmd = [VMFORMS, "container", "run", "--rm", "busybox", "true"]
+    ours_none_cmd = [VMFORMS, "container", "run", "--rm", "--network", "none", "busybox", "true"]
     timed(ours_cmd)
+    timed(ours_none_cmd)
     timed(PODMAN_RUN)  # warm the caches
     timed(PODMAN_DEFAULT)
     timed(PODMAN_OURS)
     ours: list[float] = []
+    ours_none: list[float] = []
     peer: list[float] = []
     peer_default: list[float] = []
     podman_ours: list[float] = []
     for _ in range(RUNS):
         ours.append(timed(ours_cmd))
+        ours_none.append(timed(ours_none_cmd))
         peer.append(timed(PODMAN_RUN))
         peer_default.append(timed(PODMAN_DEFAULT))
         podman_ours.append(timed(PODMAN_OURS))
     subprocess.run(["podman", "rmi", PODMAN_TAG], check=False, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
+    # The default bridge stays up between runs (as docker0 does); take it down again.
+    subprocess.run([VMFORMS, "container", "network", "prune", "-f"], check=False,
+                   stdout=subprocess.DEVNULL)
     mo, mp = statistics.median(ours), statistics.median(peer)
+    mn = statistics.median(ours_none)
     md = statistics.median(peer_default)
     mr = statistics.median(podman_ours)
     print(f"container start, {RUNS} runs each, alternating")
     print(f"  vmforms container run --rm busybox true          median {mo * 1000:7.1f} ms")
+    print(f"  vmforms container run --rm --network none ...    median {mn * 1000:7.1f} ms")
     print(f"  podman run --rm --network=none (runc) ... true   median {mp * 1000:7.1f} ms")
     print(f"  podman run --rm (runc, default network) ... true median {md * 1000:7.1f} ms")
-    print(f"  ratio vmforms/podman, like for like (loopback only): {mo / mp:.2f}x")
-    print(f"  ratio vmforms/podman, podman's defaults:             {mo / md:.2f}x "
+    print(f"  ratio vmforms/podman, like for like (loopback only): {mn / mp:.2f}x")
+    print(f"  ratio vmforms/podman, both tools' defaults (bridge): {mo / md:.2f}x "
           f"(target <= {TARGET_RATIO}x)")
+    print(f"  network step alone: vmforms {1000 * (mo - mn):+.1f} ms, "
+          f"podman {1000 * (md - mp):+.1f} ms")
     print(f"  podman --runtime vmforms-runc --network=none ...  median {mr * 1000:7.1f} ms")
     print(f"  ratio podman+vmforms-runc / podman+runc:          {mr / mp:.2f}x")
     return 0

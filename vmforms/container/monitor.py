@@ -141,7 +141,7 @@ def finalize(c: st.Container, wait_status: int | None, cgroup: Any | None) -> in
         if c.record["HostConfig"].get("NetworkMode") not in (None, "none", "host"):
             from vmforms.container.network.endpoint import release
 
-            release(c)
+            release(c, background=True)  # its processes are gone
         c.state.update({"Status": "exited", "ExitCode": code, "OOMKilled": oom,
                         "FinishedAt": st.now_rfc3339()})
         c.state.pop("MonitorPid", None)

@@ -49,6 +49,22 @@ def write_test_network(root: Path) -> None:
         "Subnet": f"10.91.{secrets.randbelow(256)}.0/24", "Pool": f"10.92.{n * 16}.0/20"}))
 
 
+def _links_on(bridges: list[str], patience: float = 10.0) -> list[str]:
+    """Links still enslaved to these bridges, once the kernel has had time to finish
+    deleting them (a veth goes with its namespace, asynchronously, or with a detached
+    deleter)."""
+    import time
+
+    deadline = time.monotonic() + patience
+    while True:
+        found = [line for br in bridges for line in subprocess.run(
+            ["ip", "-o", "link", "show", "master", br], capture_output=True,
+            text=True).stdout.splitlines()]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def _cgroup_dirs() -> set[str]:
     # The engine's containers, and those of `vmforms runtime` without a cgroupsPath.
     return cgroup_children("vmforms") | cgroup_children("vmforms-runtime")
@@ -116,9 +132,7 @@ def vmf() -> Iterator[Vmf]:
             v("rm", "-f", cid)
         leftovers = v.container_ids()
         bridges = [json.loads(p.read_text())["Bridge"] for p in (root / "networks").glob("*.json")]
-        attached = [line for br in bridges for line in subprocess.run(
-            ["ip", "-o", "link", "show", "master", br], capture_output=True,
-            text=True).stdout.splitlines()]
+        attached = _links_on(bridges)
         pruned = v("network", "prune", "-f")
         leases = [str(p) for p in (root / "networks").glob("*/*/*")]
         network = {x for x in network_objects() - before_network

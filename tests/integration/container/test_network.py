@@ -53,6 +53,18 @@ def wait_get(url: str, timeout: float = 10) -> str:
             time.sleep(0.1)
 
 
+def links_on(bridge: str, patience: float = 10.0) -> str:
+    """The links on `bridge` once pending deletions are done (a veth is deleted by a
+    detached process after `run --rm`, or by the kernel with its namespace)."""
+    deadline = time.monotonic() + patience
+    while True:
+        out = subprocess.run(["ip", "-o", "link", "show", "master", bridge],
+                             capture_output=True, text=True).stdout
+        if not out or time.monotonic() > deadline:
+            return out
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def cleanup(vmf: Any) -> Iterator[list[str]]:
     names: list[str] = []
@@ -70,9 +82,7 @@ def test_default_bridge(vmf: Any) -> None:
     assert address.ip in subnet and address.network == subnet
     assert f"default via {subnet.network_address + 1} dev eth0" in out
     assert f"{address.ip}\t" in out  # its own name in /etc/hosts
-    links = subprocess.run(["ip", "-o", "link", "show", "master", net["Bridge"]],
-                           capture_output=True, text=True).stdout
-    assert links == ""  # the veth went with the container
+    assert links_on(net["Bridge"]) == ""  # the veth went with the container
 
 
 def test_none_has_only_loopback(vmf: Any) -> None:
@@ -208,9 +218,7 @@ def test_nothing_left_after_killed_monitors(vmf: Any) -> None:
     for n in names:
         os.kill(_monitor_pid(vmf, n), signal.SIGKILL)
     vmf("rm", "-f", *names, check=True)
-    leftover = subprocess.run(["ip", "-o", "link", "show", "master", net["Bridge"]],
-                              capture_output=True, text=True).stdout
-    assert leftover == ""
+    assert links_on(net["Bridge"]) == ""
     assert not list((vmf.root / "networks" / "bridge" / "leases").iterdir())
     table = subprocess.run(["nft", "list", "map", "ip", f"vmforms_{net['Bridge']}", "ports"],
                            capture_output=True, text=True).stdout

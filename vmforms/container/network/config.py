@@ -26,6 +26,9 @@ USER_PREFIX = 24
 PREDEFINED = (DEFAULT_NETWORK, "host", "none")
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 MAX_CONFIG = 64 * 1024
+# A container's network namespace in its runtime config: "the namespace the runtime was
+# started in", which the engine prepares (endpoint.joined).
+SPEC_NETNS = "/proc/self/ns/net"
 
 
 class NetworkError(ContainerError):

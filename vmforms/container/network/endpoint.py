@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from vmforms.linux.netlink import Rtnl
 
-SPEC_NETNS = "/proc/self/ns/net"  # "the namespace the runtime was started in"
+SPEC_NETNS = cfg.SPEC_NETNS
 MAX_ENDPOINT = 64 * 1024
 # The monitor holds the published host ports for as long as it lives (see ports.py).
 _HELD: list[socket.socket] = []
@@ -92,9 +92,11 @@ def mode_of(c: st.Container) -> cfg.Mode:
 
 
 def _veth_name(cid: str, net: cfg.Network) -> str:
-    import hashlib
+    """The host end's name: from the container's id and the network's name (hashlib costs
+    milliseconds to import; a CRC is enough to tell a container's networks apart)."""
+    from binascii import crc32
 
-    return "veth" + hashlib.sha256(f"{cid}/{net.name}".encode()).hexdigest()[:11]
+    return f"veth{cid[:7]}{crc32(net.name.encode()) & 0xffff:04x}"
 
 
 # --- names in /etc/hosts ----------------------------------------------------------------------
@@ -286,35 +288,66 @@ def _joined_container(c: st.Container, target: str) -> Iterator[None]:
 # --- release ---------------------------------------------------------------------------------
 
 
-def release(c: st.Container | str) -> None:
+def release(c: st.Container | str, background: bool = False) -> None:
     """Undo everything `joined` did for the container, whatever is already gone; safe to
-    run any number of times, from any command."""
+    run any number of times, from any command. With `background` (the container's
+    processes are gone), the veth is deleted by a detached process: deleting a link waits
+    out RCU grace periods, 20 ms and more, which `run --rm` need not wait for."""
     if not cfg.networks_dir().is_dir():
         return
     with locked(cfg.lock_path()):
-        release_locked(c if isinstance(c, str) else c.id)
+        links = release_locked(c if isinstance(c, str) else c.id, delete_links=not background)
+    if links:
+        _delete_links_detached(links)
 
 
-def release_locked(cid: str, only: str | None = None) -> None:
-    """`release` (of one network only, with `only`) for a caller holding the lock."""
+def _delete_links_detached(links: list[str]) -> None:
+    pid = os.fork()
+    if pid == 0:  # first child: a session of its own, then the deleter, then go
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                try:
+                    from vmforms.linux.netlink import Rtnl
+
+                    with Rtnl() as rtnl:
+                        for name in links:
+                            rtnl.delete_link(name)
+                finally:
+                    os._exit(0)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def release_locked(cid: str, only: str | None = None, delete_links: bool = True
+                   ) -> list[str]:
+    """`release` (of one network only, with `only`) for a caller holding the lock; the
+    links left to delete (without `delete_links`)."""
     mine = [(n, ep) for n, ep in container_networks(cid) if only is None or n.name == only]
     if not mine:
-        return
-    from vmforms.container.network import firewall
+        return []
     from vmforms.container.network.firewall import PortMapping
     from vmforms.linux.netlink import Rtnl
 
-    fw = firewall.backend()
     others: set[str] = set()
+    links = []
     with Rtnl() as rtnl:
         for net, ep in mine:
-            rtnl.delete_link(ep["Veth"])
-            fw.unpublish(net, [PortMapping(p["protocol"], p["host_ip"], p["host_port"],
-                                           ep["IPAddress"], p["container_port"])
-                               for p in ep.get("Ports", ())])
+            if delete_links:
+                rtnl.delete_link(ep["Veth"])
+            else:
+                links.append(ep["Veth"])
+            if ep.get("Ports"):
+                from vmforms.container.network import firewall
+
+                firewall.backend().unpublish(net, [
+                    PortMapping(p["protocol"], p["host_ip"], p["host_port"], ep["IPAddress"],
+                                p["container_port"]) for p in ep["Ports"]])
             ipam.release(net, cid)
             (endpoints_dir(net) / f"{cid}.json").unlink(missing_ok=True)
             others |= {e["ContainerId"] for e in endpoints(net)}
     if only is not None:
         others.add(cid)
     refresh_hosts(others)
+    return links

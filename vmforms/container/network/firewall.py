@@ -14,8 +14,7 @@ how netavark does it. See docs/containers.md for the comparison with docker-prox
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import os
 
 from vmforms.container.network.config import Network, NetworkError
 from vmforms.record import record
@@ -99,6 +98,8 @@ class Nftables:
         self.nft = nft
 
     def _run(self, script: str, what: str, check: bool = True) -> bool:
+        import subprocess  # only here: its import costs every container start milliseconds
+
         proc = subprocess.run([self.nft, "-f", "-"], input=script.encode(),
                               capture_output=True, timeout=30)
         if proc.returncode != 0 and check:
@@ -107,6 +108,8 @@ class Nftables:
         return proc.returncode == 0
 
     def has_network(self, net: Network) -> bool:
+        import subprocess
+
         proc = subprocess.run([self.nft, "list", "table", "ip", table_name(net)],
                               capture_output=True, timeout=30)
         return proc.returncode == 0
@@ -137,9 +140,17 @@ class Nftables:
             self._run(line, "unpublish", check=False)
 
 
+def _which(name: str) -> str | None:
+    dirs = os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"]
+    for d in dirs:
+        path = os.path.join(d or ".", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
 def backend() -> Firewall:
-    nft = shutil.which("nft") or next(
-        (p for p in ("/usr/sbin/nft", "/sbin/nft") if shutil.which(p)), None)
+    nft = _which("nft")
     if nft is None:
         raise NetworkError("nftables' nft command is not installed: `apt-get install nftables` "
                            "(or run with --network none or host)")

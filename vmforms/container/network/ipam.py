@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from vmforms.container.network.config import Network, NetworkError, networks_dir
@@ -48,7 +48,9 @@ def leases(net: Network) -> dict[str, str]:
     return out
 
 
-def _candidates(net: Network, after: str | None) -> list[ipaddress.IPv4Address]:
+def _candidates(net: Network, after: str | None) -> Iterator[str]:
+    """Every host address of the subnet, from the one after `after` round to it (lazily:
+    a /16 has 65534 of them)."""
     subnet = ipaddress.IPv4Network(net.subnet)
     first = int(subnet.network_address) + 1
     last = int(subnet.broadcast_address) - 1
@@ -60,8 +62,13 @@ def _candidates(net: Network, after: str | None) -> list[ipaddress.IPv4Address]:
             prev = first - 1
         if first <= prev < last:
             start = prev + 1
-    order = list(range(start, last + 1)) + list(range(first, start))
-    return [ipaddress.IPv4Address(n) for n in order]
+    for part in (range(start, last + 1), range(first, start)):
+        for n in part:
+            yield _dotted(n)
+
+
+def _dotted(n: int) -> str:
+    return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
 def allocate(net: Network, container_id: str,
@@ -82,8 +89,7 @@ def allocate(net: Network, container_id: str,
         after = last_file.read_text()[:64].strip()
     except FileNotFoundError:
         after = None
-    for ip in _candidates(net, after):
-        address = str(ip)
+    for address in _candidates(net, after):
         if address == net.gateway or address in held:
             continue
         try:

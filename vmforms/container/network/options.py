@@ -25,9 +25,7 @@ def namespaces(base: tuple[Namespace, ...], network: str | None) -> tuple[Namesp
         return rest
     if mode.kind == "none":
         return (*rest, Namespace("network"))
-    from vmforms.container.network.endpoint import SPEC_NETNS
-
-    return (*rest, Namespace("network", SPEC_NETNS))
+    return (*rest, Namespace("network", cfg.SPEC_NETNS))
 
 
 def etc_files(network: str | None, hostname: str, add_hosts: list[str], dns: list[str]
