@@ -91,10 +91,12 @@ def test_pvh_entry_of_the_same_guest(vmforms_bin: str, disk: tuple[Path, str]) -
     assert f"disk: token {token}" in proc.stdout
 
 
-def test_several_vcpus_start_and_stop(vmforms_bin: str) -> None:
-    proc = vm(vmforms_bin, "--cpus", "3")
+@pytest.mark.parametrize("irqchip", ["kernel", "none"])
+def test_several_vcpus_start_and_stop(vmforms_bin: str, irqchip: str) -> None:
+    proc = vm(vmforms_bin, "--cpus", "3", "--irqchip", irqchip)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.endswith("x86 probe: exit 0\n")
+    assert proc.stderr == ""
 
 
 @pytest.mark.parametrize(

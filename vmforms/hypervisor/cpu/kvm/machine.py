@@ -206,9 +206,12 @@ class X86Machine:
                 errors.append(exc)
                 self._power("error")
 
+        # Without the in-kernel LAPIC nothing can send the other vCPUs INIT/SIPI: they
+        # would start at the reset vector with no firmware there, so only the boot CPU runs.
+        running = self.vcpus if self.vm.irqchip else self.vcpus[:1]
         threads = [
             threading.Thread(target=body, args=(v,), name=f"vcpu{v.index}", daemon=True)
-            for v in self.vcpus
+            for v in running
         ]
         try:
             for t in threads:
