@@ -109,3 +109,12 @@ def test_ioctl_errors_name_the_call_and_errno() -> None:
         os.close(fd)
     with pytest.raises(OSError, match="open '/nonexistent/kvm'"):
         kvm.open_kvm("/nonexistent/kvm")
+
+
+def test_missing_kvm_says_what_to_check() -> None:
+    from vmforms.hypervisor.cpu.kvm.vm import KvmError, KvmVm
+
+    with pytest.raises(KvmError, match="is CONFIG_KVM enabled"):
+        KvmVm(1 << 20, device="/nonexistent/kvm")
+    with pytest.raises(KvmError, match="KVM_GET_API_VERSION: Inappropriate ioctl"):
+        KvmVm(1 << 20, device="/dev/null")
