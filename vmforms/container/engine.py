@@ -76,6 +76,11 @@ def create(opts: RunOptions) -> st.Container:
     root.mkdir(parents=True, exist_ok=True)
     st.sweep_trash()
     with locked(state_root() / "containers.lock"):
+        # Under this lock nobody is half-way through creating: a `.ID.new` here is what a
+        # killed `run` left.
+        for name in os.listdir(root):
+            if name.startswith(".") and name.endswith(".new"):
+                st.remove_dir(root / name)
         taken = {c.name for c in st.all_containers()}
         name = opts.name or _new_name(taken)
         if name in taken:

@@ -5,6 +5,7 @@ checks that the host is untouched and the error is one line (docs/containers.md,
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import stat
 import subprocess
@@ -271,3 +272,61 @@ def test_runtime_as_non_root_is_one_line(tmp_path: Path) -> None:
     proc = _as_nobody(runtime, "--root", str(tmp_path / "private"), "list")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def _store_files(vmf: Vmf) -> set[str]:
+    images = vmf.root / "images"
+    return {str(p.relative_to(images)) for sub in ("blobs", "layers")
+            for p in (images / sub).rglob("*")} | {p.name for p in (images / "tmp").iterdir()}
+
+
+def test_refused_or_truncated_load_leaves_the_store_as_it_was(
+        vmf: Vmf, tmp_path: Path, hostile_image: Callable[..., str]) -> None:
+    import hashlib
+    import json
+
+    layer = _busybox_tar(lambda tar: _add(tar, "marker", data=os.urandom(16).hex().encode()))
+    diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
+    archive = tmp_path / "refused.tar"
+    with tarfile.open(archive, "w") as tar:
+        for name, data in (("l1/layer.tar", layer),
+                           ("manifest.json", json.dumps([{
+                               "Config": "missing-config.json", "RepoTags": ["refused:1"],
+                               "Layers": ["l1/layer.tar"]}]).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    assert diff_id  # the layer is complete and valid: only the config is missing
+    before = _store_files(vmf)
+    proc = vmf("load", "-i", str(archive))
+    assert proc.returncode == 1 and "missing-config.json" in proc.stderr, proc.stderr
+    assert _store_files(vmf) == before
+    saved = tmp_path / "saved.tar"
+    image = hostile_image("to-truncate", lambda tar: _add(tar, "x", data=b"y" * 4096))
+    vmf("save", "-o", str(saved), image, check=True)
+    vmf("rmi", image, check=True)
+    data = saved.read_bytes()
+    before = _store_files(vmf)
+    for cut in (len(data) // 3, len(data) // 2, 2 * len(data) // 3):
+        truncated = tmp_path / f"cut-{cut}.tar"
+        truncated.write_bytes(data[:cut])
+        proc = vmf("load", "-i", str(truncated))
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert _store_files(vmf) == before
+    # An unrelated rmi reports only what was its own.
+    other = hostile_image("unrelated", lambda tar: None)
+    removed = vmf("rmi", other, check=True).stdout.splitlines()
+    assert len([line for line in removed if line.startswith("Deleted:")]) <= 3, removed
+
+
+
+def test_a_run_killed_while_creating_leaves_nothing_for_long(vmf: Vmf) -> None:
+    """What a `run` killed half-way through creating leaves is swept by the next one."""
+    stale = vmf.root / "containers" / f".{os.urandom(32).hex()}.new"
+    (stale / "upper" / "etc").mkdir(parents=True)
+    (stale / "config.json").write_text("{")
+    vmf("run", "--rm", "busybox", "true", check=True)
+    assert not stale.exists()
+    assert not [p for p in (vmf.root / "containers").iterdir() if p.name.endswith(".new")]

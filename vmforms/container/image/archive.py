@@ -98,9 +98,16 @@ class _Archive:
 
 @contextmanager
 def _opened(path: Path) -> Iterator[_Archive]:
+    """The archive at `path`; a truncated or damaged one, found wherever it is read, is
+    one ImageError naming it."""
+    import gzip
+    import zlib
+
     archive = _Archive(path)
     try:
         yield archive
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ImageError(f"load {path}: the archive is truncated or damaged: {exc}") from None
     finally:
         archive.close()
 

@@ -104,30 +104,26 @@ def pull(store: ImageStore, text: str, *, tls_verify: bool = True,
     with store.writing() as writer:
         before = [e for e in store.read_index().manifests if e.digest == digest
                   and (tag is None or e.ref_name == tag)]
-        try:
-            for layer, diff_id in zip(manifest.layers, configuration.diff_ids, strict=True):
-                short = layer.digest[7:19]
-                if writer.has_layer(layer.digest, diff_id):
-                    if not before:
-                        out(f"{short}: Already exists")
-                    continue
-                out(f"{short}: Pulling fs layer")
-                path = f"/v2/{remote.path}/blobs/{layer.digest}"
-                what = f"layer {layer.digest} of {ref}"
-                with _expect(transport.request("GET", path, follow_redirects=True), 200,
-                             what) as resp:
-                    writer.add_layer(
-                        cast(BinaryIO, _Bounded(resp, layer.size, what)),
-                        f"{remote.full}@{layer.digest}",
-                        expected_digest=layer.digest, expected_diff_id=diff_id)
-                out(f"{short}: Pull complete")
-            writer.put_bytes(config_bytes, manifest.config.digest, f"image config of {ref}")
-            writer.put_bytes(data, digest, f"manifest for {ref}")
-            writer.tag(Descriptor(manifest.media_type, digest, len(data)), tag,
-                       repo_digest=None if tag else f"{ref.name}@{wanted}")
-        except BaseException:
-            writer.collect_garbage()  # layers of this pull that nothing references
-            raise
+        for layer, diff_id in zip(manifest.layers, configuration.diff_ids, strict=True):
+            short = layer.digest[7:19]
+            if writer.has_layer(layer.digest, diff_id):
+                if not before:
+                    out(f"{short}: Already exists")
+                continue
+            out(f"{short}: Pulling fs layer")
+            path = f"/v2/{remote.path}/blobs/{layer.digest}"
+            what = f"layer {layer.digest} of {ref}"
+            with _expect(transport.request("GET", path, follow_redirects=True), 200,
+                         what) as resp:
+                writer.add_layer(
+                    cast(BinaryIO, _Bounded(resp, layer.size, what)),
+                    f"{remote.full}@{layer.digest}",
+                    expected_digest=layer.digest, expected_diff_id=diff_id)
+            out(f"{short}: Pull complete")
+        writer.put_bytes(config_bytes, manifest.config.digest, f"image config of {ref}")
+        writer.put_bytes(data, digest, f"manifest for {ref}")
+        writer.tag(Descriptor(manifest.media_type, digest, len(data)), tag,
+                   repo_digest=None if tag else f"{ref.name}@{wanted}")
     out(f"Digest: {top_digest}")
     named = tag or f"{ref.name}@{wanted}"
     if before:

@@ -192,7 +192,14 @@ class ImageStore:
         with self.lock():
             writer = StoreWriter(self)
             writer.prepare()
-            yield writer
+            # What no image references is debris of a writer that was killed: gone before
+            # this one starts, so that what it reports deleted is its own.
+            writer.collect_garbage()
+            try:
+                yield writer
+            except BaseException:
+                writer.collect_garbage()  # a refused write leaves the store as it was
+                raise
 
     def import_rootfs(
         self, tarball: Path, ref: str, *, config: ImageConfig | None = None
