@@ -17,6 +17,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
         F(None, "gateway", VALUE, "IPv4 gateway for the subnet", metavar="string"),
         F("d", "driver", VALUE, "driver to manage the network", default="bridge",
           metavar="string"),
+        F("o", "opt", LIST, "driver options: firewall=nftables|iptables", metavar="map"),
     ), ("name",), interspersed=True),
     Command("ls", "[OPTIONS]", "List networks", (
         F("q", "quiet", help="only display network IDs"),
@@ -66,7 +67,13 @@ def _cmd_create(a: SimpleNamespace) -> int:
 
     if a.driver != "bridge":
         raise InvalidOption(f"plugin \"{a.driver}\" not found: only the bridge driver exists")
-    print(create(a.name, a.subnet, a.gateway).id)
+    options = {}
+    for item in a.opt:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidOption(f"invalid option {item!r}: KEY=VALUE")
+        options[key] = value
+    print(create(a.name, a.subnet, a.gateway, options).id)
     return 0
 
 

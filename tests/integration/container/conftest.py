@@ -36,6 +36,9 @@ def network_objects() -> set[str]:
     if shutil.which("nft"):
         tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True)
         found |= {line.strip() for line in tables.stdout.splitlines() if line.strip()}
+    if shutil.which("iptables-save"):
+        rules = subprocess.run(["iptables-save"], capture_output=True, text=True)
+        found |= {line for line in rules.stdout.splitlines() if "VMF-" in line}
     return found
 
 

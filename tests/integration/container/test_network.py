@@ -173,6 +173,30 @@ def test_names_and_aliases_on_a_user_network(vmf: Any, cleanup: list[str]) -> No
     assert "testnet" not in vmf("network", "ls", check=True).stdout
 
 
+@pytest.mark.skipif(shutil.which("iptables") is None, reason="iptables is not installed")
+def test_iptables_backend(vmf: Any, cleanup: list[str]) -> None:
+    """The same publishing through iptables, for hosts without nft; nothing left after."""
+    net_id = vmf("network", "create", "-o", "firewall=iptables", "ipt", check=True).stdout
+    try:
+        cleanup.append("iptweb")
+        vmf("run", "-d", "--name", "iptweb", "--hostname", "ipt", "--network", "ipt",
+            "-p", "127.0.0.1::80", "busybox", "sh", "-c", HTTPD, check=True)
+        port = inspect(vmf, "iptweb")["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"]
+        assert wait_get(f"http://127.0.0.1:{port}/") == "hello-ipt\n"
+        rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True,
+                               text=True).stdout
+        assert f"--dport {port} -j DNAT" in rules
+        vmf("rm", "-f", "iptweb", check=True)
+        rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True,
+                               text=True).stdout
+        assert f"--dport {port} -j DNAT" not in rules
+    finally:
+        vmf("rm", "-f", "iptweb")
+        vmf("network", "rm", "ipt", check=True)
+    assert f"VMF-vmbr-{net_id[:10]}" not in subprocess.run(["iptables-save"],
+                                                          capture_output=True, text=True).stdout
+
+
 def test_connect_and_disconnect(vmf: Any, cleanup: list[str]) -> None:
     vmf("network", "create", "sidenet", check=True)
     try:

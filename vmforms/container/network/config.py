@@ -48,6 +48,7 @@ class Network:
     gateway: str
     created: str = ""
     pool: str = ""  # only on the default network: where user networks' subnets come from
+    firewall: str = ""  # nftables, iptables, or "" for nftables where it is installed
 
     @property
     def prefixlen(self) -> int:
@@ -62,6 +63,8 @@ class Network:
                "Subnet": self.subnet, "Gateway": self.gateway, "Created": self.created}
         if self.pool:
             out["Pool"] = self.pool
+        if self.firewall:
+            out["Firewall"] = self.firewall
         return out
 
 
@@ -93,6 +96,9 @@ def parse(obj: object, path: Path) -> Network:
         gateway = ipaddress.IPv4Address(str(obj.get("Gateway") or subnet.network_address + 1))
         bridge = check_ifname(str(obj["Bridge"]))
         pool = str(obj.get("Pool") or "")
+        firewall = str(obj.get("Firewall") or "")
+        if firewall not in ("", "nftables", "iptables"):
+            raise ValueError(f"unknown firewall {firewall!r}: nftables or iptables")
         if pool:
             ipaddress.IPv4Network(pool, strict=True)
     except (KeyError, ValueError, OSError) as exc:
@@ -101,7 +107,7 @@ def parse(obj: object, path: Path) -> Network:
         raise NetworkError(f"{path}: the gateway {gateway} must lie in the subnet {subnet}, "
                            "of at least 4 addresses")
     return Network(name, str(obj.get("Id") or ""), bridge, str(subnet), str(gateway),
-                   str(obj.get("Created") or ""), pool)
+                   str(obj.get("Created") or ""), pool, firewall)
 
 
 def _path(name: str) -> Path:

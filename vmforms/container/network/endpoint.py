@@ -176,7 +176,7 @@ def new_endpoint(c: st.Container, net: cfg.Network, interface: str, aliases: lis
 
     hc = c.record.get("HostConfig", {})
     address = ipam.allocate(net, c.id, lambda cid: (st.containers_dir() / cid).is_dir())
-    fw = firewall.backend()
+    fw = firewall.backend(net)
     ep: dict[str, Any] = {
         "ContainerId": c.id, "Name": c.name, "Network": net.name, "NetworkID": net.id,
         "EndpointID": os.urandom(32).hex(), "IPAddress": address,
@@ -341,7 +341,7 @@ def release_locked(cid: str, only: str | None = None, delete_links: bool = True
             if ep.get("Ports"):
                 from vmforms.container.network import firewall
 
-                firewall.backend().unpublish(net, [
+                firewall.backend(net).unpublish(net, [
                     PortMapping(p["protocol"], p["host_ip"], p["host_port"], ep["IPAddress"],
                                 p["container_port"]) for p in ep["Ports"]])
             ipam.release(net, cid)

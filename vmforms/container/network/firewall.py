@@ -149,9 +149,20 @@ def _which(name: str) -> str | None:
     return None
 
 
-def backend() -> Firewall:
-    nft = _which("nft")
-    if nft is None:
-        raise NetworkError("nftables' nft command is not installed: `apt-get install nftables` "
-                           "(or run with --network none or host)")
-    return Nftables(nft)
+BACKENDS = ("nftables", "iptables")
+
+
+def backend(net: Network) -> Firewall:
+    """The network's firewall backend: the one its config names, else nftables where the
+    nft command exists, else iptables."""
+    nft = _which("nft") if net.firewall in ("", "nftables") else None
+    if nft is not None:
+        return Nftables(nft)
+    iptables = _which("iptables") if net.firewall in ("", "iptables") else None
+    if iptables is not None:
+        from vmforms.container.network.iptables import Iptables
+
+        return Iptables(iptables)
+    raise NetworkError(f"network {net.name}: no firewall command found for "
+                       f"{net.firewall or 'nftables or iptables'}: `apt-get install nftables` "
+                       "(or run with --network none or host)")

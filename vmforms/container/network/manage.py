@@ -28,14 +28,19 @@ def _pick_subnet(rtnl_addresses: list[tuple[int, str, int]], pool: str) -> str:
                            f"among the defaults ({pool}) to assign to the network")
 
 
-def create(name: str, subnet: str | None = None, gateway: str | None = None) -> cfg.Network:
+def create(name: str, subnet: str | None = None, gateway: str | None = None,
+           options: dict[str, str] | None = None) -> cfg.Network:
     from vmforms.container.network import bridge, firewall
     from vmforms.linux.netlink import Rtnl
 
     cfg.check_name(name)
     if name in cfg.PREDEFINED:
         raise cfg.NetworkError(f"operation is not permitted on predefined {name} network")
-    fw = firewall.backend()
+    options = dict(options or {})
+    firewall_name = options.pop("firewall", "")
+    if options:
+        raise cfg.NetworkError(f"unknown network option {next(iter(options))!r}: "
+                               "only firewall=nftables|iptables")
     with locked(cfg.lock_path()):
         default = cfg.load(cfg.DEFAULT_NETWORK)
         if any(n.name == name for n in cfg.all_networks()):
@@ -56,7 +61,10 @@ def create(name: str, subnet: str | None = None, gateway: str | None = None) -> 
                                                f"({other.name}: {other.subnet})")
             net = cfg.parse({"Name": name, "Id": net_id, "Bridge": f"vmbr-{net_id[:10]}",
                              "Subnet": subnet, "Gateway": gateway or "",
-                             "Created": st.now_rfc3339()}, cfg.networks_dir() / name)
+                             "Created": st.now_rfc3339(),
+                             "Firewall": firewall_name or default.firewall},
+                            cfg.networks_dir() / name)
+            fw = firewall.backend(net)
             bridge.ensure(net, rtnl, fw)
             try:
                 cfg.save(net)
@@ -72,7 +80,7 @@ def _teardown(net: cfg.Network) -> None:
     from vmforms.linux.netlink import Rtnl
 
     with Rtnl() as rtnl:
-        bridge.remove(net, rtnl, firewall.backend())
+        bridge.remove(net, rtnl, firewall.backend(net))
     d = cfg.networks_dir() / net.name
     for sub in ("leases", "endpoints"):
         for entry in os.listdir(d / sub) if (d / sub).is_dir() else ():
