@@ -12,7 +12,8 @@ import pytest
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "java" / "corpus"
 OPTION_SETS = [[], ["-c"], ["-c", "-p"], ["-p", "-s", "-l", "-constants"],
-               ["-public", "-s"], ["-protected", "-l"]]
+               ["-public", "-s"], ["-protected", "-l"], ["-v"], ["-v", "-p", "-constants"],
+               ["-verbose", "-public"], ["-sysinfo", "-c"]]
 pytestmark = pytest.mark.integration
 
 
@@ -57,11 +58,17 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]
 
 
 def _split(output: str) -> list[str]:
-    """One chunk per class: javap ends each class's output with a `}` line."""
-    chunks, current = [], []
+    """One chunk per class: javap ends each class's output with a `}` line, or with -v
+    begins it with a `Classfile ` line."""
+    chunks: list[str] = []
+    current: list[str] = []
+    verbose = output.startswith("Classfile ")
     for line in output.splitlines(keepends=True):
+        if verbose and line.startswith("Classfile ") and current:
+            chunks.append("".join(current))
+            current = []
         current.append(line)
-        if line == "}\n":
+        if line == "}\n" and not verbose:
             chunks.append("".join(current))
             current = []
     if current:
@@ -147,6 +154,69 @@ def test_every_java_base_class(vmforms_bin: str, tmp_path: Path) -> None:
     differ = [name for name, x, y in zip(names, a, b, strict=True) if x != y]
     print(f"java.base: {len(names)} classes compared, {len(differ)} differ")
     assert not differ, f"{len(differ)} of {len(names)} java.base classes differ: {differ[:10]}"
+
+
+def _module_classes(image_path: str) -> dict[str, list[str]]:
+    from vmforms.jvm.runtime.jimage import ImageReader
+
+    with ImageReader(image_path) as image:
+        modules = sorted({loc.module for loc in image.locations()
+                          if loc.module and loc.module not in ("modules", "packages")})
+        return {m: [n.replace("/", ".") for n in image.class_names(m)] for m in modules}
+
+
+def _compare_many(vmforms_bin: str, args: list[str], names: list[str]) -> list[str]:
+    theirs, ours = _run_both(vmforms_bin, [*args, *names], None, _env())
+    assert theirs.returncode == 0 and ours.returncode == 0, ours.stderr[-2000:]
+    assert ours.stderr == theirs.stderr
+    a = _split(theirs.stdout.decode("utf-8", "surrogateescape"))
+    b = _split(ours.stdout.decode("utf-8", "surrogateescape"))
+    assert len(a) == len(b) == len(names)
+    return [name for name, x, y in zip(names, a, b, strict=True) if x != y]
+
+
+def test_verbose_every_java_base_class() -> None:
+    """-v -p over all of java.base (6,400 classes, about a minute for each tool)."""
+    from vmforms.jvm.runtime.jimage import default_jdk_home
+
+    home = default_jdk_home()
+    if home is None or shutil.which("javap") is None:
+        pytest.skip("the JDK's javap is not installed (make setup installs it)")
+    import sys
+
+    vmforms_bin = str(Path(sys.executable).with_name("vmforms"))
+    names = _module_classes(str(Path(home) / "lib" / "modules"))["java.base"]
+    differ = _compare_many(vmforms_bin, ["-v", "-p"], names)
+    print(f"java.base -v -p: {len(names)} classes compared, {len(differ)} differ")
+    assert not differ, f"{len(differ)} of {len(names)} java.base classes differ: {differ[:10]}"
+
+
+def test_verbose_sample_of_the_other_modules() -> None:
+    """-v over every 10th class of each other module of the jimage (about 2,000 of their
+    20,000 classes: the whole set takes minutes), and -v of every module-info."""
+    from vmforms.jvm.runtime.jimage import default_jdk_home
+
+    home = default_jdk_home()
+    if home is None or shutil.which("javap") is None:
+        pytest.skip("the JDK's javap is not installed (make setup installs it)")
+    import sys
+
+    vmforms_bin = str(Path(sys.executable).with_name("vmforms"))
+    modules = _module_classes(str(Path(home) / "lib" / "modules"))
+    sample = [n for m, names in modules.items() if m != "java.base" for n in names[::10]]
+    assert len(modules) > 30 and len(sample) > 1000
+    differ = _compare_many(vmforms_bin, ["-v", "-p", "-c"], sample)
+    print(f"other modules -v: {len(sample)} classes compared, {len(differ)} differ")
+    assert not differ, f"{len(differ)} of {len(sample)} classes differ: {differ[:10]}"
+    # every module-info at once, named by jrt: URLs
+    urls = [f"jrt:/{m}/module-info.class" for m in modules]
+    theirs, ours = _run_both(vmforms_bin, ["-v", *urls], None, _env())
+    assert ours.stdout.count(b"\nModule:\n") == len(modules)
+    assert ours.stdout == theirs.stdout
+    theirs, ours = _run_both(vmforms_bin, ["-v", "--module", "jdk.jshell", "module-info"],
+                             None, _env())
+    assert b"Classfile jrt:/jdk.jshell/module-info.class" in ours.stdout
+    assert ours.stdout == theirs.stdout
 
 
 def test_module_declaration(vmforms_bin: str, tmp_path: Path) -> None:

@@ -126,16 +126,22 @@ def load_class_bytes(name: str, class_path: ClassPath) -> tuple[bytes, str]:
         internal = head + "$" + tail
 
 
-def disassemble_named(name: str, finder: Finder, opts: JavapOptions) -> str:
-    """Find NAME as javap does and disassemble it."""
+def disassemble_named(name: str, finder: Finder, opts: JavapOptions) -> tuple[str, str | None]:
+    """Find NAME as javap does and disassemble it; also javap's warning, if it has one."""
     found = finder.find(name)
     if found is None:
         raise ClassNotFoundError(name)
     data, origin = found
-    source = origin.location
-    if source.startswith("/") and not os.path.isabs(name) and name.endswith(".class"):
-        source = name  # errors name a file as it was given
-    return disassemble(parse_class(data, source), opts, origin)
+    cf = parse_class(data, origin.name or origin.location)
+    warning = None
+    if not name.endswith(".class"):
+        # a class name that led to a file holding some other class
+        def canon(text: str) -> str:
+            return text.replace("/", ".").replace("$", ".")
+
+        if canon(cf.name) != canon(name):
+            warning = f"File {origin.name or origin.location} does not contain class {name}"
+    return disassemble(cf, opts, origin), warning
 
 
 def _java_name(internal: str) -> str:

@@ -45,46 +45,56 @@ class Finder:
     """The places javap looks in; open jars and the jimage are kept until close()."""
 
     class_path: list[str]
-    jdk_home: str | None = None
+    jdk_home: str | None = None  # --system: the JDK whose modules --module reads
     module: str | None = None  # --module: look only in this module
     module_path: list[str] = field(default_factory=list)
+    boot_class_path: list[str] | None = None  # -bootclasspath: instead of the JDK's classes
+    _system_image: ImageReader | None = None
     _image: ImageReader | None = None
     _image_tried: bool = False
     _jars: dict[str, zipfile.ZipFile | None] = field(default_factory=dict)
 
     @classmethod
-    def from_options(cls, class_path: str | None, jdk_home: str | None = None,
-                     module: str | None = None, module_path: str | None = None) -> Finder:
+    def from_options(cls, class_path: str | None = None, boot_class_path: str | None = None,
+                     module: str | None = None, module_path: str | None = None,
+                     system: str | None = None) -> Finder:
         if class_path is None:
             class_path = os.environ.get("CLASSPATH") or "."
         mp = [p for p in module_path.split(os.pathsep) if p] if module_path else []
-        return cls([p or "." for p in class_path.split(os.pathsep)], jdk_home, module, mp)
+        bcp = ([p or "." for p in boot_class_path.split(os.pathsep)]
+               if boot_class_path is not None else None)
+        return cls([p or "." for p in class_path.split(os.pathsep)], system, module, mp, bcp)
 
     def close(self) -> None:
         for jar in self._jars.values():
             if jar is not None:
                 jar.close()
         self._jars.clear()
-        if self._image is not None:
-            self._image.close()
-            self._image = None
+        for image in (self._image, self._system_image):
+            if image is not None:
+                image.close()
+        self._image = self._system_image = None
 
     def image(self) -> ImageReader | None:
+        """The running JDK's modules: javap's platform class path."""
         if not self._image_tried:
             self._image_tried = True
-            home = self.jdk_home or default_jdk_home()
+            home = default_jdk_home()
             if home is not None:
                 path = os.path.join(home, "lib", "modules")
                 if os.path.isfile(path):
                     self._image = ImageReader(path)
         return self._image
 
-    def _image_mtime(self) -> float | None:
-        image = self.image()
-        try:
-            return os.stat(image.path).st_mtime if image is not None else None
-        except OSError:
+    def module_image(self) -> ImageReader | None:
+        """The modules --module reads: those of --system when it is given."""
+        if self.jdk_home is None:
+            return self.image()
+        if self.jdk_home == "none":
             return None
+        if self._system_image is None:
+            self._system_image = ImageReader(os.path.join(self.jdk_home, "lib", "modules"))
+        return self._system_image
 
     def _jar(self, path: str) -> zipfile.ZipFile | None:
         if path not in self._jars:
@@ -108,8 +118,8 @@ class Finder:
             data = jar.read(info)
         except (OSError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
             raise JvmError(f"cannot read {entry} from {jar_path}: {exc}") from None
-        location = f"jar:file:{_file_uri_path(jar_path)}!/{entry}"
-        return data, ClassOrigin(location, _zip_mtime(info), data)
+        location = f"jar:file://{_file_uri_path(jar_path)}!/{entry}"
+        return data, ClassOrigin(location, _zip_mtime(info), data, f"{jar_path}(/{entry})")
 
     # -- the system modules ---------------------------------------------------------------
 
@@ -121,7 +131,7 @@ class Finder:
                        if loc.module and loc.module not in ("modules", "packages")})
 
     def _system(self, internal: str, module: str | None) -> tuple[bytes, ClassOrigin] | None:
-        image = self.image()
+        image = self.image() if module is None else self.module_image()
         if image is None:
             return None
         package, _, _ = internal.rpartition("/")
@@ -138,8 +148,13 @@ class Finder:
             loc = image.find(f"/{mod}/{internal}.class")
             if loc is not None:
                 data = image.read(loc)
-                origin = ClassOrigin(f"jrt:/{mod}/{internal}.class", self._image_mtime(), data)
-                return data, origin
+                try:
+                    mtime: float | None = os.stat(image.path).st_mtime
+                except OSError:
+                    mtime = None
+                return data, ClassOrigin(f"jrt:/{mod}/{internal}.class", mtime, data,
+                                         f"/modules/{mod}/{internal}.class")
+        return None
         return None
 
     def _module_path(self, internal: str, module: str) -> tuple[bytes, ClassOrigin] | None:
@@ -159,14 +174,14 @@ class Finder:
             return None
         return self._jar_entry(entry, rel)
 
-    def _user(self, internal: str) -> tuple[bytes, ClassOrigin] | None:
+    def _user(self, internal: str, entries: list[str]) -> tuple[bytes, ClassOrigin] | None:
         rel = internal + ".class"
-        for entry in self.class_path:
+        for entry in entries:
             if os.path.isdir(entry):
                 p = os.path.join(entry, *rel.split("/"))
                 if os.path.isfile(p):
                     data = _read_file(p)
-                    return data, ClassOrigin(_file_uri_path(p), os.stat(p).st_mtime, data)
+                    return data, ClassOrigin(_file_uri_path(p), os.stat(p).st_mtime, data, p)
             elif os.path.isfile(entry):
                 found = self._jar_entry(entry, rel)
                 if found is not None:
@@ -181,7 +196,10 @@ class Finder:
             if found is None and self.module_path:
                 found = self._module_path(internal, self.module)
             return found
-        return self._system(internal, None) or self._user(internal)
+        if self.boot_class_path is not None:
+            return self._user(internal, self.boot_class_path) or self._user(
+                internal, self.class_path)
+        return self._system(internal, None) or self._user(internal, self.class_path)
 
     def find(self, name: str) -> tuple[bytes, ClassOrigin] | None:
         """The bytes and origin of what javap would open for NAME, or None."""
@@ -197,7 +215,7 @@ class Finder:
                 return found
         if name.endswith(".class") and os.path.isfile(name):
             data = _read_file(name)
-            return data, ClassOrigin(_file_uri_path(name), os.stat(name).st_mtime, data)
+            return data, ClassOrigin(_file_uri_path(name), os.stat(name).st_mtime, data, name)
         if ":" in name and name.split(":", 1)[0].isalpha():
             return self.by_url(name)
         return None

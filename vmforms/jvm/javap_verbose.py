@@ -62,11 +62,13 @@ def flags_line(flags: int, table: tuple[tuple[int, str], ...]) -> str:
 @dataclass(frozen=True, slots=True)
 class ClassOrigin:
     """Where javap read a class from: the text after `Classfile `, the modification time
-    (seconds since the epoch, None if unknown) and the bytes, for the size and checksum."""
+    (seconds since the epoch, None if unknown), the bytes (for the size and checksum) and
+    the file's name as javap's warnings give it."""
 
     location: str
     mtime: float | None
     data: bytes
+    name: str = ""
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
