@@ -67,6 +67,7 @@ def test_probe_boots_reads_the_disk_and_makes_system_calls(
     lines = proc.stdout.splitlines()
     assert lines[:3] == PROBE_LINES
     assert f"x86 probe: disk: token {token}" in lines
+    assert "x86 probe: interrupt from COM1 (IRQ 4)" in lines  # KVM's in-kernel PIC
     assert "second line" not in proc.stdout  # the probe prints the first line only
     assert lines[-2:] == ["x86 probe: hello from ring 3", "x86 probe: exit 0"]
     assert "vmforms vm: reset after" in proc.stderr  # the i8042 pulse ended the run
@@ -77,6 +78,9 @@ def test_without_irqchip_hlt_powers_off(vmforms_bin: str) -> None:
     proc = vm(vmforms_bin, "--stats", "--irqchip", "none")
     assert proc.returncode == 0, proc.stderr
     assert "x86 probe: no virtio-blk disk" in proc.stdout
+    # Our user-space 8259 took IRQ 4 and KVM_INTERRUPT injected it in the IRQ window.
+    assert "x86 probe: interrupt from COM1 (IRQ 4)" in proc.stdout
+    assert "KVM_EXIT_IRQ_WINDOW_OPEN" in proc.stderr
     assert proc.stdout.endswith("x86 probe: exit 0\n")
     assert "poweroff after" in proc.stderr and "KVM_EXIT_HLT 1" in proc.stderr
 

@@ -71,6 +71,7 @@ KVM_GET_SREGS = _ior(0x83, _SREGS_SIZE)
 KVM_SET_SREGS = _iow(0x84, _SREGS_SIZE)
 KVM_SET_MSRS = _iow(0x89, 8)
 KVM_SET_CPUID2 = _iow(0x90, 8)
+KVM_INTERRUPT = _iow(0x86, 4)
 
 KVM_CAP_IRQCHIP = 0
 KVM_CAP_HLT = 1
@@ -103,8 +104,11 @@ KVM_MAX_CPUID_ENTRIES = 256
 KVM_CPUID_FLAG_SIGNIFCANT_INDEX = 1
 
 # struct kvm_run: the fields the loop reads, at their offsets.
+KVM_RUN_REQUEST_INTERRUPT_WINDOW = 0
 KVM_RUN_IMMEDIATE_EXIT = 1
 KVM_RUN_EXIT_REASON = 8
+KVM_RUN_READY_FOR_INTERRUPT_INJECTION = 12
+KVM_RUN_IF_FLAG = 13
 KVM_RUN_EXIT = 32  # the union of per-reason exit information
 _RUN_IO = struct.Struct("<BBHIQ")  # direction size port count data_offset
 _RUN_MMIO = struct.Struct("<Q8sIB")  # phys_addr data[8] len is_write
@@ -362,6 +366,11 @@ def set_sregs(vcpu: int, sregs: Sregs) -> None:
     _ioctl(vcpu, "KVM_SET_SREGS", KVM_SET_SREGS, bytes(buf))
 
 
+def interrupt(vcpu: int, vector: int) -> None:
+    """Inject an external interrupt (only without an in-kernel irqchip)."""
+    _ioctl(vcpu, f"KVM_INTERRUPT {vector}", KVM_INTERRUPT, struct.pack("<I", vector))
+
+
 def set_cpuid2(vcpu: int, entries: list[CpuidEntry]) -> None:
     buf = bytearray(8 + len(entries) * _CPUID_ENTRY.size)
     struct.pack_into("<I", buf, 0, len(entries))
@@ -417,3 +426,16 @@ def exit_fail_entry(run_area: mmap.mmap) -> int:
 
 def set_immediate_exit(run_area: mmap.mmap, value: bool) -> None:
     run_area[KVM_RUN_IMMEDIATE_EXIT] = int(value)
+
+
+def set_request_interrupt_window(run_area: mmap.mmap, value: bool) -> None:
+    run_area[KVM_RUN_REQUEST_INTERRUPT_WINDOW] = int(value)
+
+
+def can_inject(run_area: mmap.mmap) -> bool:
+    """After an exit: the guest accepts an interrupt now (IF set, no interrupt shadow)."""
+    return bool(run_area[KVM_RUN_READY_FOR_INTERRUPT_INJECTION] and run_area[KVM_RUN_IF_FLAG])
+
+
+def interrupts_enabled(run_area: mmap.mmap) -> bool:
+    return bool(run_area[KVM_RUN_IF_FLAG])

@@ -29,6 +29,8 @@
         .set TSS, 0x6000
         .set IDT, 0x5000
         .set SYSCALL_VECTOR, 0x80
+        .set IRQ4_VECTOR, 0x24
+        .set IRQ_WAIT_LOOPS, 1000000
         .set VQ_DESC, 0x20000
         .set VQ_AVAIL, 0x20080
         .set VQ_USED, 0x20100
@@ -190,7 +192,12 @@ long_start:
         mov esi, 0x8e
         call gate
         mov qword ptr [IDT + 16 * 6], rdx
+        lea rax, [rip + irq4_entry]
+        mov esi, 0x8e
+        call gate
+        mov qword ptr [IDT + 16 * IRQ4_VECTOR], rdx
         lidt [rip + idt_desc]
+        call irq_probe
         mov rax, OFFSET kstack_top
         mov qword ptr [TSS + 4], rax    /* RSP0: the stack the gate switches to */
         mov ax, 0x28
@@ -205,6 +212,61 @@ long_start:
         mov r11, 0x0002                 /* interrupts off, IOPL 0: ring 3 has no ports */
         mov rsp, OFFSET ustack_top
         sysretq
+
+/* One interrupt through the 8259 PIC: COM1's "transmitter empty" on IRQ 4, vector 0x24. */
+irq_probe:
+        mov al, 0x11                    /* ICW1: edge, cascade, ICW4 follows */
+        out 0x20, al
+        out 0xa0, al
+        mov al, 0x20                    /* ICW2: vectors 0x20-0x27 */
+        out 0x21, al
+        mov al, 0x28                    /*       and 0x28-0x2f */
+        out 0xa1, al
+        mov al, 0x04                    /* ICW3: the slave on IRQ 2 */
+        out 0x21, al
+        mov al, 0x02
+        out 0xa1, al
+        mov al, 0x01                    /* ICW4: 8086 mode */
+        out 0x21, al
+        out 0xa1, al
+        mov al, 0xef                    /* OCW1: only IRQ 4 */
+        out 0x21, al
+        mov al, 0xff
+        out 0xa1, al
+        mov dx, COM1 + 4
+        mov al, 0x08                    /* MCR OUT2: the UART's interrupt onto the bus */
+        out dx, al
+        mov dx, COM1 + 1
+        mov al, 0x02                    /* IER: transmitter holding register empty */
+        out dx, al
+        mov ecx, IRQ_WAIT_LOOPS
+        sti
+1:      cmp byte ptr [irq_seen], 0
+        jne 2f
+        dec ecx
+        jnz 1b
+2:      cli
+        lea rsi, [rip + msg_irq]
+        cmp byte ptr [irq_seen], 0
+        jne 3f
+        lea rsi, [rip + msg_no_irq]
+3:      call puts
+        ret
+
+irq4_entry:
+        push rax
+        push rdx
+        mov dx, COM1 + 2
+        in al, dx                       /* IIR: reading it acknowledges THRE */
+        mov dx, COM1 + 1
+        xor eax, eax
+        out dx, al                      /* IER: no more */
+        mov byte ptr [irq_seen], 1
+        mov al, 0x20                    /* OCW2: end of interrupt */
+        out 0x20, al
+        pop rdx
+        pop rax
+        iretq
 
 /* rax: a handler, esi: the gate's attribute byte -> rdx: the gate's low quadword. */
 gate:
@@ -454,6 +516,8 @@ msg_no_disk:    .asciz "x86 probe: no virtio-blk disk\n"
 msg_disk_error: .asciz "x86 probe: virtio-blk read failed\n"
 msg_disk:       .asciz "x86 probe: disk: "
 msg_exit:       .asciz "x86 probe: exit "
+msg_irq:        .asciz "x86 probe: interrupt from COM1 (IRQ 4)\n"
+msg_no_irq:     .asciz "x86 probe: no interrupt from COM1\n"
 msg_exits:      .asciz "x86 probe: 1000 port exits in 0x"
 msg_ticks:      .asciz " TSC ticks\n"
 msg_fault:      .asciz "x86 probe: unexpected exception\n"
@@ -461,6 +525,7 @@ msg_user:       .ascii "x86 probe: hello from ring 3\n"
 msg_user_end:
         .balign 8
 boot_flags:     .quad 0
+irq_seen:       .quad 0
 user_rsp:       .quad 0
 
         .balign 8

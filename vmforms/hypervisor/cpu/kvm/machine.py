@@ -25,6 +25,7 @@ from vmforms.hypervisor.cpu.kvm.legacy import (
     MARKER_PORT,
     MarkerPort,
 )
+from vmforms.hypervisor.cpu.kvm.pic import MASTER_PORT, SLAVE_PORT, PicPair
 from vmforms.hypervisor.cpu.kvm.vcpu import KICK_SIGNAL, Vcpu
 from vmforms.hypervisor.cpu.kvm.vm import KvmError, KvmVm
 from vmforms.hypervisor.devices.uart import Uart16550
@@ -104,6 +105,8 @@ class X86Machine:
             self.memory = memory
             self.disks = [VirtioBlk(path, read_only=ro) for path, ro in config.disks]
             self.ports = Bus()
+            # The kernel's irqchip serves ports 0x20/0xa0 itself; without it, ours does.
+            self.pic = None if self.vm.irqchip else PicPair()
             self.mmio = Bus()
             self.uart = Uart16550(console, self._irq_line(COM1_IRQ))
             self.i8042 = I8042(lambda: self._power("reset"))
@@ -111,6 +114,9 @@ class X86Machine:
             self.ports.register(COM1_PORT, 8, self.uart, "com1")
             self.ports.register(I8042_DATA_PORT, 5, self.i8042, "i8042")
             self.ports.register(MARKER_PORT, 4, self.markers, "marker")
+            if self.pic is not None:
+                self.ports.register(MASTER_PORT, 2, self.pic.master, "pic-master")
+                self.ports.register(SLAVE_PORT, 2, self.pic.slave, "pic-slave")
             self.virtio: list[VirtioMmio] = []
             for slot in range(VIRTIO_SLOTS):
                 device: VirtioDevice | None = self.disks[slot] if slot < len(self.disks) else None
@@ -141,7 +147,13 @@ class X86Machine:
 
     def _irq_line(self, irq: int) -> Callable[[bool], None]:
         def line(level: bool) -> None:
-            self.vm.set_irq(irq, level)
+            if self.pic is None:
+                self.vm.set_irq(irq, level)
+                return
+            # Called with the board's lock held; the boot vCPU takes PIC interrupts.
+            self.pic.set_irq(irq, level)
+            if level and self.vcpus:
+                self.vcpus[0].poke()
 
         return line
 

@@ -20,6 +20,7 @@ from vmforms.hypervisor.cpu.kvm.vm import KvmError, KvmVm
 from vmforms.linux import kvm
 
 KICK_SIGNAL = signal.SIGUSR1
+HLT_POLL_SECONDS = 0.001
 
 # Exit names for messages and statistics.
 EXIT_NAMES = {
@@ -59,10 +60,22 @@ class EntryState:
     data_selector: int = 0x18
 
 
+class InterruptController(Protocol):
+    """A user-space interrupt controller (the 8259 pair) the loop injects from."""
+
+    def pending(self) -> bool: ...
+
+    def acknowledge(self) -> int | None: ...
+
+
 class ExitDevices(Protocol):
-    """What the loop needs of the board: ports, MMIO, and the lock around them."""
+    """What the loop needs of the board: ports, MMIO, the lock around them, and the
+    user-space interrupt controller when KVM has none in the kernel."""
 
     lock: threading.Lock
+
+    @property
+    def pic(self) -> InterruptController | None: ...
 
     def port_in(self, port: int, size: int) -> int: ...
 
@@ -158,8 +171,13 @@ class Vcpu:
                 self.thread_id = None
 
     def _loop(self, devices: ExitDevices, stop: threading.Event) -> str:
-        area, fd, exits, lock = self.run_area, self.fd, self.exits, devices.lock
+        area, fd, exits, lock, pic = (
+            self.run_area, self.fd, self.exits, devices.lock, devices.pic
+        )
         while not stop.is_set():
+            if pic is not None:
+                with lock:
+                    self._inject(pic)
             if not kvm.run(fd):
                 kvm.set_immediate_exit(area, False)
                 continue
@@ -186,7 +204,17 @@ class Vcpu:
                         value = devices.mmio_read(addr, length)
                         kvm.set_mmio_data(area, value.to_bytes(8, "little"))
             elif reason == kvm.KVM_EXIT_HLT:
-                return "halt"
+                # Without an in-kernel LAPIC, HLT comes here: with interrupts off it is the
+                # end; with them on, wait for the user-space PIC to have something.
+                if pic is None or not kvm.interrupts_enabled(area):
+                    return "halt"
+                while not stop.is_set():
+                    with lock:
+                        if pic.pending():
+                            break
+                    stop.wait(HLT_POLL_SECONDS)
+            elif reason == kvm.KVM_EXIT_IRQ_WINDOW_OPEN:
+                pass  # the guest can take the interrupt now: injected before the next run
             elif reason == kvm.KVM_EXIT_SHUTDOWN:
                 return "triple-fault"
             elif reason == kvm.KVM_EXIT_SYSTEM_EVENT:
@@ -209,6 +237,30 @@ class Vcpu:
                 name = EXIT_NAMES.get(reason, str(reason))
                 raise KvmError(f"vCPU {self.index}: unexpected exit {name} at rip {self._rip():#x}")
         return "stopped"
+
+    def _inject(self, pic: InterruptController) -> None:
+        """KVM_INTERRUPT when the guest can take one, else ask KVM for the window."""
+        area = self.run_area
+        if not pic.pending():
+            kvm.set_request_interrupt_window(area, False)
+        elif kvm.can_inject(area):
+            vector = pic.acknowledge()
+            if vector is not None:
+                kvm.interrupt(self.fd, vector)
+            kvm.set_request_interrupt_window(area, False)
+        else:
+            kvm.set_request_interrupt_window(area, True)
+
+    def poke(self) -> None:
+        """Make the vCPU look at its interrupts again, unless it is the caller."""
+        if threading.get_ident() != self.thread_id:
+            self.kick_once()
+
+    def kick_once(self) -> None:
+        with self._thread_lock:
+            if self.thread_id is not None:
+                kvm.set_immediate_exit(self.run_area, True)
+                signal.pthread_kill(self.thread_id, KICK_SIGNAL)
 
     def _rip(self) -> int:
         try:
