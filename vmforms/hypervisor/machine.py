@@ -1,27 +1,36 @@
 """The virt board: QEMU's `virt` memory map, its device tree, and the loop that runs the CPU.
 
-Memory map (hw/riscv/virt.c): test/power 0x100000, RTC 0x101000 (irq 11), CLINT 0x2000000,
-PLIC 0xc000000, UART0 0x10000000 (irq 10), virtio-mmio 0x10001000 + n*0x1000 (irq 1 + n),
-RAM 0x80000000.
+Memory map (hw/riscv/virt.c): mask ROM 0x1000, test/power 0x100000, RTC 0x101000 (irq 11),
+CLINT 0x2000000, PLIC 0xc000000, UART0 0x10000000 (irq 10), virtio-mmio 0x10001000 +
+n*0x1000 (irq 1 + n), RAM 0x80000000.
 Data flows one way: config -> memory + devices + device tree -> CPU loop -> bus -> device
 -> interrupt line -> PLIC -> the CPU's SEIP.
+
+Firmware: by default SBI is Python code and the kernel starts in S mode. With `bios`
+(QEMU's -bios) the firmware image goes at the start of RAM and the hart starts there in
+M mode with a0 = hart id, a1 = DTB and a2 = fw_dynamic_info in the ROM, as QEMU's reset
+vector leaves it; the kernel stays 2 MiB in, where fw_dynamic (next_addr) and fw_jump
+(FW_JUMP_ADDR) look for it.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from vmforms.hypervisor.boot.elf import is_elf, read_elf
 from vmforms.hypervisor.boot.fdt import Node
-from vmforms.hypervisor.boot.riscv import BootLayout, plan_layout, read_kernel
+from vmforms.hypervisor.boot.riscv import MIB_2, BootLayout, plan_layout, read_kernel
 from vmforms.hypervisor.bus import Bus
 from vmforms.hypervisor.devices.clint import CLINT_SIZE, Clint
 from vmforms.hypervisor.devices.plic import PLIC_NUM_SOURCES, Plic
 from vmforms.hypervisor.devices.power import POWER_SIZE, PowerDevice
+from vmforms.hypervisor.devices.rom import Rom
 from vmforms.hypervisor.devices.rtc import NSEC_PER_SEC, RTC_SIZE, GoldfishRtc
 from vmforms.hypervisor.devices.uart import Uart16550
 from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
@@ -32,6 +41,8 @@ from vmforms.hypervisor.memory import GuestMemory
 
 log = logging.getLogger(__name__)
 
+VIRT_MROM = 0x1000
+VIRT_MROM_SIZE = 0xF000
 VIRT_TEST = 0x100000
 VIRT_RTC = 0x101000
 VIRT_RTC_IRQ = 11
@@ -62,6 +73,12 @@ PHANDLE_PLIC = 2
 PHANDLE_TEST = 3
 
 SLICE = 200_000  # instructions between looks at the console and the clock
+MAX_FIRMWARE = 32 << 20
+# struct fw_dynamic_info (OpenSBI include/sbi/fw_dynamic.h), version 2
+FW_DYNAMIC_INFO_MAGIC = 0x4942534F  # "OSBI"
+FW_DYNAMIC_INFO_VERSION = 2
+FW_DYNAMIC_INFO_NEXT_MODE_S = 1
+FW_DYNAMIC_INFO_OFFSET = 0x40  # in the ROM, after where QEMU's reset vector code sits
 
 
 class CpuBackend(Protocol):
@@ -120,6 +137,7 @@ class MachineConfig:
     timebase_hz: int = TIMEBASE_HZ
     translation_cache: Path | None = None  # compiled blocks kept across runs (translate)
     rtc_start_ns: int | None = None  # the RTC's date at boot; None: the host's clock
+    bios: Path | None = None  # M-mode firmware (OpenSBI fw_dynamic/fw_jump); None: Python SBI
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +181,11 @@ class Machine:
             )
         # Size the DTB before placing it: its size does not depend on the addresses.
         probe = self._device_tree(BootLayout(0, 0, 0, 0, 0), bool(initrd))
-        self.layout = plan_layout(VIRT_DRAM, config.mem_size, header, len(initrd), len(probe))
+        self.layout = plan_layout(
+            VIRT_DRAM, config.mem_size, header, len(initrd), len(probe),
+            dtb_align=MIB_2 if config.bios is not None else 4096,
+        )
+        firmware = self._read_firmware(config.bios) if config.bios is not None else None
         self.disks = [VirtioBlk(d.path, read_only=d.read_only) for d in config.disks]
         self.memory = GuestMemory(VIRT_DRAM, config.mem_size)
         self.power = _PowerState()
@@ -171,7 +193,11 @@ class Machine:
         self.bus = Bus()
         self.plic = Plic([self._m_external, self._s_external])
         self.uart = Uart16550(console, self.plic.line(VIRT_UART0_IRQ))
-        self.clint = Clint(lambda: self.cpu.time)
+        self.clint = Clint(
+            lambda: self.cpu.time,
+            lambda value: self.cpu.set_mtimecmp(value),
+            lambda level: self.cpu.set_pending(IRQ_M_SOFT, level),
+        )
         start = config.rtc_start_ns
         self.rtc = GoldfishRtc(
             lambda: self.cpu.time * NSEC_PER_SEC // config.timebase_hz,
@@ -199,7 +225,7 @@ class Machine:
         self.cpu = cpu_factory(
             self.memory,
             self.bus,
-            self.sbi,
+            self.sbi if firmware is None else None,
             hart_id=0,
             timebase_hz=config.timebase_hz,
             engine=config.engine,
@@ -207,7 +233,40 @@ class Machine:
                if config.translation_cache is not None and config.engine == "translate"
                else {}),
         )
-        self.cpu.reset(self.layout.kernel, 0, self.layout.dtb)
+        if firmware is None:
+            self.cpu.reset(self.layout.kernel, 0, self.layout.dtb)
+        else:
+            for addr, blob in firmware:
+                self.memory.load(addr, blob)
+            info = struct.pack(
+                "<6Q", FW_DYNAMIC_INFO_MAGIC, FW_DYNAMIC_INFO_VERSION, self.layout.kernel,
+                FW_DYNAMIC_INFO_NEXT_MODE_S, 0, 0,
+            )
+            rom = bytes(FW_DYNAMIC_INFO_OFFSET) + info
+            self.bus.register(VIRT_MROM, VIRT_MROM_SIZE, Rom(rom, VIRT_MROM_SIZE), "mrom")
+            self.cpu.reset(VIRT_DRAM, 0, self.layout.dtb, VIRT_MROM + FW_DYNAMIC_INFO_OFFSET)
+
+    def _read_firmware(self, path: Path) -> list[tuple[int, bytes]]:
+        """The -bios image as (address, bytes) pieces: an ELF's segments, or a raw binary
+        at the start of RAM; it must end below the kernel."""
+        if is_elf(path):
+            pieces = [(seg.paddr, seg.data) for seg in read_elf(path).segments]
+        else:
+            try:
+                with path.open("rb") as f:
+                    blob = f.read(MAX_FIRMWARE + 1)
+            except OSError as exc:
+                raise GuestMemoryError(f"read firmware '{path}': {exc.strerror}") from exc
+            if len(blob) > MAX_FIRMWARE:
+                raise GuestMemoryError(f"firmware '{path}': larger than {MAX_FIRMWARE >> 20} MiB")
+            pieces = [(VIRT_DRAM, blob)]
+        for addr, blob in pieces:
+            if addr < VIRT_DRAM or addr + len(blob) > self.layout.kernel:
+                raise GuestMemoryError(
+                    f"firmware '{path}': [{addr:#x}, {addr + len(blob):#x}) is not between "
+                    f"the start of RAM {VIRT_DRAM:#x} and the kernel at {self.layout.kernel:#x}"
+                )
+        return pieces
 
     def close(self) -> None:
         for disk in self.disks:
@@ -215,7 +274,7 @@ class Machine:
 
     # Wiring.
     def _m_external(self, level: bool) -> None:
-        """M-mode external interrupts have no software to take them; the line is left open."""
+        self.cpu.set_pending(IRQ_M_EXT, level)
 
     def _s_external(self, level: bool) -> None:
         self.cpu.set_pending(IRQ_S_EXT, level)

@@ -85,15 +85,24 @@ class BootLayout:
 
 
 def plan_layout(
-    ram_base: int, ram_size: int, header: ImageHeader, initrd_size: int, dtb_size: int
+    ram_base: int,
+    ram_size: int,
+    header: ImageHeader,
+    initrd_size: int,
+    dtb_size: int,
+    dtb_align: int = PAGE,
 ) -> BootLayout:
-    """Kernel at base + text_offset (2 MiB aligned); the DTB and initrd at the top of RAM."""
+    """Kernel at base + text_offset (2 MiB aligned); the DTB and initrd at the top of RAM.
+
+    Firmware that edits the DTB in place (OpenSBI adds its reserved memory) needs room
+    after it: QEMU aligns it down to 2 MiB then, and so does `dtb_align`.
+    """
     kernel = ram_base + (header.text_offset or MIB_2)
     if kernel % MIB_2:
         raise KernelImageError(f"kernel text offset {header.text_offset:#x} is not 2 MiB aligned")
     kernel_end = kernel + header.image_size
     ram_end = ram_base + ram_size
-    dtb = (ram_end - dtb_size - 64) & ~(PAGE - 1)
+    dtb = (ram_end - dtb_size - 64) & ~(dtb_align - 1)
     initrd = (dtb - initrd_size) & ~(PAGE - 1)
     need = kernel_end - ram_base + KERNEL_WORKING_SET + (dtb + dtb_size - initrd) + 2 * initrd_size
     if ram_size < need:

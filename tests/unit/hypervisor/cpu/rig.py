@@ -35,9 +35,10 @@ _CACHE = Path(tempfile.mkdtemp(prefix="vmforms-riscv-test-asm-"))
 atexit.register(shutil.rmtree, _CACHE, True)
 
 
-def build(source: str, *, elf: bool = False) -> Path:
+def build(source: str, *, elf: bool = False, ld_args: tuple[str, ...] = ()) -> Path:
     """Assemble and link `source` at RAM; returns the raw binary (or the ELF)."""
-    digest = hashlib.sha256((" ".join(TOOLS) + "no-relax\n" + source).encode()).hexdigest()[:24]
+    key = " ".join(TOOLS + ld_args) + "no-relax\n" + source
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
     out = _CACHE / digest
     binary = out / "prog.bin"
     if not binary.exists():
@@ -49,8 +50,8 @@ def build(source: str, *, elf: bool = False) -> Path:
         src.write_text(".globl _start\n.text\n_start:\n" + source + "\n")
         _tool(TOOLS[0], "-march=rv64gc", "-mabi=lp64d", "-mno-relax", "-o", str(work / "prog.o"),
               str(src))
-        _tool(TOOLS[1], "-static", "--no-relax", "-Ttext", hex(RAM), "-o", str(work / "prog.elf"),
-              str(work / "prog.o"))
+        _tool(TOOLS[1], "-static", "--no-relax", *ld_args, "-Ttext", hex(RAM), "-o",
+              str(work / "prog.elf"), str(work / "prog.o"))
         _tool(TOOLS[2], "-O", "binary", str(work / "prog.elf"), str(work / "prog.bin"))
         try:
             work.rename(out)

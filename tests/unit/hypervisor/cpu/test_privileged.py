@@ -333,3 +333,12 @@ def test_sbi_style_timer_through_the_python_api(engine: str) -> None:
     assert cpu.csr_read(0x144) & 0x20 == 0
     cpu.stimecmp = 0
     assert cpu.csr_read(0x144) & 0x20
+
+
+def test_python_sbi_leaves_pmp_as_opensbi_does(engine: str) -> None:
+    """The CLINT is M-mode only (an S-mode store to it faults), the rest is open to S and U."""
+    cpu = Board(engine).cpu
+    assert not cpu.pmp_allows(0x2004000, 8, 2, 1)
+    assert not cpu.pmp_allows(0x200BFF8, 8, 1, 0)
+    assert cpu.pmp_allows(0x10000000, 4, 2, 1) and cpu.pmp_allows(0x80000000, 8, 0, 0)
+    assert cpu.mideleg == 0x222 and cpu.medeleg == 0xB1FF  # all but ecalls from S and M
