@@ -56,6 +56,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                 F(None, "add-host", LIST, "add a custom host-to-IP mapping (host:ip)",
                   metavar="list"),
                 F(None, "dns", LIST, "set custom DNS servers", metavar="list"),
+                F(None, "dns-search", LIST, "set custom DNS search domains", metavar="list"),
+                F(None, "dns-option", LIST, "set DNS options", metavar="list"),
             ), ("image",), rest="command"),
     Command("ps", "[OPTIONS]", "List containers", (
         F("a", "all", help="show all containers (default shows just running)"),
@@ -171,7 +173,8 @@ def _cmd_run(a: SimpleNamespace) -> int:
         cpus=a.cpus, pids_limit=a.pids_limit, read_only=a.read_only, entrypoint=a.entrypoint,
         security_opt=a.security_opt,
         init=a.init, network=a.network, network_aliases=a.network_alias, publish=a.publish,
-        publish_all=a.publish_all, add_hosts=a.add_host, dns=a.dns,
+        publish_all=a.publish_all, add_hosts=a.add_host, dns=a.dns, dns_search=a.dns_search,
+        dns_options=a.dns_option,
     ))
 
 

@@ -47,6 +47,8 @@ class RunOptions:
     publish_all: bool = False
     add_hosts: list[str] = field(default_factory=list)
     dns: list[str] = field(default_factory=list)
+    dns_search: list[str] = field(default_factory=list)
+    dns_options: list[str] = field(default_factory=list)
 
 
 def cgroup_name(container_id: str) -> str:
@@ -157,7 +159,8 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
         mounts.append(Mount(CONTAINER_PATH, "bind", str(require_init()), ("rbind", "ro")))
         args = [CONTAINER_PATH, "--", *args]
     uid, gid, extra_gids, home = resolve_user(opts.user or cfg.user or "0", layers)
-    hostname = opts.hostname or cid[:12]
+    # Docker: with the host's network, the host's name too (in a UTS namespace of its own)
+    hostname = opts.hostname or (os.uname().nodename if opts.network == "host" else cid[:12])
     env: dict[str, str] = {}
     for item in (*cfg.env, f"HOSTNAME={hostname}", *(["TERM=xterm"] if opts.tty else []),
                  *opts.env):
@@ -177,7 +180,8 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
                             "absolute path")
     from vmforms.container.network import options as net_options
 
-    for fname, text in net_options.etc_files(opts.network, hostname, opts.add_hosts, opts.dns):
+    for fname, text in net_options.etc_files(opts.network, hostname, opts.add_hosts, opts.dns,
+                                             opts.dns_search, opts.dns_options):
         (cdir / fname).write_text(text)
         mounts.insert(0, Mount(f"/etc/{fname}", "bind", str(cdir / fname),
                                ("rbind", "rprivate")))

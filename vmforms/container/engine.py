@@ -116,7 +116,8 @@ def create(opts: RunOptions) -> st.Container:
                     "NanoCpus": int(float(opts.cpus) * 1e9) if opts.cpus else 0,
                     "Init": opts.init,
                     "PidsLimit": spec.linux.resources.pids_limit,
-                    **network_fields,
+                    **network_fields, "DnsSearch": list(opts.dns_search),
+                    "DnsOptions": list(opts.dns_options),
                 },
                 "Spec": spec_mod.dump(spec),
             }

@@ -102,6 +102,9 @@ def test_host_sees_the_hosts_links(vmf: Any) -> None:
 
     assert names(host) <= names(out) | {n for n in names(host) if n.startswith("veth")}
     assert "eth0" in names(out) or len(names(out)) > 1
+    # Docker: the host's name with the host's network
+    name = vmf("run", "--rm", "--network", "host", "busybox", "hostname", check=True).stdout
+    assert name.strip() == os.uname().nodename
 
 
 def test_container_mode_shares_the_namespace(vmf: Any, cleanup: list[str]) -> None:
@@ -151,12 +154,14 @@ def test_names_and_aliases_on_a_user_network(vmf: Any, cleanup: list[str]) -> No
         vmf("run", "-d", "--name", "server", "--network", "testnet", "--network-alias",
             "api", "busybox", "sh", "-c", HTTPD, check=True)
         out = vmf("run", "--name", "client", "--network", "testnet", "--add-host",
-                  "extra.test:10.1.2.3", "--dns", "10.1.2.4", "busybox", "sh", "-c",
+                  "extra.test:10.1.2.3", "--dns", "10.1.2.4", "--dns-search", "corp.test",
+                  "busybox", "sh", "-c",
                   "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://server/ && break; "
                   "sleep 0.2; done; wget -qO- http://api/; ping -c1 -W2 server >/dev/null && "
                   "echo ping-ok; cat /etc/hosts /etc/resolv.conf", timeout=60, check=True).stdout
         assert out.count("hello-") == 2 and "ping-ok" in out
         assert "10.1.2.3\textra.test" in out and "nameserver 10.1.2.4" in out
+        assert "search corp.test" in out
         # the server's /etc/hosts lists the client while it runs, and drops it after
         hosts_now = vmf("exec", "server", "cat", "/etc/hosts", check=True).stdout
         assert "client" not in hosts_now  # the client has exited: its endpoint is gone
@@ -270,4 +275,40 @@ def test_like_podman_none_has_only_loopback(vmf: Any) -> None:
         assert [line.split(":")[1] for line in theirs.stdout.splitlines()] == \
             [line.split(":")[1] for line in ours.splitlines()]
     finally:
+        subprocess.run(["podman", "rmi", "-f", image], capture_output=True, timeout=120)
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+def test_like_podman_published_port(vmf: Any, cleanup: list[str]) -> None:
+    """The same -p on podman (netavark) and on us: both answer on 127.0.0.1, and `port`
+    prints the mapping the same way."""
+    layout = vmf.root / "images"
+    pulled = subprocess.run(["podman", "pull", "-q", f"oci:{layout}:busybox:latest"],
+                            capture_output=True, text=True, timeout=120)
+    if pulled.returncode != 0:
+        pytest.skip(f"podman cannot pull the test image: {pulled.stderr.strip()}")
+    image = pulled.stdout.strip()
+    name = f"vmforms-net-{os.getpid()}"
+    try:
+        theirs = subprocess.run(
+            ["podman", "--runtime", "runc", "run", "-d", "--name", name, "--hostname", "same",
+             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+             "-p", "127.0.0.1::80", image, "sh", "-c", HTTPD],
+            capture_output=True, text=True, timeout=120)
+        if theirs.returncode != 0:
+            pytest.skip(f"podman cannot run here: {theirs.stderr.strip()}")
+        cleanup.append("likepodman")
+        vmf("run", "-d", "--name", "likepodman", "--hostname", "same", "-p", "127.0.0.1::80",
+            "busybox", "sh", "-c", HTTPD, check=True)
+        their_port = subprocess.run(["podman", "port", name], capture_output=True, text=True,
+                                    timeout=60).stdout.strip()
+        our_port = vmf("port", "likepodman", check=True).stdout.strip()
+        assert their_port.startswith("80/tcp -> 127.0.0.1:")
+        assert our_port.startswith("80/tcp -> 127.0.0.1:")
+        their_body = wait_get(f"http://127.0.0.1:{their_port.rsplit(':', 1)[1]}/")
+        our_body = wait_get(f"http://127.0.0.1:{our_port.rsplit(':', 1)[1]}/")
+        assert their_body == our_body == "hello-same\n"
+    finally:
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True,
+                       timeout=120)
         subprocess.run(["podman", "rmi", "-f", image], capture_output=True, timeout=120)

@@ -87,6 +87,14 @@ def _write_endpoint(net: cfg.Network, ep: dict[str, Any]) -> None:
     os.replace(tmp, d / f"{ep['ContainerId']}.json")
 
 
+def _members(net: cfg.Network, cid: str) -> set[str]:
+    """Whose /etc/hosts changes when `cid` joins or leaves `net`: every member of a user
+    network; only itself on the default one, where names are not shared (as in Docker)."""
+    if net.is_default:
+        return {cid}
+    return {e["ContainerId"] for e in endpoints(net)} | {cid}
+
+
 def mode_of(c: st.Container) -> cfg.Mode:
     return cfg.parse_mode(c.record.get("HostConfig", {}).get("NetworkMode") or "none")
 
@@ -107,20 +115,23 @@ def refresh_hosts(cids: set[str]) -> None:
     with (caller holds the lock)."""
     if not cids:
         return
-    nets = [(net, endpoints(net)) for net in cfg.all_networks()]
+    nets = cfg.all_networks()
+    listed: dict[str, list[dict[str, Any]]] = {}  # the members of each user network
     for cid in cids:
         own = None
         info: dict[str, Any] | None = None
         members: list[tuple[str, list[str]]] = []
-        for net, eps in nets:
-            mine = next((e for e in eps if e["ContainerId"] == cid), None)
+        for net in nets:
+            mine = read_endpoint(net, cid)
             if mine is None:
                 continue
             info = info or mine
             own = own or mine["IPAddress"]
             if net.is_default:
                 continue  # Docker: no names on the default bridge
-            for e in eps:
+            if net.name not in listed:
+                listed[net.name] = endpoints(net)
+            for e in listed[net.name]:
                 if e["ContainerId"] != cid:
                     names = [e["Name"], e["ContainerId"][:12], *e.get("Aliases", [])]
                     members.append((e["IPAddress"], list(dict.fromkeys(names))))
@@ -228,7 +239,7 @@ def joined(c: st.Container) -> Iterator[None]:
         with locked(cfg.lock_path()):
             net = cfg.load(mode.target or cfg.DEFAULT_NETWORK)
             ep = new_endpoint(c, net, "eth0", _aliases(c), held)
-            refresh_hosts({e["ContainerId"] for e in endpoints(net)})
+            refresh_hosts(_members(net, c.id))
         host_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
             with Rtnl() as rtnl_host:
@@ -346,7 +357,7 @@ def release_locked(cid: str, only: str | None = None, delete_links: bool = True
                                 p["container_port"]) for p in ep["Ports"]])
             ipam.release(net, cid)
             (endpoints_dir(net) / f"{cid}.json").unlink(missing_ok=True)
-            others |= {e["ContainerId"] for e in endpoints(net)}
+            others |= _members(net, cid) - {cid}
     if only is not None:
         others.add(cid)
     refresh_hosts(others)

@@ -69,10 +69,15 @@ def host_resolv_conf() -> str:
         return ""
 
 
-def resolv_text(host: str, dns: list[str], own_network: bool) -> str:
-    """The host's resolv.conf, with `--dns` servers in place of its nameservers; in a
+def resolv_text(host: str, dns: list[str], own_network: bool, search: list[str] | None = None,
+                options: list[str] | None = None) -> str:
+    """The host's resolv.conf, with `--dns` servers in place of its nameservers (and
+    `--dns-search`, `--dns-option` in place of its search and options lines); in a
     network namespace of its own the host's loopback servers cannot answer, so they are
     dropped (Docker then falls back to public servers; so do we)."""
+    for item in (*(search or ()), *(options or ())):
+        if not item or any(c.isspace() for c in item):
+            raise InvalidOption(f"invalid DNS search domain or option: {item!r}")
     kept = []
     servers = []
     for line in host.splitlines():
@@ -80,7 +85,13 @@ def resolv_text(host: str, dns: list[str], own_network: bool) -> str:
         if words[:1] == ["nameserver"] and len(words) > 1:
             servers.append(words[1])
             continue
+        if (words[:1] == ["search"] and search) or (words[:1] == ["options"] and options):
+            continue
         kept.append(line)
+    if search:
+        kept.append("search " + " ".join(search))
+    if options:
+        kept.append("options " + " ".join(options))
     if dns:
         servers = list(dns)
     elif own_network:

@@ -28,7 +28,8 @@ def namespaces(base: tuple[Namespace, ...], network: str | None) -> tuple[Namesp
     return (*rest, Namespace("network", cfg.SPEC_NETNS))
 
 
-def etc_files(network: str | None, hostname: str, add_hosts: list[str], dns: list[str]
+def etc_files(network: str | None, hostname: str, add_hosts: list[str], dns: list[str],
+              search: list[str] | None = None, options: list[str] | None = None
               ) -> list[tuple[str, str]]:
     """(name, contents) of /etc/hostname, hosts and resolv.conf as the container starts
     with them; a network's address is written in when the container joins it."""
@@ -47,7 +48,8 @@ def etc_files(network: str | None, hostname: str, add_hosts: list[str], dns: lis
     else:
         etc_hosts = hosts.hosts_text(hostname, None, extra, [], "")
     return [("hostname", hostname + "\n"), ("hosts", etc_hosts),
-            ("resolv.conf", hosts.resolv_text(host_resolv, servers, mode.kind != "host"))]
+            ("resolv.conf", hosts.resolv_text(host_resolv, servers, mode.kind != "host",
+                                              search or [], options or []))]
 
 
 def record_fields(network: str | None, publish: list[str], publish_all: bool,

@@ -54,3 +54,12 @@ def test_rewrite_in_place_keeps_the_inode_and_refuses_links(tmp_path: Path) -> N
         hosts.rewrite(tmp_path / "link", "x")
     assert (tmp_path / "victim").read_text() == "keep"
     hosts.rewrite(tmp_path / "missing", "x")  # a container being removed: nothing to do
+
+
+def test_dns_search_and_options_replace_the_hosts() -> None:
+    host = "search example.com\nnameserver 10.0.0.1\noptions ndots:2\n"
+    text = hosts.resolv_text(host, [], True, ["a.test", "b.test"], ["ndots:1", "timeout:2"])
+    assert text == ("search a.test b.test\noptions ndots:1 timeout:2\n"
+                    "nameserver 10.0.0.1\n")
+    with pytest.raises(InvalidOption):
+        hosts.resolv_text(host, [], True, ["a b"], [])
