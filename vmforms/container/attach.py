@@ -20,10 +20,12 @@ def open_devnull() -> int:
 
 
 def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
-            log: Any = None) -> int:
+            log: Any = None, owner: str | None = None) -> int:
     """Start a process with `start(stdio)` wired to this terminal (a pty when `tty`, else
-    pipes), relay its I/O and forward signals to it until its output ends; its pid."""
+    pipes), relay its I/O and forward signals to it until its output ends; its pid.
+    With `owner` (a container's id) the output is handed to the keeper too."""
     from vmforms.container import monitor
+    from vmforms.container.keeper import hand_over
 
     relay = monitor.Relay(log)
     if tty:
@@ -33,6 +35,8 @@ def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
             relay.add_output(master, "stdout", 1)
             if interactive:
                 relay.set_input(0, master)
+            if owner is not None:
+                hand_over(owner, pid, relay.outputs)
             monitor.forward_signals(pid)
             with RawTerminal(0 if interactive else None), WinchForward(master):
                 relay.run()
@@ -51,6 +55,8 @@ def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
             os.close(fd)
     relay.add_output(out_r, "stdout", 1)
     relay.add_output(err_r, "stderr", 2)
+    if owner is not None:
+        hand_over(owner, pid, relay.outputs)
     monitor.forward_signals(pid)
     relay.run()
     return pid

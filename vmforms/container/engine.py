@@ -205,6 +205,12 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
 
 
 def run(opts: RunOptions) -> int:
+    if not opts.detach:
+        from vmforms.container import keeper
+
+        kept = keeper.split(local_output=True)
+        if kept is not None:
+            return kept  # the keeper: the monitor (our child) has finished
     c = create(opts)
     if opts.detach:
         _run_detached(c, opts)
@@ -225,7 +231,7 @@ def _run_attached(c: st.Container, opts: RunOptions) -> int:
 
     log = _log_writer(c)
     try:
-        pid = attach(start, tty=opts.tty, interactive=opts.interactive, log=log)
+        pid = attach(start, tty=opts.tty, interactive=opts.interactive, log=log, owner=c.id)
         status = monitor.wait_child(pid)
     finally:
         log.close()
@@ -265,7 +271,10 @@ def _run_detached(c: st.Container, opts: RunOptions) -> None:
         null = open_devnull()
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        code = _detached_monitor(c, opts, w)
+        from vmforms.container import keeper
+
+        kept = keeper.split(local_output=False, release=(w,))
+        code = _detached_monitor(c, opts, w) if kept is None else kept
     except BaseException as exc:
         try:
             os.write(w, f"{getattr(exc, 'exit_code', 125)}\0{exc}".encode())
@@ -296,6 +305,9 @@ def _detached_monitor(c: st.Container, opts: RunOptions, report: int) -> int:
             os.close(fd)
         relay.add_output(out_r, "stdout", None)
         relay.add_output(err_r, "stderr", None)
+    from vmforms.container.keeper import hand_over
+
+    hand_over(c.id, pid, relay.outputs)
     os.write(report, b"ok")
     os.close(report)
     monitor.forward_signals(pid)

@@ -22,6 +22,8 @@ TYPE_CHECKING = False  # typing costs start-up time; only the type checker impor
 if TYPE_CHECKING:
     from typing import Any
 
+# The socket to the keeper (keeper.py) while the monitor has not handed over yet.
+KEEPER: Any = None
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
                      signal.SIGUSR1, signal.SIGUSR2)
 

@@ -330,3 +330,53 @@ def test_a_run_killed_while_creating_leaves_nothing_for_long(vmf: Vmf) -> None:
     vmf("run", "--rm", "busybox", "true", check=True)
     assert not stale.exists()
     assert not [p for p in (vmf.root / "containers").iterdir() if p.name.endswith(".new")]
+
+
+_COUNTING = "for i in 1 2 3 4 5 6; do echo line$i; sleep 0.3; done; exit 7"
+
+
+def _state(vmf: Vmf, cid: str) -> dict[str, object]:
+    import json
+
+    found: dict[str, object] = json.loads(
+        (vmf.root / "containers" / cid / "state.json").read_text())
+    return found
+
+
+def test_killed_monitor_keeps_log_and_exit_status_detached(vmf: Vmf) -> None:
+    """kill -9 of a detached container's monitor: the keeper takes over, so the output
+    that follows is still logged and the real exit status recorded (it was 255)."""
+    cid = vmf("run", "-d", "busybox", "sh", "-c", _COUNTING, check=True).stdout.strip()
+    try:
+        time.sleep(0.5)
+        os.kill(int(str(_state(vmf, cid)["MonitorPid"])), 9)
+        deadline = time.monotonic() + 15
+        while _state(vmf, cid).get("Status") == "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _state(vmf, cid)["ExitCode"] == 7
+        logs = vmf("logs", cid, check=True).stdout.split()
+        assert logs == [f"line{i}" for i in range(1, 7)]
+    finally:
+        vmf("rm", "-f", cid)
+
+
+def test_killed_monitor_keeps_log_and_exit_status_attached(vmf: Vmf) -> None:
+    proc = vmf.popen("run", "--name", "kept", "busybox", "sh", "-c", _COUNTING,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.8)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert children, "the monitor is the run command's child"
+        os.kill(int(children[0]), 9)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 7
+        assert out.split() == [f"line{i}" for i in range(1, 7)]
+        logs = vmf("logs", "kept", check=True).stdout.split()
+        assert logs == [f"line{i}" for i in range(1, 7)]
+        inspect = vmf("inspect", "kept", check=True).stdout
+        assert '"ExitCode": 7' in inspect
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        vmf("rm", "-f", "kept")
