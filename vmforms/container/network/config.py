@@ -95,6 +95,8 @@ def parse(obj: object, path: Path) -> Network:
         subnet = ipaddress.IPv4Network(str(obj["Subnet"]), strict=True)
         gateway = ipaddress.IPv4Address(str(obj.get("Gateway") or subnet.network_address + 1))
         bridge = check_ifname(str(obj["Bridge"]))
+        if not set(bridge) <= _NAME_OK:  # it goes into nft and iptables rules too
+            raise ValueError(f"bridge name {bridge!r}: only [a-zA-Z0-9_.-] are allowed")
         pool = str(obj.get("Pool") or "")
         firewall = str(obj.get("Firewall") or "")
         if firewall not in ("", "nftables", "iptables"):

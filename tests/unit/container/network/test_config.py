@@ -51,6 +51,7 @@ def test_edited_default_network(root: Path) -> None:
     {"Name": "x", "Bridge": "br", "Subnet": "10.0.0.1/24"},  # host bits set
     {"Name": "x", "Bridge": "a-name-too-long-for-linux", "Subnet": "10.0.0.0/24"},
     {"Name": "x", "Bridge": "br/../x", "Subnet": "10.0.0.0/24"},
+    {"Name": "x", "Bridge": 'br";drop', "Subnet": "10.0.0.0/24"},
     {"Name": "x", "Bridge": "br", "Subnet": "10.0.0.0/24", "Gateway": "10.0.1.1"},
     {"Name": "x", "Bridge": "br", "Subnet": "10.0.0.0/31"},
     {"Name": "../x", "Bridge": "br", "Subnet": "10.0.0.0/24"},
