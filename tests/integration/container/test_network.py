@@ -312,3 +312,52 @@ def test_like_podman_published_port(vmf: Any, cleanup: list[str]) -> None:
         subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True,
                        timeout=120)
         subprocess.run(["podman", "rmi", "-f", image], capture_output=True, timeout=120)
+
+
+def _image_with_expose(vmf: Any, tag: str, exposed: list[str]) -> None:
+    """busybox saved, its config given EXPOSE lines, loaded again as `tag`."""
+    import hashlib
+    import io
+    import tarfile
+
+    src = vmf.root / "expose-src.tar"
+    dst = vmf.root / "expose-dst.tar"
+    try:
+        vmf("save", "-o", str(src), "busybox", check=True)
+        with tarfile.open(src) as tin, tarfile.open(dst, "w") as tout:
+            manifest = json.loads(tin.extractfile("manifest.json").read())  # type: ignore[union-attr]
+            config = json.loads(tin.extractfile(manifest[0]["Config"]).read())  # type: ignore[union-attr]
+            config.setdefault("config", {})["ExposedPorts"] = {p: {} for p in exposed}
+            data = json.dumps(config).encode()
+            name = hashlib.sha256(data).hexdigest() + ".json"
+            manifest[0].update(Config=name, RepoTags=[tag])
+            for member in tin.getmembers():
+                if member.name in ("manifest.json", "repositories") or member.name.endswith(
+                        ".json") and "/" not in member.name:
+                    continue
+                tout.addfile(member, tin.extractfile(member) if member.isfile() else None)
+            for fname, blob in ((name, data), ("manifest.json", json.dumps(manifest).encode())):
+                info = tarfile.TarInfo(fname)
+                info.size = len(blob)
+                tout.addfile(info, io.BytesIO(blob))
+        vmf("load", "-q", "-i", str(dst), check=True)
+    finally:
+        src.unlink(missing_ok=True)
+        dst.unlink(missing_ok=True)
+
+
+def test_publish_all_exposed_ports(vmf: Any, cleanup: list[str]) -> None:
+    _image_with_expose(vmf, "exposed:test", ["80/tcp", "5353/udp"])
+    try:
+        cleanup.append("exposed")
+        vmf("run", "-d", "--name", "exposed", "--hostname", "pub", "-P", "exposed:test",
+            "sh", "-c", HTTPD, check=True)
+        ports = inspect(vmf, "exposed")["NetworkSettings"]["Ports"]
+        assert set(ports) == {"80/tcp", "5353/udp"}
+        tcp = ports["80/tcp"][0]
+        assert tcp["HostIp"] == "0.0.0.0" and int(tcp["HostPort"]) > 0
+        assert wait_get(f"http://127.0.0.1:{tcp['HostPort']}/") == "hello-pub\n"
+        assert int(ports["5353/udp"][0]["HostPort"]) > 0
+    finally:
+        vmf("rm", "-f", "exposed")
+        vmf("rmi", "exposed:test")
