@@ -65,7 +65,7 @@ def create(opts: RunOptions) -> st.Container:
                             '[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed')
     store = _image_store()
     image = store.resolve(opts.image)
-    from vmforms.container.network.options import record_fields
+    from vmforms.container.network.options import config_fields, record_fields
 
     network_fields = record_fields(opts.network, opts.publish, opts.publish_all,
                                    opts.network_aliases, opts.add_hosts, opts.dns,
@@ -108,6 +108,7 @@ def create(opts: RunOptions) -> st.Container:
                     "OpenStdin": opts.interactive,
                     "Entrypoint": list(image.config.entrypoint or ()),
                     "StopSignal": image.config.stop_signal or "SIGTERM",
+                    **config_fields(image.config.exposed_ports, network_fields),
                 },
                 "HostConfig": {
                     "Binds": list(opts.volumes), "AutoRemove": opts.rm,

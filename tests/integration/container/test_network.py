@@ -353,6 +353,8 @@ def test_publish_all_exposed_ports(vmf: Any, cleanup: list[str]) -> None:
         vmf("run", "-d", "--name", "exposed", "--hostname", "pub", "-P", "exposed:test",
             "sh", "-c", HTTPD, check=True)
         ports = inspect(vmf, "exposed")["NetworkSettings"]["Ports"]
+        assert inspect(vmf, "exposed")["Config"]["ExposedPorts"] == {"80/tcp": {},
+                                                                   "5353/udp": {}}
         assert set(ports) == {"80/tcp", "5353/udp"}
         tcp = ports["80/tcp"][0]
         assert tcp["HostIp"] == "0.0.0.0" and int(tcp["HostPort"]) > 0

@@ -80,3 +80,11 @@ def record_fields(network: str | None, publish: list[str], publish_all: bool,
         "ExtraHosts": list(add_hosts),
         "Dns": list(dns),
     }
+
+
+def config_fields(exposed: tuple[str, ...], host_config: dict[str, Any]) -> dict[str, Any]:
+    """Config.ExposedPorts as Docker records it: the image's EXPOSE and every published
+    port, or no key at all."""
+    keys = dict.fromkeys(p if "/" in p else f"{p}/tcp" for p in exposed)
+    keys.update(dict.fromkeys(host_config.get("PortBindings") or {}))
+    return {"ExposedPorts": {k: {} for k in keys}} if keys else {}

@@ -73,3 +73,11 @@ def test_settings_as_docker_shows_them() -> None:
                            "container_port": 80}],
                          {"80/tcp": [{"HostIp": "", "HostPort": "8080"}], "53/udp": []})
     assert out == {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "53/udp": None}
+
+
+def test_exposed_ports_recorded_as_docker_does() -> None:
+    from vmforms.container.network.options import config_fields
+
+    assert config_fields((), {"PortBindings": {}}) == {}
+    assert config_fields(("80", "53/udp"), {"PortBindings": {"8080/tcp": []}}) == {
+        "ExposedPorts": {"80/tcp": {}, "53/udp": {}, "8080/tcp": {}}}
