@@ -26,6 +26,8 @@ from vmforms.hypervisor.errors import HypervisorError
 DEFAULT_APPEND = "console=ttyS0 quiet"
 CTRL_A = 0x01
 EXIT_TIMEOUT = 124
+EXIT_GUEST_PANIC = 125  # the guest kernel panicked (its last console lines are on stderr)
+PANIC_LINES = 25
 COMMAND_LINE_SIZE = 1024  # arch/riscv/include/uapi/asm/setup.h, NUL included
 
 
@@ -50,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, help="give up after S seconds of wall time")
     run.add_argument("--engine", choices=("interp", "translate"), default="translate")
     run.add_argument("--stats", action="store_true", help="print instructions and time")
+    run.add_argument("--bios", type=Path, metavar="PATH",
+                     help="M-mode firmware such as OpenSBI's fw_dynamic.bin, as QEMU's -bios "
+                     "(default: SBI in Python)")
+    run.add_argument("--machine", choices=("virt", "spike"), default="virt",
+                     help="spike: run a bare-metal ELF (--kernel) with HTIF, as QEMU's -M spike")
+    run.add_argument("--no-reboot", action="store_true",
+                     help="a guest reboot ends the run instead of restarting the machine")
     run.add_argument("--accel", choices=("tcg", "kvm"), default="tcg",
                      help="tcg: our software RISC-V CPU (default); kvm: the host CPU via /dev/kvm")
     run.add_argument("--arch", choices=("riscv64", "x86_64"),
@@ -86,6 +95,8 @@ def _config(args: argparse.Namespace, cmd: list[str]) -> MachineConfig:
                 raise
     if initrd is not None and not initrd.is_file():
         raise HypervisorError(f"initrd '{initrd}': no such file")
+    if args.bios is not None and not args.bios.is_file():
+        raise HypervisorError(f"firmware '{args.bios}': no such file")
     disks = tuple(DiskSpec.parse(d) for d in args.disk)
     for disk in disks:
         if not disk.path.is_file():
@@ -107,6 +118,7 @@ def _config(args: argparse.Namespace, cmd: list[str]) -> MachineConfig:
         disks=disks,
         engine=args.engine,
         translation_cache=_translation_cache() if args.engine == "translate" else None,
+        bios=args.bios,
     )
 
 
@@ -128,6 +140,8 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         return run_kvm(args, cmd, arch)
     if args.cpus != 1:
         raise HypervisorError("--cpus: the software RISC-V machine has one hart; use --accel kvm")
+    if args.machine == "spike":
+        return run_spike(args, cmd)
     from vmforms.hypervisor.boot.initramfs import GuestOutput
     from vmforms.hypervisor.machine import Machine
 
@@ -145,6 +159,7 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
     console = terminal.write if terminal else command_output
     total_instr, total_time = 0, 0.0
     result = None
+    panic: list[str] = []
     try:
         with _raw_terminal(enabled=terminal is not None):
             while True:
@@ -162,7 +177,9 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
                     machine.close()
                     total_instr += machine.cpu.instret
                 total_time += result.seconds
-                if result.reason != "reboot" or guest.exit_status is not None:
+                if result.reason == "panic":
+                    panic = machine.watch.last_lines(PANIC_LINES)
+                if result.reason != "reboot" or guest.exit_status is not None or args.no_reboot:
                     break
     except _Detach:
         result = None
@@ -173,6 +190,14 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         )
     if result is None:
         return 0
+    if result.reason == "panic":
+        sys.stderr.write("".join(f"  {line}\n" for line in panic))
+        raise HypervisorError(
+            "the guest kernel panicked (its last console lines are above)",
+            exit_code=EXIT_GUEST_PANIC,
+        )
+    if result.reason == "reboot" and guest.exit_status is None and cmd:
+        raise HypervisorError("the guest rebooted before the command finished (--no-reboot)")
     if result.reason == "timeout":
         raise HypervisorError(
             f"guest did not power off within {args.timeout:g}s (--timeout)",
@@ -185,6 +210,38 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         last = tail.splitlines()[-1] if tail else "no console output"
         raise HypervisorError(f"guest powered off before the command ran; last output: {last}")
     return guest.exit_status
+
+
+def run_spike(args: argparse.Namespace, cmd: list[str]) -> int:
+    """A bare-metal ELF on the spike board: its HTIF exit code becomes ours, as with QEMU."""
+    from vmforms.hypervisor.spike import SpikeConfig, SpikeMachine
+
+    if args.kernel is None or cmd or args.initrd or args.disk or args.bios:
+        raise HypervisorError(
+            "--machine spike runs one bare-metal ELF: give --kernel PROGRAM and nothing else"
+        )
+    if not args.kernel.is_file():
+        raise HypervisorError(f"program '{args.kernel}': no such file")
+    out = sys.stdout.buffer
+
+    def console(data: bytes) -> None:
+        out.write(data)
+        out.flush()
+
+    config = SpikeConfig(args.kernel, mem_size=parse_size(args.mem), engine=args.engine)
+    result = SpikeMachine(config, console).run(args.timeout)
+    if args.stats:
+        rate = result.instructions / result.seconds if result.seconds else 0.0
+        sys.stderr.write(
+            f"vmforms vm: {result.instructions} instructions in {result.seconds:.2f}s "
+            f"({rate / 1e6:.2f} M/s)\n"
+        )
+    if result.reason == "timeout":
+        raise HypervisorError(
+            f"program did not exit through HTIF within {args.timeout:g}s (--timeout)",
+            exit_code=EXIT_TIMEOUT,
+        )
+    return result.exit_code
 
 
 class _Detach(Exception):
@@ -285,7 +342,8 @@ def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
         exits = sum(result.exits.values())
         first = result.first_exit_seconds
         sys.stderr.write(
-            f"vmforms vm: {result.reason} after {result.seconds:.3f}s, {exits} exits "
+            f"vmforms vm: board set-up {result.setup_seconds * 1e3:.2f} ms; "
+            f"{result.reason} after {result.seconds:.3f}s, {exits} exits "
             f"({exits / result.seconds if result.seconds else 0:.0f}/s)"
             + (f", first exit after {first * 1e3:.2f} ms" if first is not None else "")
             + "\n"

@@ -30,7 +30,7 @@
         .set IDT, 0x5000
         .set SYSCALL_VECTOR, 0x80
         .set IRQ4_VECTOR, 0x24
-        .set IRQ_WAIT_LOOPS, 1000000
+        .set IRQ_WAIT_LOOPS, 20000
         .set VQ_DESC, 0x20000
         .set VQ_AVAIL, 0x20080
         .set VQ_USED, 0x20100

@@ -39,7 +39,8 @@ def build_config(
     named = [(kernel, "kernel"), (initrd, "initrd")] + [(d, "disk image") for d, _ in disks]
     for path, what in named:
         if path is not None and not path.is_file():
-            raise HypervisorError(f"{what} '{path}': no such file")
+            problem = "not a regular file" if path.exists() else "no such file"
+            raise HypervisorError(f"{what} '{path}': {problem}")
     if kernel is None:
         if initrd is not None:
             raise HypervisorError("--initrd needs a Linux --kernel (bzImage or PVH vmlinux)")

@@ -9,7 +9,9 @@ its own. The board's lock serialises the devices between vCPU threads and the co
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import stat
 import threading
 import time
 from collections import Counter
@@ -59,12 +61,14 @@ class X86Config:
 @dataclass(frozen=True, slots=True)
 class X86RunResult:
     """Why the run ended ("poweroff", "reset", "halt", "triple-fault", "timeout") and its
-    cost: exits by reason name, wall time, and the time to the first exit."""
+    cost: exits by reason name, wall time, the time to the first exit, and the time the
+    board took to build (KVM fds, RAM, devices, loading the kernel, vCPU registers)."""
 
     reason: str
     seconds: float
     exits: dict[str, int]
     first_exit_seconds: float | None
+    setup_seconds: float = 0.0
 
 
 def virtio_cmdline(slots: int) -> str:
@@ -75,26 +79,40 @@ def virtio_cmdline(slots: int) -> str:
     )
 
 
+def _read_image(path: Path, what: str, limit: int) -> bytes:
+    """A kernel or initrd: a regular file no larger than guest RAM, read in one go."""
+    try:
+        with path.open("rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise GuestMemoryError(f"{what} '{path}': not a regular file")
+            if st.st_size > limit:
+                raise GuestMemoryError(
+                    f"{what} '{path}' of {st.st_size >> 20} MiB does not fit in "
+                    f"{limit >> 20} MiB of guest RAM; add --mem"
+                )
+            return f.read(limit + 1)[:limit]
+    except OSError as exc:
+        raise GuestMemoryError(f"read {what} '{path}': {exc.strerror}") from exc
+
+
 class X86Machine:
     """Builds the board; every input is checked before a vCPU exists. close() frees all."""
 
     def __init__(self, config: X86Config, console: Callable[[bytes], None]) -> None:
+        self.created = time.perf_counter()
         if config.cpus < 1:
             raise KvmError(f"--cpus {config.cpus}: at least one vCPU")
         if len(config.disks) > VIRTIO_SLOTS:
             raise GuestMemoryError(f"{len(config.disks)} disks: the board has {VIRTIO_SLOTS} slots")
-        try:
-            image = config.kernel.read_bytes()
-            initrd = config.initrd.read_bytes() if config.initrd else b""
-        except OSError as exc:
-            raise GuestMemoryError(f"read '{exc.filename}': {exc.strerror}") from exc
+        image = _read_image(config.kernel, "kernel", config.mem_size)
+        initrd = _read_image(config.initrd, "initrd", config.mem_size) if config.initrd else b""
         self.config = config
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.reason = ""
         self.vcpus: list[Vcpu] = []
         self.disks: list[VirtioBlk] = []
-        self.created = time.perf_counter()
         self._first_exit: float | None = None
         self.vm = KvmVm(config.mem_size, irqchip=config.irqchip)
         try:
@@ -252,7 +270,7 @@ class X86Machine:
             for code, n in vcpu.exits.items():
                 exits[EXIT_NAMES.get(code, str(code))] += n
         first = None if self._first_exit is None else self._first_exit - start
-        return X86RunResult(self.reason, elapsed, dict(exits), first)
+        return X86RunResult(self.reason, elapsed, dict(exits), first, start - self.created)
 
     def receive(self, data: bytes) -> None:
         """Console input for COM1."""
