@@ -153,7 +153,16 @@ def jdk_version(system: object, full: bool) -> str:
     return "17"
 
 
+def _ascii_argument(arg: str) -> str:
+    """An argument as Java decodes it under an ASCII locale: each other byte is `?`, so a
+    non-ASCII file or class name is not found, as with the JDK's javap."""
+    return "".join(chr(b) if b < 0x80 else "?" for b in os.fsencode(arg))
+
+
 def main(argv: list[str]) -> int:
+    encoding = _output_encoding()
+    if encoding == "ascii":
+        argv = [a if a.isascii() else _ascii_argument(a) for a in argv]
     if not argv:
         sys.stdout.write(USAGE)
         return 2
@@ -185,32 +194,48 @@ def main(argv: list[str]) -> int:
     assert isinstance(flags, dict) and isinstance(access, str)
     opts = JavapOptions(access=access, **flags)
     where = {k: cfg.get(k) for k in ("class_path", "boot_class_path", "module",
-                                     "module_path", "system")}
-    return _disassemble_all(classes, where, opts, _output_encoding())
+                                     "module_path", "system", "multi_release")}
+    module = cfg["module"]
+    if isinstance(module, str):
+        from vmforms.jvm.errors import JvmError
+        from vmforms.jvm.javap_find import Finder
+
+        finder = Finder.from_options(**where)  # type: ignore[arg-type]
+        try:
+            known = finder.has_module(module)
+        except JvmError as exc:
+            sys.stderr.write(f"Error: {exc}\n")
+            return 1
+        finally:
+            finder.close()
+        if not known:
+            sys.stdout.flush()
+            sys.stderr.write(f"Error: Cannot find module {module}\n")
+            return 1
+    return _disassemble_all(classes, where, opts, encoding)
 
 
 def _output_encoding() -> str:
-    """The charset Java picks for System.out from the locale: ASCII under C/POSIX."""
-    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            break
-    else:
-        return "ascii"
-    if value in ("C", "POSIX"):
-        return "ascii"
-    codeset = value.partition(".")[2].partition("@")[0]
-    if not codeset:
-        return "latin-1"
-    if codeset.lower().replace("-", "") == "utf8":
-        return "utf-8"
-    try:
-        import codecs
+    """The charset Java picks for System.out: the C library's codeset for the locale of
+    the environment, which is ASCII under C/POSIX or a locale that is not installed.
 
+    Python hides that case: finding the C locale at start-up it turns on its UTF-8 mode
+    (PEP 540) and may even set LC_CTYPE=C.UTF-8 in our environment (PEP 538). So a UTF-8
+    mode nobody asked for means the C library saw C or POSIX, and Java would write ASCII.
+    """
+    if (sys.flags.utf8_mode and os.environ.get("PYTHONUTF8") != "1"
+            and "utf8" not in sys._xoptions):
+        return "ascii"
+    import codecs
+    import locale
+
+    codeset = locale.nl_langinfo(locale.CODESET)
+    if codeset in ("ANSI_X3.4-1968", "", "C", "POSIX"):
+        return "ascii"
+    try:
         return codecs.lookup(codeset).name
     except LookupError:
         return "utf-8"
-
 
 
 # Below this many classes a second process costs more than it saves.

@@ -49,6 +49,7 @@ class Finder:
     module: str | None = None  # --module: look only in this module
     module_path: list[str] = field(default_factory=list)
     boot_class_path: list[str] | None = None  # -bootclasspath: instead of the JDK's classes
+    multi_release: str | None = None  # --multi-release: which versions of a jar's entries
     _system_image: ImageReader | None = None
     _image: ImageReader | None = None
     _image_tried: bool = False
@@ -57,13 +58,14 @@ class Finder:
     @classmethod
     def from_options(cls, class_path: str | None = None, boot_class_path: str | None = None,
                      module: str | None = None, module_path: str | None = None,
-                     system: str | None = None) -> Finder:
+                     system: str | None = None, multi_release: str | None = None) -> Finder:
         if class_path is None:
             class_path = os.environ.get("CLASSPATH") or "."
         mp = [p for p in module_path.split(os.pathsep) if p] if module_path else []
         bcp = ([p or "." for p in boot_class_path.split(os.pathsep)]
                if boot_class_path is not None else None)
-        return cls([p or "." for p in class_path.split(os.pathsep)], system, module, mp, bcp)
+        return cls([p or "." for p in class_path.split(os.pathsep)], system, module, mp, bcp,
+                   multi_release)
 
     def close(self) -> None:
         for jar in self._jars.values():
@@ -104,12 +106,46 @@ class Finder:
                 self._jars[path] = None
         return self._jars[path]
 
+    def _versions(self, jar: zipfile.ZipFile) -> list[int] | None:
+        """The META-INF/versions/N directories to look in first, highest first (JAR File
+        Specification, multi-release JAR files); None if the jar cannot be used at all."""
+        if self.multi_release is None:
+            return []
+        try:
+            info = jar.getinfo("META-INF/MANIFEST.MF")
+            manifest = jar.read(info) if info.file_size < (1 << 20) else b""
+        except (KeyError, OSError, zipfile.BadZipFile, RuntimeError, EOFError):
+            return []
+        multi = any(line.partition(b":")[0].strip().lower() == b"multi-release"
+                    and line.partition(b":")[2].strip().lower() == b"true"
+                    for line in manifest.splitlines())
+        if not multi:
+            return []
+        value = self.multi_release
+        if value == "runtime":
+            release = 17
+        elif value.isdigit():
+            release = int(value)
+        else:
+            return None  # javap's file manager refuses such a jar
+        return list(range(release, 8, -1))
+
     def _jar_entry(self, jar_path: str, entry: str) -> tuple[bytes, ClassOrigin] | None:
         jar = self._jar(jar_path)
         if jar is None:
             return None
+        versions = self._versions(jar)
+        if versions is None:
+            return None
+        info = None
+        for version in versions:
+            try:
+                info = jar.getinfo(f"META-INF/versions/{version}/{entry}")
+                break
+            except KeyError:
+                continue
         try:
-            info = jar.getinfo(entry)
+            info = info or jar.getinfo(entry)
         except KeyError:
             return None
         if info.file_size > MAX_CLASS_BYTES:
@@ -122,6 +158,15 @@ class Finder:
         return data, ClassOrigin(location, _zip_mtime(info), data, f"{jar_path}(/{entry})")
 
     # -- the system modules ---------------------------------------------------------------
+
+    def has_module(self, module: str) -> bool:
+        """Whether --module names a system module or one on the module path."""
+        from vmforms.jvm.javap_modules import module_path_entry
+
+        image = self.module_image()
+        if image is not None and image.find(f"/{module}/module-info.class") is not None:
+            return True
+        return module_path_entry(self.module_path, module) is not None
 
     def system_modules(self) -> list[str]:
         image = self.image()
