@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from vmforms.cli import javap as cli
-
 
 def run(vmforms_bin: str, *args: str, cwd: Path | None = None,
         lang: str = "C.UTF-8") -> subprocess.CompletedProcess[str]:
