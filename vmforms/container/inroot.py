@@ -15,10 +15,9 @@ import os
 import stat
 
 from vmforms.container.errors import ContainerError
-from vmforms.linux.openat2 import fd_path, resolve_in_root
+from vmforms.linux.openat2 import fd_path, resolve_in_root, walk_in_root
 
 O_PATH_DIR = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
-_MAX_SYMLINKS = 40
 
 
 def _parts(path: str) -> list[str]:
@@ -35,40 +34,16 @@ def mkdir_all(rootfd: int, path: str, mode: int = 0o755) -> int:
     the last one. The image's symlinks are followed as a chroot would follow them, so a
     link to a missing directory makes that directory inside the root, as runc does. Each
     step is relative to the fd of the one before and never follows a link by itself."""
-    parts = _parts(path)
-    stack = [os.dup(rootfd)]
-    links = 0
     try:
-        while parts:
-            part = parts.pop(0)
-            if part == "..":
-                if len(stack) > 1:
-                    os.close(stack.pop())
-                continue
-            try:
-                st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
-            except FileNotFoundError:
-                os.mkdir(part, mode, dir_fd=stack[-1])
-                st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
-            if stat.S_ISLNK(st.st_mode):
-                links += 1
-                if links > _MAX_SYMLINKS:
-                    raise ContainerError(f"mkdir {path!r} in the container root: too many "
-                                         "levels of symbolic links")
-                target = os.readlink(part, dir_fd=stack[-1])
-                if target.startswith("/"):
-                    while len(stack) > 1:
-                        os.close(stack.pop())
-                parts = _parts(target) + parts
-                continue
-            if not stat.S_ISDIR(st.st_mode):
-                raise ContainerError(f"mkdir {path!r} in the container root: {part!r} is not "
-                                     "a directory")
-            stack.append(os.open(part, O_PATH_DIR | os.O_NOFOLLOW, dir_fd=stack[-1]))
-        return stack.pop()
-    finally:
-        for fd in stack:
-            os.close(fd)
+        return walk_in_root(rootfd, path, O_PATH_DIR, mkdir_mode=mode)
+    except OSError as exc:
+        if exc.errno == errno.ENOTDIR:
+            raise ContainerError(f"mkdir {path!r} in the container root: a component is "
+                                 "not a directory") from None
+        if exc.errno == errno.ELOOP:
+            raise ContainerError(f"mkdir {path!r} in the container root: too many levels "
+                                 "of symbolic links") from None
+        raise
 
 
 def split(path: str) -> tuple[str, str]:

@@ -53,30 +53,38 @@ def resolve_in_root(rootfd: int, path: str, flags: int, mode: int = 0) -> int:
             if exc.errno != errno.ENOSYS:
                 raise
             _have_openat2 = False
-    return _walk(rootfd, path, flags, mode)
+    return walk_in_root(rootfd, path, flags, mode)
 
 
-def _walk(rootfd: int, path: str, flags: int, mode: int) -> int:
-    """The same rules without openat2: one component at a time, O_NOFOLLOW each, with
-    symlinks read and expanded against the root by hand."""
+def walk_in_root(rootfd: int, path: str, flags: int, mode: int = 0,
+                 mkdir_mode: int | None = None) -> int:
+    """Resolve inside the root one component at a time, each opened with O_NOFOLLOW from
+    the fd of the one before, symlinks read and expanded against the root by hand (the
+    rules of RESOLVE_IN_ROOT, for kernels without openat2). With `mkdir_mode`, missing
+    directories are made on the way, the last component included."""
     parts = [p for p in path.split("/") if p not in ("", ".")]
     stack = [os.dup(rootfd)]
     links = 0
     try:
         while parts:
-            part = parts.pop(0)
+            part = parts[0]
             if part == "..":
+                parts.pop(0)
                 if len(stack) > 1:
                     os.close(stack.pop())
                 continue
-            last = not parts
+            last = len(parts) == 1
             try:
                 st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
             except FileNotFoundError:
+                if mkdir_mode is not None:
+                    os.mkdir(part, mkdir_mode, dir_fd=stack[-1])
+                    continue  # stat it again: it is what the walk goes on from
                 if last:
                     return os.open(part, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode,
                                    dir_fd=stack[-1])
                 raise
+            parts.pop(0)
             if stat.S_ISLNK(st.st_mode) and not (last and flags & os.O_NOFOLLOW):
                 links += 1
                 if links > _MAX_SYMLINKS:
@@ -87,13 +95,14 @@ def _walk(rootfd: int, path: str, flags: int, mode: int) -> int:
                         os.close(stack.pop())
                 parts = [p for p in target.split("/") if p not in ("", ".")] + parts
                 continue
-            if last:
+            if last and mkdir_mode is None:
                 return os.open(part, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode,
                                dir_fd=stack[-1])
+            if not stat.S_ISDIR(st.st_mode):
+                raise OSError(errno.ENOTDIR, f"resolve {path!r}: {part!r} is not a directory")
             stack.append(os.open(part, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW
                                  | os.O_CLOEXEC, dir_fd=stack[-1]))
-        return os.dup(stack[-1]) if not flags & os.O_PATH else os.open(
-            ".", flags | os.O_CLOEXEC, dir_fd=stack[-1])
+        return os.open(".", flags | os.O_CLOEXEC, dir_fd=stack[-1])
     finally:
         for fd in stack:
             os.close(fd)

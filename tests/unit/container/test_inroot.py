@@ -41,6 +41,8 @@ def test_absolute_and_relative_links_resolve_inside(rootfd: int, tmp_path: Path)
     assert _where(inroot.open_dir(rootfd, "/abs")) == str(root / "etc")
     assert _where(inroot.open_dir(rootfd, "rel")) == str(root / "etc")
     assert _where(inroot.open_dir(rootfd, "/../../..")) == str(root)
+    assert _where(inroot.open_dir(rootfd, "/")) == str(root)
+    assert _where(inroot.open_dir(rootfd, "/abs/..")) == str(root)
 
 
 def test_mkdir_all_makes_missing_link_targets_inside(rootfd: int, tmp_path: Path) -> None:
