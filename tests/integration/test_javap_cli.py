@@ -139,3 +139,40 @@ def test_locales(env: dict[str, str]) -> None:
     theirs, ours = _both(["-v", "sun.text.resources.FormatData_en_US"], env=env)
     assert ours == theirs
     assert (not ours[1].isascii()) == (env == {"LANG": "C.UTF-8"})  # UTF-8, or `?`
+
+
+def test_identifier_rules_are_java17s(tmp_path: Path) -> None:
+    """Character.isJavaIdentifierStart/Part of JDK 17 (Unicode 13.0) over every code point,
+    against the predicates javap's name quoting uses here (Python has Unicode 14.0)."""
+    javac, java = shutil.which("javac"), shutil.which("java")
+    if javac is None or java is None:
+        pytest.skip("the JDK is not installed")
+    (tmp_path / "U.java").write_text(
+        "public class U { public static void main(String[] a) { StringBuilder sb = new "
+        "StringBuilder(); for (int cp = 0; cp <= 0x10FFFF; cp++) sb.append((char) ('0' + "
+        "(Character.isJavaIdentifierStart(cp) ? 2 : 0) + (Character.isJavaIdentifierPart(cp)"
+        " ? 1 : 0))); System.out.print(sb); } }\n")
+    subprocess.run([javac, "-d", str(tmp_path), str(tmp_path / "U.java")], check=True)
+    theirs = subprocess.run([java, "-cp", str(tmp_path), "U"], check=True,
+                            capture_output=True).stdout.decode()
+    from vmforms.jvm.javap_text import _is_identifier_part, _is_identifier_start
+
+    ours = "".join(str((2 if _is_identifier_start(chr(cp)) else 0)
+                       + (1 if _is_identifier_part(chr(cp)) else 0)) for cp in range(0x110000))
+    differ = [hex(cp) for cp in range(0x110000) if theirs[cp] != ours[cp]]
+    assert not differ, differ[:20]
+
+
+def test_unicode_14_names_are_quoted(tmp_path: Path) -> None:
+    """A field named with a letter new in Unicode 14.0 is quoted by JDK 17's javap."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "jvm"))
+    from jvm_testlib import ClassBuilder, u1, u2
+
+    b = ClassBuilder("uni/Names")
+    for name in ("a\u0870b", "\u08b5", "ok\u0915", "\u0890x", "x\u0890"):
+        b.add(u1(9) + u2(b.this_class) + u2(b.name_and_type(name, "I")))
+        b.add(u1(8) + u2(b.utf8(name)))
+    (tmp_path / "Names.class").write_bytes(b.build())
+    theirs, ours = _both(["-v", "Names.class"], cwd=tmp_path)
+    assert b'"a\xe0\xa1\xb0b"' in theirs[1]
+    assert ours == theirs

@@ -33,6 +33,7 @@ from vmforms.jvm.classfile.constants import (
     ConstantUtf8,
 )
 from vmforms.jvm.javafloat import double_to_string, float_to_string
+from vmforms.jvm.javap_unicode import unknown_to_java17
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:/[A-Za-z_$][A-Za-z0-9_$]*)*/?\Z")
 _START_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Sc", "Pc"})
@@ -40,14 +41,18 @@ _PART_CATEGORIES = _START_CATEGORIES | {"Nd", "Mn", "Mc", "Cf"}
 
 
 def _is_identifier_start(ch: str) -> bool:
-    return unicodedata.category(ch) in _START_CATEGORIES
+    """Character.isJavaIdentifierStart of JDK 17 (Unicode 13.0)."""
+    return unicodedata.category(ch) in _START_CATEGORIES and not (
+        ord(ch) >= 0x870 and unknown_to_java17(ord(ch)))
 
 
 def _is_identifier_part(ch: str) -> bool:
+    """Character.isJavaIdentifierPart of JDK 17 (Unicode 13.0)."""
     o = ord(ch)
     if o <= 8 or 0x0E <= o <= 0x1B or 0x7F <= o <= 0x9F:
         return True  # Character.isIdentifierIgnorable
-    return unicodedata.category(ch) in _PART_CATEGORIES
+    return unicodedata.category(ch) in _PART_CATEGORIES and not (
+        o >= 0x870 and unknown_to_java17(o))
 
 
 def _add_escapes(name: str) -> str:
