@@ -121,7 +121,15 @@ def main(argv: list[str]) -> int:
     else:
         assert opts.script is not None
         path, source, on_disk = opts.script, read_source(opts.script), True
-    binary = compile_source(source, path, on_disk=on_disk)
+    from vmforms.yarv.errors import CompileError
+
+    try:
+        binary = compile_source(source, path, on_disk=on_disk)
+    except CompileError as exc:
+        if "syntax" not in str(exc) and "unterminated" not in str(exc):
+            raise
+        sys.stderr.write(f"{exc}\n")  # ruby's own message: file:line: what is wrong
+        return 1
     from vmforms.yarv.iseq import load
 
     iseqs = load(binary, path)
@@ -130,9 +138,10 @@ def main(argv: list[str]) -> int:
 
         sys.stdout.write(disasm(iseqs.top))
         return 0
-    from vmforms.yarv.errors import YarvError
+    from vmforms.yarv.interp.run import run_main
 
-    raise YarvError("running programs is not built yet: use --dump=insns")
+    return run_main(iseqs, path, opts.args, load_path=opts.load_path,
+                    requires=opts.requires, verbose=opts.verbose)
 
 
 def yarv_main(argv: list[str]) -> int:

@@ -24,7 +24,13 @@ def hash_key(value: Any) -> Any:
         return ("s", bytes(value.b))
     if t is RArray:
         return ("a", tuple(hash_key(v) for v in value.items))
+    if CUSTOM is not None and isinstance(value, RObject):
+        return CUSTOM(value)
     return value
+
+
+# Set by the interpreter: the key of an object whose class defines #hash and #eql?.
+CUSTOM: Any = None
 
 
 class RHash(RObject):
@@ -48,3 +54,23 @@ class RHash(RObject):
         k = self.key_of(key)
         old = self.table.get(k)
         self.table[k] = (key if old is None else old[0], value)
+
+
+class UserKey:
+    """A dict key that asks Ruby: __hash__ is #hash, __eq__ is #eql?."""
+
+    __slots__ = ("vm", "obj", "h")
+
+    def __init__(self, vm: Any, obj: Any, h: int) -> None:
+        self.vm = vm
+        self.obj = obj
+        self.h = h
+
+    def __hash__(self) -> int:
+        return self.h
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UserKey):
+            return False
+        return self.obj is other.obj or bool(self.vm.truthy(
+            self.vm.send(self.obj, "eql?", other.obj)))

@@ -16,3 +16,20 @@ class RRange(RObject):
         self.last = last
         self.excl = excl
         self.frozen = True
+
+
+def range_bounds(vm: Any, r: RRange, length: int) -> tuple[int, int] | None:
+    """(start, count) of a range applied to a sequence of `length` (rb_range_beg_len)."""
+    first = 0 if r.first is None else r.first
+    last = length if r.last is None else r.last
+    if first < 0:
+        first += length
+        if first < 0:
+            return None
+    if first > length:
+        return None
+    if last < 0:
+        last += length
+    if not r.excl and r.last is not None:
+        last += 1
+    return first, max(0, min(last, length) - first)

@@ -1,0 +1,165 @@
+"""Call sites: send, opt_send_without_block, invokesuper and invokeblock (CRuby
+vm_insnhelper.c vm_sendish, vm_caller_setup_arg_block, CALLER_SETUP_ARG).
+
+The stack holds the receiver, the arguments and, with ARGS_BLOCKARG, a block argument; the
+call info's flags say how to read them (splat, keywords, block argument, fcall).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vmforms.yarv.core.array import RArray
+from vmforms.yarv.core.hash import RHash
+from vmforms.yarv.core.object import RSymbol
+from vmforms.yarv.interp.frame import Frame
+from vmforms.yarv.interp.loop import invoke_block
+from vmforms.yarv.interp.objects import RProc
+from vmforms.yarv.iseq.loader import (
+    VM_CALL_ARGS_BLOCKARG,
+    VM_CALL_ARGS_SPLAT,
+    VM_CALL_FCALL,
+    VM_CALL_KW_SPLAT,
+    VM_CALL_KWARG,
+    VM_CALL_VCALL,
+)
+
+COMPLEX = VM_CALL_ARGS_SPLAT | VM_CALL_KWARG | VM_CALL_KW_SPLAT
+
+
+def make_block(vm: Any, f: Frame, iseq: Any) -> RProc:
+    p = RProc(iseq, f.self_, f.env, None, f.cref)
+    p.cls = vm.cProc
+    p.creator = f
+    p.outer_block = f.block
+    p.from_method = f.method
+    return p
+
+
+def to_block(vm: Any, value: Any) -> Any:
+    """A block argument (&x): a Proc, nil, or anything with to_proc."""
+    if value is None or type(value) is RProc:
+        return value
+    if type(value) is RSymbol:
+        name = value.name
+
+        def call(vm_: Any, args: list[Any], blockarg: Any) -> Any:
+            if not args:
+                vm.raise_error("ArgumentError", "no receiver given")
+            return vm.send(args[0], name, *args[1:], block=blockarg)
+        p = RProc(None, None, None, None, None, is_lambda=True, fn=call)
+        p.cls = vm.cProc
+        return p
+    converted = vm.send(value, "to_proc")
+    if type(converted) is not RProc:
+        vm.raise_error("TypeError", f"wrong argument type {vm.real_class(value).name} "
+                       "(expected Proc)")
+    return converted
+
+
+def read_args(vm: Any, st: list[Any], ci: Any) -> tuple[list[Any], RHash | None, Any]:
+    """Pop arguments per the call info: (positional, keywords, block argument)."""
+    flag = ci.flag
+    blockarg = to_block(vm, st.pop()) if flag & VM_CALL_ARGS_BLOCKARG else None
+    argc = ci.argc
+    if argc:
+        args = st[-argc:]
+        del st[-argc:]
+    else:
+        args = []
+    kw: RHash | None = None
+    if flag & COMPLEX:
+        if flag & VM_CALL_KWARG:
+            names = ci.kwargs
+            kw = RHash()
+            values = args[len(args) - len(names):]
+            del args[len(args) - len(names):]
+            for k, v in zip(names, values, strict=True):
+                kw.put(k, v)
+        if flag & VM_CALL_ARGS_SPLAT:
+            arr = args.pop()
+            if type(arr) is RArray:
+                args.extend(arr.items)
+            elif arr is not None:
+                args.append(arr)
+        if flag & VM_CALL_KW_SPLAT and not flag & VM_CALL_KWARG and args:
+            last = args.pop()
+            if last is not None:
+                if type(last) is not RHash:
+                    last = vm.send(last, "to_hash")
+                kw = RHash()
+                kw.table.update(last.table)
+    return args, kw, blockarg
+
+
+def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
+    flag = ci.flag
+    if flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
+        args, kw, block = read_args(vm, st, ci)
+    else:
+        argc = ci.argc
+        if argc:
+            args = st[-argc:]
+            del st[-argc:]
+        else:
+            args = []
+        kw = block = None
+    recv = st.pop()
+    if blockiseq is not None:
+        block = make_block(vm, f, blockiseq)
+    name = ci.mid.name
+    m = vm.find_method(vm.class_of(recv), name)
+    if m is None:
+        return vm.method_missing(recv, name, args, block, fcall=bool(flag & VM_CALL_FCALL),
+                                 vcall=bool(flag & VM_CALL_VCALL))
+    if m.visibility != "public" and not flag & VM_CALL_FCALL:
+        if m.visibility == "private" and not (name.endswith("=") and recv is f.self_):
+            vm.raise_error("NoMethodError", f"private method `{name}' called for "
+                           f"{vm.describe(recv)}")
+        if m.visibility == "protected" and not vm.truthy(
+                vm.send(f.self_, "is_a?", m.owner)):
+            vm.raise_error("NoMethodError", f"protected method `{name}' called for "
+                           f"{vm.describe(recv)}")
+    return vm.call_method(m, recv, args, block, kw)
+
+
+def invokesuper(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
+    args, kw, block = read_args(vm, st, ci)
+    recv = st.pop()  # the receiver slot (self)
+    home = f
+    while home.method is None and home.parent_frame is not None:
+        home = home.parent_frame
+    method = f.method
+    if method is None:
+        vm.raise_error("RuntimeError", "super called outside of method")
+    if blockiseq is not None:
+        block = make_block(vm, f, blockiseq)
+    elif block is None and not ci.flag & VM_CALL_ARGS_BLOCKARG:
+        block = f.block
+    recv = f.self_
+    m = vm.super_method(vm.class_of(recv), method.owner, method.name)
+    if m is None:
+        if method.name == "initialize" or method.name == "respond_to_missing?":
+            return None
+        if method.name == "method_missing":
+            return vm.method_missing(recv, args[0].name, args[1:], block)
+        vm.raise_error("NoMethodError", f"super: no superclass method `{method.name}' for "
+                       f"{vm.describe(recv)}")
+    return vm.call_method(m, recv, args, block, kw)
+
+
+def invokeblock(vm: Any, f: Frame, st: list[Any], ci: Any) -> Any:
+    if ci.flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
+        args, kw, blockarg = read_args(vm, st, ci)
+    else:
+        argc = ci.argc
+        if argc:
+            args = st[-argc:]
+            del st[-argc:]
+        else:
+            args = []
+        kw = blockarg = None
+    block = f.block
+    if block is None:
+        vm.raise_error("LocalJumpError", "no block given (yield)")
+    return invoke_block(vm, block, args, kw, blockarg)

@@ -1,0 +1,62 @@
+"""Control frames and environments, as CRuby's rb_control_frame_t and its env (vm_core.h).
+
+An Env holds one scope's local variables; a block's Env points at the Env of the scope it
+was written in (getlocal's level walks that chain). A Frame is one activation: its iseq,
+self, Env, block, lexical class (cref), operand stack and pc.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Env:
+    __slots__ = ("vars", "parent")
+
+    def __init__(self, vars_: list[Any], parent: Env | None) -> None:
+        self.vars = vars_
+        self.parent = parent
+
+
+class Cref:
+    """The lexical scope: the class `def` and constants refer to, and the enclosing one."""
+
+    __slots__ = ("klass", "parent", "visibility", "module_function")
+
+    def __init__(self, klass: Any, parent: Cref | None) -> None:
+        self.klass = klass
+        self.parent = parent
+        self.visibility = "public"
+        self.module_function = False
+
+
+class Frame:
+    __slots__ = ("iseq", "self_", "env", "block", "method", "cref", "pc", "stack", "home",
+                 "is_lambda", "label", "defined_class", "proc", "parent_frame", "ops")
+
+    def __init__(self, iseq: Any, self_: Any, env: Env, block: Any, method: Any, cref: Cref,
+                 home: Frame | None) -> None:
+        self.iseq = iseq
+        self.self_ = self_
+        self.env = env
+        self.block = block
+        self.method = method
+        self.cref = cref
+        self.pc = 0
+        self.stack: list[Any] = []
+        self.home = self if home is None else home
+        self.is_lambda = False
+        self.label: str | None = None
+        self.defined_class: Any = None
+        self.proc: Any = None
+        self.parent_frame: Frame | None = None
+        self.ops: Any = None
+
+
+class CFrame:
+    """A builtin method in the backtrace (shown with its caller's file and line)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
