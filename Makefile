@@ -12,7 +12,7 @@ PYTHON ?= /usr/bin/python3
 APT_PACKAGES := python3 python3-venv libseccomp2 busybox-static openjdk-17-jdk-headless ruby gcc libc6-dev e2fsprogs cpio \
 	podman crun runc skopeo docker-registry nftables iptables iproute2 \
 	linux-source-6.1 gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu make flex bison bc \
-	libssl-dev libelf-dev xz-utils device-tree-compiler qemu-system-misc qemu-user qemu-system-x86
+	libssl-dev libelf-dev xz-utils device-tree-compiler qemu-system-misc qemu-user qemu-system-x86 opensbi
 
 .PHONY: setup apt venv assets test unit lint bench demo clean
 

@@ -38,6 +38,7 @@ from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
 from vmforms.hypervisor.errors import GuestMemoryError
 from vmforms.hypervisor.firmware.sbi import Sbi
 from vmforms.hypervisor.memory import GuestMemory
+from vmforms.hypervisor.panic import PANIC_GRACE, ConsoleWatch
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,8 @@ class MachineConfig:
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """Why the loop stopped: "shutdown", "reboot" or "timeout"; and what it cost."""
+    """Why the loop stopped: "shutdown", "reboot", "panic" (the guest kernel's) or
+    "timeout"; and what it cost."""
 
     reason: str
     instructions: int
@@ -189,7 +191,8 @@ class Machine:
         self.disks = [VirtioBlk(d.path, read_only=d.read_only) for d in config.disks]
         self.memory = GuestMemory(VIRT_DRAM, config.mem_size)
         self.power = _PowerState()
-        self.console = console
+        self.watch = ConsoleWatch(console)
+        self.console = console = self.watch.write
         self.bus = Bus()
         self.plic = Plic([self._m_external, self._s_external])
         self.uart = Uart16550(console, self.plic.line(VIRT_UART0_IRQ))
@@ -303,6 +306,8 @@ class Machine:
         deadline = None if timeout is None else start + timeout
         cpu = self.cpu
         base = cpu.instret
+        watch = self.watch
+        panic_at = None
         while not cpu.halted:
             budget = SLICE
             if max_instructions is not None:
@@ -311,12 +316,17 @@ class Machine:
                     break
             done = cpu.run(budget)
             self.rtc.poll()
+            if watch.panicked:
+                # let the kernel finish its report; a reboot or the closing line ends it
+                panic_at = cpu.instret if panic_at is None else panic_at
+                if watch.panic_ended or cpu.instret - panic_at > PANIC_GRACE:
+                    break
             if poll is not None:
                 poll(done < budget and not cpu.halted)
             if deadline is not None and time.monotonic() > deadline:
                 break
         elapsed = time.monotonic() - start
-        reason = self.power.reason or "timeout"
+        reason = "panic" if watch.panicked else self.power.reason or "timeout"
         return RunResult(reason, cpu.instret - base, elapsed, self.power.code)
 
     # The device tree.

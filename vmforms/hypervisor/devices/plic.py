@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 
 from vmforms.hypervisor.devices import IrqLine
+from vmforms.hypervisor.errors import BusError
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,10 @@ class Plic:
 
     # The guest side.
     def read(self, offset: int, size: int) -> int:
-        if size != 4:
-            log.warning("plic: %d-byte read at %#x; only 32-bit accesses exist", size, offset)
-            return 0
+        if size != 4 or offset % 4:
+            # QEMU's sifive_plic accepts aligned 32-bit accesses only; others fail as an
+            # access fault, never as a silently different register.
+            raise BusError("PLIC read", offset, size)
         if offset < PLIC_PENDING_BASE:
             src = offset // 4
             return self.priority[src] if src < PLIC_NUM_SOURCES else 0
@@ -83,9 +85,8 @@ class Plic:
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
-        if size != 4:
-            log.warning("plic: %d-byte write at %#x ignored", size, offset)
-            return
+        if size != 4 or offset % 4:
+            raise BusError("PLIC write", offset, size)
         if offset < PLIC_PENDING_BASE:
             src = offset // 4
             if 0 < src < PLIC_NUM_SOURCES:

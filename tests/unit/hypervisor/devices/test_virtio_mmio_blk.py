@@ -246,3 +246,64 @@ def test_queue_address_registers_read_back(image: Path) -> None:
     assert s.mmio.read(VIRTIO_MMIO_QUEUE_DESC_HIGH, 4) == 1
     s.mmio.write(VIRTIO_MMIO_QUEUE_SEL, 4, 7)
     assert s.mmio.read(VIRTIO_MMIO_QUEUE_NUM_MAX, 4) == 0
+
+
+def test_rewriting_queue_ready_does_not_replay_requests(image: Path) -> None:
+    """virtio 1.2 4.2.2 and QEMU: the ring indices survive QueueReady until a reset."""
+    blk = VirtioBlk(image)
+    s = Setup(blk)
+    s.start_queue()
+    assert s.request(VIRTIO_BLK_T_OUT, 5, b"A" * SECTOR)[0] == VIRTIO_BLK_S_OK
+    with image.open("r+b") as f:  # the host changes the sector afterwards
+        f.seek(5 * SECTOR)
+        f.write(b"B" * SECTOR)
+    m = s.mmio
+    for ready in (1, 0, 1):
+        m.write(VIRTIO_MMIO_QUEUE_READY, 4, ready)
+        m.write(VIRTIO_MMIO_QUEUE_NOTIFY, 4, 0)
+    assert len(s.drv.used()) == 1
+    assert image.read_bytes()[5 * SECTOR : 6 * SECTOR] == b"B" * SECTOR
+    assert s.request(VIRTIO_BLK_T_IN, 5, SECTOR) == (VIRTIO_BLK_S_OK, b"B" * SECTOR)
+    assert [u[0] for u in s.drv.used()] == [0, 3]
+    blk.close()
+
+
+def test_a_zero_sized_buffer_is_a_driver_error_as_in_qemu(
+    image: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = Setup(VirtioBlk(image))
+    s.start_queue()
+    drv = s.drv
+    header = drv.buffer(struct.pack("<IIQ", VIRTIO_BLK_T_IN, 0, 0))
+    data, status = drv.buffer(16), drv.buffer(1)
+    drv.chain([(header, 16, False), (data, 0, True), (status, 1, True)])
+    with caplog.at_level(logging.WARNING):
+        s.mmio.write(VIRTIO_MMIO_QUEUE_NOTIFY, 4, 0)
+    assert s.mmio.read(VIRTIO_MMIO_STATUS, 4) & VIRTIO_CONFIG_S_NEEDS_RESET
+    assert "zero sized buffers are not allowed" in caplog.text
+    assert s.drv.used() == []
+
+
+def test_a_partial_sector_is_not_reported_as_beyond_the_disk(
+    image: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = Setup(VirtioBlk(image))
+    s.start_queue()
+    with caplog.at_level(logging.WARNING):
+        assert s.request(VIRTIO_BLK_T_IN, 0, 100)[0] == VIRTIO_BLK_S_IOERR
+    assert "not a whole number of 512-byte sectors" in caplog.text
+    assert "beyond" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert s.request(VIRTIO_BLK_T_IN, 16, SECTOR)[0] == VIRTIO_BLK_S_IOERR
+    assert "beyond the disk's 16 sectors" in caplog.text
+
+
+def test_a_64_bit_register_access_is_two_32_bit_ones(image: Path) -> None:
+    s = Setup(VirtioBlk(image))
+    m = s.mmio
+    m.write(VIRTIO_MMIO_QUEUE_SEL, 4, 0)
+    m.write(VIRTIO_MMIO_QUEUE_DESC_LOW, 8, 0x1_2345_6000)
+    assert m.read(VIRTIO_MMIO_QUEUE_DESC_HIGH, 4) == 1
+    assert m.read(VIRTIO_MMIO_QUEUE_DESC_LOW, 8) == 0x1_2345_6000
+    assert m.read(VIRTIO_MMIO_QUEUE_DESC_LOW, 2) == 0  # other sizes: 0, as QEMU's

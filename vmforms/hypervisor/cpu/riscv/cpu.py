@@ -109,7 +109,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self.pc = 0
         self.priv = PRIV_S if firmware is not None else PRIV_M
         self.instret = 0
-        self.halted = False
+        self._halted = False
         self.idle = False  # set when WFI has nothing to wait for: only an external event helps
         self._idle = 0  # timer ticks skipped by WFI, in instruction units
         self._stimecmp = NEVER
@@ -149,7 +149,7 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self.x[11] = a1
         self.x[12] = a2
         self.pc = entry
-        self.halted = False
+        self._halted = False
         self.idle = False
         self._stimecmp = self._mtimecmp = NEVER
         self._reservation = -1
@@ -157,6 +157,16 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self.select_tlb()
         self.flush_tlb()
         self.drop_blocks()
+
+    @property
+    def halted(self) -> bool:
+        return self._halted
+
+    @halted.setter
+    def halted(self, value: bool) -> None:
+        """Set by a device or the firmware (power off, HTIF exit): the run stops at once."""
+        self._halted = value
+        self._event_at = 0
 
     @property
     def time(self) -> int:

@@ -131,21 +131,28 @@ class VirtioBlk:
         queue.write(status_desc.addr, bytes([status]))
         return written + 1
 
-    def _in_range(self, sector: int, length: int) -> bool:
-        return length % SECTOR_SIZE == 0 and sector + length // SECTOR_SIZE <= self.capacity
+    def _in_range(self, op: str, sector: int, length: int) -> bool:
+        """QEMU's virtio_blk_sect_range_ok: whole sectors, all on the disk."""
+        if length % SECTOR_SIZE:
+            log.warning(
+                "virtio-blk %s: %s of %d bytes at sector %d is not a whole number of "
+                "%d-byte sectors", self.path, op, length, sector, SECTOR_SIZE,
+            )
+            return False
+        if sector + length // SECTOR_SIZE > self.capacity:
+            log.warning(
+                "virtio-blk %s: %s of %d bytes at sector %d goes beyond the disk's %d sectors",
+                self.path, op, length, sector, self.capacity,
+            )
+            return False
+        return True
 
     def _read(self, queue: Virtqueue, data: tuple[Descriptor, ...], sector: int) -> tuple[int, int]:
         bufs = [d for d in data if d.is_write_only]
         if len(bufs) != len(data):
             return VIRTIO_BLK_S_IOERR, 0
         total = sum(d.len for d in bufs)
-        if not self._in_range(sector, total):
-            log.warning(
-                "virtio-blk %s: read of %d bytes at sector %d beyond the disk",
-                self.path,
-                total,
-                sector,
-            )
+        if not self._in_range("read", sector, total):
             return VIRTIO_BLK_S_IOERR, 0
         pos = sector * SECTOR_SIZE
         for d in bufs:
@@ -160,13 +167,7 @@ class VirtioBlk:
         if any(d.is_write_only for d in bufs):
             return VIRTIO_BLK_S_IOERR
         total = sum(d.len for d in bufs)
-        if not self._in_range(sector, total):
-            log.warning(
-                "virtio-blk %s: write of %d bytes at sector %d beyond the disk",
-                self.path,
-                total,
-                sector,
-            )
+        if not self._in_range("write", sector, total):
             return VIRTIO_BLK_S_IOERR
         pos = sector * SECTOR_SIZE
         for d in bufs:

@@ -122,6 +122,8 @@ class VirtioMmio:
         return self.queues[self.queue_sel] if self.queue_sel < len(self.queues) else None
 
     def read(self, offset: int, size: int) -> int:
+        if size == 8:  # QEMU's memory core splits it into two 32-bit accesses
+            return self.read(offset, 4) | self.read(offset + 4, 4) << 32
         if offset >= VIRTIO_MMIO_CONFIG:
             return self.device.config_read(offset - VIRTIO_MMIO_CONFIG, size) if self.device else 0
         if size != 4:
@@ -159,6 +161,10 @@ class VirtioMmio:
         return 0
 
     def write(self, offset: int, size: int, value: int) -> None:
+        if size == 8:
+            self.write(offset, 4, value & 0xFFFFFFFF)
+            self.write(offset + 4, 4, value >> 32)
+            return
         if offset >= VIRTIO_MMIO_CONFIG:
             if self.device:
                 self.device.config_write(offset - VIRTIO_MMIO_CONFIG, size, value)
@@ -224,21 +230,27 @@ class VirtioMmio:
         self.status = value | (self.status & VIRTIO_CONFIG_S_NEEDS_RESET)
 
     def _set_ready(self, q: QueueState, ready: bool) -> None:
-        if not ready:
-            q.ready, q.queue = False, None
+        """QueueReady. As in QEMU, the device keeps its ring indices until a device or
+        queue reset: rewriting 1 (or 0 then 1) must not replay requests already served."""
+        if not ready or q.ready:
+            q.ready = ready
             return
+        old = q.queue
         try:
             q.queue = Virtqueue(self.memory, q.num, q.desc, q.avail, q.used)
-            q.ready = True
         except VirtqueueError as exc:
             self._guest_error(f"queue {self.queue_sel} setup", exc)
+            return
+        if old is not None:
+            q.queue.last_avail, q.queue.used_idx = old.last_avail, old.used_idx
+        q.ready = True
 
     def _notify(self, index: int) -> None:
         if self.device is None or index >= len(self.queues):
             log.warning("virtio-mmio: notify of nonexistent queue %d", index)
             return
         q = self.queues[index]
-        if q.queue is None or self.status & VIRTIO_CONFIG_S_NEEDS_RESET:
+        if q.queue is None or not q.ready or self.status & VIRTIO_CONFIG_S_NEEDS_RESET:
             return
         try:
             used = self.device.process(index, q.queue)

@@ -144,6 +144,8 @@ class Virtqueue:
             addr, length, flags, nxt = _DESC.unpack_from(self.memory.data, off)
             if flags & VIRTQ_DESC_F_INDIRECT:
                 raise VirtqueueError(f"descriptor {index}: indirect descriptors not negotiated")
+            if length == 0:  # QEMU's virtqueue_map_desc: the device needs a reset
+                raise VirtqueueError(f"descriptor {index}: zero sized buffers are not allowed")
             self._check(addr, length, f"descriptor {index} buffer")
             yield Descriptor(addr, length, flags)
             if not flags & VIRTQ_DESC_F_NEXT:
