@@ -304,6 +304,9 @@ def release(c: st.Container | str, background: bool = False) -> None:
     run any number of times, from any command. With `background` (the container's
     processes are gone), the veth is deleted by a detached process: deleting a link waits
     out RCU grace periods, 20 ms and more, which `run --rm` need not wait for."""
+    for sock in _HELD:  # in the monitor: the published ports are free again
+        sock.close()
+    _HELD.clear()
     if not cfg.networks_dir().is_dir():
         return
     with locked(cfg.lock_path()):
