@@ -308,6 +308,16 @@ def test_like_podman_published_port(vmf: Any, cleanup: list[str]) -> None:
         their_body = wait_get(f"http://127.0.0.1:{their_port.rsplit(':', 1)[1]}/")
         our_body = wait_get(f"http://127.0.0.1:{our_port.rsplit(':', 1)[1]}/")
         assert their_body == our_body == "hello-same\n"
+        # inspect: podman's NetworkSettings keys are all in ours, Ports shaped alike
+        theirs_json = json.loads(subprocess.run(["podman", "inspect", name],
+                                                capture_output=True, text=True,
+                                                timeout=60).stdout)[0]["NetworkSettings"]
+        ours_json = inspect(vmf, "likepodman")["NetworkSettings"]
+        assert set(theirs_json) <= set(ours_json)
+        assert set(theirs_json["Ports"]) == set(ours_json["Ports"]) == {"80/tcp"}
+        assert [set(p) for p in theirs_json["Ports"]["80/tcp"]] == \
+            [set(p) for p in ours_json["Ports"]["80/tcp"]]
+        assert ours_json["Ports"]["80/tcp"][0]["HostIp"] == "127.0.0.1"
     finally:
         subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True,
                        timeout=120)

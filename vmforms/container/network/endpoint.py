@@ -46,7 +46,7 @@ def read_endpoint(net: cfg.Network, cid: str) -> dict[str, Any] | None:
     try:
         fd = os.open(endpoints_dir(net) / f"{cid}.json", os.O_RDONLY | os.O_NOFOLLOW
                      | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except OSError:  # missing, or not a regular file of ours (a link: ELOOP)
         return None
     with os.fdopen(fd, "rb") as f:
         data = f.read(MAX_ENDPOINT)
