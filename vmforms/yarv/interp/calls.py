@@ -11,7 +11,7 @@ from typing import Any
 
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash
-from vmforms.yarv.core.object import RSymbol
+from vmforms.yarv.core.object import RObject, RSymbol
 from vmforms.yarv.interp.frame import Frame
 from vmforms.yarv.interp.loop import invoke_block
 from vmforms.yarv.interp.objects import RProc
@@ -108,7 +108,11 @@ def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
     if blockiseq is not None:
         block = make_block(vm, f, blockiseq)
     name = ci.mid.name
-    m = vm.find_method(vm.class_of(recv), name)
+    cls = recv.cls if isinstance(recv, RObject) and recv.cls is not None \
+        else vm.class_of(recv)
+    m = cls.mcache.get(name) if cls.mcache.get("__serial__") == vm.serial else None
+    if m is None:
+        m = vm.find_method(cls, name)
     if m is None:
         return vm.method_missing(recv, name, args, block, fcall=bool(flag & VM_CALL_FCALL),
                                  vcall=bool(flag & VM_CALL_VCALL))

@@ -152,7 +152,12 @@ def run_child(vm: Any, f: Frame, iseq: Any, errinfo: Any) -> Any:
 def invoke_method(vm: Any, m: Method, recv: Any, args: list[Any], block: Any,
                   kw: RHash | None) -> Any:
     iseq = m.iseq
-    vars_, pc = setup_args(vm, iseq, args, kw, block, "method", m.name)
+    if iseq.param_flags <= 1 and kw is None and len(args) == iseq.lead_num:
+        # only required positional parameters: the common case, set up directly
+        vars_ = args + [None] * (len(iseq.local_table) - len(args))
+        pc = 0
+    else:
+        vars_, pc = setup_args(vm, iseq, args, kw, block, "method", m.name)
     f = Frame(iseq, recv, Env(vars_, None), block, m, m.cref, None)
     f.pc = pc
     f.defined_class = m.owner

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
@@ -74,6 +75,7 @@ def run_main(iseqs: Any, path: str, args: list[str], *, load_path: list[str],
     vm.load_path = [os.path.abspath(p) for p in load_path] + vm.load_path
     vm.cObject.consts["ARGV"] = RArray([RString(a) for a in args], vm.cArray)
     status = 0
+    started = time.perf_counter()
     try:
         try:
             for lib in requires:
@@ -94,6 +96,10 @@ def run_main(iseqs: Any, path: str, args: list[str], *, load_path: list[str],
         vm.write_err(f"{path}: stack level too deep (SystemStackError)\n")
         status = 1
     vm.flush_out()
+    if os.environ.get("VMFORMS_YARV_STATS"):
+        elapsed = time.perf_counter() - started
+        rate = int(vm.icount / elapsed) if elapsed > 0 else 0
+        vm.write_err(f"vmforms-stats insns={vm.icount} run_s={elapsed:.3f} rate={rate}\n")
     return status
 
 
