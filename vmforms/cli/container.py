@@ -58,6 +58,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                 F(None, "dns", LIST, "set custom DNS servers", metavar="list"),
                 F(None, "dns-search", LIST, "set custom DNS search domains", metavar="list"),
                 F(None, "dns-option", LIST, "set DNS options", metavar="list"),
+                F(None, "ip", VALUE, "IPv4 address (on a user-defined network)",
+                  metavar="string"),
             ), ("image",), rest="command"),
     Command("ps", "[OPTIONS]", "List containers", (
         F("a", "all", help="show all containers (default shows just running)"),
@@ -174,7 +176,7 @@ def _cmd_run(a: SimpleNamespace) -> int:
         security_opt=a.security_opt,
         init=a.init, network=a.network, network_aliases=a.network_alias, publish=a.publish,
         publish_all=a.publish_all, add_hosts=a.add_host, dns=a.dns, dns_search=a.dns_search,
-        dns_options=a.dns_option,
+        dns_options=a.dns_option, ip=a.ip,
     ))
 
 

@@ -49,6 +49,7 @@ class RunOptions:
     dns: list[str] = field(default_factory=list)
     dns_search: list[str] = field(default_factory=list)
     dns_options: list[str] = field(default_factory=list)
+    ip: str | None = None  # --ip: a fixed address on a user network
 
 
 def cgroup_name(container_id: str) -> str:

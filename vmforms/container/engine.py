@@ -69,7 +69,7 @@ def create(opts: RunOptions) -> st.Container:
 
     network_fields = record_fields(opts.network, opts.publish, opts.publish_all,
                                    opts.network_aliases, opts.add_hosts, opts.dns,
-                                   image.config.exposed_ports)
+                                   image.config.exposed_ports, opts.ip)
     layers = list(store.layer_dirs(image))
     cid = os.urandom(32).hex()
     root = st.containers_dir()

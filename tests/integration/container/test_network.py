@@ -151,8 +151,17 @@ def test_names_and_aliases_on_a_user_network(vmf: Any, cleanup: list[str]) -> No
     created = vmf("network", "create", "testnet", check=True).stdout.strip()
     try:
         cleanup += ["server", "client"]
+        subnet = ipaddress.IPv4Network(json.loads(vmf("network", "inspect", "testnet",
+                                                      check=True).stdout)[0]["IPAM"]
+                                       ["Config"][0]["Subnet"])
+        fixed = str(subnet.network_address + 200)
         vmf("run", "-d", "--name", "server", "--network", "testnet", "--network-alias",
-            "api", "busybox", "sh", "-c", HTTPD, check=True)
+            "api", "--ip", fixed, "busybox", "sh", "-c", HTTPD, check=True)
+        settings = inspect(vmf, "server")["NetworkSettings"]["Networks"]["testnet"]
+        assert settings["IPAddress"] == fixed
+        assert settings["IPAMConfig"] == {"IPv4Address": fixed}
+        taken = vmf("run", "--rm", "--network", "testnet", "--ip", fixed, "busybox", "true")
+        assert taken.returncode == 125 and "already in use" in taken.stderr
         out = vmf("run", "--name", "client", "--network", "testnet", "--add-host",
                   "extra.test:10.1.2.3", "--dns", "10.1.2.4", "--dns-search", "corp.test",
                   "busybox", "sh", "-c",

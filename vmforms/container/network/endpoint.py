@@ -186,7 +186,9 @@ def new_endpoint(c: st.Container, net: cfg.Network, interface: str, aliases: lis
     from vmforms.linux.netlink import Rtnl
 
     hc = c.record.get("HostConfig", {})
-    address = ipam.allocate(net, c.id, lambda cid: (st.containers_dir() / cid).is_dir())
+    wanted = hc.get("IPv4Address") if interface == "eth0" else None
+    address = ipam.allocate(net, c.id, lambda cid: (st.containers_dir() / cid).is_dir(),
+                            wanted)
     fw = firewall.backend(net)
     ep: dict[str, Any] = {
         "ContainerId": c.id, "Name": c.name, "Network": net.name, "NetworkID": net.id,

@@ -11,11 +11,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _endpoint_json(net_id: str, ep: dict[str, Any] | None, aliases: list[str] | None
-                   ) -> dict[str, Any]:
+def _endpoint_json(net_id: str, ep: dict[str, Any] | None, aliases: list[str] | None,
+                   fixed: str | None = None) -> dict[str, Any]:
     ep = ep or {}
     return {
-        "IPAMConfig": None, "Links": None, "Aliases": aliases or None,
+        "IPAMConfig": {"IPv4Address": fixed} if fixed else None, "Links": None,
+        "Aliases": aliases or None,
         "MacAddress": ep.get("MacAddress", ""), "NetworkID": net_id,
         "EndpointID": ep.get("EndpointID", ""), "Gateway": ep.get("Gateway", ""),
         "IPAddress": ep.get("IPAddress", ""), "IPPrefixLen": ep.get("IPPrefixLen", 0),
@@ -42,14 +43,16 @@ def network_settings(c: st.Container, running: bool) -> dict[str, Any]:
     networks: dict[str, Any] = {}
     if mode.kind in ("host", "none"):
         networks[mode.kind] = _endpoint_json("", None, None)
+    fixed = hc.get("IPv4Address")
     for net, ep in found:
-        networks[net.name] = _endpoint_json(net.id, ep, ep.get("Aliases"))
+        networks[net.name] = _endpoint_json(net.id, ep, ep.get("Aliases"),
+                                            fixed if net.name == mode.target else None)
     if mode.uses_bridge and mode.target not in networks:
         try:
             net_id = cfg.load(mode.target).id
         except cfg.NetworkError:
             net_id = ""
-        networks[mode.target] = _endpoint_json(net_id, None, hc.get("NetworkAliases"))
+        networks[mode.target] = _endpoint_json(net_id, None, hc.get("NetworkAliases"), fixed)
     top = next((ep for net, ep in found if net.is_default), {})
     return {
         "Bridge": "", "SandboxID": "", "SandboxKey": "",

@@ -72,9 +72,10 @@ def _dotted(n: int) -> str:
 
 
 def allocate(net: Network, container_id: str,
-             exists: Callable[[str], bool] | None = None) -> str:
-    """Lease a free address of `net` to the container; `exists(id)` says whether a holder
-    is still there (a lease of a vanished container is taken back)."""
+             exists: Callable[[str], bool] | None = None, wanted: str | None = None) -> str:
+    """Lease a free address of `net` (`wanted`, or the next free one) to the container;
+    `exists(id)` says whether a holder is still there (a lease of a vanished container is
+    taken back)."""
     d = lease_dir(net)
     d.mkdir(mode=0o700, parents=True, exist_ok=True)
     held = leases(net)
@@ -89,19 +90,25 @@ def allocate(net: Network, container_id: str,
         after = last_file.read_text()[:64].strip()
     except FileNotFoundError:
         after = None
-    for address in _candidates(net, after):
+    for address in [wanted] if wanted else _candidates(net, after):
         if address == net.gateway or address in held:
+            if wanted:
+                raise NetworkError(f"Address already in use: {wanted} on network {net.name}")
             continue
         try:
             fd = os.open(d / address, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
                          0o600)
         except FileExistsError:
+            if wanted:
+                raise NetworkError(f"Address already in use: {wanted} on network "
+                                   f"{net.name}") from None
             continue
         try:
             os.write(fd, container_id.encode() + b"\n")
         finally:
             os.close(fd)
-        last_file.write_text(address)
+        if not wanted:
+            last_file.write_text(address)
         return address
     raise AddressesExhausted(f"no available IPv4 addresses on network {net.name} "
                              f"({net.subnet})")

@@ -54,7 +54,7 @@ def etc_files(network: str | None, hostname: str, add_hosts: list[str], dns: lis
 
 def record_fields(network: str | None, publish: list[str], publish_all: bool,
                   aliases: list[str], add_hosts: list[str], dns: list[str],
-                  exposed: tuple[str, ...]) -> dict[str, Any]:
+                  exposed: tuple[str, ...], ip: str | None = None) -> dict[str, Any]:
     """The HostConfig fields of the network options, checked, as Docker names them."""
     from vmforms.container.network import ports
 
@@ -70,8 +70,13 @@ def record_fields(network: str | None, publish: list[str], publish_all: bool,
                             "networks")
     for alias in aliases:
         cfg.check_name(alias)
+    if ip is not None and mode.kind != "user":
+        raise InvalidOption("user specified IP address is supported on user defined "
+                            "networks only")
     if mode.kind == "user":
-        cfg.load(mode.target)  # exists, before anything is made
+        net = cfg.load(mode.target)  # exists, before anything is made
+        if ip is not None:
+            ip = _check_ip(net, ip)
     return {
         "NetworkMode": mode.name if mode.kind != "bridge" else "bridge",
         "PortBindings": ports.parse_all(publish, publish_all, exposed),
@@ -79,7 +84,23 @@ def record_fields(network: str | None, publish: list[str], publish_all: bool,
         "NetworkAliases": list(aliases),
         "ExtraHosts": list(add_hosts),
         "Dns": list(dns),
+        **({"IPv4Address": ip} if ip else {}),
     }
+
+
+def _check_ip(net: cfg.Network, text: str) -> str:
+    import ipaddress
+
+    try:
+        ip = ipaddress.IPv4Address(text)
+    except ValueError:
+        raise InvalidOption(f"invalid IPv4 address: {text}") from None
+    subnet = ipaddress.IPv4Network(net.subnet)
+    if ip not in subnet or ip in (subnet.network_address, subnet.broadcast_address) \
+            or str(ip) == net.gateway:
+        raise InvalidOption(f"invalid IP address {ip}: not a free host address of "
+                            f"{net.name}'s subnet {net.subnet}")
+    return str(ip)
 
 
 def config_fields(exposed: tuple[str, ...], host_config: dict[str, Any]) -> dict[str, Any]:

@@ -70,3 +70,15 @@ def test_config_read_is_bounded_and_never_follows_links(root: Path) -> None:
     (root / "networks" / "link.json").symlink_to("/etc/passwd")
     with pytest.raises(OSError):
         cfg.load("link")
+
+
+def test_fixed_ip_only_on_user_networks(root: Path) -> None:
+    from vmforms.container.network.options import record_fields
+
+    cfg.save(cfg.Network("app", "cd" * 32, "vmftest1", "10.94.0.0/24", "10.94.0.1"))
+    fields = record_fields("app", [], False, [], [], [], (), "10.94.0.9")
+    assert fields["IPv4Address"] == "10.94.0.9" and fields["NetworkMode"] == "app"
+    for network, ip in (("bridge", "10.89.0.9"), ("app", "10.95.0.9"), ("app", "10.94.0.1"),
+                        ("app", "10.94.0.255"), ("app", "nope")):
+        with pytest.raises(InvalidOption):
+            record_fields(network, [], False, [], [], [], (), ip)

@@ -61,3 +61,10 @@ def test_parallel_allocations_are_distinct(tmp_path: Path, net: cfg.Network) -> 
 
 def test_mac_as_docker_derives_it() -> None:
     assert ipam.mac_for("172.17.0.2") == "02:42:ac:11:00:02"
+
+
+def test_a_wanted_address(net: cfg.Network) -> None:
+    assert ipam.allocate(net, "c1", wanted="10.93.0.5") == "10.93.0.5"
+    with pytest.raises(cfg.NetworkError, match="already in use"):
+        ipam.allocate(net, "c2", wanted="10.93.0.5")
+    assert ipam.allocate(net, "c2") == "10.93.0.2"  # round-robin is not moved by it
