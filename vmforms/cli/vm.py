@@ -144,17 +144,35 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         return run_spike(args, cmd)
     from vmforms.hypervisor.boot.initramfs import GuestOutput
     from vmforms.hypervisor.machine import Machine
+    from vmforms.hypervisor.progress import Status
 
     config = _config(args, cmd)
     out = sys.stdout.buffer
     guest = GuestOutput()
+    # On a terminal, until the command's output begins: the guest's last console line and
+    # how far the boot has come, on stderr.
+    booting = Status("vmforms vm: booting", enabled=None if cmd else False)
 
     def command_output(data: bytes) -> None:
         chunk = guest.feed(data)
         if chunk:
+            booting.close()
             out.write(chunk)
             out.flush()
+        elif not guest.begun and b"\n" in data:
+            boot_status()
 
+    def boot_status(idle: bool = False) -> None:
+        if guest.begun or not booting.enabled:
+            return
+        lines = bytes(guest.boot_log[-400:]).decode("utf-8", "replace").splitlines()
+        last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+        booting.show(f"{instret() / 1e6:.0f}M instructions" + (f"; {last}" if last else ""))
+
+    def instret() -> int:
+        return total_instr + (machine.cpu.instret if machine is not None else 0)
+
+    machine: Machine | None = None
     terminal = None if cmd else _Terminal()
     console = terminal.write if terminal else command_output
     total_instr, total_time = 0, 0.0
@@ -169,7 +187,7 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
                     raise HypervisorError(
                         f"the RISC-V CPU backend is not available ({exc})"
                     ) from exc
-                poll = terminal.poller(machine.uart.receive) if terminal else None
+                poll = terminal.poller(machine.uart.receive) if terminal else boot_status
                 try:
                     left = None if args.timeout is None else max(args.timeout - total_time, 0)
                     result = machine.run(left, poll)
@@ -183,6 +201,8 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
                     break
     except _Detach:
         result = None
+    finally:
+        booting.close()
     if args.stats:
         rate = total_instr / total_time if total_time else 0.0
         sys.stderr.write(

@@ -16,12 +16,14 @@ import os
 import shutil
 import subprocess
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from vmforms.container.paths import locked, state_root
 from vmforms.hypervisor.boot.initramfs import INIT_SCRIPT, build_initramfs
 from vmforms.hypervisor.errors import HypervisorError
+from vmforms.hypervisor.progress import Status, format_bytes
 
 GUEST_CONFIG = Path(__file__).with_name("guest.config")
 KERNEL_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
@@ -69,6 +71,47 @@ def run_tool(argv: list[str], cwd: Path | None = None, env: dict[str, str] | Non
     return proc.stdout
 
 
+def run_build(argv: list[str], cwd: Path, status: Status) -> None:
+    """run_tool for a long build: on a terminal each line of its output (make's
+    "CC init/main.o") becomes the status line; the last lines explain a failure."""
+    tail: deque[str] = deque(maxlen=5)
+    try:
+        proc = subprocess.Popen(
+            argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            errors="replace",
+        )
+    except FileNotFoundError as exc:
+        raise AssetError(f"run {argv[0]}: not found; apt-get install {NEEDED_PACKAGES}") from exc
+    with proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = " ".join(raw.split())
+            if line:
+                tail.append(line)
+                status.show(line)
+    if proc.returncode != 0:
+        raise AssetError(f"{' '.join(argv[:3])} failed ({proc.returncode}): {' | '.join(tail)}")
+
+
+def download(args: list[str], cwd: Path, size: int, status: Status) -> None:
+    """An apt-get download into `cwd`, its bytes so far on the status line (apt writes
+    the file in place as it arrives)."""
+    before = {p.name for p in cwd.iterdir()}
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with proc:
+        while proc.poll() is None:
+            got = sum(
+                p.stat().st_size for p in cwd.iterdir() if p.name not in before and p.is_file()
+            )
+            total = f" of {format_bytes(size)}" if size else ""
+            status.show(f"{format_bytes(got)}{total}")
+            time.sleep(0.2)
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        tail = err.strip().splitlines()[-3:]
+        raise AssetError(f"{' '.join(args[:2])} failed ({proc.returncode}): {' | '.join(tail)}")
+
+
 def _kernel_key() -> str:
     if not KERNEL_TARBALL.exists():
         raise AssetError(f"{KERNEL_TARBALL} is missing; apt-get install linux-source-6.1")
@@ -91,13 +134,19 @@ def ensure_kernel() -> tuple[Path, str, float]:
         start = time.monotonic()
         build = assets_root() / "build"
         src = build / "linux-source-6.1"
-        if not (src / "Makefile").exists():
-            build.mkdir(parents=True, exist_ok=True)
-            run_tool(["tar", "-xf", str(KERNEL_TARBALL), "-C", str(build)])
-        make = ["make", "ARCH=riscv", f"CROSS_COMPILE={CROSS_COMPILE}", "-s"]
-        env = dict(os.environ, KCONFIG_ALLCONFIG=str(GUEST_CONFIG))
-        run_tool([*make, "allnoconfig"], cwd=src, env=env)
-        run_tool(["nice", "-n", "10", *make, f"-j{min(os.cpu_count() or 1, 2)}", "Image"], cwd=src)
+        with Status("setup: building the guest kernel") as status:
+            if not (src / "Makefile").exists():
+                build.mkdir(parents=True, exist_ok=True)
+                status.show(f"unpacking {KERNEL_TARBALL.name}", force=True)
+                run_tool(["tar", "-xf", str(KERNEL_TARBALL), "-C", str(build)])
+            make = ["make", "ARCH=riscv", f"CROSS_COMPILE={CROSS_COMPILE}", "-s"]
+            env = dict(os.environ, KCONFIG_ALLCONFIG=str(GUEST_CONFIG))
+            status.show("allnoconfig", force=True)
+            run_tool([*make, "allnoconfig"], cwd=src, env=env)
+            # On a terminal make names each file it builds (no -s): that is the progress.
+            quiet = make if not status.enabled else make[:-1]
+            jobs = f"-j{min(os.cpu_count() or 1, 2)}"
+            run_build(["nice", "-n", "10", *quiet, jobs, "Image"], src, status)
         release = (src / "include/config/kernel.release").read_text().strip()
         tmp = out.with_name(out.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -141,6 +190,11 @@ def ensure_busybox() -> Path:
 def apt_riscv64(args: list[str], cwd: Path | None = None) -> str:
     """Run apt-get or apt-cache (args[0]) over the private trixie riscv64 apt state under
     assets/apt-riscv64; the host's sources and dpkg architectures are never touched."""
+    return run_tool(apt_riscv64_argv(args), cwd=cwd)
+
+
+def apt_riscv64_argv(args: list[str]) -> list[str]:
+    """The command line of apt_riscv64."""
     apt = assets_root() / "apt-riscv64"
     for sub in ("lists/partial", "cache/archives/partial", "etc"):
         (apt / sub).mkdir(parents=True, exist_ok=True)
@@ -155,7 +209,7 @@ def apt_riscv64(args: list[str], cwd: Path | None = None) -> str:
         "-oDebug::NoLocking=1",
         "-oAPT::Sandbox::User=root",
     ]
-    return run_tool([args[0], "-qq", *opts, *args[1:]], cwd=cwd)
+    return [args[0], "-qq", *opts, *args[1:]]
 
 
 def _download_busybox(debs: Path) -> Path:

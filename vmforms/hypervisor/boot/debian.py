@@ -28,8 +28,10 @@ from vmforms.hypervisor.boot.assets import (
     AssetError,
     GuestAssets,
     apt_riscv64,
+    apt_riscv64_argv,
     assets_root,
     content_hash,
+    download,
     ensure_busybox,
     read_manifest,
     run_tool,
@@ -38,6 +40,7 @@ from vmforms.hypervisor.boot.assets import (
 from vmforms.hypervisor.boot.cpio import CpioEntry, directory, file
 from vmforms.hypervisor.boot.initramfs import INIT_SCRIPT, build_initramfs
 from vmforms.hypervisor.boot.riscv import parse_image_header
+from vmforms.hypervisor.progress import Status
 
 METAPACKAGE = "linux-image-riscv64"
 REAL_PACKAGE_RE = re.compile(r"linux-image-6\.[\w.+~-]*-riscv64")
@@ -75,7 +78,13 @@ def _kernel_deb() -> Path:
     if not names:
         raise AssetError(f"apt-cache depends {METAPACKAGE} (trixie, riscv64) names no kernel")
     debs.mkdir(parents=True, exist_ok=True)
-    apt_riscv64(["apt-get", "download", f"{names[0]}:riscv64"], cwd=debs)
+    shown = apt_riscv64(["apt-cache", "show", "--no-all-versions", f"{names[0]}:riscv64"])
+    size = re.search(r"^Size: (\d+)$", shown, re.MULTILINE)
+    with Status(f"setup: downloading {names[0]}") as status:
+        download(
+            apt_riscv64_argv(["apt-get", "download", f"{names[0]}:riscv64"]), debs,
+            int(size.group(1)) if size else 0, status,
+        )
     found = sorted(debs.glob(f"{names[0]}_*_riscv64.deb"))
     if not found:
         raise AssetError(f"apt-get download {names[0]}:riscv64 produced no .deb")
