@@ -382,3 +382,57 @@ def test_publish_all_exposed_ports(vmf: Any, cleanup: list[str]) -> None:
     finally:
         vmf("rm", "-f", "exposed")
         vmf("rmi", "exposed:test")
+
+
+OUTSIDE_SERVER = """
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 9999))
+s.listen(1)
+s.settimeout(30)
+print("ready", flush=True)
+conn, peer = s.accept()
+conn.sendall(peer[0].encode() + b"\\n")
+conn.close()
+"""
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="iproute2 is not installed")
+def test_outbound_traffic_is_masqueraded(vmf: Any) -> None:
+    """A container's connection out of its subnet leaves with the host's address: to a
+    namespace of the test's own, behind a veth on a subnet of its own (no traffic ever
+    leaves this machine)."""
+    import secrets
+    import sys
+
+    tag = secrets.token_hex(3)
+    ns, host_if = f"vmft-out-{tag}", f"vmfo{tag}"
+    third = secrets.randbelow(250)
+    host_ip, far_ip = f"10.95.{third}.1", f"10.95.{third}.2"
+
+    def ip(*args: str) -> None:
+        subprocess.run(["ip", *args], check=True, capture_output=True)
+
+    ip("netns", "add", ns)
+    server: subprocess.Popen[str] | None = None
+    try:
+        ip("link", "add", host_if, "type", "veth", "peer", "name", "eth0", "netns", ns)
+        ip("addr", "add", f"{host_ip}/30", "dev", host_if)
+        ip("link", "set", host_if, "up")
+        ip("-n", ns, "addr", "add", f"{far_ip}/30", "dev", "eth0")
+        ip("-n", ns, "link", "set", "eth0", "up")
+        ip("-n", ns, "link", "set", "lo", "up")
+        server = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c",
+                                   OUTSIDE_SERVER], stdout=subprocess.PIPE, text=True)
+        assert server.stdout is not None and server.stdout.readline() == "ready\n"
+        out = vmf("run", "--rm", "busybox", "sh", "-c",
+                  f"nc {far_ip} 9999 </dev/null; ip -o -4 addr show eth0", check=True).stdout
+        seen, own = out.splitlines()[0], out.split("inet ")[1].split("/")[0]
+        assert seen == host_ip and own != host_ip  # masqueraded to the host's address
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        ip("netns", "del", ns)
