@@ -127,3 +127,27 @@ def test_console_escape_keys() -> None:
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_missing_firmware(tmp_path: Path, kernel: Path, initrd: Path) -> None:
+    proc = vm(tmp_path, "--kernel", str(kernel), "--initrd", str(initrd),
+              "--bios", str(tmp_path / "fw.bin"), "--", "true")
+    one_line_error(proc, "fw.bin", "no such file")
+
+
+def test_firmware_that_overlaps_the_kernel(tmp_path: Path, kernel: Path, initrd: Path) -> None:
+    big = tmp_path / "fw.bin"
+    big.write_bytes(bytes(3 << 20))  # past the kernel at 2 MiB
+    proc = vm(tmp_path, "--kernel", str(kernel), "--initrd", str(initrd), "--bios", str(big),
+              "--", "true")
+    one_line_error(proc, "fw.bin", "kernel at 0x80200000")
+
+
+def test_spike_wants_one_elf_program(tmp_path: Path, kernel: Path) -> None:
+    one_line_error(vm(tmp_path, "--machine", "spike"), "--kernel PROGRAM")
+    one_line_error(vm(tmp_path, "--machine", "spike", "--kernel", str(kernel), "--", "ls"),
+                   "--kernel PROGRAM")
+    one_line_error(vm(tmp_path, "--machine", "spike", "--kernel", str(kernel)),
+                   "not an ELF")
+    one_line_error(vm(tmp_path, "--machine", "spike", "--kernel", str(tmp_path / "nope")),
+                   "no such file")
