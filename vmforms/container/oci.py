@@ -21,6 +21,7 @@ from pathlib import Path
 from vmforms.container import state as st
 from vmforms.container.bundle import cgroup_name, limits, load_bundle
 from vmforms.container.errors import CgroupNotFound, ContainerError, RuntimeFailure
+from vmforms.container.hooks import CREATE_KINDS, START_KIND
 from vmforms.container.paths import EXEC_FIFO
 
 # The runtime core (with ctypes) is imported only by the commands that start processes:
@@ -183,6 +184,8 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
     _check_id(cid)
     bundle = os.path.abspath(bundle)
     spec, rootfs = load_bundle(bundle)
+    spec, listened = _socket_activation(spec)
+    preserve_fds += listened
     if spec.process.terminal and console_socket is None and stdio is None:
         raise RuntimeFailure("cannot allocate a tty for a detached container without "
                              "--console-socket")
@@ -215,18 +218,34 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
         cgroup = _driver().create(name, limits(spec))
         if spec.process.apparmor_profile or spec.process.selinux_label:
             _check_lsm(opts, spec)
+        created = st.now_rfc3339()
+
+        def hooks(pid: int) -> bytes:
+            """At PID 1's hook point: the runtime-namespace hooks; the state for the
+            container's own."""
+            state = {"ociVersion": spec.oci_version, "id": cid, "pid": pid,
+                     "status": "creating", "bundle": bundle, "rootfs": rootfs,
+                     "created": created,
+                     **({"annotations": dict(spec.annotations)} if spec.annotations else {}),
+                     "owner": ""}
+            data = json.dumps(state).encode()
+            from vmforms.container.hooks import run_hooks
+
+            run_hooks((*spec.hooks_for("createRuntime"), *spec.hooks_for("prestart")), data)
+            return data
+
+        wants_hooks = any(spec.hooks_for(k) for k in (*CREATE_KINDS, START_KIND))
         pid = runtime.start(spec, rootfs, cgroup=cgroup, stdio=stdio,
                             extras=runtime.Extras(gate=gate, seccomp=seccomp,
-                                                  preserve_fds=preserve_fds))
+                                                  preserve_fds=preserve_fds,
+                                                  hooks=hooks if wants_hooks else None))
         record = {
             "ociVersion": spec.oci_version, "id": cid, "pid": pid,
             "pidStart": st.process_start_time(pid), "bundle": bundle, "rootfs": rootfs,
-            "created": st.now_rfc3339(), "annotations": dict(spec.annotations),
+            "created": created, "annotations": dict(spec.annotations),
             "cgroup": name, "config": _dump(spec),
         }
         st.write_json(path / STATE_FILE, record)
-        c = Container(path, record)
-        _run_hooks(c, spec, "createRuntime", "prestart", "createContainer")
         if pid_file is not None:
             write_pid_file(pid_file, pid)
     except BaseException as exc:
@@ -244,6 +263,22 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
         for fd in fds:
             os.close(fd)
     return pid
+
+
+def _socket_activation(spec: Spec) -> tuple[Spec, int]:
+    """systemd's socket activation, passed on as runc does: the LISTEN_FDS given to this
+    process (when LISTEN_PID is ours) stay open as fds 3.., and the container's process
+    is told LISTEN_FDS=N and LISTEN_PID=1."""
+    count = os.environ.get("LISTEN_FDS", "")
+    if not count.isdigit() or int(count) == 0 or os.environ.get("LISTEN_PID") != str(
+            os.getpid()):
+        return spec, 0
+    from vmforms.record import replace
+
+    env = tuple(e for e in spec.process.env
+                if not e.startswith(("LISTEN_FDS=", "LISTEN_PID=")))
+    process = replace(spec.process, env=(*env, f"LISTEN_FDS={count}", "LISTEN_PID=1"))
+    return replace(spec, process=process), int(count)
 
 
 def _dump(spec: Spec) -> dict[str, Any]:
@@ -314,7 +349,7 @@ def start(opts: Options, cid: str) -> None:
         raise RuntimeFailure("cannot start an already running container")
     _wait_for_gate(c)
     if c.has_hooks("poststart"):
-        _run_hooks(c, c.spec(), "poststart", fatal=False)
+        _run_hooks(c, c.spec(), "poststart", fatal=False, status="running")
 
 
 def run(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
@@ -448,7 +483,7 @@ def delete(opts: Options, cid: str, *, force: bool = False) -> None:
             spec = None
     st.remove_dir(c.path)
     if spec is not None:
-        _run_hooks(c, spec, "poststop", fatal=False)
+        _run_hooks(c, spec, "poststop", fatal=False, status="stopped")
 
 
 def _wait_gone(c: Container, timeout: float) -> None:
@@ -511,27 +546,19 @@ def exec_process(opts: Options, cid: str, proc: Process, *, detach: bool = False
 # --- hooks ---------------------------------------------------------------------------
 
 
-def _run_hooks(c: Container, spec: Spec, *kinds: str, fatal: bool = True) -> None:
-    """config.md "POSIX-platform Hooks": each gets the state on stdin. The create-time
-    kinds run once PID 1 waits at its gate, in the runtime's namespaces."""
+def _run_hooks(c: Container, spec: Spec, *kinds: str, fatal: bool = True,
+               status: str | None = None) -> None:
+    """The hooks of `kinds`, given the container's state (with `status` as the operation
+    that runs them sees it: the process may have exited already after `start`)."""
+    from vmforms.container.hooks import run_hooks
+
     hooks = [h for kind in kinds for h in spec.hooks_for(kind)]
     if not hooks:
         return
-    import subprocess
-
-    state = json.dumps(c.state()).encode()
-    for hook in hooks:
-        try:
-            done = subprocess.run([*hook.args] if hook.args else [hook.path],
-                                  executable=hook.path, input=state, env=dict(
-                                      e.partition("=")[::2] for e in hook.env),
-                                  timeout=hook.timeout, capture_output=True)
-            failed = done.returncode != 0
-            detail = done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            failed, detail = True, str(exc)
-        if failed and fatal:
-            raise RuntimeFailure(f"hook {hook.path} failed: {detail}")
+    state = c.state()
+    if status is not None:
+        state.update({"status": status, "pid": c.pid if status != "stopped" else 0})
+    run_hooks(hooks, json.dumps(state).encode(), fatal=fatal)
 
 
 def features() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 
 from vmforms.container import inroot
 from vmforms.container.errors import ContainerError
@@ -346,16 +347,18 @@ def readonly_paths(paths: tuple[str, ...]) -> None:
                 m.MS_BIND | m.MS_REMOUNT | m.MS_RDONLY | m.MS_NOSUID | m.MS_NODEV | m.MS_NOEXEC)
 
 
-def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None
-          ) -> list[Mount]:
+def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None,
+          before_pivot: Callable[[], None] | None = None) -> list[Mount]:
     """Everything between a fresh mount namespace and pivot_root.
 
     cgroup filesystems are left out and returned: they show the mounter's cgroup
     namespace, so they are mounted (by `mount_cgroups`, after pivot_root) only once the
     process has joined its cgroup and unshared that namespace.
     """
-    propagation = m.PROPAGATION_FLAGS.get(spec.linux.rootfs_propagation or "rslave")
-    m.mount(None, "/", None, propagation or (m.MS_REC | m.MS_SLAVE))
+    # Nothing of ours may propagate back to the host. The propagation the config asks for
+    # goes on the new root after pivot_root (`finish`): a shared parent would make
+    # pivot_root fail, an unbindable one the bind mount below.
+    m.mount(None, "/", None, m.MS_REC | m.MS_SLAVE)
     if overlay is not None:
         mount_overlay(rootfs, *overlay)
     # The root must be a mount point for pivot_root; a bind onto itself makes it one.
@@ -373,6 +376,8 @@ def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None
         make_devices(rootfd, spec)
     global _HOST_CGROUP_MOUNTS
     _HOST_CGROUP_MOUNTS = _host_cgroup_mounts()  # the host's table is gone after the pivot
+    if before_pivot is not None:
+        before_pivot()  # the hooks' point (hooks.py)
     pivot(rootfs)
     return later
 
@@ -390,5 +395,8 @@ def finish(spec: Spec) -> None:
     if spec.linux.has_namespace("mount"):
         mask_paths(spec.linux.masked_paths)
         readonly_paths(spec.linux.readonly_paths)
+        propagation = m.PROPAGATION_FLAGS.get(spec.linux.rootfs_propagation or "")
+        if propagation:
+            m.mount(None, "/", None, propagation)
     if spec.root_readonly:
         m.mount(None, "/", None, m.MS_BIND | m.MS_REMOUNT | m.MS_RDONLY)

@@ -34,6 +34,7 @@ JOIN_ORDER = ("cgroup", "ipc", "uts", "network", "pid", "mount")
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import NoReturn, Protocol
 
     class CgroupHandle(Protocol):
@@ -61,6 +62,9 @@ class Extras:
     gate: int | None = None  # a directory fd holding EXEC_FIFO: wait there before exec
     seccomp: SeccompFilter | None = None
     preserve_fds: int = 0  # fds 3 .. 3+n-1 stay open across exec (runc's --preserve-fds)
+    # Called in the caller with PID 1's pid once its mounts are made, before pivot_root:
+    # runs the runtime-namespace hooks, returns the state for the container's (hooks.py).
+    hooks: Callable[[int], bytes] | None = None
 
     def kept_fds(self) -> set[int]:
         return set(range(3, 3 + self.preserve_fds))
@@ -173,8 +177,29 @@ def _find_executable(name: str, env: tuple[str, ...]) -> str:
     raise FileNotFoundError(name)
 
 
+def _home_of(uid: int) -> str:
+    """The home directory of `uid` in the container's /etc/passwd (read after
+    pivot_root: "/" is the container's root), or "/"."""
+    from vmforms.container.inroot import read_file
+
+    try:
+        root = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            data = read_file(root, "/etc/passwd", 4 << 20) or b""
+        finally:
+            os.close(root)
+    except (ContainerError, OSError):
+        return "/"
+    for line in data.decode(errors="replace").splitlines():
+        fields = line.split(":")
+        if len(fields) >= 7 and fields[2] == str(uid):
+            return fields[5] or "/"
+    return "/"
+
+
 def become(proc: Process, errfd: int, gate: int | None = None,
-           seccomp: SeccompFilter | None = None, via: int | None = None) -> NoReturn:
+           seccomp: SeccompFilter | None = None, via: int | None = None,
+           after_gate: Callable[[], None] | None = None) -> NoReturn:
     """Drop to the process's user and capabilities, chdir, and exec. Never returns.
 
     With a `gate` (a directory fd holding the exec fifo, see `wait_gate`), everything is
@@ -214,6 +239,8 @@ def become(proc: Process, errfd: int, gate: int | None = None,
         _fail(errfd, EXIT_SETUP_FAILED, f"chdir to cwd {proc.cwd!r} set in config.json failed: "
               f"{exc.strerror}")
     env = dict(e.partition("=")[::2] for e in proc.env)
+    if "HOME" not in env:  # as runc: the user's home in the container's passwd, or /
+        env["HOME"] = _home_of(proc.user.uid)
     for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT,
                 signal.SIGHUP, signal.SIGCHLD, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH):
         signal.signal(sig, signal.SIG_DFL)
@@ -233,8 +260,12 @@ def become(proc: Process, errfd: int, gate: int | None = None,
             errfd = -1
             try:
                 wait_gate(gate)
+                if after_gate is not None:
+                    after_gate()  # the startContainer hooks, before the user's process
             except OSError as exc:
                 _fail(errfd, EXIT_SETUP_FAILED, f"container init: {_describe(exc)}")
+            except ContainerError as exc:
+                _fail(errfd, EXIT_SETUP_FAILED, f"container init: {exc}")
         if seccomp is not None and proc.no_new_privileges:
             seccomp.load()  # last, so that the filter governs only the command
         if via is not None:
@@ -274,13 +305,38 @@ def _preload(stdio: Stdio) -> None:
         import vmforms.linux.tty  # noqa: F401
 
 
+def _hook_point(spec: Spec, sync: tuple[int, int] | None) -> bytes:
+    """Mounts made, pivot_root next: ask the caller to run its hooks (over `sync`, our
+    request and its reply pipe), then run the container's createContainer hooks here.
+    The state the caller sends is kept for the startContainer hooks."""
+    if sync is None:
+        return b""
+    request, reply = sync
+    os.write(request, b"h")
+    os.close(request)
+    chunks = []
+    while chunk := os.read(reply, 65536):
+        chunks.append(chunk)
+    os.close(reply)
+    state = b"".join(chunks)
+    if not state:
+        os._exit(EXIT_SETUP_FAILED)  # a hook of the caller's failed: it reports why
+    from vmforms.container.hooks import run_hooks
+
+    run_hooks(spec.hooks_for("createContainer"), state)
+    return state
+
+
 def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | None,
-                joined: int | None, stdio: Stdio, errfd: int, extras: Extras) -> NoReturn:
+                joined: int | None, stdio: Stdio, errfd: int, extras: Extras,
+                sync: tuple[int, int] | None = None) -> NoReturn:
     """The container's PID 1 before exec. `joined` is a pipe on which the parent says
     that it has moved us into the cgroup (it does that while we build the mounts: the
     first move into a v1 cgroup waits out an RCU grace period, about 10 ms)."""
     try:
         _preload(stdio)
+        if sync is not None:
+            import subprocess  # noqa: F401 - the hooks run it after pivot_root too
         if spec.process.oom_score_adj is not None:
             lp.set_oom_score_adj(spec.process.oom_score_adj)
         flags = 0
@@ -295,8 +351,16 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
                 flags |= lp.NAMESPACES[ns.type][0]
         lp.unshare(flags)
         cgroup_mounts = []
+        state = b""
+
+        def hook_point() -> None:
+            nonlocal state
+            state = _hook_point(spec, sync)
+
         if spec.linux.has_namespace("mount"):
-            cgroup_mounts = rootfs.setup(spec, root, overlay)
+            cgroup_mounts = rootfs.setup(spec, root, overlay, before_pivot=hook_point)
+        else:
+            hook_point()
         if joined is not None and os.read(joined, 1) != b"1":
             os._exit(EXIT_SETUP_FAILED)  # the parent failed and reports why
         if spec.linux.has_namespace("cgroup"):
@@ -304,6 +368,8 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
         rootfs.mount_cgroups(cgroup_mounts, own_only=not spec.linux.has_namespace("cgroup"))
         if spec.hostname and spec.linux.has_namespace("uts"):
             lp.sethostname(spec.hostname)
+        if spec.domainname and spec.linux.has_namespace("uts"):
+            lp.setdomainname(spec.domainname)
         if spec.linux.has_namespace("network"):
             from vmforms.linux.net import set_link_up
 
@@ -320,7 +386,19 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
         rootfs.finish(spec)
         keep = {errfd} if extras.gate is None else {errfd, extras.gate}
         _close_fds(keep, extras.kept_fds())
-        become(spec.process, errfd, extras.gate, extras.seccomp)
+        start_hooks = spec.hooks_for("startContainer")
+
+        def started() -> None:
+            import json
+
+            from vmforms.container.hooks import run_hooks
+
+            # The state `start` found: created (runc's, too), no longer creating.
+            run_hooks(start_hooks, json.dumps({**json.loads(state), "status": "created"}
+                                              ).encode())
+
+        become(spec.process, errfd, extras.gate, extras.seccomp,
+               after_gate=started if start_hooks and state else None)
     except ContainerError as exc:
         _fail(errfd, exc.exit_code, str(exc))
     except OSError as exc:
@@ -394,8 +472,12 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
             pid_ns = pid_fd = os.open(pid_path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
             raise ContainerError(f"open pid namespace {pid_path!r}: {exc.strerror}") from None
+    extras = extras or Extras()
     r, w = os.pipe2(os.O_CLOEXEC)
     go_r, go_w = os.pipe2(os.O_CLOEXEC) if cgroup is not None else (-1, -1)
+    # The hook point: PID 1 asks on `ask`, and reads the state (or EOF: failed) on `tell`.
+    ask = os.pipe2(os.O_CLOEXEC) if extras.hooks is not None else None
+    tell = os.pipe2(os.O_CLOEXEC) if extras.hooks is not None else None
     sys.stdout.flush()
     sys.stderr.flush()
     try:
@@ -405,11 +487,19 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
                 os.close(r)
                 if go_w >= 0:
                     os.close(go_w)
+                sync = None
+                if ask is not None and tell is not None:
+                    os.close(ask[0])
+                    os.close(tell[1])
+                    sync = (ask[1], tell[0])
                 _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w,
-                            extras or Extras())
+                            extras, sync)
     finally:
         if pid_fd >= 0:
             os.close(pid_fd)
+        if ask is not None and tell is not None:
+            os.close(ask[1])
+            os.close(tell[0])
     os.close(w)
     if cgroup is not None:
         os.close(go_r)
@@ -425,8 +515,40 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
         except BrokenPipeError:
             pass  # the child failed already and says why on the error pipe
         os.close(go_w)
+    if ask is not None and tell is not None and extras.hooks is not None:
+        _serve_hook_point(pid, ask[0], tell[1], r, extras.hooks)
     _wait_exec(pid, r)
     return pid
+
+
+def _serve_hook_point(pid: int, ask: int, tell: int, errfd: int,
+                      hooks: Callable[[int], bytes]) -> None:
+    """Wait for PID 1 to reach its hook point (or fail before it: EOF), run the caller's
+    hooks and send PID 1 the state. A failing hook kills PID 1 and is the error."""
+    try:
+        asked = os.read(ask, 1)
+        if not asked:
+            return  # PID 1 failed before: its reason comes on the error pipe
+        try:
+            state = hooks(pid)
+        except BaseException:
+            os.close(tell)
+            tell = -1
+            os.close(errfd)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            raise
+        try:
+            os.write(tell, state)
+        except BrokenPipeError:
+            pass
+    finally:
+        os.close(ask)
+        if tell >= 0:
+            os.close(tell)
 
 
 @contextmanager

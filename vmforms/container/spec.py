@@ -178,6 +178,7 @@ class Spec:
     root_path: str = "rootfs"
     root_readonly: bool = False
     hostname: str | None = None
+    domainname: str | None = None
     mounts: tuple[Mount, ...] = ()
     linux: Linux = field(default_factory=Linux)
     annotations: tuple[tuple[str, str], ...] = ()
@@ -432,11 +433,16 @@ def load(obj: Any) -> Spec:
         namespaces.append(Namespace(ns_type, _get(ns, "path", str, f"linux.namespaces[{i}].")))
     sysctl = _get(linux_obj, "sysctl", dict, "linux.", {})
     seccomp = _get(linux_obj, "seccomp", dict, "linux.")
+    if seccomp is not None and seccomp.get("listenerPath"):
+        # The caller would wait on that socket for a notify fd this runtime never sends.
+        raise InvalidOption("config.json: linux.seccomp.listenerPath: seccomp user "
+                            "notification is not supported by this runtime")
     return Spec(
         process=process,
         root_path=_get(root, "path", str, "root.", "rootfs"),
         root_readonly=_get(root, "readonly", bool, "root.", False),
         hostname=_get(obj, "hostname", str, ""),
+        domainname=_get(obj, "domainname", str, ""),
         mounts=_load_mounts(obj),
         linux=Linux(
             namespaces=tuple(namespaces),
@@ -446,13 +452,22 @@ def load(obj: Any) -> Spec:
             readonly_paths=_strings(linux_obj, "readonlyPaths", "linux."),
             sysctl=tuple(sorted((str(k), str(v)) for k, v in sysctl.items())),
             devices=_load_devices(linux_obj),
-            rootfs_propagation=_get(linux_obj, "rootfsPropagation", str, "linux."),
+            rootfs_propagation=_propagation(_get(linux_obj, "rootfsPropagation", str,
+                                                 "linux.")),
             seccomp=seccomp,
         ),
         annotations=tuple(sorted(_get(obj, "annotations", dict, "", {}).items())),
         oci_version=version,
         hooks=_load_hooks(obj),
     )
+
+
+def _propagation(value: str | None) -> str | None:
+    from vmforms.linux.mount import PROPAGATION_FLAGS
+
+    if value and value not in PROPAGATION_FLAGS:
+        raise InvalidOption(f"config.json: linux.rootfsPropagation: unknown {value!r}")
+    return value or None
 
 
 def dump(spec: Spec) -> dict[str, Any]:
@@ -540,6 +555,8 @@ def dump(spec: Spec) -> dict[str, Any]:
     }
     if spec.hostname is not None:
         out["hostname"] = spec.hostname
+    if spec.domainname is not None:
+        out["domainname"] = spec.domainname
     if spec.annotations:
         out["annotations"] = dict(spec.annotations)
     if spec.hooks:

@@ -90,6 +90,11 @@ def sethostname(name: str) -> None:
     check("sethostname", name, libc.sethostname, cstr(name), len(raw))
 
 
+def setdomainname(name: str) -> None:
+    raw = name.encode()
+    check("setdomainname", name, libc.setdomainname, cstr(name), len(raw))
+
+
 def set_no_new_privs() -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1, what="PR_SET_NO_NEW_PRIVS")
 

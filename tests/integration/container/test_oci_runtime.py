@@ -537,3 +537,67 @@ def test_sysctls_never_reach_the_host(bundle: Path, runtimes: dict[str, Runtime]
         assert out.returncode == 0, out.stderr
         assert out.stdout.split() == value.split()
         assert _read_sysctl(key) == before
+
+
+def _hook(script: str) -> dict[str, object]:
+    return {"path": "/bin/sh", "args": ["sh", "-c", script]}
+
+
+def test_hooks_run_where_and_when_the_spec_says(bundle: Path, work: Path,
+                                                runtimes: dict[str, Runtime]) -> None:
+    """Each kind of hook, for runc and for us: the state it is given on stdin, the mount
+    namespace it runs in (the runtime's or the container's) and what it sees there."""
+    seen: dict[str, dict[str, dict[str, object]]] = {}
+    for name, rt in runtimes.items():
+        out = work / f"hooks-{name}"
+        out.mkdir()
+        rootfs = bundle / "rootfs"
+        record = ('s=$(cat); m=$(readlink /proc/self/ns/mnt); p=$(echo "$s" | '
+                  "sed 's/.*\"pid\": *\\([0-9]*\\).*/\\1/'); c=$(readlink /proc/$p/ns/mnt); "
+                  'printf "%s\\n%s\\n%s\\n%s\\n" "$s" "$m" "$c" "$(test -e ' + str(rootfs)
+                  + '/proc/self/status && echo mounted)" > ' + str(out) + "/$0")
+        config = json.loads((bundle / "config.json").read_text())
+        config["root"]["readonly"] = False
+        config["process"]["args"] = ["true"]
+        config["hooks"] = {
+            kind: [{"path": "/bin/sh", "args": ["sh", "-c", record, kind]}]
+            for kind in ("createRuntime", "prestart", "createContainer", "poststart",
+                         "poststop")}
+        config["hooks"]["startContainer"] = [_hook("{ cat; echo; hostname; } > "
+                                                   "/startContainer")]
+        (bundle / "config.json").write_text(json.dumps(config))
+        assert rt("create", "--bundle", str(bundle), "hooked").returncode == 0
+        assert rt("start", "hooked").returncode == 0
+        time.sleep(0.3)
+        assert rt("delete", "--force", "hooked").returncode == 0
+        host_mnt = os.readlink("/proc/self/ns/mnt")
+        seen[name] = {}
+        for kind in ("createRuntime", "prestart", "createContainer", "poststart",
+                     "poststop"):
+            lines = (out / kind).read_text().splitlines()
+            state = json.loads(lines[0])
+            seen[name][kind] = {
+                "status": state["status"], "has_pid": state.get("pid", 0) > 0,
+                "bundle": state["bundle"] == str(bundle),
+                "in": ("runtime" if lines[1] == host_mnt else
+                       "container" if lines[1] == lines[2] else "other"),
+                "sees_mounts": lines[3] == "mounted"}
+        started = (rootfs / "startContainer").read_text().splitlines()
+        seen[name]["startContainer"] = {"status": json.loads(started[0])["status"],
+                                        "hostname": started[1]}
+        (rootfs / "startContainer").unlink()
+    ours = seen["vmforms"]
+    assert ours["createRuntime"]["in"] == ours["prestart"]["in"] == "runtime"
+    assert ours["createContainer"]["in"] == "container"
+    assert ours["createContainer"]["sees_mounts"]
+    assert ours["createRuntime"]["status"] == "creating"
+    assert ours["poststart"]["status"] == "running" and ours["poststart"]["has_pid"]
+    assert ours["poststop"]["status"] == "stopped"
+    assert ours["startContainer"]["hostname"] == "bundle"
+    if "runc" in seen:
+        # runc's createContainer state carries the pid as seen inside (1): left out.
+        for kind in ("createRuntime", "prestart"):
+            assert ours[kind] == seen["runc"][kind], kind
+        assert ours["createContainer"]["sees_mounts"] == \
+            seen["runc"]["createContainer"]["sees_mounts"]
+        assert ours["startContainer"] == seen["runc"]["startContainer"]
