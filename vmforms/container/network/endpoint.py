@@ -183,6 +183,7 @@ def new_endpoint(c: st.Container, net: cfg.Network, interface: str, aliases: lis
                   held: list[socket.socket]) -> dict[str, Any]:
     """Under the lock: lease, bridge, published ports; the endpoint written down."""
     from vmforms.container.network import bridge, firewall, ports
+    from vmforms.container.network.firewall import PortMapping
     from vmforms.linux.netlink import Rtnl
 
     hc = c.record.get("HostConfig", {})
@@ -203,16 +204,22 @@ def new_endpoint(c: st.Container, net: cfg.Network, interface: str, aliases: lis
     try:
         with Rtnl() as rtnl:
             bridge.ensure(net, rtnl, fw)
+        mappings: list[PortMapping] = []
         if interface == "eth0":
             mappings, socks = ports.reserve(hc.get("PortBindings") or {}, address)
             held.extend(socks)
-            fw.publish(net, mappings)
             ep["Ports"] = [{"protocol": m.protocol, "host_ip": m.host_ip,
                             "host_port": m.host_port, "container_port": m.container_port}
                            for m in mappings]
+        # Written before the ports are published, so that a release undoes them.
         _write_endpoint(net, ep)
     except BaseException:
         ipam.release(net, c.id)
+        raise
+    try:
+        fw.publish(net, mappings)
+    except BaseException:
+        release_locked(c.id, only=net.name)
         raise
     return ep
 
