@@ -80,17 +80,18 @@ def _cmd_create(a: SimpleNamespace) -> int:
 def _cmd_ls(a: SimpleNamespace) -> int:
     from vmforms.cli.container import table
     from vmforms.container.network import config as cfg
+    from vmforms.container.network.inspect import mode_network_id
 
     rows = [["NETWORK ID", "NAME", "DRIVER", "SCOPE"]]
-    for net in cfg.all_networks():
-        short = net.id if a.no_trunc else net.id[:12]
+    entries = [(net.id, net.name, "bridge") for net in cfg.all_networks()]
+    entries[1:1] = [(mode_network_id(m), m, "host" if m == "host" else "null")
+                    for m in ("host", "none")]
+    for net_id, name, driver in entries:
+        short = net_id if a.no_trunc else net_id[:12]
         if a.quiet:
             print(short)
             continue
-        rows.append([short, net.name, "bridge", "local"])
-        if net.is_default:
-            rows += [["-" * 12 if not a.no_trunc else "-", "host", "host", "local"],
-                     ["-" * 12 if not a.no_trunc else "-", "none", "null", "local"]]
+        rows.append([short, name, driver, "local"])
     if not a.quiet:
         sys.stdout.write(table(rows))
     return 0
@@ -98,13 +99,14 @@ def _cmd_ls(a: SimpleNamespace) -> int:
 
 def _cmd_inspect(a: SimpleNamespace) -> int:
     from vmforms.container.network import config as cfg
-    from vmforms.container.network.inspect import network_json
+    from vmforms.container.network.inspect import mode_network_json, network_json
 
     found = []
     failed = 0
     for ref in a.networks:
         try:
-            found.append(network_json(cfg.find(ref)))
+            found.append(mode_network_json(ref) if ref in ("host", "none")
+                         else network_json(cfg.find(ref)))
         except ContainerError as exc:
             sys.stderr.write(f"Error response from daemon: {exc}\n")
             failed = 1

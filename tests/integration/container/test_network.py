@@ -179,7 +179,9 @@ def test_names_and_aliases_on_a_user_network(vmf: Any, cleanup: list[str]) -> No
         busy = vmf("network", "rm", "testnet")
         assert busy.returncode == 1 and "active endpoints" in busy.stderr
         names = vmf("network", "ls", check=True).stdout
-        assert "testnet" in names and "bridge" in names
+        assert "testnet" in names and "bridge" in names and " host " in names
+        hostnet = json.loads(vmf("network", "inspect", "host", check=True).stdout)[0]
+        assert hostnet["Driver"] == "host" and hostnet["Name"] == "host"
     finally:
         for name in ("server", "client"):
             vmf("rm", "-f", name)

@@ -90,6 +90,31 @@ def ps_ports(c: st.Container) -> str:
     return ", ".join(items)
 
 
+def mode_network_id(mode: str) -> str:
+    """A stable id for the `host` and `none` modes, which Docker lists as networks."""
+    import hashlib
+
+    return hashlib.sha256(f"{cfg.load(cfg.DEFAULT_NETWORK).id}/{mode}".encode()).hexdigest()
+
+
+def mode_network_json(mode: str) -> dict[str, Any]:
+    """`network inspect host` or `none`: Docker's shape, its containers those running in
+    that mode."""
+    containers = {}
+    for c in st.all_containers():
+        if c.running and c.record.get("HostConfig", {}).get("NetworkMode") == mode:
+            containers[c.id] = {"Name": c.name, "EndpointID": "", "MacAddress": "",
+                                "IPv4Address": "", "IPv6Address": ""}
+    return {
+        "Name": mode, "Id": mode_network_id(mode), "Created": "", "Scope": "local",
+        "Driver": "host" if mode == "host" else "null", "EnableIPv6": False,
+        "IPAM": {"Driver": "default", "Options": None, "Config": []},
+        "Internal": False, "Attachable": False, "Ingress": False,
+        "ConfigFrom": {"Network": ""}, "ConfigOnly": False, "Containers": containers,
+        "Options": {}, "Labels": {},
+    }
+
+
 def network_json(net: cfg.Network) -> dict[str, Any]:
     """One network as `docker network inspect` shows it."""
     containers = {}
