@@ -65,6 +65,10 @@ def record_fields(network: str | None, publish: list[str], publish_all: bool,
         else:
             raise InvalidOption(f"conflicting options: port publishing and the "
                                 f"{mode.name} network mode")
+    if mode.kind == "container" and (add_hosts or dns):
+        # the joined container's /etc/hosts and resolv.conf are shared, as in Docker
+        raise InvalidOption(f"conflicting options: {'--dns' if dns else '--add-host'} and "
+                            "the network mode")
     if aliases and mode.kind != "user":
         raise InvalidOption("network-scoped aliases are only supported for user-defined "
                             "networks")

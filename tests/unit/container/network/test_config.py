@@ -72,6 +72,16 @@ def test_config_read_is_bounded_and_never_follows_links(root: Path) -> None:
         cfg.load("link")
 
 
+def test_conflicts_with_the_container_mode() -> None:
+    from vmforms.container.network.options import record_fields
+
+    for args in ((["80"], [], []), ([], ["a:1.2.3.4"], []), ([], [], ["1.1.1.1"])):
+        with pytest.raises(InvalidOption, match="conflicting options"):
+            record_fields("container:web", args[0], False, [], args[1], args[2], ())
+    with pytest.raises(InvalidOption, match="user-defined"):
+        record_fields("bridge", [], False, ["alias"], [], [], ())
+
+
 def test_fixed_ip_only_on_user_networks(root: Path) -> None:
     from vmforms.container.network.options import record_fields
 
