@@ -36,7 +36,7 @@ GLOBAL_FLAGS: dict[str, tuple[tuple[str, ...], str]] = {
 _CREATE = {
     "bundle": (("b",), _V), "console-socket": ((), _V), "pid-file": ((), _V),
     "no-pivot": ((), _B), "no-new-keyring": ((), _B), "preserve-fds": ((), _V),
-    "pidfd-socket": ((), _V),
+    "pidfd-socket": ((), _V), "config": ((), _V),
 }
 COMMANDS: dict[str, tuple[str, dict[str, tuple[tuple[str, ...], str]]]] = {
     "create": ("<container-id>", _CREATE),
@@ -58,6 +58,7 @@ COMMANDS: dict[str, tuple[str, dict[str, tuple[tuple[str, ...], str]]]] = {
     "list": ("", {"format": (("f",), _V), "quiet": (("q",), _B)}),
     "ps": ("<container-id> [ps options]", {"format": (("f",), _V)}),
     "features": ("", {}),
+    "spec": ("", {"bundle": (("b",), _V), "rootless": ((), _B)}),
 }
 
 
@@ -215,7 +216,8 @@ def _cmd_create(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
 
     cid = _one_id("create", positional)
     oci.create(opts, cid, f["bundle"] or os.getcwd(), pid_file=f["pid-file"],
-               console_socket=f["console-socket"], preserve_fds=_count(f["preserve-fds"]))
+               console_socket=f["console-socket"], preserve_fds=_count(f["preserve-fds"]),
+               config=f["config"])
     return 0
 
 
@@ -225,7 +227,7 @@ def _cmd_run(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
     cid = _one_id("run", positional)
     return oci.run(opts, cid, f["bundle"] or os.getcwd(), pid_file=f["pid-file"],
                    console_socket=f["console-socket"], detach=bool(f["detach"]),
-                   preserve_fds=_count(f["preserve-fds"]))
+                   preserve_fds=_count(f["preserve-fds"]), config=f["config"])
 
 
 def _cmd_start(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
@@ -382,6 +384,29 @@ def _cmd_ps(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
         fields = line.split()
         if len(fields) > column and fields[column].isdigit() and int(fields[column]) in keep:
             sys.stdout.write(line + "\n")
+    return 0
+
+
+def _cmd_spec(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
+    """runc's `spec`: a sample config.json in the bundle (the current directory)."""
+    from vmforms.container.errors import RuntimeFailure
+    from vmforms.container.ocidefault import sample_config
+
+    if positional:
+        raise UsageError('"spec" requires exactly 0 argument(s)')
+    bundle = f["bundle"] or "."
+    if not os.path.isdir(bundle):
+        raise RuntimeFailure(f"chdir {bundle}: no such file or directory")
+    path = os.path.join(bundle, "config.json")
+    config = sample_config(SPEC_VERSION, rootless=bool(f["rootless"]), uid=os.geteuid(),
+                           gid=os.getegid())
+    try:
+        with open(path, "x") as out:
+            out.write(json.dumps(config, indent="\t"))
+    except FileExistsError:
+        raise RuntimeFailure("File config.json exists. Remove it first") from None
+    except OSError as exc:
+        raise RuntimeFailure(f"write {path}: {exc.strerror}") from None
     return 0
 
 

@@ -17,18 +17,20 @@ if TYPE_CHECKING:
 CGROUP_PARENT = "vmforms-runtime"
 
 
-def load_bundle(bundle: str) -> tuple[Spec, str]:
-    """The bundle's config.json as a Spec, and the absolute path of its root."""
+def load_bundle(bundle: str, config: str | None = None) -> tuple[Spec, str]:
+    """The bundle's config.json (or `config`, crun's --config: relative to the bundle) as
+    a Spec, and the absolute path of its root."""
     from vmforms.container.spec import load
 
-    path = os.path.join(bundle, "config.json")
+    name = config or "config.json"
+    path = os.path.join(bundle, name)
     try:
         with open(path, "rb") as f:
             raw = f.read()
     except FileNotFoundError:
         if not os.path.isdir(bundle):
             raise RuntimeFailure(f"bundle {bundle}: no such directory") from None
-        raise RuntimeFailure("JSON specification file config.json not found") from None
+        raise RuntimeFailure(f"JSON specification file {name} not found") from None
     except OSError as exc:
         raise RuntimeFailure(f"open {path}: {exc.strerror}") from None
     try:

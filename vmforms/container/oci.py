@@ -177,13 +177,13 @@ def write_pid_file(path: str, pid: int) -> None:
 
 def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
            console_socket: str | None = None, stdio: runtime.Stdio | None = None,
-           preserve_fds: int = 0) -> int:
+           preserve_fds: int = 0, config: str | None = None) -> int:
     """Set the container up and leave its PID 1 waiting for `start`; return that pid."""
     from vmforms.container import runtime
 
     _check_id(cid)
     bundle = os.path.abspath(bundle)
-    spec, rootfs = load_bundle(bundle)
+    spec, rootfs = load_bundle(bundle, config)
     spec, listened = _socket_activation(spec)
     preserve_fds += listened
     if spec.process.terminal and console_socket is None and stdio is None:
@@ -353,14 +353,15 @@ def start(opts: Options, cid: str) -> None:
 
 
 def run(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
-        console_socket: str | None = None, detach: bool = False, preserve_fds: int = 0) -> int:
+        console_socket: str | None = None, detach: bool = False, preserve_fds: int = 0,
+        config: str | None = None) -> int:
     """create + start; unless detached, wait for PID 1 and delete the container."""
     from vmforms.container import monitor, runtime
 
-    spec, _ = load_bundle(os.path.abspath(bundle))
+    spec, _ = load_bundle(os.path.abspath(bundle), config)
     if detach or console_socket is not None or not spec.process.terminal:
         pid = create(opts, cid, bundle, pid_file=pid_file, console_socket=console_socket,
-                     preserve_fds=preserve_fds)
+                     preserve_fds=preserve_fds, config=config)
         return _start_and_wait(opts, cid, pid, detach)
 
     from vmforms.container.attach import attach
@@ -369,7 +370,7 @@ def run(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
 
     def launch(stdio: runtime.Stdio) -> int:
         launched.append(create(opts, cid, bundle, pid_file=pid_file, stdio=stdio,
-                               preserve_fds=preserve_fds))
+                               preserve_fds=preserve_fds, config=config))
         start(opts, cid)
         return launched[0]
 

@@ -601,3 +601,36 @@ def test_hooks_run_where_and_when_the_spec_says(bundle: Path, work: Path,
         assert ours["createContainer"]["sees_mounts"] == \
             seen["runc"]["createContainer"]["sees_mounts"]
         assert ours["startContainer"] == seen["runc"]["startContainer"]
+
+
+def test_spec_writes_runcs_sample_and_config_picks_another_file(
+        bundle: Path, work: Path, runtimes: dict[str, Runtime]) -> None:
+    ours = work / "ours"
+    for rootless in (False, True):
+        for name in ("ours", "runc"):
+            (work / name).mkdir(exist_ok=True)
+            (work / name / "config.json").unlink(missing_ok=True)
+        flags = ["--rootless"] if rootless else []
+        done = subprocess.run([RUNTIME, "spec", *flags, "--bundle", str(ours)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        again = subprocess.run([RUNTIME, "spec", "--bundle", str(ours)],
+                               capture_output=True, text=True)
+        assert again.returncode == 1 and "exists" in again.stderr
+        mine = json.loads((ours / "config.json").read_text())
+        if "runc" in runtimes:
+            subprocess.run(["runc", "spec", *flags, "--bundle", str(work / "runc")],
+                           check=True)
+            theirs = json.loads((work / "runc" / "config.json").read_text())
+            for doc in (mine, theirs):
+                doc.pop("hostname")
+                doc.pop("ociVersion")
+            assert mine == theirs
+    # --config (crun's): another file of the bundle is the configuration.
+    config = json.loads((bundle / "config.json").read_text())
+    config["process"]["args"] = ["sh", "-c", "exit 9"]
+    (bundle / "other.json").write_text(json.dumps(config))
+    (bundle / "config.json").write_text("{not json")
+    rt = runtimes["vmforms"]
+    done = rt("run", "--bundle", str(bundle), "--config", "other.json", "configured")
+    assert done.returncode == 9, done.stderr
