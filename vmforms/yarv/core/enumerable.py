@@ -11,6 +11,7 @@ from typing import Any
 
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash, hash_key
+from vmforms.yarv.interp.frame import CFrame
 from vmforms.yarv.interp.objects import RProc
 
 
@@ -26,20 +27,27 @@ def pyblock(vm: Any, fn: Any) -> RProc:
     return p
 
 
+# Methods CRuby's Array and Hash implement themselves; other Enumerable methods run
+# through `each`, which then shows in a backtrace.
+NATIVE = frozenset((
+    "map", "collect", "select", "filter", "reject", "sum", "min", "max", "minmax", "count",
+    "include?", "member?", "first", "take", "take_while", "drop", "drop_while", "sort",
+    "uniq", "zip", "cycle", "find_index", "index", "to_h", "any?", "all?", "none?", "one?",
+    "to_a", "entries", "each", "each_pair", "filter_map", "sort_by", "product", "sum"))
+
+
 def iterate(vm: Any, obj: Any, fn: Any) -> None:
     """Call fn(item) for each element; fn returns True to stop."""
-    if type(obj) is RArray:
-        items = obj.items
-        i = 0
-        while i < len(items):
-            if fn(items[i]):
-                return
-            i += 1
-        return
-    if type(obj) is RHash:
-        for k, v in list(obj.table.values()):
-            if fn(RArray([k, v], vm.cArray)):
-                return
+    if type(obj) in (RArray, RHash):
+        top = vm.stack[-1] if vm.stack else None
+        if isinstance(top, CFrame) and top.name not in NATIVE:
+            vm.stack.append(CFrame("each"))
+            try:
+                _iterate_fast(vm, obj, fn)
+            finally:
+                vm.stack.pop()
+            return
+        _iterate_fast(vm, obj, fn)
         return
     marker = _Stop()
 
@@ -52,6 +60,21 @@ def iterate(vm: Any, obj: Any, fn: Any) -> None:
     except _Stop as s:
         if s is not marker:
             raise
+
+
+def _iterate_fast(vm: Any, obj: Any, fn: Any) -> None:
+    if type(obj) is RArray:
+        items = obj.items
+        i = 0
+        while i < len(items):
+            if fn(items[i]):
+                return
+            i += 1
+        return
+    if type(obj) is RHash:
+        for k, v in list(obj.table.values()):
+            if fn(RArray([k, v], vm.cArray)):
+                return
 
 
 def to_list(vm: Any, obj: Any) -> list[Any]:

@@ -206,6 +206,64 @@ def install(vm: Any) -> None:
     b(E, "size", e_size, 0)
     b(E, "inspect to_s", e_inspect, 0)
     b(G, "each", g_each)
+    install_lazy(vm)
     b(Y, "<< yield call", lambda vm, s, a, blk: (y_yield(vm, s, a, blk), s)[1]
       if a and len(a) == 1 else y_yield(vm, s, a, blk))
     _ = (RArray, RProc)
+
+
+class RLazy(RObject):
+    """Enumerator::Lazy: the source and the map/select/reject steps applied on demand."""
+
+    __slots__ = ("source", "steps")
+
+    def __init__(self, cls: Any, source: Any, steps: list[tuple[str, Any]]) -> None:
+        super().__init__(cls)
+        self.source = source
+        self.steps = steps
+
+
+def lazy_iterate(vm: Any, lz: RLazy, fn: Any) -> None:
+    from vmforms.yarv.core.enumerable import iterate
+
+    def step(x: Any) -> bool:
+        for kind, blk in lz.steps:
+            if kind == "map":
+                x = vm.call_proc(blk, [x])
+            elif kind in ("select", "reject"):
+                if vm.truthy(vm.call_proc(blk, [x])) != (kind == "select"):
+                    return False
+            elif kind == "take_while" and not vm.truthy(vm.call_proc(blk, [x])):
+                return True
+        return bool(fn(x))
+    iterate(vm, lz.source, step)
+
+
+def install_lazy(vm: Any) -> None:
+    E = vm.cObject.consts["Enumerator"]  # noqa: N806
+    L = E.consts["Lazy"]  # noqa: N806
+    b = vm.builtin
+    b(vm.mEnumerable, "lazy", lambda vm, s, a, blk: RLazy(L, s, []), 0)
+    for kind in ("map", "select", "reject", "take_while"):
+        names = {"map": "map collect", "select": "select filter"}.get(kind, kind)
+        b(L, names, (lambda k: lambda vm, s, a, blk: RLazy(L, s.source, s.steps + [
+            (k, blk)]))(kind), 0)
+
+    def first(vm: Any, s: RLazy, a: list[Any], blk: Any) -> Any:
+        n = a[0] if a else 1
+        out: list[Any] = []
+        if n > 0:
+            lazy_iterate(vm, s, lambda x: out.append(x) or len(out) >= n)
+        return RArray(out, vm.cArray) if a else (out[0] if out else None)
+    b(L, "first", first)
+    b(L, "take", lambda vm, s, a, blk: RLazy(L, RArray(first(vm, s, a, blk).items,
+                                                       vm.cArray), []), 1)
+    b(L, "to_a force", lambda vm, s, a, blk: _lazy_all(vm, s), 0)
+    b(L, "each", lambda vm, s, a, blk: lazy_iterate(vm, s, lambda x: vm.call_proc(
+        blk, [x]) and False), 0)
+
+
+def _lazy_all(vm: Any, s: RLazy) -> RArray:
+    out: list[Any] = []
+    lazy_iterate(vm, s, lambda x: out.append(x))
+    return RArray(out, vm.cArray)

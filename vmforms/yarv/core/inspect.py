@@ -100,7 +100,7 @@ def float_to_s(value: float) -> str:
     sign = "-" if value < 0 else ""
     digits, exp = _shortest(abs(value))
     decpt = exp + len(digits)  # value = 0.digits * 10**decpt
-    if 0 < decpt <= 16:
+    if 0 < decpt <= 15:
         if decpt >= len(digits):
             return f"{sign}{digits}{'0' * (decpt - len(digits))}.0"
         return f"{sign}{digits[:decpt]}.{digits[decpt:]}"

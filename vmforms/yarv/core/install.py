@@ -184,9 +184,12 @@ def install_all(vm: Any) -> None:
     _user_keys(vm)
     _math(vm)
     _io(vm)
-    from vmforms.yarv.core import enumerator, extras, rational
+    from vmforms.yarv.core import enumerator, extras, rational, struct, thread, time
 
     rational.install(vm)
+    struct.install(vm)
+    thread.install(vm)
+    time.install(vm)
     enumerator.install(vm)
     extras.install(vm)
     _ = (RArray, RSymbol)

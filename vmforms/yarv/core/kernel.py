@@ -358,6 +358,20 @@ def k_method_name(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
     return None
 
 
+def k_dir(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
+    fr = next(f for f in reversed(vm.stack) if hasattr(f, "iseq"))
+    base = fr.iseq.realpath if isinstance(fr.iseq.realpath, RString) else fr.iseq.path
+    if base is None or base.text() == "-e":
+        return None
+    return RString(os.path.dirname(os.path.realpath(base.text())))
+
+
+def k_autoload(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
+    target = s if isinstance(s, RClass) else vm.cObject
+    vm.autoloads[(id(target), args[0].name)] = vm.to_s(args[1])
+    return None
+
+
 def k_binding(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
     vm.raise_error("NotImplementedError", "binding is not supported")
 
@@ -401,6 +415,10 @@ def install(vm: Any) -> None:
     b(k, "caller", k_caller, visibility=priv)
     b(k, "__method__", k_method_name, 0, visibility=priv)
     b(k, "binding", k_binding, 0, visibility=priv)
+    b(k, "__dir__", k_dir, 0, visibility=priv)
+    b(k, "autoload", k_autoload, 2, visibility=priv)
+    b(vm.cModule, "autoload", k_autoload, 2)
+    vm.autoloads = {}
     from vmforms.yarv.core import objectmethods
 
     objectmethods.install(vm)

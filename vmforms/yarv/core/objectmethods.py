@@ -233,6 +233,7 @@ def install(vm: Any) -> None:
         int, float, RString) else s is a[0], 1)
     b(k, "===", lambda vm, s, a, blk: vm.eq(s, a[0]), 1)
     b(k, "=~", lambda vm, s, a, blk: None, 1)
+    b(k, "!~", lambda vm, s, a, blk: not vm.truthy(vm.send(s, "=~", a[0])), 1)
     b(k, "hash", lambda vm, s, a, blk: hash(hash_key(s)) & ((1 << 62) - 1), 0)
     b(k, "object_id", lambda vm, s, a, blk: vm.object_id(s), 0)
     b(k, "class", lambda vm, s, a, blk: vm.real_class(s), 0)

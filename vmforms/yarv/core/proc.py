@@ -115,6 +115,8 @@ def install(vm: Any) -> None:
     b(P, "<<", lambda vm, s, a, blk: _compose(vm, a[0], s), 1)
     b(M, "call () [] ===", m_call)
     b(M, "to_proc", m_to_proc, 0)
+    b(M, ">>", lambda vm, s, a, blk: _compose(vm, s, a[0]), 1)
+    b(M, "<<", lambda vm, s, a, blk: _compose(vm, a[0], s), 1)
     b(M, "arity", m_arity, 0)
     b(M, "name", lambda vm, s, a, blk: intern((s.ivars or {})["@method"].name), 0)
     b(M, "owner", lambda vm, s, a, blk: (s.ivars or {})["@method"].owner, 0)

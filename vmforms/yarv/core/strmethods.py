@@ -200,7 +200,10 @@ def s_tr(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
     out = []
     for ch in text(s):
         if neg:
-            out.append(dst[-1] if ch not in src[1:] and dst else ch)
+            if ch in src[1:]:
+                out.append(ch)
+            elif dst:
+                out.append(dst[-1])
         elif ch in src:
             i = src.index(ch)
             if dst:

@@ -67,6 +67,11 @@ def lookup_const(vm: Any, klass: RClass, name: str) -> Any:
     for k in vm.ancestors(klass):
         if name in k.consts:
             return k.consts[name]
+        path = vm.autoloads.pop((id(k), name), None)
+        if path is not None:
+            vm.send(vm.main, "require", path)
+            if name in k.consts:
+                return k.consts[name]
     if klass.is_module and name in vm.cObject.consts:
         return vm.cObject.consts[name]
     return vm.missing

@@ -616,7 +616,7 @@ def _branchunless(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
 
 @handler("branchnil")
 def _branchnil(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
-    return op[3] if st[-1] is None else op[1]  # type: ignore[no-any-return]
+    return op[3] if st.pop() is None else op[1]  # type: ignore[no-any-return]
 
 
 @handler("opt_getinlinecache")

@@ -65,19 +65,22 @@ def execute(vm: Any, f: Frame) -> Any:
                 f.pc = pc
                 if type(exc) is RubyError and exc.exc.backtrace is None:
                     exc.exc.backtrace = vm.backtrace()
-                pc = _handle(vm, f, ops, exc, ops[pc][1])
+                pc, final = _handle(vm, f, ops, exc, ops[pc][1])
                 if pc == -2:
-                    if isinstance(exc, (ReturnSignal, NextSignal)) and exc.target is f:
-                        return exc.value
-                    raise
+                    if isinstance(final, (ReturnSignal, NextSignal)) and final.target is f:
+                        return final.value
+                    if final is exc:
+                        raise
+                    raise final from None
     finally:
         vm.icount += n
         vm.stack.pop()
 
 
-def _handle(vm: Any, f: Frame, ops: list[Any], exc: BaseException, epc: int) -> int:
-    """The pc to continue at after exc at epc, or -2 to leave the frame (re-raise or
-    return the signal's value)."""
+def _handle(vm: Any, f: Frame, ops: list[Any], exc: BaseException, epc: int
+            ) -> tuple[int, BaseException]:
+    """The pc to continue at after exc at epc, or -2 and the exception (or signal) that
+    leaves the frame: re-raised, or a return/next whose value the frame returns."""
     st = f.stack
     while True:
         if isinstance(exc, (ReturnSignal, NextSignal)) and exc.target is f:
@@ -86,24 +89,24 @@ def _handle(vm: Any, f: Frame, ops: list[Any], exc: BaseException, epc: int) -> 
                 if entry is not None and f.iseq.type != "block":
                     del st[entry.sp:]
                     st.append(exc.value)
-                    return entry.cont  # type: ignore[no-any-return]
+                    return entry.cont, exc
             # leaving the frame still runs its ensure clauses
             entry = _find(f, "ensure", epc)
             if entry is None:
-                return -2
+                return -2, exc
         elif isinstance(exc, BreakSignal) and exc.target is f:
             entry = _find(f, "break", epc)
             if entry is not None:
                 del st[entry.sp:]
                 st.append(exc.value)
-                return entry.cont  # type: ignore[no-any-return]
-            return -2
+                return entry.cont, exc
+            return -2, exc
         elif isinstance(exc, RetrySignal) and exc.target is f:
             entry = _find(f, "retry", epc)
             if entry is None:
-                return -2
+                return -2, exc
             del st[entry.sp:]
-            return entry.cont  # type: ignore[no-any-return]
+            return entry.cont, exc
         else:
             kinds = ("rescue", "ensure") if isinstance(exc, RubyError) else ("ensure",)
             entry = None
@@ -112,7 +115,7 @@ def _handle(vm: Any, f: Frame, ops: list[Any], exc: BaseException, epc: int) -> 
                     entry = e
                     break
             if entry is None:
-                return -2
+                return -2, exc
         errinfo = exc.exc if isinstance(exc, RubyError) else exc
         if isinstance(errinfo, RException):
             vm.globals["$!"] = errinfo
@@ -124,10 +127,10 @@ def _handle(vm: Any, f: Frame, ops: list[Any], exc: BaseException, epc: int) -> 
             continue
         if entry.type == "ensure":
             # an ensure iseq ends by re-raising $!; returning means it left another way
-            return -2
+            return -2, exc
         del st[entry.sp:]
         st.append(value)
-        return entry.cont  # type: ignore[no-any-return]
+        return entry.cont, exc
 
 
 def _find(f: Frame, kind: str, epc: int) -> Any:
