@@ -262,10 +262,12 @@ def execute(th: JThread, m: JMethod, args: list[Any]) -> Any:
                             t = k.vcache.get(key) or k.select_virtual(key) or abstract_method(
                                 th, k, key)
                             f = t.native
-                            r = f(th, cargs) if f else execute(th, t, cargs)
-                            if rs:
-                                push(r)
-                                if rs == 2:
+                            if rs == 1:  # a reference result is not kept in `r`
+                                push(f(th, cargs) if f else execute(th, t, cargs))
+                            else:
+                                r = f(th, cargs) if f else execute(th, t, cargs)
+                                if rs:
+                                    push(r)
                                     push(None)
                         elif op == 0xD4 or op == 0xD5:  # INVOKESTATIC_Q / INVOKESPECIAL_Q
                             t, ns, rs = a
@@ -278,10 +280,12 @@ def execute(th: JThread, m: JMethod, args: list[Any]) -> Any:
                                 cargs = []
                             frame[1] = pc - 1
                             f = t.native
-                            r = f(th, cargs) if f else execute(th, t, cargs)
-                            if rs:
-                                push(r)
-                                if rs == 2:
+                            if rs == 1:  # a reference result is not kept in `r`
+                                push(f(th, cargs) if f else execute(th, t, cargs))
+                            else:
+                                r = f(th, cargs) if f else execute(th, t, cargs)
+                                if rs:
+                                    push(r)
                                     push(None)
                         elif op == 0xCF:  # GETSTATIC_Q
                             push(a[b])
@@ -334,10 +338,12 @@ def execute(th: JThread, m: JMethod, args: list[Any]) -> Any:
                             else:
                                 cargs = []
                             frame[1] = pc - 1
-                            r = site(th, cargs)
-                            if rs:
-                                push(r)
-                                if rs == 2:
+                            if rs == 1:
+                                push(site(th, cargs))
+                            else:
+                                r = site(th, cargs)
+                                if rs:
+                                    push(r)
                                     push(None)
                         elif op == 0xD9:  # ANEWARRAY_Q
                             c = stack[-1]

@@ -76,7 +76,7 @@ def out_of_memory(th: JThread) -> JObject:
     try:
         return make_exception(th, "java/lang/OutOfMemoryError", "Java heap space")
     finally:
-        heap.limit = heap.max
+        heap.rearm()
 
 
 def check_array_size(th: JThread, count: int, element_size: int = 4) -> None:

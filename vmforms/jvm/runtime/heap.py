@@ -8,8 +8,11 @@ by the slot the class layout assigned; arrays keep their elements in a list.
 Every object is charged to its class's Heap when it is built, at the size HotSpot gives it
 (64-bit, compressed references: a 12-byte header, then the fields; an array a 16-byte header,
 then its elements; rounded up to 8 bytes), and credited back by __del__ when Python frees
-it, so `used` follows the live objects: reference counting frees most garbage at once,
-Python's cycle collector the rest.
+it, so `used` (charged - freed) follows the live objects: reference counting frees most
+garbage at once, Python's cycle collector the rest. `charged` only grows, so it also
+measures allocation as HotSpot's eden does: each `young` bytes allocated is a collection
+point, where soft, weak and phantom referents that nothing else holds are cleared
+(references.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -56,31 +60,56 @@ class HeapExhausted(MemoryError):
 class Heap:
     """The -Xmx budget: bytes charged by the live objects of the classes bound to it.
 
-    `limit` is what the fast path compares with: `max`, lifted while the VM builds an
-    OutOfMemoryError (HotSpot preallocates those)."""
+    `limit` is what the fast path compares `charged` with: the next collection point
+    (at most where `used` would reach `max`), lifted while the VM builds an
+    OutOfMemoryError (HotSpot preallocates those). `collector`, set by the VM, clears
+    references: collector(False) keeps soft referents, collector(True) clears them too,
+    as HotSpot does before it gives up with an OutOfMemoryError."""
 
-    __slots__ = ("used", "max", "limit", "initial", "__weakref__")
+    __slots__ = ("charged", "freed", "max", "limit", "initial", "young", "collector",
+                 "__weakref__")
 
     def __init__(self, max_bytes: int, initial: int | None = None) -> None:
-        self.used = 0
+        self.charged = 0
+        self.freed = 0
         self.max = max_bytes
-        self.limit = max_bytes
         self.initial = min(max_bytes, initial if initial is not None else max_bytes)
+        # G1 gives the young generation between 5% and 60% of the heap; an eighth of the
+        # initial heap, at least 1 MB, is a collection point often enough for programs
+        # that wait for a reference to clear while they allocate.
+        self.young = max(1 << 20, self.initial // 8)
+        self.collector: Callable[[bool], None] | None = None
+        self.limit = 0
+        self.rearm()
+
+    @property
+    def used(self) -> int:
+        return self.charged - self.freed
+
+    def rearm(self) -> None:
+        """Set the next collection point: `young` more bytes, or where the heap is full."""
+        self.limit = self.charged + min(self.young, max(0, self.max - self.used))
 
     def overflow(self) -> None:
-        """Called once `used`, already charged with a new object, passes `limit`."""
+        """Called once `charged`, already charged with a new object, passes `limit`."""
+        if self.used <= self.max and self.collector is not None:
+            self.collector(False)
         self.make_room(0)
+        self.rearm()
 
     def make_room(self, size: int) -> None:
         """Make room for `size` more bytes (a big array's before its element list is
         built), or raise HeapExhausted: first let Python free what is unreachable, then
-        recount (racing threads can lose updates, so `used` may drift) if still over."""
-        if self.used + size <= self.limit:
+        clear soft references, then recount (racing threads can lose updates, so `used`
+        may drift) if still over."""
+        if self.used + size <= self.max:
             return
         gc.collect()
-        if self.used + size > self.limit:
-            self.used = self.recount()
-            if self.used + size > self.limit:
+        if self.used + size > self.max and self.collector is not None:
+            self.collector(True)
+        if self.used + size > self.max:
+            self.freed = self.charged - self.recount()
+            if self.used + size > self.max:
                 raise HeapExhausted("Java heap space")
 
     def recount(self) -> int:
@@ -139,13 +168,13 @@ class JObject:
         self.native: Any = None
         self.ihash = 0
         heap = klass.heap
-        heap.used += klass.instance_size
-        if heap.used > heap.limit:
+        heap.charged += klass.instance_size
+        if heap.charged > heap.limit:
             heap.overflow()
 
     def __del__(self) -> None:
         k = self.klass
-        k.heap.used -= k.instance_size
+        k.heap.freed += k.instance_size
 
     def get_monitor(self) -> Monitor:
         m = self.monitor
@@ -173,13 +202,13 @@ class JArray(JObject):
         self.ihash = 0
         self.data = data
         heap = klass.heap
-        heap.used += (ARRAY_HEADER + len(data) * klass.element_size + 7) & -8
-        if heap.used > heap.limit:
+        heap.charged += (ARRAY_HEADER + len(data) * klass.element_size + 7) & -8
+        if heap.charged > heap.limit:
             heap.overflow()
 
     def __del__(self) -> None:
         k = self.klass
-        k.heap.used -= (ARRAY_HEADER + len(self.data) * k.element_size + 7) & -8
+        k.heap.freed += (ARRAY_HEADER + len(self.data) * k.element_size + 7) & -8
 
     def __repr__(self) -> str:
         return f"<{self.klass.name} len={len(self.data)}>"

@@ -88,6 +88,10 @@ class VM:
         # an array longer than max_array is checked against it before its list is built.
         top, initial = heap_sizes(max_heap, physical_memory())
         self.heap = Heap(top, initial)
+        from vmforms.jvm.runtime.references import References
+
+        self.references = References(self)
+        self.heap.collector = lambda soft: self.references.collect(soft, full=False)
         self.max_array = ARRAY_PRECHECK
         self.assertions = assertions
         self.load_lock = threading.RLock()

@@ -110,6 +110,7 @@ def register_all(vm: VM) -> None:
         io,
         lang,
         misc,
+        references,
         reflect,
         reflect_array,
         resources,

@@ -3,7 +3,6 @@ Float/Double bit conversions and StrictMath (JDK 17 java.base, JLS 12.5, JVMS 2.
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 from typing import TYPE_CHECKING, Any
@@ -350,11 +349,6 @@ def _total_memory(th: JThread, a: list[Any]) -> Any:
 @native("java/lang/Runtime", "freeMemory()J")
 def _free_memory(th: JThread, a: list[Any]) -> Any:
     return th.vm.heap.free()
-
-
-@native("java/lang/Runtime", "gc()V")
-def _gc(th: JThread, a: list[Any]) -> Any:
-    gc.collect()
 
 
 @native("java/lang/Shutdown", "halt0(I)V")

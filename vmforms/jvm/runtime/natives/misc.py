@@ -1,10 +1,9 @@
 """Natives the library's start-up touches that need no more than a constant answer:
-access-control contexts, reference processing, user ids (JDK 17 java.base)."""
+access-control contexts, user ids (JDK 17 java.base)."""
 
 from __future__ import annotations
 
 import os
-import threading
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.runtime.natives import constant, native, noop, override
@@ -17,17 +16,6 @@ constant(_AC, "getStackAccessControlContext()Ljava/security/AccessControlContext
 constant(_AC, "getInheritedAccessControlContext()Ljava/security/AccessControlContext;", None)
 constant(_AC, "getProtectionDomain(Ljava/lang/Class;)Ljava/security/ProtectionDomain;", None)
 noop(_AC, "ensureMaterializedForStackWalk(Ljava/lang/Object;)V")
-constant("java/lang/ref/Reference", "refersTo0(Ljava/lang/Object;)Z", 0)
-
-
-@native("java/lang/ref/Reference", "waitForReferencePendingList()V")
-def _wait_pending(th: JThread, a: list[Any]) -> Any:
-    # No collector hands references over: the handler thread sleeps for good.
-    threading.Event().wait()
-noop("java/lang/ref/Reference", "clear0()V")
-constant("java/lang/ref/Reference", "getAndClearReferencePendingList()Ljava/lang/ref/Reference;",
-         None)
-constant("java/lang/ref/Reference", "hasReferencePendingList()Z", 0)
 constant("jdk/internal/misc/VM", "getuid()J", os.getuid())
 constant("jdk/internal/misc/VM", "geteuid()J", os.geteuid())
 constant("jdk/internal/misc/VM", "getgid()J", os.getgid())
