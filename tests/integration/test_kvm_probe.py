@@ -190,3 +190,22 @@ def test_demo_column(vmforms_bin: str) -> None:
     # Guest user code runs on the host CPU: far above any emulator's rate.
     assert col["user_ips"] > 1e8
     assert 0 < col["exit_ns"] < 1e8 and 0 < col["call_ns"] < 1e9
+
+
+def test_unclaimed_mmio_is_survived_and_logged_a_few_times(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from vmforms.hypervisor.cpu.kvm.machine import GUEST_ERRORS_LOGGED, X86Config, X86Machine
+    from vmforms.hypervisor.guests.x86_probe import probe_path
+
+    machine = X86Machine(X86Config(probe_path(), mem_size=16 << 20), lambda data: None)
+    try:
+        with caplog.at_level("WARNING"):
+            for _ in range(100):
+                assert machine.mmio_read(0xE0000000, 4) == 0xFFFFFFFF
+                machine.mmio_write(0xE0000000, 2, 7)
+            assert machine.port_in(0x2F8, 1) == 0xFF  # no COM2: the bus floats high
+    finally:
+        machine.close()
+    assert machine.guest_errors == 200
+    assert len(caplog.records) == GUEST_ERRORS_LOGGED + 1

@@ -44,6 +44,7 @@ VIRTIO_MMIO_STRIDE = 0x1000
 VIRTIO_MMIO_IRQ = 5
 VIRTIO_SLOTS = 8
 STOP_JOIN_SECONDS = 5.0
+GUEST_ERRORS_LOGGED = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,7 @@ class X86Machine:
         self.vcpus: list[Vcpu] = []
         self.disks: list[VirtioBlk] = []
         self._first_exit: float | None = None
+        self.guest_errors = 0
         self.vm = KvmVm(config.mem_size, irqchip=config.irqchip)
         try:
             if config.cpus > self.vm.caps.max_vcpus:
@@ -195,7 +197,7 @@ class X86Machine:
         try:
             return self.mmio.read(addr, size)
         except BusError as exc:
-            log.warning("guest: %s", exc)
+            self._guest_error(exc)
             return (1 << (8 * size)) - 1
 
     def mmio_write(self, addr: int, size: int, value: int) -> None:
@@ -203,7 +205,16 @@ class X86Machine:
         try:
             self.mmio.write(addr, size, value)
         except BusError as exc:
+            self._guest_error(exc)
+
+    def _guest_error(self, exc: Exception) -> None:
+        """A guest touching nothing is logged, a few times: a loop of them must not
+        flood the console or slow every exit with a write to stderr."""
+        self.guest_errors += 1
+        if self.guest_errors <= GUEST_ERRORS_LOGGED:
             log.warning("guest: %s", exc)
+            if self.guest_errors == GUEST_ERRORS_LOGGED:
+                log.warning("guest: further accesses to unclaimed addresses not logged")
 
     def _note_exit(self) -> None:
         if self._first_exit is None:
