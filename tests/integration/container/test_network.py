@@ -132,6 +132,11 @@ def test_published_port_answers_on_loopback_and_bridge(vmf: Any, cleanup: list[s
     gateway = str(ipaddress.IPv4Network(default_net(vmf)["Subnet"]).network_address + 1)
     assert get(f"http://{gateway}:{anyp}/") == "hello-webhost\n"
     assert get(f"http://{settings['IPAddress']}:80/") == "hello-webhost\n"
+    # hairpin: another container reaches it through the host's published port
+    hairpin = vmf("run", "--rm", "busybox", "sh", "-c",
+                  f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc {gateway} {anyp}",
+                  check=True).stdout
+    assert hairpin.endswith("hello-webhost\n")
     assert settings["Gateway"] == gateway
     assert settings["MacAddress"] == "02:42:" + ":".join(
         f"{b:02x}" for b in ipaddress.IPv4Address(settings["IPAddress"]).packed)
