@@ -138,6 +138,10 @@ def install(vm: Any) -> None:
     A = vm.cArray  # noqa: N806
     b = vm.builtin
     b(A, "first", _first)
+    b(A, "deconstruct", lambda vm, s, a, blk: s, 0)
+    b(A, "slice!", __import__("vmforms.yarv.core.arraymethods", fromlist=["a_slice_bang"])
+      .a_slice_bang)
+
     b(A, "fetch", _fetch)
     b(A, "last", _last)
     b(A, "index find_index", _index)

@@ -437,6 +437,10 @@ def install(vm: Any) -> None:
     b(E, "each_entry", lambda vm, s, a, blk: vm.send(s, "each", block=blk))
     b(E, "cycle", lambda vm, s, a, blk: _cycle(vm, s, a, blk))
     b(E, "to_set", lambda vm, s, a, blk: vm.send(vm.cObject.consts["Set"], "new", s))
+    for name in NATIVE:  # Array's own versions, as CRuby's Array defines them
+        m = E.methods.get(name)
+        if m is not None and name not in vm.cArray.methods:
+            b(vm.cArray, name, m.fn)
     C = vm.mComparable  # noqa: N806
 
     def ccmp(op: str) -> Any:

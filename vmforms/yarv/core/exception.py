@@ -132,6 +132,7 @@ def install(vm: Any) -> None:
         return lambda vm, s, a, blk: (s.ivars or {}).get(name)
     b(vm.exc_class("StopIteration"), "result", ivar("@result"), 0)
     b(vm.exc_class("NameError"), "name", ivar("@name"), 0)
+    b(vm.exc_class("NameError"), "receiver", ivar("@receiver"), 0)
     b(vm.exc_class("KeyError"), "key", ivar("@key"), 0)
     b(vm.exc_class("KeyError"), "receiver", ivar("@receiver"), 0)
     b(vm.exc_class("FrozenError"), "receiver", ivar("@receiver"), 0)

@@ -76,6 +76,7 @@ def install(vm: Any) -> None:
     H = vm.cHash  # noqa: N806
     b = vm.builtin
     b(H, "any?", _any)
+    b(H, "deconstruct_keys", lambda vm, s, a, blk: s, 1)
     b(H, "all?", _all)
     b(H, "find detect", _find, 0)
     b(H, "map collect flat_map", _map, 0)

@@ -73,7 +73,11 @@ def o_respond_to(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
 def o_method_missing(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
     name = _name(vm, a[0])
     desc = vm.describe(s)
-    vm.raise_error("NoMethodError", f"undefined method `{name}' for {desc}")
+    from vmforms.yarv.interp.objects import RubyError
+
+    exc = vm.make_error("NoMethodError", f"undefined method `{name}' for {desc}")
+    exc.ivars = {"@name": intern(name), "@receiver": s}
+    raise RubyError(exc)
 
 
 def o_freeze(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
@@ -107,7 +111,7 @@ def o_dup(vm: Any, s: Any, a: list[Any], b: Any, clone: bool = False) -> Any:
     if not clone:
         c.frozen = False
         c.cls = vm.real_class(s)
-    vm.send(c, "initialize_copy", s)
+    vm.send(c, "initialize_clone" if clone else "initialize_dup", s)
     return c
 
 
@@ -233,6 +237,7 @@ def install(vm: Any) -> None:
         int, float, RString) else s is a[0], 1)
     b(k, "===", lambda vm, s, a, blk: vm.eq(s, a[0]), 1)
     b(k, "=~", lambda vm, s, a, blk: None, 1)
+    b(k, "<=>", lambda vm, s, a, blk: 0 if s is a[0] or vm.eq(s, a[0]) else None, 1)
     b(k, "!~", lambda vm, s, a, blk: not vm.truthy(vm.send(s, "=~", a[0])), 1)
     b(k, "hash", lambda vm, s, a, blk: hash(hash_key(s)) & ((1 << 62) - 1), 0)
     b(k, "object_id", lambda vm, s, a, blk: vm.object_id(s), 0)
@@ -254,8 +259,9 @@ def install(vm: Any) -> None:
     b(k, "frozen?", o_frozen, 0)
     b(k, "dup", o_dup, 0)
     b(k, "clone", o_clone)
-    b(k, "initialize_copy initialize_dup initialize_clone", lambda vm, s, a, blk: s, 1,
-      visibility="private")
+    b(k, "initialize_copy", lambda vm, s, a, blk: s, 1, visibility="private")
+    b(k, "initialize_dup initialize_clone", lambda vm, s, a, blk: vm.send(
+        s, "initialize_copy", a[0]), visibility="private")
     b(k, "tap", lambda vm, s, a, blk: (vm.call_proc(blk, [s]), s)[1], 0)
     b(k, "then yield_self", lambda vm, s, a, blk: vm.call_proc(blk, [s]), 0)
     b(k, "itself", lambda vm, s, a, blk: s, 0)

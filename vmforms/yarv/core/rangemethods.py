@@ -52,6 +52,9 @@ def _to_a(vm: Any, s: RRange, a: list[Any], b: Any) -> Any:
 
 def _include(vm: Any, s: RRange, a: list[Any], b: Any) -> Any:
     v = a[0]
+    if type(v) is RRange:
+        return bool(_include(vm, s, [v.first], b)) and (
+            bool(_include(vm, s, [v.last], b)) or (v.excl and vm.eq(v.last, s.last)))
     if s.first is not None:
         c = vm.send(s.first, "<=>", v)
         if c is None or c > 0:

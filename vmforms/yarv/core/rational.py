@@ -90,6 +90,9 @@ def install(vm: Any) -> None:
       __import__("vmforms.yarv.core.array", fromlist=["RArray"]).RArray(
           [make(to_fraction(vm, a[0])), s], vm.cArray), 1)
     b(vm.mKernel, "Rational", k_rational, visibility="private")
+    b(vm.cFloat, "to_r", lambda vm, s, a, blk: make(Fraction(s)), 0)
+    b(vm.cFloat, "rationalize", lambda vm, s, a, blk: make(Fraction(repr(s))
+                                                          .limit_denominator(10**12)))
     b(vm.cInteger, "quo", lambda vm, s, a, blk: make(Fraction(s) / to_fraction(vm, a[0])), 1)
     b(C, "inspect", lambda vm, s, a, blk: RString(inspect(s)), 0)
     b(C, "to_s", lambda vm, s, a, blk: RString(inspect(s)[1:-1]), 0)

@@ -128,6 +128,26 @@ def s_aset(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
     return v
 
 
+def s_slice_bang(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
+    check_frozen(vm, s)
+    part = _index(vm, s, a)
+    if part is None:
+        return None
+    t = text(s)
+    if type(a[0]) is int:
+        start = a[0] + len(t) if a[0] < 0 else a[0]
+        length = a[1] if len(a) > 1 else 1
+    elif type(a[0]) is RRange:
+        from vmforms.yarv.core.range import range_bounds
+
+        start, length = range_bounds(vm, a[0], len(t)) or (0, 0)
+    else:
+        start, length = t.find(text(part)), len(text(part))
+    rest = t[:start] + t[start + length:]
+    s.b = bytearray(rest.encode("utf-8", "surrogateescape"))
+    return part
+
+
 def _sub(vm: Any, s: RString, a: list[Any], blk: Any, count: int) -> str:
     from vmforms.yarv.core.regexp_methods import expand_replacement, set_last_match, to_py
 
@@ -292,6 +312,14 @@ def s_to_i(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
 
     base = a[0] if a else 10
     t = text(s).strip().replace("_", "")
+    if base == 0:
+        low = t.lower().lstrip("+-")
+        base = 16 if low.startswith("0x") else 2 if low.startswith("0b") else \
+            8 if low.startswith("0o") or (low.startswith("0") and len(low) > 1) else 10
+        if base != 10 and low[:2] in ("0x", "0b", "0o"):
+            t = t.replace(low[:2], "", 1).replace(low[:2].upper(), "", 1)
+    if not 2 <= base <= 36:
+        vm.raise_error("ArgumentError", f"invalid radix {base}")
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"[:base]
     m = re.match(rf"[+-]?[{digits}]+", t, re.I)
     if base == 16 and re.match(r"[+-]?0x", t, re.I):
@@ -434,6 +462,7 @@ def install(vm: Any) -> None:
     b(S, "hash", lambda vm, s, a, blk: hash(bytes(s.b)) & ((1 << 62) - 1), 0)
     b(S, "[] slice", lambda vm, s, a, blk: _index(vm, s, a))
     b(S, "[]=", s_aset)
+    b(S, "slice!", s_slice_bang)
     b(S, "length size", lambda vm, s, a, blk: len(text(s)) if s.enc != "ASCII-8BIT"
       else len(s.b), 0)
     b(S, "bytesize", lambda vm, s, a, blk: len(s.b), 0)

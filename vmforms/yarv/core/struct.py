@@ -127,6 +127,7 @@ def install(vm: Any) -> None:
     b(S, "to_a deconstruct values", lambda vm, s, a, blk: RArray(_values(vm, s), vm.cArray),
       0)
     b(S, "to_h", lambda vm, s, a, blk: _to_h(vm, s), 0)
+    b(S, "deconstruct_keys", lambda vm, s, a, blk: _to_h(vm, s), 1)
     b(S, "members", lambda vm, s, a, blk: RArray([intern(m) for m in _members(vm, s)],
                                                  vm.cArray), 0)
     b(S, "each", lambda vm, s, a, blk: [vm.call_proc(blk, [v]) for v in _values(vm, s)]

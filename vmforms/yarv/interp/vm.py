@@ -290,7 +290,9 @@ class VM(Support):
                                   name)
         private = self.find_method(self.class_of(recv), name) is not None
         kind = "private method" if private else "method"
-        self.raise_error("NoMethodError", f"undefined {kind} `{name}' for {desc}")
+        exc = self.make_error("NoMethodError", f"undefined {kind} `{name}' for {desc}")
+        exc.ivars = {"@name": intern(name), "@receiver": recv}
+        raise RubyError(exc)
 
     def describe(self, recv: Any) -> str:
         """How NoMethodError names a receiver (rb_vm_... "for main:Object", "for nil:NilClass")."""
