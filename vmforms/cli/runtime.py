@@ -59,6 +59,13 @@ COMMANDS: dict[str, tuple[str, dict[str, tuple[tuple[str, ...], str]]]] = {
     "ps": ("<container-id> [ps options]", {"format": (("f",), _V)}),
     "features": ("", {}),
     "spec": ("", {"bundle": (("b",), _V), "rootless": ((), _B)}),
+    "update": ("<container-id>", {
+        "resources": (("r",), _V), "blkio-weight": ((), _V), "cpu-period": ((), _V),
+        "cpu-quota": ((), _V), "cpu-share": ((), _V), "cpu-rt-period": ((), _V),
+        "cpu-rt-runtime": ((), _V), "cpuset-cpus": ((), _V), "cpuset-mems": ((), _V),
+        "kernel-memory": ((), _V), "kernel-memory-tcp": ((), _V), "memory": ((), _V),
+        "memory-reservation": ((), _V), "memory-swap": ((), _V), "pids-limit": ((), _V),
+        "l3-cache-schema": ((), _V), "mem-bw-schema": ((), _V)}),
 }
 
 
@@ -407,6 +414,77 @@ def _cmd_spec(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
         raise RuntimeFailure("File config.json exists. Remove it first") from None
     except OSError as exc:
         raise RuntimeFailure(f"write {path}: {exc.strerror}") from None
+    return 0
+
+
+# runc update's flags: (section, key, how the value is read).
+_UPDATE_FLAGS: dict[str, tuple[str, str, str]] = {
+    "blkio-weight": ("blockIO", "weight", "int"), "cpu-period": ("cpu", "period", "int"),
+    "cpu-quota": ("cpu", "quota", "int"), "cpu-share": ("cpu", "shares", "int"),
+    "cpu-rt-period": ("cpu", "realtimePeriod", "int"),
+    "cpu-rt-runtime": ("cpu", "realtimeRuntime", "int"),
+    "cpuset-cpus": ("cpu", "cpus", "str"), "cpuset-mems": ("cpu", "mems", "str"),
+    "kernel-memory": ("memory", "kernel", "size"),
+    "kernel-memory-tcp": ("memory", "kernelTCP", "size"),
+    "memory": ("memory", "limit", "size"), "memory-reservation": ("memory", "reservation",
+                                                                 "size"),
+    "memory-swap": ("memory", "swap", "size"), "pids-limit": ("pids", "limit", "int"),
+}
+_MAX_RESOURCES_FILE = 1 << 20
+
+
+def _update_changes(f: dict[str, Any]) -> dict[str, Any]:
+    """The linux.resources an update asks for: the -r file (or stdin), then the flags."""
+    changes: dict[str, Any] = {}
+    source = f["resources"]
+    if source is not None:
+        try:
+            if source == "-":
+                text = sys.stdin.buffer.read(_MAX_RESOURCES_FILE + 1)
+            else:
+                with open(source, "rb") as fh:
+                    text = fh.read(_MAX_RESOURCES_FILE + 1)
+        except OSError as exc:
+            raise UsageError(f"open {source}: {exc.strerror}") from None
+        if len(text) > _MAX_RESOURCES_FILE:
+            raise UsageError(f"{source}: larger than {_MAX_RESOURCES_FILE} bytes")
+        try:
+            changes = json.loads(text)
+        except ValueError as exc:
+            raise UsageError(f"decode {source}: {exc}") from None
+        if not isinstance(changes, dict):
+            raise UsageError(f"{source}: expected a JSON object of linux.resources")
+    for flag in ("l3-cache-schema", "mem-bw-schema"):
+        if f[flag] is not None:
+            raise UsageError(f"--{flag}: Intel RDT is not supported by this runtime")
+    for flag, (section, key, kind) in _UPDATE_FLAGS.items():
+        text = f[flag]
+        if text is None:
+            continue
+        value: int | str
+        if kind == "str":
+            value = text
+        elif kind == "size" and text == "-1":
+            value = -1
+        elif kind == "size":
+            from vmforms.container.units import parse_size
+
+            value = parse_size(text, f"--{flag}")
+        else:
+            try:
+                value = int(text)
+            except ValueError:
+                raise UsageError(f'invalid value "{text}" for flag --{flag}') from None
+        changes.setdefault(section, {})[key] = value
+    if not changes:
+        raise UsageError("update: nothing to change (give -r FILE or a resource flag)")
+    return changes
+
+
+def _cmd_update(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
+    from vmforms.container import oci
+
+    oci.update(opts, _one_id("update", positional), _update_changes(f))
     return 0
 
 

@@ -215,7 +215,10 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
             fds.append(_connect_console(console_socket))
             stdio = runtime.Stdio(0, 1, 2, console=fds[-1])
         name = cgroup_name(spec, cid, systemd=opts.systemd_cgroup)
-        cgroup = _driver().create(name, limits(spec))
+        driver = _driver()
+        cgroup = driver.create(name, limits(spec))
+        _apply_resources(opts, cgroup, spec.linux.resources.raw or {}, driver.version,
+                         extra_only=True)
         if spec.process.apparmor_profile or spec.process.selinux_label:
             _check_lsm(opts, spec)
         created = st.now_rfc3339()
@@ -263,6 +266,23 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
         for fd in fds:
             os.close(fd)
     return pid
+
+
+def _apply_resources(opts: Options, cgroup: Cgroup, res: dict[str, Any], version: int, *,
+                     extra_only: bool = False, swap_first: bool = False) -> None:
+    """linux.resources through cgroups/resources.py (`extra_only`: what `Limits` did not
+    apply at creation); a field this kernel cannot take is named in one warning."""
+    from vmforms.container.cgroups import resources
+
+    try:
+        todo = (resources.extra_writes(res, version) if extra_only else
+                resources.writes(res, version, swap_first=swap_first))
+    except ContainerError as exc:
+        raise RuntimeFailure(str(exc)) from None
+    missing = resources.apply(cgroup.paths, todo)
+    if missing:
+        opts.warn("linux.resources: not applied, this kernel's cgroups lack them: "
+                  + ", ".join(missing))
 
 
 def _socket_activation(spec: Spec) -> tuple[Spec, int]:
@@ -429,6 +449,42 @@ def kill(opts: Options, cid: str, sig: int, *, all_processes: bool = False) -> N
         os.kill(c.pid, sig)
     except ProcessLookupError:
         raise RuntimeFailure("container not running") from None
+
+
+def update(opts: Options, cid: str, changes: dict[str, Any]) -> None:
+    """runc's `update`: change linux.resources of a container that is not stopped, and
+    keep the new values in its record."""
+    c = find(opts, cid)
+    if c.status() == "stopped":
+        raise RuntimeFailure(f"container {cid} is not running")
+    cgroup = open_cgroup(c)
+    if cgroup is None:
+        raise RuntimeFailure(f"container {cid} has no cgroup")
+    version = _driver().version
+    _apply_resources(opts, cgroup, changes, version,
+                     swap_first=version == 1 and _memsw_first(cgroup, changes))
+    config = c.record["config"]
+    merged = dict(config.get("linux", {}).get("resources") or {})
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    config.setdefault("linux", {})["resources"] = merged
+    st.write_json(c.path / STATE_FILE, c.record)
+
+
+def _memsw_first(cgroup: Cgroup, changes: dict[str, Any]) -> bool:
+    """On v1 the memory limit may never exceed memory+swap: when an update raises both
+    above the current memsw limit, memsw must be written first."""
+    from vmforms.container.cgroups import fs
+
+    memory = changes.get("memory") or {}
+    path = cgroup.paths.get("memory")
+    if path is None or not isinstance(memory.get("limit"), int) or "swap" not in memory:
+        return False
+    current = fs.parse_limit(fs.read_optional(path / "memory.memsw.limit_in_bytes") or "max")
+    return current is not None and memory["limit"] > current
 
 
 def pause(opts: Options, cid: str) -> None:

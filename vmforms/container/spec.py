@@ -141,9 +141,11 @@ class Resources:
     cpuset_mems: str | None = None
     pids_limit: int | None = None
     devices: tuple[DeviceRule, ...] = ()
-    # Fields of linux.resources given but not applied (blockIO, hugepages, rdma, ...),
-    # for a warning; `dump` does not write them back.
+    # Fields of linux.resources given but unknown to this runtime, for a warning.
     ignored: tuple[str, ...] = ()
+    # linux.resources as config.json gives it: cgroups/resources.py applies the fields
+    # above that `Limits` does not (block I/O, hugepages, ...); `dump` writes it back.
+    raw: dict[str, Any] | None = None
 
 
 @record
@@ -347,16 +349,19 @@ def _load_resources(linux_obj: dict[str, Any]) -> Resources:
             raise InvalidOption(f"config.json: {at[:-1]}: bad type {kind!r} or access "
                                 f"{access!r}")
         rules.append(DeviceRule(allow, kind, _int(d, "major", at), _int(d, "minor", at), access))
-    handled = {"memory": ("limit", "swap", "swappiness"),
-               "cpu": ("quota", "period", "shares", "cpus", "mems"),
-               "pids": ("limit",), "devices": ()}
+    handled = {"memory": ("limit", "swap", "swappiness", "reservation", "kernel",
+                          "kernelTCP", "disableOOMKiller"),
+               "cpu": ("quota", "period", "shares", "cpus", "mems", "realtimeRuntime",
+                       "realtimePeriod", "idle"),
+               "pids": ("limit",), "devices": (), "blockIO": (), "hugepageLimits": (),
+               "network": (), "rdma": (), "unified": ()}
     ignored = []
     for key, value in sorted(res.items()):
         if value in (None, {}, []):
             continue
         if key not in handled:
             ignored.append(key)
-        elif isinstance(value, dict):
+        elif isinstance(value, dict) and handled[key]:
             ignored += [f"{key}.{k}" for k, v in sorted(value.items())
                         if k not in handled[key] and v not in (None, 0, "")]
     return Resources(
@@ -371,6 +376,7 @@ def _load_resources(linux_obj: dict[str, Any]) -> Resources:
         pids_limit=_int(pids, "limit", where + "pids."),
         devices=tuple(rules),
         ignored=tuple(ignored),
+        raw=res or None,
     )
 
 
@@ -522,7 +528,7 @@ def dump(spec: Spec) -> dict[str, Any]:
     linux: dict[str, Any] = {
         "namespaces": [{"type": ns.type, **({"path": ns.path} if ns.path else {})}
                        for ns in spec.linux.namespaces],
-        "resources": resources,
+        "resources": r.raw if r.raw is not None else resources,
         "maskedPaths": list(spec.linux.masked_paths),
         "readonlyPaths": list(spec.linux.readonly_paths),
     }
