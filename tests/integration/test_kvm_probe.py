@@ -101,6 +101,16 @@ def test_several_vcpus_start_and_stop(vmforms_bin: str, irqchip: str) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.endswith("x86 probe: exit 0\n")
     assert proc.stderr == ""
+    # With the in-kernel LAPIC, CPU 0 starts CPU 1 by INIT/SIPI and both run guest code,
+    # each in its own vCPU thread; without it there is no one to start it.
+    started = "x86 probe: CPU 1 up, real mode\nx86 probe: CPU 0 saw CPU 1\n" in proc.stdout
+    assert started == (irqchip == "kernel")
+
+
+def test_one_vcpu_starts_no_other(vmforms_bin: str) -> None:
+    proc = vm(vmforms_bin)
+    assert proc.returncode == 0, proc.stderr
+    assert "CPU 1" not in proc.stdout
 
 
 @pytest.mark.parametrize(

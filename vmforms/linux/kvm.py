@@ -248,10 +248,11 @@ def map_vcpu_run(vcpu: int, size: int) -> mmap.mmap:
 
 # The vCPU fd.
 def run(vcpu: int) -> bool:
-    """KVM_RUN once; False when a signal interrupted it before or during guest execution."""
+    """KVM_RUN once; False when it returned without running the guest: a signal (EINTR),
+    or EAGAIN, which a vCPU waiting for INIT/SIPI gets when an event woke it up."""
     try:
         fcntl.ioctl(vcpu, KVM_RUN, 0)
-    except InterruptedError:
+    except (InterruptedError, BlockingIOError):
         return False
     except OSError as exc:
         code = exc.errno or errno.EIO

@@ -17,7 +17,8 @@
  *
  * The monitor passes boot flags in ESI: bit 0 set = power off by HLT (no in-kernel
  * interrupt controller, so HLT exits to the monitor); clear = the i8042 reset pulse
- * (out 0xfe to port 0x64), as Linux's reboot=k and Firecracker's guests do.
+ * (out 0xfe to port 0x64), as Linux's reboot=k and Firecracker's guests do. Bit 1 set =
+ * there is a CPU 1 with an in-kernel local APIC: start it with INIT and STARTUP IPIs.
  */
         .intel_syntax noprefix
 
@@ -31,6 +32,10 @@
         .set SYSCALL_VECTOR, 0x80
         .set IRQ4_VECTOR, 0x24
         .set IRQ_WAIT_LOOPS, 20000
+        .set AP_WAIT_LOOPS, 200000
+        .set LAPIC_BASE, 0xfee00000
+        .set MSR_APIC_BASE, 0x1b
+        .set MSR_X2APIC_ICR, 0x830
         .set VQ_DESC, 0x20000
         .set VQ_AVAIL, 0x20080
         .set VQ_USED, 0x20100
@@ -198,6 +203,10 @@ long_start:
         mov qword ptr [IDT + 16 * IRQ4_VECTOR], rdx
         lidt [rip + idt_desc]
         call irq_probe
+        test dword ptr [boot_flags], 2
+        jz 1f
+        call ap_probe
+1:
         mov rax, OFFSET kstack_top
         mov qword ptr [TSS + 4], rax    /* RSP0: the stack the gate switches to */
         mov ax, 0x28
@@ -212,6 +221,46 @@ long_start:
         mov r11, 0x0002                 /* interrupts off, IOPL 0: ring 3 has no ports */
         mov rsp, OFFSET ustack_top
         sysretq
+
+/* Start CPU 1 as a PC's firmware does (SDM vol. 3A 8.4.4.1): INIT, then a STARTUP IPI
+ * whose vector is the page of ap_start, through the local APIC's ICR; CPU 1 then runs in
+ * real mode in its own vCPU thread, says so on COM1 and sets ap_up. */
+ap_probe:
+        mov eax, 1
+        cpuid
+        test ecx, 1 << 21                       /* x2APIC? (kvm_pvm serves only it) */
+        jz 4f
+        mov ecx, MSR_APIC_BASE                  /* x2APIC mode: the ICR is an MSR */
+        rdmsr
+        or eax, 0xc00                           /* EN | EXTD */
+        wrmsr
+        mov ecx, MSR_X2APIC_ICR
+        mov edx, 1                              /* destination: x2APIC ID 1 */
+        mov eax, 0x4500                         /* INIT, assert */
+        wrmsr
+        mov eax, OFFSET ap_start
+        shr eax, 12
+        or eax, 0x4600                          /* STARTUP, vector = page */
+        mov edx, 1
+        wrmsr
+        jmp 5f
+4:      mov ebx, LAPIC_BASE                     /* xAPIC: the ICR in the APIC's page */
+        mov dword ptr [rbx + 0x310], 1 << 24    /* ICR high: APIC ID 1 */
+        mov dword ptr [rbx + 0x300], 0x4500
+        mov eax, OFFSET ap_start
+        shr eax, 12
+        or eax, 0x4600
+        mov dword ptr [rbx + 0x310], 1 << 24
+        mov dword ptr [rbx + 0x300], eax
+5:      mov ecx, AP_WAIT_LOOPS
+1:      cmp byte ptr [ap_up], 0
+        jne 2f
+        dec ecx
+        jnz 1b
+        lea rsi, [rip + msg_no_ap]
+        jmp puts
+2:      lea rsi, [rip + msg_ap_seen]
+        jmp puts
 
 /* One interrupt through the 8259 PIC: COM1's "transmitter empty" on IRQ 4, vector 0x24. */
 irq_probe:
@@ -506,6 +555,24 @@ user_marker:                            /* edi: the marker, through the kernel *
         int SYSCALL_VECTOR
         ret
 
+        .balign 4096
+        .code16
+ap_start:                               /* CS = the page, IP = 0: position-independent */
+        cli
+        xor ax, ax
+        mov ds, ax
+        mov si, OFFSET msg_ap
+        mov dx, COM1
+1:      lodsb
+        test al, al
+        jz 2f
+        out dx, al
+        jmp 1b
+2:      mov byte ptr [ap_up], 1
+3:      hlt
+        jmp 3b
+        .code64
+
         .data
 msg_real:       .asciz "x86 probe: real mode\n"
 msg_pvh:        .asciz "x86 probe: PVH entry, protected mode\n"
@@ -516,6 +583,9 @@ msg_no_disk:    .asciz "x86 probe: no virtio-blk disk\n"
 msg_disk_error: .asciz "x86 probe: virtio-blk read failed\n"
 msg_disk:       .asciz "x86 probe: disk: "
 msg_exit:       .asciz "x86 probe: exit "
+msg_ap:         .asciz "x86 probe: CPU 1 up, real mode\n"
+msg_ap_seen:    .asciz "x86 probe: CPU 0 saw CPU 1\n"
+msg_no_ap:      .asciz "x86 probe: CPU 1 did not start\n"
 msg_irq:        .asciz "x86 probe: interrupt from COM1 (IRQ 4)\n"
 msg_no_irq:     .asciz "x86 probe: no interrupt from COM1\n"
 msg_exits:      .asciz "x86 probe: 1000 port exits in 0x"
@@ -526,6 +596,7 @@ msg_user_end:
         .balign 8
 boot_flags:     .quad 0
 irq_seen:       .quad 0
+ap_up:          .quad 0
 user_rsp:       .quad 0
 
         .balign 8

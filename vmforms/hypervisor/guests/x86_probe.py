@@ -14,6 +14,7 @@ from vmforms.hypervisor.errors import HypervisorError
 SOURCE = Path(__file__).with_name("x86_probe.S")
 LOAD_ADDRESS = 0x8000
 BOOT_FLAG_HLT_POWEROFF = 1  # ESI bit 0: no in-kernel irqchip, so HLT reaches the monitor
+BOOT_FLAG_START_AP = 2  # ESI bit 1: a second vCPU waits for INIT/SIPI in the in-kernel LAPIC
 
 # The probe's markers (MARKER_PORT writes) and the stretches they bracket.
 MARK_KERNEL_LOOP = (1, 2)

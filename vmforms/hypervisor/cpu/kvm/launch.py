@@ -58,7 +58,10 @@ def build_config(
         disks=tuple(disks),
         cpus=cpus,
         irqchip=irqchip,
-        boot_flags=0 if irqchip else x86_probe.BOOT_FLAG_HLT_POWEROFF,
+        boot_flags=(
+            (0 if irqchip else x86_probe.BOOT_FLAG_HLT_POWEROFF)
+            | (x86_probe.BOOT_FLAG_START_AP if irqchip and cpus > 1 else 0)
+        ),
     )
 
 

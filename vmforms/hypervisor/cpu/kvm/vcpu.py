@@ -178,7 +178,11 @@ class Vcpu:
             if pic is not None:
                 with lock:
                     self._inject(pic)
-            if not kvm.run(fd):
+            try:
+                ran = kvm.run(fd)
+            except OSError as exc:
+                raise KvmError(f"vCPU {self.index}: {exc}") from exc
+            if not ran:
                 kvm.set_immediate_exit(area, False)
                 continue
             reason = kvm.exit_reason(area)
