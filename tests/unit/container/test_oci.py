@@ -81,14 +81,31 @@ def test_bad_fields_are_named(mutate: object, message: str) -> None:
         S.load(raw)
 
 
-def test_resources_not_applied_are_listed() -> None:
-    spec = _spec(resources={"cpu": {"cpus": "0-1", "shares": 512, "realtimeRuntime": 5},
-                            "blockIO": {"weight": 10},
-                            "memory": {"limit": 1 << 26, "reservation": 1 << 25}})
-    assert spec.linux.resources.ignored == ("blockIO", "cpu.realtimeRuntime",
-                                            "memory.reservation")
+def test_resources_unknown_are_listed_and_the_rest_mapped_to_files() -> None:
+    from vmforms.container.cgroups import resources
+
+    raw = {"cpu": {"cpus": "0-1", "shares": 512, "realtimeRuntime": 5},
+           "blockIO": {"weight": 10,
+                       "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 99}]},
+           "memory": {"limit": 1 << 26, "reservation": 1 << 25, "useHierarchy": True},
+           "hugepageLimits": [{"pageSize": "2MB", "limit": 1 << 21}],
+           "rdmaX": {"x": 1}}
+    spec = _spec(resources=raw)
+    assert spec.linux.resources.ignored == ("memory.useHierarchy", "rdmaX")
     assert spec.linux.resources.cpu_shares == 512
     assert bundle.limits(spec).cpuset_cpus == "0-1"
+    v1 = {(c, f, v) for c, f, v, _ in resources.extra_writes(raw, 1)}
+    assert v1 == {("cpu", "cpu.rt_runtime_us", "5"), ("blkio", "blkio.weight", "10"),
+                  ("blkio", "blkio.throttle.read_bps_device", "8:0 99"),
+                  ("memory", "memory.soft_limit_in_bytes", str(1 << 25)),
+                  ("hugetlb", "hugetlb.2MB.limit_in_bytes", str(1 << 21))}
+    v2 = {(c, f, v) for c, f, v, _ in resources.writes(raw, 2)}
+    assert ("", "io.max", "8:0 rbps=99") in v2 and ("", "io.weight", "1") in v2
+    assert ("", "memory.low", str(1 << 25)) in v2 and ("", "cpu.weight", "20") in v2
+    with pytest.raises(InvalidOption, match="unified"):
+        resources.writes({"unified": {"memory.high": "1"}}, 1)
+    with pytest.raises(InvalidOption, match="file name"):
+        resources.writes({"unified": {"../escape": "1"}}, 2)
 
 
 def test_device_rules_follow_runc() -> None:
