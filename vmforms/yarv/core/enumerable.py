@@ -250,6 +250,10 @@ def e_by(which: str) -> Any:
             k = sort_key(vm)
             keyed.sort(key=lambda p: k(p[0]))
             return arr(vm, [x for _, x in keyed])
+        if a and type(a[0]) is int:
+            k = sort_key(vm)
+            keyed.sort(key=lambda p: k(p[0]), reverse=which == "max")
+            return arr(vm, [x for _, x in keyed[:a[0]]])
         if not keyed:
             return None
         k = sort_key(vm)
@@ -405,8 +409,8 @@ def install(vm: Any) -> None:
     b(E, "max", e_minmax("max"))
     b(E, "minmax", lambda vm, s, a, blk: arr(vm, [e_minmax("min")(vm, s, a, blk),
                                                   e_minmax("max")(vm, s, a, blk)]))
-    b(E, "min_by", e_by("min"), 0)
-    b(E, "max_by", e_by("max"), 0)
+    b(E, "min_by", e_by("min"))
+    b(E, "max_by", e_by("max"))
     b(E, "sort_by", e_by("sort"), 0)
     b(E, "sort", lambda vm, s, a, blk: vm.send(arr(vm, list(to_list(vm, s))), "sort",
                                                block=blk), 0)

@@ -47,6 +47,9 @@ def _each_object(vm: Any, a: list[Any], blk: Any) -> Any:
     """Classes and modules reachable from Object's constants (the heap is Python's)."""
     from vmforms.yarv.interp.objects import RClass
 
+    if blk is None:
+        return vm.send(vm.cObject.consts["ObjectSpace"], "enum_for", vm.sym("each_object"),
+                       *a)
     seen: list[Any] = []
     todo = [vm.cObject]
     while todo:

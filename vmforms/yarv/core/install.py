@@ -120,6 +120,9 @@ def _io(vm: Any) -> None:
     vm.globals["$stderr"] = err
     vm.cObject.consts["STDOUT"] = out
     vm.cObject.consts["STDERR"] = err
+    stdin = RObject(io)
+    vm.globals["$stdin"] = stdin
+    vm.cObject.consts["STDIN"] = stdin
 
     def target(s: Any) -> Any:
         return vm.err if s is err else vm.out
@@ -151,6 +154,10 @@ def _io(vm: Any) -> None:
     b(io, "sync=", lambda vm, s, a, blk: a[0], 1)
     b(io, "fileno", lambda vm, s, a, blk: 2 if s is err else 1, 0)
     b(io, "tty? isatty", lambda vm, s, a, blk: False, 0)
+    b(io, "gets", lambda vm, s, a, blk: vm.send(vm.main, "gets"), 0)
+    b(io, "read", lambda vm, s, a, blk: RString(sys.stdin.buffer.read(256 << 20)), 0)
+    b(io, "each_line", lambda vm, s, a, blk: [vm.call_proc(blk, [RString(line)]) for line in
+                                              sys.stdin.buffer] and s, 0)
     _ = sys
 
 
@@ -184,8 +191,9 @@ def install_all(vm: Any) -> None:
     _user_keys(vm)
     _math(vm)
     _io(vm)
-    from vmforms.yarv.core import enumerator, extras, rational, struct, thread, time
+    from vmforms.yarv.core import enumerator, extras, file, rational, struct, thread, time
 
+    file.install(vm)
     rational.install(vm)
     struct.install(vm)
     thread.install(vm)

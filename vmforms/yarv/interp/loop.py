@@ -171,6 +171,8 @@ def invoke_method(vm: Any, m: Method, recv: Any, args: list[Any], block: Any,
 
 def invoke_block(vm: Any, proc: RProc, args: list[Any], kw: RHash | None,
                  blockarg: Any = None, self_: Any = UNDEF) -> Any:
+    if proc is None:
+        vm.raise_error("LocalJumpError", "no block given (yield)")
     if proc.fn is not None:
         return proc.fn(vm, args, blockarg)
     iseq = proc.iseq
