@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 _MAX_MESSAGE = 4096
+# The stream name of an fd the keeper only holds: a published host port's socket.
+HELD = "held"
+# SCM_RIGHTS takes at most 253 fds in one message: ports past that are not handed over.
+_MAX_FDS = 250
 
 
 def split(local_output: bool, release: tuple[int, ...] = ()) -> int | None:
@@ -109,7 +113,7 @@ def _receive(channel: socket.socket) -> tuple[str, int, list[tuple[int, str]]] |
     if not select.select([channel], [], [], 0)[0]:
         return None
     try:
-        data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, 8)
+        data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, _MAX_FDS)
         message = json.loads(data)
         streams = [str(s) for s in message["streams"]]
         return str(message["id"]), int(message["pid"]), list(zip(fds, streams, strict=True))
@@ -152,6 +156,8 @@ def _take_over(cid: str, pid1: int, outputs: list[tuple[int, str]], local_output
     monitor.forward_signals(pid1)
     relay = monitor.Relay(LogWriter(c.path / "ctr.log"))
     for fd, stream in outputs:
+        if stream == HELD:
+            continue  # kept open until this process ends, and the port with it
         local = (1 if stream == "stdout" else 2) if local_output else None
         relay.add_output(fd, stream, local)
     try:
@@ -175,7 +181,14 @@ def hand_over(cid: str, pid: int, outputs: dict[int, tuple[str, int | None]]) ->
         return
     monitor.KEEPER = None
     fds = list(outputs)
-    message = json.dumps({"id": cid, "pid": pid, "streams": [outputs[fd][0] for fd in fds]})
+    streams = [outputs[fd][0] for fd in fds]
+    if "vmforms.container.network.endpoint" in sys.modules:  # published ports held
+        from vmforms.container.network.endpoint import held_ports
+
+        held = held_ports()[:_MAX_FDS - len(fds)]
+        fds += held
+        streams += [HELD] * len(held)
+    message = json.dumps({"id": cid, "pid": pid, "streams": streams})
     try:
         socket.send_fds(channel, [message.encode()], fds)
     except OSError as exc:

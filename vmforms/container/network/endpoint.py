@@ -305,6 +305,12 @@ def _joined_container(c: st.Container, target: str) -> Iterator[None]:
         os.close(fd)
 
 
+def held_ports() -> list[int]:
+    """The fds of the published host ports this process holds (the keeper holds them too,
+    once handed over, so that a killed monitor does not free them)."""
+    return [sock.fileno() for sock in _HELD]
+
+
 # --- release ---------------------------------------------------------------------------------
 
 
