@@ -75,6 +75,7 @@ class MmuMixin:
     vb: dict[int, Any]
     _tlbs: dict[int, TlbSet]
     _dpriv: int
+    pmp_ram_open: int
     ram_hooks: dict[int, RamHook]
     _super_vpns: set[int]
     _code_pages: dict[int, list[int]]
@@ -189,7 +190,9 @@ class MmuMixin:
 
     def _pte_read(self, addr: int, va: int, access: int) -> int:
         mem = self.memory
-        if not mem.base <= addr <= mem.end - 8 or not self.pmp_allows(addr, 8, 1, PRIV_S):
+        if not mem.base <= addr <= mem.end - 8:
+            raise Trap(ACCESS_FAULT[access], va)
+        if not self.pmp_ram_open >> 5 & 1 and not self.pmp_allows(addr, 8, ACCESS_LOAD, PRIV_S):
             raise Trap(ACCESS_FAULT[access], va)
         off = addr - mem.base
         return int.from_bytes(mem.data[off : off + 8], "little")
@@ -212,6 +215,10 @@ class MmuMixin:
     def _pmp(self, pa: int, size: int, access: int, va: int) -> bool:
         """PMP for an access; True when its whole page may be cached in a TLB."""
         priv = self.priv if access == ACCESS_FETCH else self._dpriv
+        if self.pmp_ram_open >> (4 * priv + access) & 1:
+            mem = self.memory
+            if mem.base <= pa and pa + size <= mem.end:
+                return True
         if self.pmp_allows(pa & ~0xFFF, 0x1000, access, priv):
             return True
         if not self.pmp_allows(pa, size, access, priv):

@@ -8,6 +8,7 @@ fast paths never look at PMP; a page split between rules is checked on every acc
 """
 
 from vmforms.hypervisor.cpu.riscv.trap import ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE
+from vmforms.hypervisor.memory import GuestMemory
 
 PMP_ENTRIES = 16
 PMP_R = 0x01
@@ -40,10 +41,14 @@ def napot_range(addr: int) -> tuple[int, int]:
 class PmpMixin:
     """The PMP CSRs and the check made when a TLB entry is filled."""
 
+    memory: GuestMemory
     pmpcfg: list[int]
     pmpaddr: list[int]
     _pmp_rules: list[Rule]
     _pmp_locked: bool
+    # bit 4 * privilege + access kind: all of RAM has the verdict "allowed" (the usual
+    # case, which the slow paths then check with one test)
+    pmp_ram_open: int
 
     def _init_pmp(self) -> None:
         self.pmpcfg = [0] * PMP_ENTRIES
@@ -103,6 +108,13 @@ class PmpMixin:
                 rules.append((lo, hi, cfg & (PMP_R | PMP_W | PMP_X), bool(cfg & PMP_L)))
         self._pmp_rules = rules
         self._pmp_locked = any(rule[3] for rule in rules)
+        ram = self.memory
+        self.pmp_ram_open = sum(
+            1 << (4 * priv + access)
+            for priv in (0, 1, PRIV_M)
+            for access in NEEDS
+            if self.pmp_allows(ram.base, ram.size, access, priv)
+        )
         self.pmp_changed()
 
     def pmp_allows(self, pa: int, size: int, access: int, priv: int) -> bool:

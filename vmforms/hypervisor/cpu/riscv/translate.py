@@ -22,6 +22,7 @@ HandlerFactory = Callable[..., Handler]
 BlockFn = Callable[..., int]
 
 MAX_BLOCK = 64
+CSR_ACCESSES = frozenset({"csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"})
 
 _FIELDS = ("xd", "rd", "rs1", "rs2", "rs3", "imm", "rm", "word", "length")
 _INTERP_FIELDS = {name: name for name in _FIELDS} | {"npc": "(pc + length)", "pc": "pc", "idx": "0"}
@@ -109,10 +110,31 @@ def cold_block(
     # each item: the handler, its address, and the address that continues the block
     items = tuple(zip(handlers, pcs, [*pcs[1:], -1], strict=True))
     n = len(items)
+
+    def run(c: Any, x: list[int], f: list[int], rt: Any, wt: Any) -> int:
+        k = 0
+        npc = 0
+        try:
+            for handler, pc, nxt in items:
+                npc = handler(c, x, f, rt, wt, pc)
+                k += 1
+                if npc != nxt:
+                    break  # a taken branch: a side exit
+        except Trap:
+            block.fault_index = block.fault_done = k
+            raise
+        c.instret += k
+        block.heat += 1
+        if block.heat >= c.hot_threshold:
+            c.promote(block)
+        return npc
+
     body = items[:-1]
     last, last_pc = handlers[-1], pcs[-1]
 
-    def run(c: Any, x: list[int], f: list[int], rt: Any, wt: Any) -> int:
+    def run_to_csr(c: Any, x: list[int], f: list[int], rt: Any, wt: Any) -> int:
+        """`run` for a block that ends in a CSR access, which may read or write the
+        counters: the instructions before it are counted first."""
         k = 0
         npc = 0
         tail = False
@@ -121,10 +143,8 @@ def cold_block(
                 npc = handler(c, x, f, rt, wt, pc)
                 k += 1
                 if npc != nxt:
-                    break  # a taken branch: a side exit
+                    break
             else:
-                # The last instruction may read or write the counters (a CSR access ends a
-                # block): the instructions before it are counted first.
                 c.instret += k
                 tail = True
                 npc = last(c, x, f, rt, wt, last_pc)
@@ -138,9 +158,8 @@ def cold_block(
             c.promote(block)
         return npc
 
-    block = Block(
-        pcs[0], run, n, tuple(pcs), tuple(instrs), raw
-    )
+    fn = run_to_csr if instrs[-1].name in CSR_ACCESSES else run
+    block = Block(pcs[0], fn, n, tuple(pcs), tuple(instrs), raw)
     return block
 
 
