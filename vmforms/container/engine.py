@@ -1,4 +1,4 @@
-"""The Docker-like layer: names, images and `run` over the runtime core (build.py makes
+"""The Docker-like layer: names, images and `run` over the runtime core (runconfig.py makes
 the configuration, attach.py the terminal wiring, lifecycle.py the other commands).
 
 The command that starts a container is its monitor: it holds the container's PID 1 as
@@ -15,9 +15,9 @@ import sys
 
 from vmforms.container import state as st
 from vmforms.container.attach import Console, attach, open_devnull
-from vmforms.container.build import RunOptions, build_spec, cgroup_name, retarget
 from vmforms.container.errors import ContainerError, InvalidOption, NameInUse
 from vmforms.container.paths import locked, state_root
+from vmforms.container.runconfig import RunOptions, build_spec, cgroup_name, retarget
 from vmforms.container.runtime import Stdio
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it

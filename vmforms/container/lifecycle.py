@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from vmforms.container import state as st
-from vmforms.container.build import cgroup_name, resolve_user, st_user
 from vmforms.container.errors import ContainerError, InvalidOption
+from vmforms.container.runconfig import cgroup_name, resolve_user, st_user
 from vmforms.container.runtime import Stdio, exit_status
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from vmforms.cli.container import human_duration, human_size, table
-from vmforms.container.build import parse_volume as _parse_volume
-from vmforms.container.build import resolve_user as _resolve_user
 from vmforms.container.errors import ContainerError, InvalidOption
 from vmforms.container.logs import LogWriter, read_entries
+from vmforms.container.runconfig import parse_volume as _parse_volume
+from vmforms.container.runconfig import resolve_user as _resolve_user
 
 
 def test_volume_parsing(tmp_path: Path) -> None:
