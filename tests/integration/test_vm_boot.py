@@ -212,3 +212,28 @@ def test_interactive_console_runs_a_shell_and_ctrl_a_x_quits(vmforms_bin: str, g
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(fd)
+
+
+def test_a_vm_killed_with_sigkill_leaves_nothing_behind(vmforms_bin: str, guest: Path) -> None:
+    import signal
+    import tempfile
+
+    from vmforms.container.paths import state_root
+
+    with tempfile.TemporaryDirectory(prefix="vmforms-test-") as private:
+        tmp = Path(private)  # the VM's own TMPDIR: anything it leaves is its own
+        proc = subprocess.Popen(
+            [vmforms_bin, "vm", "run", "--timeout", "120", "--", "sleep", "60"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=dict(os.environ, TMPDIR=private),
+        )
+        time.sleep(5)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert list(tmp.iterdir()) == []
+    leftovers = list((state_root() / "cache").glob(f".riscv.tcache.{proc.pid}"))
+    # a save cut short is possible in principle; the next VM removes it
+    if leftovers:
+        vm(vmforms_bin, "--", "true")
+        assert not any(p.exists() for p in leftovers)
+    assert not Path(f"/proc/{proc.pid}").exists()

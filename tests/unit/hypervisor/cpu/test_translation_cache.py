@@ -100,3 +100,18 @@ def test_a_region_changed_after_its_first_block_is_recompiled(tmp_path: Path) ->
                hot_threshold=4)
     assert cpu.x[8] == 400
     assert cpu.compiled_blocks > 0
+
+
+def test_a_save_cut_short_by_sigkill_leaves_nothing_behind(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cache = tmp_path / "riscv.tcache"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    stale = tmp_path / f".riscv.tcache.{dead.stdout.strip()}"
+    stale.write_bytes(b"half a cache")
+    mine = tmp_path / ".riscv.tcache.1"  # pid 1 runs: not ours to remove
+    mine.write_bytes(b"")
+    TranslationCache(cache)
+    assert not stale.exists() and mine.exists()

@@ -46,6 +46,7 @@ class TranslationCache:
         self._by_pc: dict[int, list[bytes]] = {}
         self.fresh = 0
         self._decoded_saved = 0
+        self._remove_stale()
         try:
             data = marshal.loads(path.read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
@@ -60,6 +61,24 @@ class TranslationCache:
             if isinstance(decoded, dict):
                 self.decoded = decoded
                 self._decoded_saved = len(decoded)
+
+    def _remove_stale(self) -> None:
+        """Drop the temporary files of saves cut short (a VM killed with SIGKILL while
+        writing): they are named after the writer's pid, which no longer runs."""
+        try:
+            stale = list(self.path.parent.glob(f".{self.path.name}.*"))
+        except OSError:
+            return
+        for tmp in stale:
+            pid = tmp.name.rsplit(".", 1)[-1]
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass  # alive, under another user
 
     def get(self, key: Key) -> Entry | None:
         return self.entries.get(key)
