@@ -392,7 +392,7 @@ def mount_cgroups(mounts: list[Mount], own_only: bool = False) -> None:
 def finish(spec: Spec) -> None:
     """The last steps before exec, after the sysctls are written (as runc orders them):
     mask and write-protect the kernel's paths, then make the root read-only if asked."""
-    if spec.linux.has_namespace("mount"):
+    if spec.linux.in_namespace("mount"):
         mask_paths(spec.linux.masked_paths)
         readonly_paths(spec.linux.readonly_paths)
         propagation = m.PROPAGATION_FLAGS.get(spec.linux.rootfs_propagation or "")

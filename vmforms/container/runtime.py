@@ -357,10 +357,15 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
             nonlocal state
             state = _hook_point(spec, sync)
 
-        if spec.linux.has_namespace("mount"):
+        if spec.linux.in_namespace("mount"):
+            # A joined mount namespace gets the root filesystem set up in it, as runc does.
             cgroup_mounts = rootfs.setup(spec, root, overlay, before_pivot=hook_point)
         else:
+            # No mount namespace of its own: the host's mounts, with the root changed only
+            # for this process (chroot), as crun does it.
             hook_point()
+            os.chroot(root)
+            os.chdir("/")
         if joined is not None and os.read(joined, 1) != b"1":
             os._exit(EXIT_SETUP_FAILED)  # the parent failed and reports why
         if spec.linux.has_namespace("cgroup"):
@@ -377,11 +382,11 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
         for key, value in spec.linux.sysctl:
             with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
                 f.write(value)
-        if spec.linux.has_namespace("mount"):
+        if spec.linux.in_namespace("mount"):
             # Docker makes a missing working directory, before the root turns read-only.
             os.makedirs(spec.process.cwd, mode=0o755, exist_ok=True)
         console = _setup_stdio(stdio, spec.process.console_size)
-        if console is not None and spec.linux.has_namespace("mount"):
+        if console is not None and spec.linux.in_namespace("mount"):
             rootfs.bind_console(console)
         rootfs.finish(spec)
         keep = {errfd} if extras.gate is None else {errfd, extras.gate}

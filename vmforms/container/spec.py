@@ -165,6 +165,10 @@ class Linux:
     def has_namespace(self, ns_type: str) -> bool:
         return any(ns.type == ns_type and ns.path is None for ns in self.namespaces)
 
+    def in_namespace(self, ns_type: str) -> bool:
+        """A namespace of this type, new or joined by path (not the caller's)."""
+        return any(ns.type == ns_type for ns in self.namespaces)
+
 
 @record
 class Hook:

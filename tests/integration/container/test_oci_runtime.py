@@ -733,3 +733,37 @@ def test_more_cgroup_v1_resources_at_create(bundle: Path, work: Path,
         if not Path(f"/sys/fs/cgroup/{field.split('.')[0].replace('hugepageLimits', 'hugetlb')}"
                     ).is_dir():
             assert field in warnings, warnings
+
+
+def test_joined_or_inherited_mount_namespace_still_gets_the_root(
+        bundle: Path, runtimes: dict[str, Runtime]) -> None:
+    """A mount namespace joined by path gets the root filesystem set up in it (as runc
+    does); with none of its own the process is chrooted (as crun does). Before, both ran
+    the command in the host's /."""
+    (bundle / "rootfs" / "marker").write_text("inside\n")
+    holder = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sleep", "60"])
+    try:
+        time.sleep(0.3)
+        config = json.loads((bundle / "config.json").read_text())
+        config["process"]["args"] = ["cat", "/marker"]
+        config["root"]["readonly"] = False
+        rt = runtimes["vmforms"]
+        for mount_ns in ({"type": "mount", "path": f"/proc/{holder.pid}/ns/mnt"}, None):
+            config["linux"]["namespaces"] = [
+                ns for ns in config["linux"]["namespaces"] if ns["type"] != "mount"]
+            if mount_ns is not None:
+                config["linux"]["namespaces"].append(mount_ns)
+                config["mounts"] = config["mounts"][:1]  # /proc only
+            else:
+                config["mounts"] = []
+                config["linux"].pop("maskedPaths", None)
+                config["linux"].pop("readonlyPaths", None)
+            (bundle / "config.json").write_text(json.dumps(config))
+            out = subprocess.run([RUNTIME, "--root", str(rt.root), "run", "--bundle",
+                                  str(bundle), "mnt"], capture_output=True, text=True,
+                                 timeout=60, stdin=subprocess.DEVNULL)
+            assert out.returncode == 0, out.stderr
+            assert out.stdout == "inside\n", (mount_ns, out.stdout)
+    finally:
+        holder.kill()
+        holder.wait()
