@@ -26,7 +26,7 @@ def test_corpus_runs_as_under_ruby(vmforms_bin: str, tmp_path: Path) -> None:
     if ruby is None:
         pytest.skip("ruby is not installed (make setup installs Debian's ruby 3.1)")
     programs = sorted(p.name for p in CORPUS.glob("*.rb"))
-    assert len(programs) >= 65
+    assert len(programs) >= 80
     env = {"LANG": "C.UTF-8", "PATH": os.environ.get("PATH", ""),
            "VMFORMS_ROOT": str(tmp_path / "state"), "HOME": str(tmp_path)}
 

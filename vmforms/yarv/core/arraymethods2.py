@@ -99,7 +99,11 @@ def _sample(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
 
 def _shuffle(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
     items = list(s.items)
-    vm.rng.shuffle(items)
+    rng = vm.rng
+    if a and type(a[-1]).__name__ == "RHash":
+        r = a[-1].get(vm.sym("random"))
+        rng = getattr(r, "rng", rng)
+    rng.shuffle(items)
     return arr(vm, items)
 
 

@@ -127,6 +127,8 @@ def e_with_index(vm: Any, s: REnumerator, a: list[Any], b: Any) -> Any:
 
 
 def e_with_object(vm: Any, s: REnumerator, a: list[Any], b: Any) -> Any:
+    if b is None:
+        return REnumerator(s.cls, s, "with_object", list(a))
     memo = a[0]
     each(vm, s, pyblock(vm, lambda x: vm.call_proc(b, [x, memo])))
     return memo

@@ -13,6 +13,7 @@ from vmforms.yarv.core.string import RString
 
 
 def install(vm: Any) -> None:
+    install_random(vm)
     consts = vm.cObject.consts
     consts["RUBY_VERSION"] = RString("3.1.2")
     consts["RUBY_PLATFORM"] = RString("x86_64-linux-gnu")
@@ -63,3 +64,36 @@ def _each_object(vm: Any, a: list[Any], blk: Any) -> Any:
     for k in hits:
         vm.call_proc(blk, [k])
     return len(hits)
+
+
+def install_random(vm: Any) -> None:
+    """Random: a seeded generator of its own (Python's Mersenne Twister, as CRuby's)."""
+    import random
+
+    from vmforms.yarv.core.kernel import k_rand
+
+    cls = vm.define_class("Random")
+
+    class RRandom(RObject):
+        __slots__ = ("rng", "seed")
+        rng: Any
+        seed: Any
+
+    def new(vm: Any, s: Any, a: list[Any], blk: Any) -> Any:
+        r = RRandom(cls)
+        r.seed = a[0] if a else random.randrange(1 << 64)
+        r.rng = random.Random(r.seed)
+        return r
+
+    def rand(vm: Any, s: Any, a: list[Any], blk: Any) -> Any:
+        saved = vm.rng
+        vm.rng = s.rng
+        try:
+            return k_rand(vm, s, a, blk)
+        finally:
+            vm.rng = saved
+    vm.sbuiltin(cls, "new", new)
+    vm.sbuiltin(cls, "rand", lambda vm, s, a, blk: k_rand(vm, s, a, blk))
+    vm.sbuiltin(cls, "new_seed", lambda vm, s, a, blk: random.randrange(1 << 64), 0)
+    vm.builtin(cls, "rand", rand)
+    vm.builtin(cls, "seed", lambda vm, s, a, blk: s.seed, 0)

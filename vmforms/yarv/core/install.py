@@ -29,6 +29,7 @@ def _core_methods(vm: Any) -> None:
     b(core_cls, "core#hash_merge_ptr", lambda vm, s, a, blk: _merge_ptr(vm, a), -1)
     b(core_cls, "core#hash_merge_kwd", lambda vm, s, a, blk: _merge_kwd(vm, a), -1)
     b(core_cls, "core#set_postexe", lambda vm, s, a, blk: vm.at_exit.append(blk), 0)
+    b(core_cls, "core#raise", lambda vm, s, a, blk: vm.send(vm.main, "raise", *a), -1)
     b(core_cls, "core#sprintf", lambda vm, s, a, blk: vm.send(vm.main, "format", *a), -1)
     b(core_cls, "lambda", lambda vm, s, a, blk: vm.send(vm.main, "lambda", block=blk), 0)
     b(core_cls, "make_shareable", lambda vm, s, a, blk: a[0], 1)
@@ -41,7 +42,7 @@ def _user_keys(vm: Any) -> None:
 
     def key(obj: Any) -> Any:
         m = vm.find_method(vm.class_of(obj), "hash")
-        if m is None or m is builtin_hash or m.fn is not None:
+        if m is None or m is builtin_hash:
             return obj
         h = vm.send(obj, "hash")
         return hash_mod.UserKey(vm, obj, hash(h) if type(h) is int else id(obj))

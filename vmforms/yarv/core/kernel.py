@@ -373,7 +373,11 @@ def k_autoload(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
 
 
 def k_binding(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
-    vm.raise_error("NotImplementedError", "binding is not supported")
+    """A Binding object; reading its variables (eval of strings) is not supported."""
+    cls = vm.cObject.consts.get("Binding") or vm.define_class("Binding")
+    b = RObject(cls)
+    b.ivars = {"@receiver": s}
+    return b
 
 
 def install(vm: Any) -> None:

@@ -337,7 +337,8 @@ def install(vm: Any) -> None:
         _name(vm, a[0]), a[1]) or a[1], 2)
     b(M, "class_variables", lambda vm, s, a, blk: RArray([intern(n) for n in s.cvars],
                                                          vm.cArray))
-    b(M, "class_variable_defined?", lambda vm, s, a, blk: _name(vm, a[0]) in s.cvars, 1)
+    b(M, "class_variable_defined?", lambda vm, s, a, blk: any(
+        _name(vm, a[0]) in k.cvars for k in vm.ancestors(s)), 1)
     from vmforms.yarv.core.objectmethods import o_instance_exec
 
     b(M, "class_eval module_eval class_exec module_exec",

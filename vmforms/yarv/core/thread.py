@@ -62,7 +62,7 @@ def fiber_new(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
 
 def fiber_resume(vm: Any, s: RFiber, a: list[Any], b: Any) -> Any:
     if s.co.done:
-        vm.raise_error("FiberError", "dead fiber called")
+        vm.raise_error("FiberError", "attempt to resume a terminated fiber")
     kind, value = _run_co(vm, s.co, list(a) if s.co.thread is None else (
         a[0] if len(a) == 1 else RArray(list(a), vm.cArray) if a else None))
     if kind == "error":

@@ -202,6 +202,12 @@ def setup_args(vm: Any, iseq: Any, args: list[Any], kw: RHash | None, block: Any
     lead, opt, post = iseq.lead_num, iseq.opt_num, iseq.post_num
     flags = iseq.param_flags
     has_rest, has_kw, has_kwrest = flags & 4, flags & 16, flags & 32
+    if kw is None and (has_kw or has_kwrest) and kind != "block" and args and \
+            type(args[-1]) is RHash and all(type(k) is RSymbol for k, _ in
+                                            args[-1].table.values()):
+        # keywords that came through a builtin (Proc#call, send) as a trailing hash
+        kw = args[-1]
+        args = args[:-1]
     if kw is not None and not (has_kw or has_kwrest):
         if kw.table:
             args = args + [kw]
