@@ -35,6 +35,7 @@ from vmforms.hypervisor.devices.rtc import NSEC_PER_SEC, RTC_SIZE, GoldfishRtc
 from vmforms.hypervisor.devices.uart import Uart16550
 from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
 from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
+from vmforms.hypervisor.devices.virtio.rng import VirtioRng
 from vmforms.hypervisor.errors import GuestMemoryError
 from vmforms.hypervisor.firmware.sbi import Sbi
 from vmforms.hypervisor.memory import GuestMemory
@@ -56,6 +57,7 @@ VIRT_UART0_IRQ = 10
 VIRT_VIRTIO = 0x10001000
 VIRT_VIRTIO_STRIDE = 0x1000
 VIRT_VIRTIO_COUNT = 8
+VIRT_RNG_SLOT = VIRT_VIRTIO_COUNT - 1  # virtio-rng in the last slot, disks from the first
 VIRT_VIRTIO_IRQ = 1
 VIRT_DRAM = 0x80000000
 UART_CLOCK_HZ = 3686400
@@ -177,9 +179,9 @@ class Machine:
                 initrd = config.initrd.read_bytes()
             except OSError as exc:
                 raise GuestMemoryError(f"read initrd '{config.initrd}': {exc.strerror}") from exc
-        if len(config.disks) > VIRT_VIRTIO_COUNT:
+        if len(config.disks) > VIRT_RNG_SLOT:
             raise GuestMemoryError(
-                f"{len(config.disks)} disks: the board has {VIRT_VIRTIO_COUNT} virtio slots"
+                f"{len(config.disks)} disks: the board has {VIRT_RNG_SLOT} virtio slots for disks"
             )
         # Size the DTB before placing it: its size does not depend on the addresses.
         probe = self._device_tree(BootLayout(0, 0, 0, 0, 0), bool(initrd))
@@ -189,6 +191,7 @@ class Machine:
         )
         firmware = self._read_firmware(config.bios) if config.bios is not None else None
         self.disks = [VirtioBlk(d.path, read_only=d.read_only) for d in config.disks]
+        self.rng = VirtioRng()
         self.memory = GuestMemory(VIRT_DRAM, config.mem_size)
         self.power = _PowerState()
         self.watch = ConsoleWatch(console)
@@ -216,6 +219,8 @@ class Machine:
         self.virtio: list[VirtioMmio] = []
         for slot in range(VIRT_VIRTIO_COUNT):
             device: VirtioDevice | None = self.disks[slot] if slot < len(self.disks) else None
+            if slot == VIRT_RNG_SLOT:
+                device = self.rng
             transport = VirtioMmio(self.memory, device, self.plic.line(VIRT_VIRTIO_IRQ + slot))
             self.virtio.append(transport)
             base = VIRT_VIRTIO + slot * VIRT_VIRTIO_STRIDE
