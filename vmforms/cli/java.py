@@ -138,7 +138,9 @@ def main(argv: list[str]) -> int:
     sys.setrecursionlimit(1_000_000)
     threading.stack_size(stack)
     t = threading.Thread(target=lambda: result.__setitem__(0, run(opts, cp)), daemon=True)
-    t.start()
+    from vmforms.jvm.runtime.natives.signals import serve
+
+    serve(t)  # starts t; the host's signal handlers are installed and run on this thread
     t.join()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -115,6 +115,7 @@ def register_all(vm: VM) -> None:
         reflect_array,
         resources,
         services,
+        signals,
         system,
         threads,
         unsafe,

@@ -97,7 +97,13 @@ def available(fd: int) -> int:
         return 0
 
 
-constant("java/io/Console", "istty()Z", 0)
+@native("java/io/Console", "istty()Z")
+def _istty(th: JThread, a: list[Any]) -> Any:
+    """JDK 17's Console_md.c: a console when both stdin and stdout are terminals."""
+    return int(os.isatty(0) and os.isatty(1))
+
+
+# Console_md.c answers NULL on Linux: the console uses the default charset.
 constant("java/io/Console", "encoding()Ljava/lang/String;", None)
 
 

@@ -366,8 +366,6 @@ def _halt(th: JThread, a: list[Any]) -> Any:
 
 
 noop("java/lang/Shutdown", "beforeHalt()V")
-constant("jdk/internal/misc/Signal", "findSignal0(Ljava/lang/String;)I", 2)
-constant("jdk/internal/misc/Signal", "handle0(IJ)J", 0)
 noop("jdk/internal/misc/CDS", "initializeFromArchive(Ljava/lang/Class;)V",
      "defineArchivedModules(Ljava/lang/ClassLoader;Ljava/lang/ClassLoader;)V",
      "logLambdaFormInvoker(Ljava/lang/String;)V")
