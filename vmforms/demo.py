@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMS = ("host", "container", "vm", "kvm", "jvm")
+FORMS = ("host", "container", "vm", "kvm", "jvm", "ruby")
 TITLES = {"host": "host", "container": "container", "vm": "virtual machine",
-          "kvm": "virtual machine (KVM)", "jvm": "JVM"}
+          "kvm": "virtual machine (KVM)", "jvm": "JVM", "ruby": "Ruby (YARV)"}
 PROBES = Path(__file__).with_name("probes")
 VMFORMS = str(Path(sys.executable).with_name("vmforms"))
 GETPID_LOOPS = {"host": 200_000, "container": 200_000, "vm": 2_000}
@@ -315,6 +315,17 @@ def measure_jvm(progress: Callable[[str], None]) -> Column:
     return Column("jvm", values=values)
 
 
+def measure_ruby(progress: Callable[[str], None]) -> Column:
+    from vmforms.yarv import probe
+    from vmforms.yarv.errors import YarvError
+
+    progress("running the probe on our YARV interpreter...")
+    try:
+        return Column("ruby", values=probe.measure(VMFORMS))
+    except YarvError as exc:
+        raise DemoError(str(exc)) from None
+
+
 def javap_main(klass: Path) -> str:
     """The bytecode of Probe.main, as `vmforms javap -c` prints it."""
     proc, _ = _run([VMFORMS, "javap", "-c", str(klass)], 60)
@@ -339,6 +350,8 @@ def measure(forms: tuple[str, ...], progress: Callable[[str], None]) -> dict[str
                 columns[form] = measure_vm(progress)
             elif form == "kvm":
                 columns[form] = measure_kvm(progress)
+            elif form == "ruby":
+                columns[form] = measure_ruby(progress)
             else:
                 columns[form] = measure_jvm(progress)
         except DemoError as exc:
@@ -409,6 +422,10 @@ def table(columns: dict[str, Column], width: int = 34) -> str:
     if jvm and jvm.available and jvm.values.get("bytecode"):
         out += ["", "The JVM probe's main method, as `vmforms javap -c` shows it:", "",
                 jvm.values["bytecode"]]
+    ruby = columns.get("ruby")
+    if ruby and ruby.available and ruby.values.get("insns"):
+        out += ["", "The seed's example, as `vmforms ruby --dump=insns -e 'puts 2+2'` shows it:",
+                "", ruby.values["insns"]]
     return "\n".join(out) + "\n"
 
 

@@ -28,6 +28,9 @@ def install(vm: Any) -> None:
         env.put(key, RString(v))
     env.frozen = False
     consts["ENV"] = env
+    etc = vm.define_module("Etc")
+    vm.sbuiltin(etc, "uname", lambda vm, s, a, blk: _uname(vm), 0)
+    vm.sbuiltin(etc, "nprocessors", lambda vm, s, a, blk: os.cpu_count() or 1, 0)
     process = vm.define_module("Process")
     process.consts["CLOCK_MONOTONIC"] = 1
     process.consts["CLOCK_REALTIME"] = 0
@@ -42,6 +45,17 @@ def install(vm: Any) -> None:
     vm.sbuiltin(space, "count_objects", lambda vm, s, a, blk: RHash(vm.cHash))
     vm.sbuiltin(space, "each_object", lambda vm, s, a, blk: _each_object(vm, a, blk))
     _ = RObject
+
+
+def _uname(vm: Any) -> RHash:
+    """Etc.uname: the host kernel's uname(2), as CRuby's etc extension returns it."""
+    u = os.uname()
+    h = RHash(vm.cHash)
+    for key, value in (("sysname", u.sysname), ("nodename", u.nodename),
+                       ("release", u.release), ("version", u.version),
+                       ("machine", u.machine)):
+        h.put(vm.sym(key), RString(value))
+    return h
 
 
 def _each_object(vm: Any, a: list[Any], blk: Any) -> Any:

@@ -13,7 +13,7 @@ from vmforms.yarv.interp.run import run_toplevel
 STDLIB = ("/usr/lib/ruby/3.1.0", "/usr/lib/ruby/vendor_ruby", "/usr/lib/ruby/site_ruby")
 # Features CRuby provides in C or that are built into this VM: requiring them loads nothing.
 BUILTIN_FEATURES = frozenset(("enumerator", "thread", "rational", "complex", "fiber",
-                              "etc.so", "stringio.so"))
+                              "etc", "etc.so", "set.so"))
 
 
 def _resolve(vm: Any, name: str, relative_to: str | None) -> str | None:
