@@ -34,6 +34,7 @@ from vmforms.hypervisor.devices.rom import Rom
 from vmforms.hypervisor.devices.rtc import NSEC_PER_SEC, RTC_SIZE, GoldfishRtc
 from vmforms.hypervisor.devices.uart import Uart16550
 from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
+from vmforms.hypervisor.devices.virtio.console import RECEIVEQ, VirtioConsole
 from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
 from vmforms.hypervisor.devices.virtio.rng import VirtioRng
 from vmforms.hypervisor.errors import GuestMemoryError
@@ -57,7 +58,9 @@ VIRT_UART0_IRQ = 10
 VIRT_VIRTIO = 0x10001000
 VIRT_VIRTIO_STRIDE = 0x1000
 VIRT_VIRTIO_COUNT = 8
-VIRT_RNG_SLOT = VIRT_VIRTIO_COUNT - 1  # virtio-rng in the last slot, disks from the first
+# Disks from the first virtio slot; virtio-console (hvc0) and virtio-rng in the last two.
+VIRT_CONSOLE_SLOT = VIRT_VIRTIO_COUNT - 2
+VIRT_RNG_SLOT = VIRT_VIRTIO_COUNT - 1
 VIRT_VIRTIO_IRQ = 1
 VIRT_DRAM = 0x80000000
 UART_CLOCK_HZ = 3686400
@@ -179,9 +182,10 @@ class Machine:
                 initrd = config.initrd.read_bytes()
             except OSError as exc:
                 raise GuestMemoryError(f"read initrd '{config.initrd}': {exc.strerror}") from exc
-        if len(config.disks) > VIRT_RNG_SLOT:
+        if len(config.disks) > VIRT_CONSOLE_SLOT:
             raise GuestMemoryError(
-                f"{len(config.disks)} disks: the board has {VIRT_RNG_SLOT} virtio slots for disks"
+                f"{len(config.disks)} disks: the board has {VIRT_CONSOLE_SLOT} virtio slots "
+                "for disks"
             )
         # Size the DTB before placing it: its size does not depend on the addresses.
         probe = self._device_tree(BootLayout(0, 0, 0, 0, 0), bool(initrd))
@@ -199,6 +203,7 @@ class Machine:
         self.bus = Bus()
         self.plic = Plic([self._m_external, self._s_external])
         self.uart = Uart16550(console, self.plic.line(VIRT_UART0_IRQ))
+        self.hvc = VirtioConsole(console)
         self.clint = Clint(
             lambda: self.cpu.time,
             lambda value: self.cpu.set_mtimecmp(value),
@@ -221,6 +226,8 @@ class Machine:
             device: VirtioDevice | None = self.disks[slot] if slot < len(self.disks) else None
             if slot == VIRT_RNG_SLOT:
                 device = self.rng
+            elif slot == VIRT_CONSOLE_SLOT:
+                device = self.hvc
             transport = VirtioMmio(self.memory, device, self.plic.line(VIRT_VIRTIO_IRQ + slot))
             self.virtio.append(transport)
             base = VIRT_VIRTIO + slot * VIRT_VIRTIO_STRIDE
@@ -275,6 +282,11 @@ class Machine:
                     f"the start of RAM {VIRT_DRAM:#x} and the kernel at {self.layout.kernel:#x}"
                 )
         return pieces
+
+    def hvc_receive(self, data: bytes) -> None:
+        """Input for the guest's hvc0 (virtio-console)."""
+        self.hvc.receive(data)
+        self.virtio[VIRT_CONSOLE_SLOT].host_notify(RECEIVEQ)
 
     def close(self) -> None:
         for disk in self.disks:

@@ -260,6 +260,11 @@ class VirtioMmio:
         if used and q.queue.needs_interrupt():
             self.raise_interrupt(VIRTIO_MMIO_INT_VRING)
 
+    def host_notify(self, index: int) -> None:
+        """The host side has something for queue `index` (console input): serve it as a
+        driver's notify would."""
+        self._notify(index)
+
     def raise_interrupt(self, bits: int) -> None:
         self.interrupt_status |= bits
         self._irq(True)
