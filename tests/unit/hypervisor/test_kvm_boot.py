@@ -197,3 +197,31 @@ def test_linux_kernels_get_the_mp_table() -> None:
     assert ram.data[0x9FC00:0x9FC04] == b"_MP_"
     with pytest.raises(BootError, match="1 to 254"):
         load_kernel(Ram(), bzimage(), b"", b"", cpus=300)
+
+
+def with_payload(payload: bytes) -> bytes:
+    img = bytearray(bzimage(payload=payload))
+    struct.pack_into("<II", img, 0x248, 0, len(payload))
+    return bytes(img)
+
+
+def test_vmlinux_from_a_bzimage_payload() -> None:
+    import gzip
+    import lzma
+
+    from vmforms.hypervisor.boot.assets import AssetError
+    from vmforms.hypervisor.boot.x86_assets import extract_vmlinux
+
+    elf_blob = b"\x7fELF" + b"\x02" * 1000
+    assert extract_vmlinux(with_payload(gzip.compress(elf_blob))) == elf_blob
+    assert extract_vmlinux(with_payload(lzma.compress(elf_blob))) == elf_blob
+    with pytest.raises(AssetError, match="not an ELF"):
+        extract_vmlinux(with_payload(gzip.compress(b"MZ" * 10)))
+    with pytest.raises(AssetError, match="not gzip or xz"):
+        extract_vmlinux(with_payload(b"\x28\xb5\x2f\xfd" + b"\0" * 8))
+    with pytest.raises(AssetError, match="does not decompress"):
+        extract_vmlinux(with_payload(b"\x1f\x8b" + b"\xff" * 30))
+    truncated = bytearray(with_payload(b"x" * 10))
+    struct.pack_into("<I", truncated, 0x24C, 1 << 30)
+    with pytest.raises(AssetError, match="outside the file"):
+        extract_vmlinux(bytes(truncated))

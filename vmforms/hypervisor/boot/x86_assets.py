@@ -77,6 +77,51 @@ def ensure_x86_kernel() -> tuple[Path, str]:
     return out / "bzImage", release
 
 
+HDR_PAYLOAD_OFFSET = 0x248  # boot.rst: the compressed kernel, from the protected-mode part
+HDR_PAYLOAD_LENGTH = 0x24C
+VMLINUX_LIMIT = 256 << 20
+
+
+def extract_vmlinux(bzimage: bytes) -> bytes:
+    """The ELF vmlinux inside a bzImage (boot protocol 2.08+ payload fields), for the PVH
+    entry; gzip and xz payloads, as Debian's gcc and allnoconfig produce."""
+    import gzip
+    import io
+    import lzma
+    import struct
+
+    if len(bzimage) < 0x250 or bzimage[0x202:0x206] != b"HdrS":
+        raise AssetError("not a bzImage: no 'HdrS' setup header")
+    setup_sects = bzimage[0x1F1] or 4
+    offset, length = struct.unpack_from("<II", bzimage, HDR_PAYLOAD_OFFSET)
+    start = (setup_sects + 1) * 512 + offset
+    payload = bzimage[start : start + length]
+    if len(payload) != length or length == 0:
+        raise AssetError("bzImage payload outside the file")
+    try:
+        if payload[:2] == b"\x1f\x8b":
+            out = gzip.GzipFile(fileobj=io.BytesIO(payload)).read(VMLINUX_LIMIT)
+        elif payload[:6] == b"\xfd7zXZ\x00":
+            out = lzma.LZMADecompressor().decompress(payload, VMLINUX_LIMIT)
+        else:
+            raise AssetError(f"bzImage payload compressed as {payload[:4].hex()}: not gzip or xz")
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise AssetError(f"bzImage payload does not decompress: {exc}") from exc
+    if out[:4] != b"\x7fELF":
+        raise AssetError("bzImage payload is not an ELF vmlinux")
+    return out
+
+
+def ensure_x86_vmlinux(bzimage: Path) -> Path:
+    """vmlinux beside its bzImage, extracted once."""
+    out = bzimage.with_name("vmlinux")
+    if not out.exists():
+        staged = out.with_name("vmlinux.tmp")
+        staged.write_bytes(extract_vmlinux(bzimage.read_bytes()))
+        staged.rename(out)
+    return out
+
+
 def ensure_x86_initramfs() -> Path:
     if not HOST_BUSYBOX.is_file():
         raise AssetError(f"{HOST_BUSYBOX} is missing; apt-get install busybox-static")
