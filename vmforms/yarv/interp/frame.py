@@ -31,7 +31,7 @@ class Cref:
 
 
 class Frame:
-    __slots__ = ("iseq", "self_", "env", "block", "method", "cref", "pc", "stack", "home",
+    __slots__ = ("iseq", "self_", "env", "vars", "block", "method", "cref", "pc", "stack", "home",
                  "is_lambda", "label", "defined_class", "proc", "parent_frame", "ops")
 
     def __init__(self, iseq: Any, self_: Any, env: Env, block: Any, method: Any, cref: Cref,
@@ -39,6 +39,7 @@ class Frame:
         self.iseq = iseq
         self.self_ = self_
         self.env = env
+        self.vars = env.vars
         self.block = block
         self.method = method
         self.cref = cref

@@ -109,7 +109,7 @@ def _nop(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
 
 @handler("getlocal_WC_0")
 def _getlocal0(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
-    st.append(f.env.vars[op[3]])
+    st.append(f.vars[op[3]])
     return op[1]  # type: ignore[no-any-return]
 
 
@@ -134,7 +134,7 @@ def _getlocal(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
 
 @handler("setlocal_WC_0")
 def _setlocal0(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
-    f.env.vars[op[3]] = st.pop()
+    f.vars[op[3]] = st.pop()
     return op[1]  # type: ignore[no-any-return]
 
 

@@ -10,6 +10,7 @@ is the pc after the instruction that raised) and runs rescue and ensure iseqs as
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
@@ -45,10 +46,28 @@ def decode(vm: Any, iseq: Any) -> list[Any]:
     return ops
 
 
+TRANSLATE = os.environ.get("VMFORMS_YARV_TRANSLATE", "1") != "0"
+
+
+def prepare(vm: Any, iseq: Any) -> tuple[list[Any], list[Any]]:
+    """(plain ops, ops with blocks compiled): decoded once per iseq."""
+    plain = decode(vm, iseq)
+    fast = plain
+    if TRANSLATE:
+        from vmforms.yarv.interp.translate import translate
+
+        fast = translate(vm, iseq, plain)
+    iseq.cache = (plain, fast)
+    return iseq.cache  # type: ignore[no-any-return]
+
+
 def execute(vm: Any, f: Frame) -> Any:
-    ops = f.iseq.cache
-    if ops is None:
-        ops = f.iseq.cache = decode(vm, f.iseq)
+    cache = f.iseq.cache
+    if cache is None:
+        cache = prepare(vm, f.iseq)
+    plain, fast = cache
+    counting = vm.counting
+    ops = plain if counting else fast
     st = f.stack
     pc = f.pc
     vm.stack.append(f)
@@ -56,16 +75,24 @@ def execute(vm: Any, f: Frame) -> Any:
     try:
         while True:
             try:
-                while pc >= 0:
-                    op = ops[pc]
-                    n += 1
-                    pc = op[0](vm, f, st, op)
+                if counting:
+                    while pc >= 0:
+                        op = ops[pc]
+                        n += 1
+                        pc = op[0](vm, f, st, op)
+                else:
+                    while pc >= 0:
+                        op = ops[pc]
+                        pc = op[0](vm, f, st, op)
                 return st.pop()
             except (RubyError, Signal) as exc:
-                f.pc = pc
+                if ops[pc] is plain[pc]:
+                    f.pc = pc
+                else:
+                    pc = f.pc  # a compiled block stored the pc of what raised
                 if type(exc) is RubyError and exc.exc.backtrace is None:
                     exc.exc.backtrace = vm.backtrace()
-                pc, final = _handle(vm, f, ops, exc, ops[pc][1])
+                pc, final = _handle(vm, f, plain, exc, plain[pc][1])
                 if pc == -2:
                     if isinstance(final, (ReturnSignal, NextSignal)) and final.target is f:
                         return final.value

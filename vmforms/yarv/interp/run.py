@@ -72,6 +72,8 @@ def run_main(iseqs: Any, path: str, args: list[str], *, load_path: list[str],
     vm = new_vm()
     vm.script = path
     vm.verbose = verbose
+    stats = os.environ.get("VMFORMS_YARV_STATS", "")
+    vm.counting = stats not in ("", "0", "time")
     vm.load_path = [os.path.abspath(p) for p in load_path] + vm.load_path
     vm.cObject.consts["ARGV"] = RArray([RString(a) for a in args], vm.cArray)
     status = 0
@@ -96,7 +98,7 @@ def run_main(iseqs: Any, path: str, args: list[str], *, load_path: list[str],
         vm.write_err(f"{path}: stack level too deep (SystemStackError)\n")
         status = 1
     vm.flush_out()
-    if os.environ.get("VMFORMS_YARV_STATS"):
+    if stats:
         elapsed = time.perf_counter() - started
         rate = int(vm.icount / elapsed) if elapsed > 0 else 0
         vm.write_err(f"vmforms-stats insns={vm.icount} run_s={elapsed:.3f} rate={rate}\n")

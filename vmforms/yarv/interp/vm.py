@@ -34,6 +34,7 @@ class VM(Support):
         self.stack: list[Any] = []  # Frames and CFrames, innermost last
         self.globals: dict[str, Any] = {}
         self.icount = 0
+        self.counting = False  # count executed instructions (VMFORMS_YARV_STATS=1)
         self.loaded: set[str] = set()
         self.load_path: list[str] = []
         self.script = "-"
