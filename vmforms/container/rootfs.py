@@ -266,9 +266,20 @@ def populate_dev(rootfd: int, destination: str = "/dev") -> None:
     """The default nodes and links in the container's /dev (a tmpfs just mounted)."""
     with _Fd(inroot.open_dir(rootfd, destination)) as dev:
         for name, major, minor in DEFAULT_DEVICES:
-            if not inroot.lexists(dev, name):
+            if inroot.lexists(dev, name):
+                continue
+            try:
                 os.mknod(name, 0o666 | stat.S_IFCHR, os.makedev(major, minor), dir_fd=dev)
-                os.chmod(name, 0o666, dir_fd=dev)  # made above by us: not a link
+            except PermissionError:
+                # In a user namespace nodes cannot be made: the host's are bound instead,
+                # as runc does.
+                os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                                 | os.O_CLOEXEC, 0o666, dir_fd=dev))
+                with _Fd(os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC,
+                                 dir_fd=dev)) as fd:
+                    m.mount(f"/dev/{name}", inroot.fd_path(fd), None, m.MS_BIND)
+                continue
+            os.chmod(name, 0o666, dir_fd=dev)  # made above by us: not a link
         for target, name in DEV_SYMLINKS:
             if name == "core" and not os.path.exists(target):
                 continue  # a kernel without CONFIG_PROC_KCORE: no link, as runc decides it

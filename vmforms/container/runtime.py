@@ -28,8 +28,9 @@ EXIT_NOT_INVOKABLE = 126
 EXIT_NOT_FOUND = 127
 # argv[0] and memfd name of the helper that execs an `exec`'d command (see exec_in).
 EXEC_HELPER_NAME = "vmforms-exec"
-# Namespaces joined by exec, in the order runc joins them (mount last: it changes /proc).
-JOIN_ORDER = ("cgroup", "ipc", "uts", "network", "pid", "mount")
+# Namespaces joined by exec, in the order runc joins them: the user namespace first (it
+# gives the privilege over the others), mount last (it changes /proc).
+JOIN_ORDER = ("user", "cgroup", "ipc", "uts", "network", "pid", "mount")
 
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
@@ -94,15 +95,17 @@ def _fail(errfd: int, code: int, message: str) -> NoReturn:
         os._exit(code)
 
 
-def _wait_exec(pid: int, errfd: int) -> None:
-    """Block until the child execs (EOF) or reports why it could not (raise)."""
+def _wait_exec(pid: int, errfd: int, *, reap: bool = True) -> None:
+    """Block until the child execs (EOF) or reports why it could not (raise; the child
+    reaped first unless it was already)."""
     chunks = []
     while chunk := os.read(errfd, 65536):
         chunks.append(chunk)
     os.close(errfd)
     if not chunks:
         return
-    os.waitpid(pid, 0)
+    if reap:
+        os.waitpid(pid, 0)
     code_text, _, message = b"".join(chunks).decode(errors="replace").partition("\0")
     code = int(code_text) if code_text.isdigit() else EXIT_SETUP_FAILED
     if code == EXIT_NOT_FOUND:
@@ -337,12 +340,12 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
         _preload(stdio)
         if sync is not None:
             import subprocess  # noqa: F401 - the hooks run it after pivot_root too
-        if spec.process.oom_score_adj is not None:
+        if spec.process.oom_score_adj is not None and not spec.linux.has_namespace("user"):
             lp.set_oom_score_adj(spec.process.oom_score_adj)
         flags = 0
         for ns in spec.linux.namespaces:
-            if ns.type == "pid":
-                continue
+            if ns.type in ("pid", "user"):
+                continue  # made by the caller, or by the step before us (user)
             if ns.path is not None:
                 fd = os.open(ns.path, os.O_RDONLY | os.O_CLOEXEC)
                 lp.setns(fd, lp.NAMESPACES[ns.type][0], ns.path)
@@ -464,9 +467,14 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
     for ns in spec.linux.namespaces:
         if ns.type not in NAMESPACE_TYPES:
             raise ContainerError(f"unknown namespace type {ns.type!r}")
-        if ns.type == "user":
-            raise ContainerError("user namespaces are not supported: run the container "
-                                 "without one (as root)")
+        if ns.type == "user" and ns.path is not None:
+            raise ContainerError("joining a user namespace by path is not supported")
+    userns = spec.linux.has_namespace("user")
+    if userns and not (spec.linux.uid_mappings and spec.linux.gid_mappings):
+        raise ContainerError("a user namespace needs linux.uidMappings and gidMappings")
+    if userns and any(ns.path is not None and ns.type == "pid"
+                      for ns in spec.linux.namespaces):
+        raise ContainerError("a new user namespace cannot join a pid namespace by path")
     check_sysctls(spec)
     pid_ns: int | None | bool = None if spec.linux.has_namespace("pid") else False
     pid_path = next((ns.path for ns in spec.linux.namespaces
@@ -485,20 +493,26 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
     tell = os.pipe2(os.O_CLOEXEC) if extras.hooks is not None else None
     sys.stdout.flush()
     sys.stderr.flush()
+
+    def child() -> NoReturn:
+        os.close(r)
+        if go_w >= 0:
+            os.close(go_w)
+        sync = None
+        if ask is not None and tell is not None:
+            os.close(ask[0])
+            os.close(tell[1])
+            sync = (ask[1], tell[0])
+        _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w, extras, sync)
+
     try:
-        with _children_in_pid_namespace(pid_ns):
-            pid = os.fork()
-            if pid == 0:
-                os.close(r)
-                if go_w >= 0:
-                    os.close(go_w)
-                sync = None
-                if ask is not None and tell is not None:
-                    os.close(ask[0])
-                    os.close(tell[1])
-                    sync = (ask[1], tell[0])
-                _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w,
-                            extras, sync)
+        if userns:
+            pid = _fork_in_user_namespace(spec, child, w, r)
+        else:
+            with _children_in_pid_namespace(pid_ns):
+                pid = os.fork()
+                if pid == 0:
+                    child()
     finally:
         if pid_fd >= 0:
             os.close(pid_fd)
@@ -524,6 +538,80 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
         _serve_hook_point(pid, ask[0], tell[1], r, extras.hooks)
     _wait_exec(pid, r)
     return pid
+
+
+def _fork_in_user_namespace(spec: Spec, child: Callable[[], NoReturn], errfd: int,
+                            errors: int) -> int:
+    """Fork PID 1 in a new user namespace with the spec's ID mappings, and return its
+    host pid. The namespaces it makes must belong to the user namespace, the pid
+    namespace too (mounting /proc needs privilege over it), so an intermediate child
+    unshares CLONE_NEWUSER, waits for us to write its uid_map and gid_map, unshares
+    CLONE_NEWPID and forks PID 1, tells us its pid and exits. We are a child subreaper
+    meanwhile, so PID 1 becomes our child, as it is without a user namespace."""
+    lp.set_child_subreaper()
+    unshared_r, unshared_w = os.pipe2(os.O_CLOEXEC)
+    mapped_r, mapped_w = os.pipe2(os.O_CLOEXEC)
+    pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
+    stage = os.fork()
+    if stage == 0:
+        try:
+            for fd in (unshared_r, mapped_w, pid_r):
+                os.close(fd)
+            lp.unshare(lp.CLONE_NEWUSER)
+            os.write(unshared_w, b"u")
+            if os.read(mapped_r, 1) != b"m":
+                os._exit(EXIT_SETUP_FAILED)
+            # The namespace's root, so that what PID 1 creates has a mapped owner; the
+            # user of the process comes later (become).
+            os.setresgid(0, 0, 0)
+            os.setresuid(0, 0, 0)
+            if spec.linux.has_namespace("pid"):
+                lp.unshare(lp.CLONE_NEWPID)
+            pid = os.fork()
+            if pid == 0:
+                os.close(pid_w)
+                child()
+            os.write(pid_w, str(pid).encode())
+            os._exit(0)
+        except OSError as exc:
+            _fail(errfd, EXIT_SETUP_FAILED, f"user namespace: {_describe(exc)}")
+        except BaseException as exc:
+            _fail(errfd, EXIT_SETUP_FAILED, f"user namespace: {type(exc).__name__}: {exc}")
+    for fd in (unshared_w, mapped_r, pid_w):
+        os.close(fd)
+    try:
+        if os.read(unshared_r, 1) == b"u":
+            for name, mappings in (("uid_map", spec.linux.uid_mappings),
+                                   ("gid_map", spec.linux.gid_mappings)):
+                text = "".join(f"{c} {h} {n}\n" for c, h, n in mappings)
+                try:
+                    with open(f"/proc/{stage}/{name}", "w") as f:
+                        f.write(text)
+                except OSError as exc:
+                    os.close(mapped_w)
+                    mapped_w = -1
+                    os.waitpid(stage, 0)
+                    raise ContainerError(f"write {name} of the user namespace: "
+                                         f"{exc.strerror}") from None
+            os.write(mapped_w, b"m")
+        chunks = []
+        while chunk := os.read(pid_r, 64):
+            chunks.append(chunk)
+        os.waitpid(stage, 0)
+        text = b"".join(chunks).decode()
+        if not text.isdigit():
+            os.close(errfd)
+            _wait_exec(stage, errors, reap=False)  # its reason, raised
+            raise ContainerError("user namespace: the intermediate process failed")
+        pid = int(text)
+        if spec.process.oom_score_adj is not None:  # needs the host's privilege
+            with open(f"/proc/{pid}/oom_score_adj", "w") as f:
+                f.write(str(spec.process.oom_score_adj))
+        return pid
+    finally:
+        for fd in (unshared_r, mapped_w, pid_r):
+            if fd >= 0:
+                os.close(fd)
 
 
 def _serve_hook_point(pid: int, ask: int, tell: int, errfd: int,

@@ -161,6 +161,9 @@ class Linux:
     # The seccomp profile as config.json gives it (config-linux.md "Seccomp"); seccomp.py
     # turns it into a filter.
     seccomp: dict[str, Any] | None = None
+    # linux.uidMappings and gidMappings: (containerID, hostID, size) for a user namespace.
+    uid_mappings: tuple[tuple[int, int, int], ...] = ()
+    gid_mappings: tuple[tuple[int, int, int], ...] = ()
 
     def has_namespace(self, ns_type: str) -> bool:
         return any(ns.type == ns_type and ns.path is None for ns in self.namespaces)
@@ -464,12 +467,27 @@ def load(obj: Any) -> Spec:
             devices=_load_devices(linux_obj),
             rootfs_propagation=_propagation(_get(linux_obj, "rootfsPropagation", str,
                                                  "linux.")),
+            uid_mappings=_id_mappings(linux_obj, "uidMappings"),
+            gid_mappings=_id_mappings(linux_obj, "gidMappings"),
             seccomp=seccomp,
         ),
         annotations=tuple(sorted(_get(obj, "annotations", dict, "", {}).items())),
         oci_version=version,
         hooks=_load_hooks(obj),
     )
+
+
+def _id_mappings(linux_obj: dict[str, Any], key: str) -> tuple[tuple[int, int, int], ...]:
+    out = []
+    for i, m in enumerate(_get(linux_obj, key, list, "linux.", [])):
+        at = f"linux.{key}[{i}]."
+        m = _object(m, at.rstrip("."))
+        ids = (_int(m, "containerID", at), _int(m, "hostID", at), _int(m, "size", at))
+        if any(v is None or v < 0 for v in ids) or ids[2] == 0:
+            raise InvalidOption(f"config.json: {at[:-1]}: needs containerID, hostID and a "
+                                "size above 0")
+        out.append((int(ids[0] or 0), int(ids[1] or 0), int(ids[2] or 0)))
+    return tuple(out)
 
 
 def _propagation(value: str | None) -> str | None:
@@ -538,6 +556,10 @@ def dump(spec: Spec) -> dict[str, Any]:
     }
     if spec.linux.cgroups_path:
         linux["cgroupsPath"] = spec.linux.cgroups_path
+    for key, mappings in (("uidMappings", spec.linux.uid_mappings),
+                          ("gidMappings", spec.linux.gid_mappings)):
+        if mappings:
+            linux[key] = [{"containerID": c, "hostID": h, "size": n} for c, h, n in mappings]
     if spec.linux.sysctl:
         linux["sysctl"] = dict(spec.linux.sysctl)
     if spec.linux.devices:

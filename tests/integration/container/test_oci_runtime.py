@@ -249,8 +249,10 @@ def bundle(vmf: Vmf, work: Path) -> Path:
     """A bundle with our busybox as its root and a config running sleep."""
     path = work / "bundle"
     path.mkdir()
-    layers = list((vmf.root / "images" / "layers").iterdir())
-    assert len(layers) == 1  # busybox is one layer: copied, it is the whole root
+    # busybox is one layer per platform: the host's, copied, is the whole root
+    layers = [p for p in (vmf.root / "images" / "layers").iterdir()
+              if _runs_here(p / "bin" / "busybox")]
+    assert len(layers) == 1, layers
     rootfs = path / "rootfs"
     subprocess.run(["cp", "-a", str(layers[0]), str(rootfs)], check=True)
     config = {
@@ -282,6 +284,17 @@ def bundle(vmf: Vmf, work: Path) -> Path:
     }
     (path / "config.json").write_text(json.dumps(config))
     return path
+
+
+def _runs_here(binary: Path) -> bool:
+    """An ELF binary of this machine's architecture (e_machine at offset 18)."""
+    machines = {"x86_64": 62, "aarch64": 183, "riscv64": 243}
+    try:
+        head = binary.read_bytes()[:20]
+    except OSError:
+        return False
+    return len(head) == 20 and head[4] == 2 and \
+        int.from_bytes(head[18:20], "little") == machines.get(os.uname().machine)
 
 
 class Runtime:
@@ -767,3 +780,50 @@ def test_joined_or_inherited_mount_namespace_still_gets_the_root(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_user_namespace_maps_ids_as_runc_does(bundle: Path, work: Path,
+                                              runtimes: dict[str, Runtime]) -> None:
+    """linux.uidMappings/gidMappings: root in the container is host uid 100000; files it
+    makes in a bind-mounted host directory belong to that uid on the host; exec joins the
+    user namespace first."""
+    shared = work / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    # The mapped root (host uid 100000) must reach the bundle, and cannot make mount
+    # points in a root filesystem owned by the host's root: as for runc.
+    work.chmod(0o755)
+    (bundle / "rootfs" / "shared").mkdir()
+    config = json.loads((bundle / "config.json").read_text())
+    config["linux"]["namespaces"].append({"type": "user"})
+    config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    config["mounts"].append({"destination": "/shared", "type": "bind",
+                             "source": str(shared), "options": ["rbind"]})
+    config["process"]["args"] = ["sh", "-c", "id -u; cat /proc/self/uid_map; "
+                                 "stat -c %u /bin; touch /shared/made-by-$0; "
+                                 "cat /proc/1/status | grep ^CapEff", "x"]
+    seen = {}
+    for name, rt in runtimes.items():
+        config["process"]["args"][-1] = name
+        (bundle / "config.json").write_text(json.dumps(config))
+        out = subprocess.run([rt.binary, "--root", str(rt.root), "run", "--bundle",
+                              str(bundle), f"userns-{name}"], capture_output=True, text=True,
+                             timeout=60, stdin=subprocess.DEVNULL)
+        assert out.returncode == 0, out.stderr
+        seen[name] = out.stdout.split()
+        assert (shared / f"made-by-{name}").stat().st_uid == 100000
+    assert seen["vmforms"][:5] == ["0", "0", "100000", "65536", "65534"]
+    if "runc" in seen:
+        assert seen["vmforms"] == seen["runc"]
+    # exec joins the user namespace before the others
+    config["process"]["args"] = ["sleep", "30"]
+    (bundle / "config.json").write_text(json.dumps(config))
+    rt = runtimes["vmforms"]
+    assert rt("run", "--detach", "--bundle", str(bundle), "userns-exec").returncode == 0
+    try:
+        done = rt("exec", "userns-exec", "sh", "-c", "id -u; cat /proc/self/uid_map")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["0", "0", "100000", "65536"]
+    finally:
+        rt("delete", "--force", "userns-exec")
