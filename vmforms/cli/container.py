@@ -7,6 +7,7 @@ import sys
 import time
 from types import SimpleNamespace
 
+from vmforms.cli.build import COMMAND as BUILD
 from vmforms.cli.flags import LIST, VALUE, Command, Flag, HelpRequested, help_text, parse
 from vmforms.container.errors import (
     ContainerError,
@@ -113,6 +114,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("port", "CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings or a specific "
             "mapping for the container", (), ("container",), rest="port", interspersed=True),
     Command("network", "COMMAND", "Manage networks", (), rest="args"),
+    BUILD,
     Command("pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", (
         F(None, "tls-verify", VALUE, "require HTTPS and verified certificates (default true)",
           default="true", metavar="bool"),
@@ -193,6 +195,12 @@ def _cmd_port(a: SimpleNamespace) -> int:
     for line in lines:
         print(line)
     return 0
+
+
+def _cmd_build(a: SimpleNamespace) -> int:
+    from vmforms.cli.build import run
+
+    return run(a)
 
 
 def _cmd_network(a: SimpleNamespace) -> int:

@@ -39,6 +39,9 @@ ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
 # On an untagged index entry pulled by digest: "repository@digest" as pulled (Docker's
 # RepoDigests), so that `run repository@digest` finds it again.
 ANNOTATION_REPO_DIGEST = "io.vmforms.image.repo-digest"
+# On an untagged index entry made by `build`: the cache key of the step it is the result
+# of (build/executor.py). Such entries are the build cache: `images` does not list them.
+ANNOTATION_BUILD_CACHE = "io.vmforms.build.cache-key"
 OCI_LAYOUT_VERSION = "1.0.0"
 
 
@@ -202,6 +205,8 @@ class ImageConfig:
     volumes: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     stop_signal: str = ""
+    healthcheck: Mapping[str, Any] | None = None  # Docker's Healthcheck
+    shell: tuple[str, ...] | None = None  # Docker's Shell (the SHELL instruction)
 
     @classmethod
     def from_json(cls, obj: Any, what: str) -> ImageConfig:
@@ -220,6 +225,8 @@ class ImageConfig:
             volumes=_keys(obj.get("Volumes"), what),
             labels=_str_map(obj.get("Labels"), what),
             stop_signal=_str(obj, "StopSignal", what),
+            healthcheck=obj["Healthcheck"] if isinstance(obj.get("Healthcheck"), dict) else None,
+            shell=None if obj.get("Shell") is None else _strs(obj.get("Shell"), what),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -242,6 +249,10 @@ class ImageConfig:
             out["Labels"] = dict(self.labels)
         if self.stop_signal:
             out["StopSignal"] = self.stop_signal
+        if self.healthcheck is not None:
+            out["Healthcheck"] = dict(self.healthcheck)
+        if self.shell is not None:
+            out["Shell"] = list(self.shell)
         return out
 
 

@@ -1,0 +1,93 @@
+"""The Dockerfile parser and variable substitution, as BuildKit's frontend reads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from vmforms.container.build.parser import DockerfileError, expand, name_values, parse
+from vmforms.container.errors import ContainerError
+
+
+def test_instructions_with_lines_continuations_and_comments() -> None:
+    df = parse(
+        "# syntax=docker/dockerfile:1\n"
+        "FROM busybox AS base\n"
+        "\n"
+        "# a comment\n"
+        "RUN echo one \\\n"
+        "    # a comment inside is dropped\n"
+        "\n"
+        "    && echo two\n"
+        "copy --chown=1:2 --chmod=0755 a b /dst/\n"
+        'CMD ["sh", "-c", "echo hi"]\n'
+        "ENTRYPOINT not json [\n"
+    )
+    assert df.directives == {"syntax": "docker/dockerfile:1"}
+    cmds = [(i.cmd, i.line, i.end_line) for i in df.instructions]
+    assert cmds == [("from", 2, 2), ("run", 5, 8), ("copy", 9, 9), ("cmd", 10, 10),
+                    ("entrypoint", 11, 11)]
+    run = df.instructions[1]
+    assert run.args == ("echo one     && echo two",) and not run.json
+    copy = df.instructions[2]
+    assert copy.flags == (("chown", "1:2"), ("chmod", "0755"))
+    assert copy.args == ("a", "b", "/dst/") and copy.flag("chown") == "1:2"
+    assert df.instructions[3].json and df.instructions[3].args == ("sh", "-c", "echo hi")
+    assert df.instructions[4].args == ("not json [",) and not df.instructions[4].json
+    assert df.instructions[0].args == ("busybox", "AS", "base")
+
+
+def test_escape_directive_changes_the_continuation() -> None:
+    df = parse("# escape=`\nFROM scratch\nRUN a `\n  b\nCOPY c:\\x d\n")
+    assert df.escape == "`"
+    assert df.instructions[1].args == ("a   b",)
+    # a directive after the first instruction is only a comment
+    df = parse("FROM scratch\n# escape=`\nRUN a \\\n b\n")
+    assert df.escape == "\\" and df.instructions[1].args == ("a  b",)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("FROM a\nFOO bar\n", "line 2: unknown instruction: FOO"),
+    ("", "no instructions"),
+    ("# escape=x\nFROM a\n", "invalid escape token"),
+    ("FROM a\nSHELL sh -c\n", "line 2: SHELL requires the arguments to be in JSON form"),
+    ("FROM a\nENV\n", "line 2: ENV requires at least one argument"),
+    ("# syntax=a\n# syntax=b\nFROM a\n", "only one syntax parser directive"),
+])
+def test_errors_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(DockerfileError, match=message):
+        parse(text)
+
+
+def test_env_and_label_pairs() -> None:
+    df = parse('FROM a\nENV A=1 B="two words" C=x\\ y\nENV OLD legacy form here\n'
+               "LABEL a.b=c 'd e'=f\n")
+    env, old, label = df.instructions[1:]
+    assert name_values(env) == [("A", "1"), ("B", '"two words"'), ("C", "x\\ y")]
+    assert [(k, expand(v, {})) for k, v in name_values(env)] == [
+        ("A", "1"), ("B", "two words"), ("C", "x y")]
+    assert name_values(old) == [("OLD", "legacy form here")]
+    assert [(expand(k, {}), v) for k, v in name_values(label)] == [("a.b", "c"), ("d e", "f")]
+
+
+def test_substitution_as_buildkit() -> None:
+    env = {"A": "x", "EMPTY": ""}
+    cases = {
+        "$A": "x", "${A}": "x", "pre${A}post": "prexpost", "$A$A": "xx", "$UNSET": "",
+        "${UNSET:-dflt}": "dflt", "${EMPTY:-dflt}": "dflt", "${EMPTY-dflt}": "",
+        "${A:+alt}": "alt", "${UNSET:+alt}": "", "${EMPTY+alt}": "alt",
+        "'$A'": "$A", '"$A b"': "x b", "\\$A": "$A", '"\\$A"': "$A", "$": "$",
+        "${UNSET:-${A}}": "x", "a\\ b": "a b",
+    }
+    for word, want in cases.items():
+        assert expand(word, env) == want, word
+    with pytest.raises(ContainerError, match="UNSET: must be set"):
+        expand("${UNSET:?must be set}", env)
+    with pytest.raises(ContainerError, match="matching single-quote"):
+        expand("'open", env)
+    with pytest.raises(ContainerError, match="missing '}'"):
+        expand("${A:-x", env)
+
+
+def test_oversized_dockerfile_is_refused() -> None:
+    with pytest.raises(DockerfileError, match="larger than"):
+        parse("#" * (5 << 20))
