@@ -381,10 +381,25 @@ class Image:
     size: int
     architecture: str
     os: str
+    variant: str = ""
+    # When the tag names an image index: the index's descriptor, and the platforms of the
+    # manifests of it that the store holds ("linux/amd64"...), this image being one of them.
+    index: Descriptor | None = None
+    platforms: tuple[str, ...] = ()
 
     @property
     def short_id(self) -> str:
         return self.id.partition(":")[2][:12]
+
+    @property
+    def platform(self) -> str:
+        text = f"{self.os or 'linux'}/{self.architecture}"
+        return f"{text}/{self.variant}" if self.variant else text
+
+    @property
+    def entry_digest(self) -> str:
+        """The digest index.json lists for it: its index's, or its manifest's."""
+        return self.index.digest if self.index is not None else self.manifest_digest
 
     def inspect_json(self) -> dict[str, Any]:
         """What `docker image inspect` shows of it."""
@@ -399,4 +414,7 @@ class Image:
             "Size": self.size,
             "RootFS": {"Type": "layers", "Layers": list(self.diff_ids)},
             "Metadata": {"ManifestDigest": self.manifest_digest},
-        }
+        } | ({"Variant": self.variant} if self.variant else {}) | (
+            {"Descriptor": Descriptor(self.index.media_type, self.index.digest,
+                                      self.index.size).to_json(),
+             "Platforms": list(self.platforms)} if self.index is not None else {})

@@ -23,6 +23,7 @@ from pathlib import Path
 from vmforms.container.errors import ContainerError, ImageError, ImageNotFound, InvalidOption
 from vmforms.container.image.records import (
     ANNOTATION_REPO_DIGEST,
+    INDEX_MEDIA_TYPES,
     Descriptor,
     Image,
     ImageConfig,
@@ -36,6 +37,7 @@ from vmforms.container.paths import locked, state_root
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
+    from vmforms.container.image.platform import Platform
     from vmforms.container.image.writer import StoreWriter
 
 InUse = Callable[[Image], bool]
@@ -103,6 +105,47 @@ class ImageStore:
         digest = manifest.config.digest
         return ImageConfiguration.from_bytes(self.read_blob(digest), f"image config {digest}")
 
+    def children(self, entry: Descriptor) -> list[Descriptor]:
+        """The manifests an index.json entry stands for that the store holds: the entry
+        itself, or those of the image index it names (each with its platform)."""
+        if entry.media_type not in INDEX_MEDIA_TYPES:
+            return [entry]
+        index = Index.from_bytes(self.read_blob(entry.digest), f"image index {entry.digest}")
+        return [d for d in index.manifests
+                if d.media_type not in INDEX_MEDIA_TYPES and self.blob_path(d.digest).is_file()]
+
+    def entry_image(self, entry: Descriptor, reference: str | None,
+                    platform: Platform | None = None) -> Image:
+        """The image an index.json entry gives for `platform`. Without one, an index gives
+        its manifest for this host, else (for listing) its first one present."""
+        from vmforms.container.image.platform import (
+            choose,
+            host_platform,
+            no_match,
+            platform_of,
+        )
+        from vmforms.record import replace
+
+        if entry.media_type not in INDEX_MEDIA_TYPES:
+            image = self.image(entry.digest, reference)
+            if platform is not None and not platform.matches(
+                    {"os": image.os, "architecture": image.architecture,
+                     "variant": image.variant}):
+                raise ImageNotFound(
+                    f"image with reference {reference or image.short_id} was found but does "
+                    f"not match the specified platform: wanted {platform}, actual: "
+                    f"{image.platform}")
+            return image
+        present = self.children(entry)
+        names = tuple(str(platform_of(d.platform)) for d in present)
+        where = choose([d.platform for d in present], platform or host_platform())
+        if where is None:
+            if platform is not None or not present:
+                raise no_match(reference or entry.digest, platform or host_platform(), names)
+            where = 0
+        image = self.image(present[where].digest, reference)
+        return replace(image, index=entry, platforms=names)
+
     def image(self, manifest_digest: str, reference: str | None) -> Image:
         """The Image stored under `manifest_digest`, reported as `reference`."""
         manifest = self.manifest(manifest_digest)
@@ -126,10 +169,12 @@ class ImageStore:
             ),
             architecture=conf.architecture,
             os=conf.os,
+            variant=conf.variant,
         )
 
-    def resolve(self, ref: str) -> Image:
-        """`name[:tag]`, `name@sha256:...`, an image id or an unambiguous id prefix."""
+    def resolve(self, ref: str, platform: Platform | None = None) -> Image:
+        """`name[:tag]`, `name@sha256:...`, an image id or an unambiguous id prefix; the
+        manifest for `platform` (by default this host's) when it names an image index."""
         index = self.read_index()
         try:
             parsed = parse_reference(ref)
@@ -140,35 +185,43 @@ class ImageStore:
         if parsed is not None:
             found = _find_named(index, parsed.name, parsed.tag, parsed.digest)
             if found is not None:
-                return self.image(found.digest, found.ref_name)
+                return self.entry_image(found, found.ref_name, platform)
         if looks_like_id(ref):
-            image = self._resolve_id(index, ref)
+            image = self._resolve_id(index, ref, platform)
             if image is not None:
                 return image
         raise ImageNotFound(f"no such image: {ref}")
 
-    def _resolve_id(self, index: Index, prefix: str) -> Image | None:
+    def _resolve_id(self, index: Index, prefix: str,
+                    platform: Platform | None = None) -> Image | None:
+        """An image id is its config's digest; a platform's manifest in an index is
+        found by its own id, the index by its digest (as Docker's containerd store)."""
         if not prefix.startswith("sha256:"):
             prefix = "sha256:" + prefix
-        matches: dict[str, Descriptor] = {}
+        matches: dict[str, tuple[Descriptor, Descriptor | None]] = {}  # id -> entry, child
         for desc in index.manifests:
-            if desc.digest in matches:
+            if desc.digest.startswith(prefix) and desc.media_type in INDEX_MEDIA_TYPES:
+                matches.setdefault(desc.digest, (desc, None))
                 continue
-            manifest = self.manifest(desc.digest)
-            if manifest.config.digest.startswith(prefix):
-                matches[desc.digest] = desc
-        ids = {self.manifest(d).config.digest for d in matches}
-        if len(ids) > 1:
-            raise ContainerError(f"image id prefix {prefix[7:]!r} is ambiguous: {len(ids)} images")
+            for child in self.children(desc):
+                config = self.manifest(child.digest).config.digest
+                if config.startswith(prefix):
+                    matches.setdefault(config, (desc, child))
+        if len(matches) > 1:
+            raise ContainerError(
+                f"image id prefix {prefix[7:]!r} is ambiguous: {len(matches)} images")
         if not matches:
             return None
-        desc = next(iter(matches.values()))
-        names = [d.ref_name for d in index.manifests if d.digest == desc.digest and d.ref_name]
-        return self.image(desc.digest, names[0] if names else None)
+        entry, found = next(iter(matches.values()))
+        names = [d.ref_name for d in index.manifests if d.digest == entry.digest and d.ref_name]
+        name = names[0] if names else None
+        if found is None or found is entry:
+            return self.entry_image(entry, name, platform)
+        return self.entry_image(entry, name, platform_of_child(found))
 
     def list(self) -> Images:
         """One entry per tag, plus one per untagged image, in the order of index.json."""
-        return [self.image(desc.digest, desc.ref_name) for desc in self.read_index().manifests]
+        return [self.entry_image(desc, desc.ref_name) for desc in self.read_index().manifests]
 
     def layer_dirs(self, image: Image) -> Paths:
         """The unpacked layers of `image`, lowest first (overlayfs lowerdir wants the
@@ -218,9 +271,9 @@ class ImageStore:
         with self.writing() as writer:
             image = self.resolve(ref)
             entry = next(e for e in self.read_index().manifests
-                         if e.digest == image.manifest_digest)
+                         if e.digest == image.entry_digest)
             writer.tag(entry, tag)
-        return self.image(image.manifest_digest, tag)
+        return self.entry_image(entry, tag)
 
     def remove(self, ref: str, force: bool = False) -> Lines:
         """`docker rmi`: untag `ref`; once an image has no tag left, delete it and every
@@ -260,6 +313,12 @@ class ImageStore:
         from vmforms.container.image.archive import load_oci_archive
 
         return load_oci_archive(self, path, ref)
+
+
+def platform_of_child(child: Descriptor) -> Platform:
+    from vmforms.container.image.platform import platform_of
+
+    return platform_of(child.platform)
 
 
 def _find_named(index: Index, name: str, tag: str | None, digest: str | None) -> Descriptor | None:

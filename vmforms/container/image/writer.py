@@ -22,6 +22,7 @@ from vmforms.container.image.records import (
     ANNOTATION_REF_NAME,
     ANNOTATION_REPO_DIGEST,
     MEDIA_TYPE_OCI_CONFIG,
+    MEDIA_TYPE_OCI_INDEX,
     MEDIA_TYPE_OCI_MANIFEST,
     OCI_LAYOUT_VERSION,
     Descriptor,
@@ -150,9 +151,13 @@ class StoreWriter:
         configuration: ImageConfiguration,
         ref: str | None,
         config_bytes: bytes | None = None,
+        *,
+        listed: bool = True,
     ) -> Descriptor:
         """Store the config and a manifest over `layers`, tag it `ref`; return the
-        manifest's descriptor. `config_bytes`, when given, is the config as received."""
+        manifest's descriptor. `config_bytes`, when given, is the config as received.
+        Unless `listed`, index.json is left alone (the manifest of a platform, which an
+        image index will name)."""
         if config_bytes is None:
             config_bytes = configuration.to_bytes()
         config_digest = self.put_bytes(config_bytes, what="image config")
@@ -167,6 +172,16 @@ class StoreWriter:
         data = manifest.to_bytes()
         digest = self.put_bytes(data, what="manifest")
         desc = Descriptor(MEDIA_TYPE_OCI_MANIFEST, digest, len(data))
+        if listed:
+            self.tag(desc, ref)
+        return desc
+
+    def add_index(self, manifests: Sequence[Descriptor], ref: str | None) -> Descriptor:
+        """Store an image index (image-index.md) over platform manifests already stored,
+        each descriptor carrying its platform, and tag it `ref`."""
+        data = Index(tuple(manifests)).to_bytes()
+        desc = Descriptor(MEDIA_TYPE_OCI_INDEX, self.put_bytes(data, what="image index"),
+                          len(data))
         self.tag(desc, ref)
         return desc
 
@@ -218,12 +233,18 @@ class StoreWriter:
         for desc in self.store.read_index().manifests:
             keep_blobs.add(desc.digest)
             try:
-                manifest = self.store.manifest(desc.digest)
-                keep_blobs.add(manifest.config.digest)
-                keep_blobs.update(layer.digest for layer in manifest.layers)
-                keep_layers.update(self.store.configuration(manifest).diff_ids)
+                children = self.store.children(desc)
             except ImageError:
-                continue  # a damaged image keeps what it still names
+                continue  # a damaged index keeps what it still names
+            for child in children:
+                keep_blobs.add(child.digest)
+                try:
+                    manifest = self.store.manifest(child.digest)
+                    keep_blobs.add(manifest.config.digest)
+                    keep_blobs.update(layer.digest for layer in manifest.layers)
+                    keep_layers.update(self.store.configuration(manifest).diff_ids)
+                except ImageError:
+                    continue  # a damaged image keeps what it still names
         deleted: list[str] = []
         blobs = self.root / "blobs" / "sha256"
         for path in sorted(blobs.iterdir()):
@@ -292,8 +313,7 @@ def remove(store: ImageStore, ref: str, force: bool) -> list[str]:
             else:
                 dropped = [e for e in index.manifests if e.ref_name == str(parsed)]
         if not dropped:  # resolved as an image id
-            dropped = [e for e in index.manifests
-                       if store.manifest(e.digest).config.digest == target.id]
+            dropped = [e for e in index.manifests if e.digest == target.entry_digest]
             tags = {e.ref_name for e in dropped if e.ref_name}
             if len(tags) > 1 and not force:
                 raise ContainerError(
@@ -302,16 +322,16 @@ def remove(store: ImageStore, ref: str, force: bool) -> list[str]:
                 )
         kept = [e for e in index.manifests if e not in dropped]
         gone = sorted({e.digest for e in dropped} - {e.digest for e in kept})
+        gone_entries = [e for e in dropped if e.digest in gone]
         if not force and store.in_use is not None:
-            for digest in gone:
-                image = store.image(digest, ref)
+            for image in _entry_images(store, gone_entries, ref):
                 if store.in_use(image):
                     raise ContainerError(
                         f"conflict: unable to remove image {ref}: image {image.short_id} is "
                         f"in use by a container; remove the container first or force"
                     )
         report = [f"Untagged: {e.ref_name}" for e in dropped if e.ref_name]
-        report += [f"Deleted: {store.manifest(d).config.digest}" for d in gone]
+        report += [f"Deleted: {image.id}" for image in _entry_images(store, gone_entries, ref)]
         writer.write_index(Index(tuple(kept)))
         report += [f"Deleted: {d}" for d in writer.collect_garbage()]
     return _unique(report)
@@ -323,15 +343,25 @@ def prune(store: ImageStore) -> list[str]:
         kept = []
         report = []
         for entry in index.manifests:
+            images = _entry_images(store, [entry], None)
             if entry.ref_name is None and not (
-                store.in_use is not None and store.in_use(store.image(entry.digest, None))
+                store.in_use is not None and any(store.in_use(i) for i in images)
             ):
-                report.append(f"Deleted: {store.manifest(entry.digest).config.digest}")
+                report += [f"Deleted: {image.id}" for image in images]
             else:
                 kept.append(entry)
         writer.write_index(Index(tuple(kept)))
         report += [f"Deleted: {d}" for d in writer.collect_garbage()]
     return _unique(report)
+
+
+def _entry_images(store: ImageStore, entries: list[Descriptor], ref: str | None) -> list[Image]:
+    """Every stored image the index.json entries stand for: one per platform present."""
+    images = []
+    for entry in entries:
+        for child in store.children(entry):
+            images.append(store.image(child.digest, ref))
+    return images
 
 
 def _is_name(ref: str) -> bool:

@@ -50,7 +50,8 @@ def test_concurrent_busybox_builds(store: ImageStore) -> None:
     assert len(set(outs)) == 1
     [image] = store.list()
     assert image.manifest_digest == outs[0]
-    assert len(store_contents(store)["layers"]) == 1
+    # one layer per platform of the index, however many builders raced
+    assert len(store_contents(store)["layers"]) == len(image.platforms) >= 1
     assert_consistent(store)
 
 
