@@ -40,12 +40,13 @@ from vmforms.jvm.classfile.classfile import (
     MethodInfo,
 )
 from vmforms.jvm.classfile.constants import ConstantInteger, ConstantString
+from vmforms.jvm.classfile.lenient import ToolReadError, check_readable
 from vmforms.jvm.classfile.signatures import (
     class_signature,
     field_type,
     method_signature,
 )
-from vmforms.jvm.errors import ClassNotFoundError, JvmError
+from vmforms.jvm.errors import ClassFormatError, ClassNotFoundError, JvmError
 from vmforms.jvm.javap_attrs import AttributeWriter
 from vmforms.jvm.javap_code import exception_table, instructions
 from vmforms.jvm.javap_find import Finder
@@ -132,7 +133,15 @@ def disassemble_named(name: str, finder: Finder, opts: JavapOptions) -> tuple[st
     if found is None:
         raise ClassNotFoundError(name)
     data, origin = found
-    cf = parse_class(data, origin.name or origin.location)
+    try:
+        cf = parse_class(data, origin.name or origin.location)
+    except ClassFormatError:
+        # javap's reader stops at fewer problems than ours; where it stops too, say it its way
+        try:
+            check_readable(data)
+        except ToolReadError as exc:
+            raise JvmError(exc.template.format(name)) from None
+        raise
     warning = None
     if not name.endswith(".class"):
         # a class name that led to a file holding some other class

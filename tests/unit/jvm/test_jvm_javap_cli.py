@@ -18,21 +18,26 @@ def run(vmforms_bin: str, *args: str, cwd: Path | None = None,
 
 
 @pytest.mark.parametrize(("data", "problem"), [
-    (b"", "offset 0: not a class file (bad magic number)"),
-    (b"hello world\n", "offset 0: not a class file (bad magic number 0x68656c6c)"),
-    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x05\x01\x00", "offset 10: truncated class file"),
-    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x02\x0e", "offset 10: unknown constant pool tag 14"),
+    (b"", "unexpected end of file while reading {}"),
+    (b"hello world\n", "error while reading constant pool for {}: unexpected tag at #1: 100"),
+    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x05\x01\x00",
+     "unexpected end of file while reading {}"),
+    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x02\x0e",
+     "error while reading constant pool for {}: unexpected tag at #1: 14"),
+    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x02\x01\x00\x02\xc3\x28",
+     "IO error reading {}: malformed input around byte 2"),
+    (b"\xca\xfe\xba\xbe\x00\x00\x00\x3d\x00\x02\x01\x00\x01\xe3",
+     "IO error reading {}: malformed input: partial character at end"),
 ])
-def test_bad_class_file_is_one_line(vmforms_bin: str, tmp_path: Path, data: bytes,
-                                    problem: str) -> None:
+def test_unreadable_class_file_is_one_line(vmforms_bin: str, tmp_path: Path, data: bytes,
+                                           problem: str) -> None:
+    """Where the JDK's class reader gives up, one line in javap's words (the name as given)."""
     bad = tmp_path / "Bad.class"
     bad.write_bytes(data)
     result = run(vmforms_bin, "-c", str(bad))
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith(f"Error: {bad}: {problem}")
-    assert "Traceback" not in result.stderr
+    assert result.stderr == "Error: " + problem.format(bad) + "\n"
 
 
 def test_truncated_corpus_class(vmforms_bin: str, tmp_path: Path,
@@ -40,10 +45,22 @@ def test_truncated_corpus_class(vmforms_bin: str, tmp_path: Path,
     data = corpus_classes["corpus/Lambdas"].read_bytes()
     cut = tmp_path / "Cut.class"
     cut.write_bytes(data[:len(data) // 2])
-    result = run(vmforms_bin, str(cut))
+    result = run(vmforms_bin, "Cut.class", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"Error: {cut}: offset ")
-    assert result.stderr.count("\n") == 1
+    assert result.stderr == "Error: unexpected end of file while reading Cut.class\n"
+
+
+def test_attribute_too_big(vmforms_bin: str, tmp_path: Path) -> None:
+    from jvm_testlib import ClassBuilder, u2
+
+    b = ClassBuilder("Big")
+    signature = b.utf8("Signature")
+    data = b.build()
+    assert data.endswith(u2(0))  # no class attributes: give it one whose u4 length has the top
+    (tmp_path / "Big.class").write_bytes(data[:-2] + u2(1) + u2(signature) + b"\x80\0\0\0")
+    result = run(vmforms_bin, "Big.class", cwd=tmp_path)
+    assert result.stderr == "Error: Fatal error: attribute Signature too big to handle\n"
+    assert result.returncode == 1
 
 
 def test_missing_class_matches_javap_and_goes_on(vmforms_bin: str,
