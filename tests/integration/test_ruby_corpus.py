@@ -42,3 +42,16 @@ def test_corpus_runs_as_under_ruby(vmforms_bin: str, tmp_path: Path) -> None:
             detail = got[2].decode(errors="replace")[-300:]
             failures.append(f"{name}: {', '.join(what)} differ; vmforms stderr: {detail}")
     assert not failures, f"{len(failures)} of {len(programs)} differ:\n" + "\n".join(failures)
+
+
+def test_plain_loop_runs_as_under_ruby(vmforms_bin: str, tmp_path: Path) -> None:
+    """A sample of the corpus with the translation tier off (VMFORMS_YARV_TRANSLATE=0)."""
+    ruby = shutil.which("ruby")
+    if ruby is None:
+        pytest.skip("ruby is not installed (make setup installs Debian's ruby 3.1)")
+    env = {"LANG": "C.UTF-8", "PATH": os.environ.get("PATH", ""),
+           "VMFORMS_ROOT": str(tmp_path / "state"), "HOME": str(tmp_path)}
+    plain = dict(env, VMFORMS_YARV_TRANSLATE="0")
+    for name in ("exceptions.rb", "exceptions2.rb", "blocks.rb", "control.rb",
+                 "ensure_order.rb", "uncaught.rb", "loops_control.rb"):
+        assert _run([vmforms_bin, "ruby", name], plain) == _run([ruby, name], env), name

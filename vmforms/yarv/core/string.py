@@ -16,8 +16,11 @@ class RString(RObject):
 
     def __init__(self, data: bytes | bytearray | str = b"", enc: str = UTF_8,
                  cls: Any = None) -> None:
-        super().__init__(cls)
-        if isinstance(data, str):
+        # RObject's fields set here directly: strings are made often enough to matter
+        self.cls = cls
+        self.ivars = None
+        self.frozen = False
+        if type(data) is str:
             data = data.encode("utf-8", "surrogateescape")
         self.b = bytearray(data)
         self.enc = enc

@@ -12,8 +12,8 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import RObject, RSymbol
-from vmforms.yarv.interp.frame import Frame
-from vmforms.yarv.interp.loop import invoke_block
+from vmforms.yarv.interp.frame import Env, Frame
+from vmforms.yarv.interp.loop import execute, invoke_block
 from vmforms.yarv.interp.objects import RProc
 from vmforms.yarv.iseq.loader import (
     VM_CALL_ARGS_BLOCKARG,
@@ -116,6 +116,15 @@ def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
     if m is None:
         return vm.method_missing(recv, name, args, block, fcall=bool(flag & VM_CALL_FCALL),
                                  vcall=bool(flag & VM_CALL_VCALL))
+    iseq = m.iseq
+    if iseq is not None and m.visibility == "public" and iseq.param_flags <= 1 and \
+            kw is None and len(args) == iseq.lead_num and m.name == m.original_name \
+            and iseq.type == "method":
+        # the common call: required parameters only, straight into a new frame
+        vars_ = args + [None] * (len(iseq.local_table) - len(args))
+        fr = Frame(iseq, recv, Env(vars_, None), block, m, m.cref, None)
+        fr.defined_class = m.owner
+        return execute(vm, fr)
     if m.visibility != "public" and not flag & VM_CALL_FCALL:
         if m.visibility == "private" and not (name.endswith("=") and recv is f.self_):
             vm.raise_error("NoMethodError", f"private method `{name}' called for "

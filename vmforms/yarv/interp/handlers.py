@@ -277,9 +277,13 @@ def _concatstrings(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
     n = op[3]
     parts = st[-n:]
     del st[-n:]
-    out = RString(b"".join(p.b for p in parts), parts[0].enc, vm.cString)
-    if any(p.enc != out.enc for p in parts) and any(b >= 0x80 for b in out.b):
-        out.enc = "UTF-8"
+    enc = parts[0].enc
+    out = RString(b"".join([p.b for p in parts]), enc, vm.cString)
+    for p in parts:
+        if p.enc != enc:
+            if not out.b.isascii():
+                out.enc = "UTF-8"
+            break
     st.append(out)
     return op[1]  # type: ignore[no-any-return]
 
@@ -295,8 +299,11 @@ def _anytostring(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
 @handler("objtostring")
 def _objtostring(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
     obj = st.pop()
-    if type(obj) is RString:
+    t = type(obj)
+    if t is RString:
         st.append(obj)
+    elif t is int:
+        st.append(RString(str(obj).encode(), "US-ASCII", vm.cString))
     else:
         f.pc = op[2]
         st.append(vm.send(obj, "to_s"))

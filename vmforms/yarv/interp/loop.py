@@ -203,8 +203,16 @@ def invoke_block(vm: Any, proc: RProc, args: list[Any], kw: RHash | None,
     if proc.fn is not None:
         return proc.fn(vm, args, blockarg)
     iseq = proc.iseq
-    kind = "lambda" if proc.is_lambda else "block"
-    vars_, pc = setup_args(vm, iseq, args, kw, blockarg, kind, "block")
+    flags = iseq.param_flags
+    n = len(args)
+    if flags & ~128 <= 1 and kw is None and n == iseq.lead_num and (n != 1 or flags & 128):
+        # required parameters only, given exactly: no splat, no padding to decide
+        size = len(iseq.local_table)
+        vars_ = list(args) + [None] * (size - n) if size > n else list(args)
+        pc = 0
+    else:
+        kind = "lambda" if proc.is_lambda else "block"
+        vars_, pc = setup_args(vm, iseq, args, kw, blockarg, kind, "block")
     f = Frame(iseq, proc.self_ if self_ is UNDEF else self_, Env(vars_, proc.env),
               proc.outer_block, proc.from_method, proc.cref, None)
     f.pc = pc
