@@ -20,7 +20,7 @@ class RString(RObject):
         self.cls = cls
         self.ivars = None
         self.frozen = False
-        if type(data) is str:
+        if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
         self.b = bytearray(data)
         self.enc = enc
