@@ -40,7 +40,7 @@ from vmforms.jvm.classfile.classfile import (
     MethodInfo,
 )
 from vmforms.jvm.classfile.constants import ConstantInteger, ConstantString
-from vmforms.jvm.classfile.lenient import ToolReadError, check_readable
+from vmforms.jvm.classfile.lenient import BrokenAttribute, ToolReadError, parse_lenient
 from vmforms.jvm.classfile.signatures import (
     class_signature,
     field_type,
@@ -135,13 +135,15 @@ def disassemble_named(name: str, finder: Finder, opts: JavapOptions) -> tuple[st
     data, origin = found
     try:
         cf = parse_class(data, origin.name or origin.location)
-    except ClassFormatError:
-        # javap's reader stops at fewer problems than ours; where it stops too, say it its way
+    except ClassFormatError as strict:
+        # javap's reader stops at fewer problems than ours: where it stops too, say it its
+        # way; where it goes on, go on with what can be read
         try:
-            check_readable(data)
+            cf = parse_lenient(data, origin.name or origin.location)
         except ToolReadError as exc:
             raise JvmError(exc.template.format(name)) from None
-        raise
+        except ClassFormatError:
+            raise strict from None
     warning = None
     if not name.endswith(".class"):
         # a class name that led to a file holding some other class
@@ -299,6 +301,9 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
     else:
         parts += [ms.return_type, " ", m.name, params]
     exc = m.attribute(ExceptionsAttribute)
+    broken = {a.name for a in m.attributes if isinstance(a, BrokenAttribute)}
+    if "Exceptions" in broken and exc is None:
+        out.append("Error: Unexpected or invalid value for Exceptions attribute\n")
     if exc is not None:
         parts.append(" throws ")
         if ms.throws:
@@ -310,6 +315,8 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
     out.append("".join(parts) + ";\n")
     if opts.descriptors or writer is not None:
         out.append(f"    descriptor: {m.descriptor}\n")
+    if "Code" in broken and m.code is None and writer is None:
+        out.append("Error: Unexpected or invalid value for Code attribute\n")
     if writer is not None:
         writer.p.level = 2
         writer.p.println(flags_line(flags, METHOD_FLAGS))

@@ -5,12 +5,27 @@ from __future__ import annotations
 
 from vmforms.jvm.classfile.attributes import CodeAttribute
 from vmforms.jvm.classfile.classfile import ClassFile
-from vmforms.jvm.classfile.code import decode_code
+from vmforms.jvm.classfile.code import Instruction, decode_code
 from vmforms.jvm.errors import ClassFormatError
 from vmforms.jvm.javap_text import check_name, constant_comment
 from vmforms.jvm.opcodes import ARRAY_TYPES, OPCODES, Operands
 
 _COMMENT_COLUMN = 40  # javap pads an instruction to this width before its `// ` comment
+
+
+def _decode(code: CodeAttribute, source: str, unknown: dict[int, int]) -> list[Instruction]:
+    """The instructions; an opcode no JVM defines is, as javap reads it, one byte long and
+    printed as `bytecode N`: it is decoded as a nop and its pc and value kept in UNKNOWN."""
+    data = code.code
+    while True:
+        try:
+            return list(decode_code(data, source, code.code_offset))
+        except ClassFormatError as exc:
+            pc = exc.offset - code.code_offset
+            if not (0 <= pc < len(data) and OPCODES[data[pc]] is None) or pc in unknown:
+                raise
+            unknown[pc] = data[pc]
+            data = data[:pc] + b"\x00" + data[pc + 1:]
 
 
 def instructions(cf: ClassFile, code: CodeAttribute, out: list[str], ind: str = "    ") -> None:
@@ -19,13 +34,17 @@ def instructions(cf: ClassFile, code: CodeAttribute, out: list[str], ind: str = 
     this_class = cf.this_class
     comments: dict[int, str] = {}
     Ops = Operands
-    for ins in decode_code(code.code, cf.source, code.code_offset):
+    unknown: dict[int, int] = {}
+    for ins in _decode(code, cf.source, unknown):
         op = ins.opcode
         info = OPCODES[op]
         assert info is not None
         mnemonic = info.mnemonic + "_w" if ins.wide else info.mnemonic
         kind = info.operands
         head = f"{ins.pc:4d}: "
+        if ins.pc in unknown:
+            out.append(f"{ind}{head}bytecode {unknown[ins.pc]}\n")
+            continue
         if kind is Ops.NONE:
             out.append(f"{ind}{head}{mnemonic}\n")
             continue

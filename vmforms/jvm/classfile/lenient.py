@@ -8,7 +8,33 @@ unknown constant pool tag, or an attribute length past 2^31.
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 
+from vmforms.jvm.classfile.attributes import (
+    DECODERS,
+    Attribute,
+    CodeAttribute,
+    ExceptionTableEntry,
+    UnknownAttribute,
+    _Ctx,
+)
+from vmforms.jvm.classfile.classfile import ClassFile, FieldInfo, MethodInfo
+from vmforms.jvm.classfile.constants import (
+    _TWO,
+    Constant,
+    ConstantClass,
+    ConstantDouble,
+    ConstantFloat,
+    ConstantInteger,
+    ConstantLong,
+    ConstantMethodHandle,
+    ConstantMethodType,
+    ConstantModule,
+    ConstantPackage,
+    ConstantPool,
+    ConstantString,
+    ConstantUtf8,
+)
 from vmforms.jvm.errors import JvmError
 
 
@@ -71,6 +97,10 @@ def read_utf(data: bytes, pos: int) -> tuple[str, int]:
     return text.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "surrogatepass"), end
 
 
+_ONE: dict[int, type[ConstantClass | ConstantString | ConstantMethodType | ConstantModule
+                    | ConstantPackage]] = {
+    7: ConstantClass, 8: ConstantString, 16: ConstantMethodType, 19: ConstantModule,
+    20: ConstantPackage}
 _FIXED = {3: 4, 4: 4, 5: 8, 6: 8, 7: 2, 8: 2, 9: 4, 10: 4, 11: 4, 12: 4, 15: 3, 16: 2,
           17: 4, 18: 4, 19: 2, 20: 2}
 
@@ -129,3 +159,122 @@ def check_readable(data: bytes) -> None:
             need(pos, 6)
             pos = attributes(pos + 6)
     attributes(pos)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenAttribute(UnknownAttribute):
+    """An attribute the JDK's reader keeps as raw bytes because decoding it failed (or
+    its name is no Utf8 constant); `reason` says why."""
+
+    reason: str = ""
+
+
+def _constant_pool(data: bytes, source: str) -> tuple[ConstantPool, int]:
+    (count,) = struct.unpack_from(">H", data, 8)
+    entries: list[Constant | None] = [None]
+    pos = 10
+    i = 1
+    while i < count:
+        tag = data[pos]
+        pos += 1
+        if tag == 1:
+            text, pos = read_utf(data, pos)
+            entries.append(ConstantUtf8(text))
+        elif tag == 3:
+            entries.append(ConstantInteger(struct.unpack_from(">i", data, pos)[0]))
+        elif tag == 4:
+            entries.append(ConstantFloat(struct.unpack_from(">I", data, pos)[0]))
+        elif tag == 5:
+            entries += [ConstantLong(struct.unpack_from(">q", data, pos)[0]), None]
+        elif tag == 6:
+            entries += [ConstantDouble(struct.unpack_from(">Q", data, pos)[0]), None]
+        elif tag in (7, 8, 16, 19, 20):
+            (a,) = struct.unpack_from(">H", data, pos)
+            entries.append(_ONE[tag](a))
+        elif tag == 15:
+            kind, ref = struct.unpack_from(">BH", data, pos)
+            entries.append(ConstantMethodHandle(kind, ref))
+        else:
+            a, b = struct.unpack_from(">HH", data, pos)
+            entries.append(_TWO[tag](a, b))
+        if tag != 1:
+            pos += _FIXED[tag]
+        i += 2 if tag in (5, 6) else 1
+    del entries[count:]  # a Long or Double in the last slot
+    return ConstantPool(tuple(entries), source), pos
+
+
+def _attributes(data: bytes, pos: int, cp: ConstantPool,
+                source: str) -> tuple[tuple[Attribute, ...], int]:
+    (n,) = struct.unpack_from(">H", data, pos)
+    pos += 2
+    out: list[Attribute] = []
+    for _ in range(n):
+        name_index, length = struct.unpack_from(">HI", data, pos)
+        start, end = pos + 6, pos + 6 + length
+        if end > len(data):
+            raise ValueError("java.io.EOFException")
+        info = data[start:end]
+        e = cp.entries[name_index] if 0 < name_index < len(cp.entries) else None
+        if not isinstance(e, ConstantUtf8):
+            out.append(BrokenAttribute("", info, f"invalid index #{name_index}"))
+        else:
+            decoder = _code if e.value == "Code" else DECODERS.get(e.value)
+            if decoder is None:
+                out.append(UnknownAttribute(e.value, info))
+            else:
+                # decoded from its own bytes, as the JDK reads an attribute from a copy
+                try:
+                    out.append(decoder(_Ctx(info, cp, source), e.value, 0, length))
+                except (JvmError, struct.error, IndexError, ValueError) as exc:
+                    out.append(BrokenAttribute(e.value, info, str(exc)))
+        pos = end
+    return tuple(out), pos
+
+
+def _code(ctx: _Ctx, name: str, pos: int, length: int) -> Attribute:
+    """Code as the JDK reads it: the parts in order, nothing checked, its own attributes
+    each decoded or kept broken on its own."""
+    data = ctx.data
+    max_stack, max_locals, code_length = struct.unpack_from(">HHI", data, 0)
+    if 8 + code_length > length:
+        raise ValueError("java.io.EOFException")
+    code = data[8:8 + code_length]
+    p = 8 + code_length
+    (n,) = struct.unpack_from(">H", data, p)
+    p += 2
+    table = []
+    for _ in range(n):
+        table.append(ExceptionTableEntry(*struct.unpack_from(">HHHH", data, p)))
+        p += 8
+    attrs, end = _attributes(data, p, ctx.cp, ctx.source)
+    if end > length:
+        raise ValueError("java.io.EOFException")
+    return CodeAttribute(max_stack, max_locals, code, tuple(table), attrs, 8)
+
+
+def parse_lenient(data: bytes, source: str = "<class>") -> ClassFile:
+    """A ClassFile from bytes that check_readable accepts, nothing else checked: constant
+    pool references may be wrong, and attributes that do not decode are BrokenAttribute.
+    Raises ClassFormatError if a field or method name is no Utf8 constant."""
+    check_readable(data)
+    minor, major = struct.unpack_from(">HH", data, 4)
+    cp, pos = _constant_pool(data, source)
+    flags, this_class, super_class, n_if = struct.unpack_from(">HHHH", data, pos)
+    pos += 8
+    interfaces = struct.unpack_from(f">{n_if}H", data, pos)
+    pos += 2 * n_if
+    members: list[list[FieldInfo] | list[MethodInfo]] = []
+    for kind in (FieldInfo, MethodInfo):
+        (n,) = struct.unpack_from(">H", data, pos)
+        pos += 2
+        items: list[FieldInfo] | list[MethodInfo] = []
+        for _ in range(n):
+            mflags, ni, di = struct.unpack_from(">HHH", data, pos)
+            attrs, pos = _attributes(data, pos + 6, cp, source)
+            items.append(kind(mflags, cp.utf8(ni), cp.utf8(di), attrs))  # type: ignore[arg-type]
+        members.append(items)
+    attrs, _ = _attributes(data, pos, cp, source)
+    fields, methods = members
+    return ClassFile(minor, major, cp, flags, this_class, super_class, interfaces,
+                     tuple(fields), tuple(methods), attrs, source)  # type: ignore[arg-type]
