@@ -59,3 +59,19 @@ def test_debian_kernel_runs_the_command(vmforms_bin: str, debian: GuestAssets) -
     assert re.fullmatch(r"6\.\d+\.\d+\S*-riscv64\n", proc.stdout), proc.stdout
     assert proc.stdout == debian.release + "\n"
     assert proc.stdout.strip() != platform.release()
+
+
+def test_debian_kernel_finds_hvc0_and_the_rng(vmforms_bin: str, debian: GuestAssets) -> None:
+    """Debian's kernel binds virtio-console (built in) to slot 6 and sees virtio-rng."""
+    script = ("echo via-hvc > /dev/hvc0; "
+              "cat /sys/bus/virtio/devices/*/device")
+    proc = subprocess.run(
+        [vmforms_bin, "vm", "run", "--mem", GUEST_MEM, "--timeout", str(BOOT_TIMEOUT),
+         "--kernel", str(debian.kernel), "--initrd", str(debian.initrd),
+         "--", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=BOOT_TIMEOUT + 60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["via-hvc", "0x0003", "0x0004"]
