@@ -183,6 +183,14 @@ def _copy_tree(src_root: int, rel: str, dst_dfd: int, spec: CopySpec,
             os.close(fd)
 
 
+def _exists(root_fd: int, path: str) -> bool:
+    try:
+        os.close(inroot.open_dir(root_fd, path))
+    except OSError:
+        return False
+    return True
+
+
 def _is_archive(src_root: int, rel: str) -> bool:
     pfd = open_path(src_root, rel)
     try:
@@ -211,8 +219,11 @@ def copy(root_fd: int, src_root: int, spec: CopySpec, ignore: Ignore | None,
         finally:
             os.close(pfd)
         if src.is_dir:
+            existed = _exists(root_fd, spec.dest)
             dst = _dir_fd(root_fd, spec.dest)
             try:
+                if not existed and spec.owner is not None:
+                    os.fchown(dst, *spec.owner)  # a destination made for it is the owner's
                 _copy_tree(src_root, src.rel, dst, spec, ignore)
             finally:
                 os.close(dst)
