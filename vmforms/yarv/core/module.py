@@ -197,8 +197,6 @@ def m_instance_methods(vm: Any, s: RClass, a: list[Any], b: Any) -> Any:
     inherit = not a or vm.truthy(a[0])
     seen: dict[str, None] = {}
     for k in (vm.ancestors(s) if inherit else [s]):
-        if inherit and k in (vm.cObject, vm.mKernel, vm.cBasicObject):
-            break
         for n, m in k.methods.items():
             if m.visibility != "private" and (m.fn is not None or m.iseq is not None):
                 seen.setdefault(n)
@@ -317,10 +315,15 @@ def install(vm: Any) -> None:
     b(M, "protected", _visibility("protected"))
     b(M, "module_function", m_module_function)
     b(M, "private_constant public_constant", lambda vm, s, a, blk: None)
+    b(M, "ruby2_keywords", lambda vm, s, a, blk: None, visibility="private")
     b(M, "private_class_method", lambda vm, s, a, blk: _visibility("private")(
         vm, vm.singleton_class(s), a, blk))
     b(M, "public_class_method", lambda vm, s, a, blk: None)
     b(M, "instance_methods public_instance_methods", m_instance_methods)
+    b(M, "private_instance_methods", lambda vm, s, a, blk: RArray([intern(n) for k in (
+        vm.ancestors(s) if not a or vm.truthy(a[0]) else [s]) for n, m in k.methods.items()
+        if m.visibility == "private"], vm.cArray))
+    b(M, "protected_instance_methods", lambda vm, s, a, blk: RArray([], vm.cArray))
     b(M, "method_defined? public_method_defined?", m_method_defined)
     b(M, "private_method_defined?", lambda vm, s, a, blk: (
         (m := vm.find_method(s, _name(vm, a[0]))) is not None and m.visibility == "private"))

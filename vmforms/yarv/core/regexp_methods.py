@@ -34,6 +34,8 @@ def translate(vm: Any, src: str) -> str:
                 out.append(r"\Z")
             elif d == "Z":
                 out.append(r"(?=\n?\Z)")
+            elif d == "G" and i == 0:
+                pass  # anchored at the search position: callers match instead of search
             elif d == "h":
                 out.append("[0-9a-fA-F]" if not in_class else "0-9a-fA-F")
             elif d == "H":

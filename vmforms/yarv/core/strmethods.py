@@ -381,7 +381,7 @@ def s_scan(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
 
     rx = to_py(vm, pat) if type(pat) is RRegexp else re.compile(re.escape(text(pat)))
     out: list[Any] = []
-    for m in rx.finditer(text(s)):
+    for m in _matches(rx, text(s), type(pat) is RRegexp and pat.source.b.startswith(b"\\G")):
         if rx.groups:
             item: Any = RArray([None if g is None else new(vm, s, g) for g in m.groups()],
                                vm.cArray)
@@ -393,6 +393,20 @@ def s_scan(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
         else:
             out.append(item)
     return s if b is not None else RArray(out, vm.cArray)
+
+
+def _matches(rx: Any, t: str, anchored: bool) -> Any:
+    """finditer, or for a pattern starting with \\G each match where the last one ended."""
+    if not anchored:
+        yield from rx.finditer(t)
+        return
+    pos = 0
+    while pos <= len(t):
+        m = rx.match(t, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.end() + (1 if m.end() == m.start() else 0)
 
 
 def s_count(vm: Any, s: RString, a: list[Any], b: Any) -> Any:

@@ -115,6 +115,9 @@ def install(vm: Any) -> None:
     b(Y, "start_with?", lambda vm, s, a, blk: any(s.name.startswith(p.text()) for p in a))
     b(Y, "end_with?", lambda vm, s, a, blk: any(s.name.endswith(p.text()) for p in a))
     b(Y, "empty?", lambda vm, s, a, blk: not s.name, 0)
+    b(Y, "match", lambda vm, s, a, blk: vm.send(RString(s.name), "match", *a))
+    b(Y, "match?", lambda vm, s, a, blk: vm.send(RString(s.name), "match?", *a))
+    b(Y, "=~", lambda vm, s, a, blk: vm.send(RString(s.name), "=~", *a), 1)
     vm.sbuiltin(Y, "all_symbols", lambda vm, s, a, blk: RArray(
         list(RSymbol._table.values()), vm.cArray))
 

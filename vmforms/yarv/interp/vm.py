@@ -306,8 +306,10 @@ class VM(Support):
         if recv is self.main:
             return "main:Object"
         if isinstance(recv, RClass):
+            from vmforms.yarv.core.module import mod_name
+
             kind = "module" if recv.is_module else "class"
-            return f"{kind} {recv.name}"
+            return f"{kind} {mod_name(self, recv)}"
         cls = self.real_class(recv)
         if type(recv) in (int, float, RSymbol):
             return f"{self.inspect(recv)}:{cls.name}"
