@@ -105,6 +105,7 @@ def register_all(vm: VM) -> None:
     from vmforms.jvm.runtime.natives import (  # noqa: F401 - imported for registration
         annotations,
         dynamic,
+        fdlibm,
         files,
         invoke,
         io,

@@ -4,6 +4,7 @@ JDK's libjava ("name (No such file or directory)")."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import TYPE_CHECKING, Any
@@ -120,11 +121,22 @@ def _name_max(th: JThread, a: list[Any]) -> Any:
 
 def _fd(obj: JObject) -> int:
     fdo = obj.fields[obj.klass.field_slots["fd"]]
-    return int(fdo.fields[fdo.klass.field_slots["fd"]])
+    fd = int(fdo.fields[fdo.klass.field_slots["fd"]])
+    if fd == -1:  # closed: io_util.c's message
+        raise OSError(errno.EBADF, "Stream Closed")
+    return fd
 
 
 def _io_error(th: JThread, exc: OSError) -> None:
     th.vm.throw(th, "java/io/IOException", exc.strerror or str(exc))
+
+
+def _open_fd(th: JThread, obj: JObject) -> int:
+    try:
+        return _fd(obj)
+    except OSError as exc:
+        _io_error(th, exc)
+        raise
 
 
 @native(RAF, "open0(Ljava/lang/String;I)V")
@@ -179,18 +191,18 @@ def _write_all(th: JThread, fd: int, data: bytes) -> None:
 
 @native(RAF, "write0(I)V")
 def _raf_write0(th: JThread, a: list[Any]) -> Any:
-    _write_all(th, _fd(a[0]), bytes([a[1] & 0xFF]))
+    _write_all(th, _open_fd(th, a[0]), bytes([a[1] & 0xFF]))
 
 
 @native(RAF, "writeBytes([BII)V")
 def _raf_write(th: JThread, a: list[Any]) -> Any:
     arr, off, length = a[1], a[2], a[3]
-    _write_all(th, _fd(a[0]), bytes(b & 0xFF for b in arr.data[off:off + length]))
+    _write_all(th, _open_fd(th, a[0]), bytes(b & 0xFF for b in arr.data[off:off + length]))
 
 
 @native(RAF, "getFilePointer()J")
 def _raf_pointer(th: JThread, a: list[Any]) -> Any:
-    return os.lseek(_fd(a[0]), 0, os.SEEK_CUR)
+    return os.lseek(_open_fd(th, a[0]), 0, os.SEEK_CUR)
 
 
 @native(RAF, "seek0(J)V")
@@ -211,7 +223,7 @@ def _raf_length(th: JThread, a: list[Any]) -> Any:
 
 @native(RAF, "setLength(J)V")
 def _raf_set_length(th: JThread, a: list[Any]) -> Any:
-    fd = _fd(a[0])
+    fd = _open_fd(th, a[0])
     try:
         pos = os.lseek(fd, 0, os.SEEK_CUR)
         os.ftruncate(fd, a[1])

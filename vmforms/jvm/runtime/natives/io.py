@@ -3,6 +3,7 @@ FileInputStream): bytes go straight to the host's file descriptors 0, 1 and 2.""
 
 from __future__ import annotations
 
+import errno
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +17,21 @@ FD = "java/io/FileDescriptor"
 
 
 def _fd_of(stream: JObject) -> int:
+    """The stream's descriptor; a closed one (-1) fails as JDK 17's io_util.c fails it."""
     k = stream.klass
     fdo = stream.fields[k.field_slots["fd"]]
-    return int(fdo.fields[fdo.klass.field_slots["fd"]])
+    fd = int(fdo.fields[fdo.klass.field_slots["fd"]])
+    if fd == -1:
+        raise OSError(errno.EBADF, "Stream Closed")
+    return fd
+
+
+def _io(th: JThread, fn: Any, stream: JObject, *args: Any) -> Any:
+    """fn(fd, *args) on the stream's descriptor; a host error is a java.io.IOException."""
+    try:
+        return fn(_fd_of(stream), *args)
+    except OSError as exc:
+        th.vm.throw(th, "java/io/IOException", exc.strerror or str(exc))
 
 
 @native(FD, "getHandle(I)J")
@@ -34,9 +47,9 @@ def _append(th: JThread, a: list[Any]) -> Any:
 @native("java/io/FileOutputStream", "writeBytes([BIIZ)V")
 def _write_bytes(th: JThread, a: list[Any]) -> Any:
     stream, arr, off, length = a[0], a[1], a[2], a[3]
-    fd = _fd_of(stream)
     data = bytes(b & 0xFF for b in arr.data[off:off + length])
     try:
+        fd = _fd_of(stream)
         while data:
             n = os.write(fd, data)
             data = data[n:]
@@ -70,13 +83,13 @@ def _read_bytes(th: JThread, a: list[Any]) -> Any:
 
 @native("java/io/FileInputStream", "read0()I")
 def _read0(th: JThread, a: list[Any]) -> Any:
-    data = os.read(_fd_of(a[0]), 1)
+    data = _io(th, os.read, a[0], 1)
     return data[0] if data else -1
 
 
 @native("java/io/FileInputStream", "available0()I")
 def _available(th: JThread, a: list[Any]) -> Any:
-    return available(_fd_of(a[0]))
+    return available(_io(th, lambda fd: fd, a[0]))
 
 
 def available(fd: int) -> int:
@@ -193,16 +206,15 @@ def _close_fd(th: JThread, a: list[Any]) -> Any:
 
 @native("java/io/FileInputStream", "length0()J")
 def _length0(th: JThread, a: list[Any]) -> Any:
-    return os.fstat(_fd_of(a[0])).st_size
+    return _io(th, os.fstat, a[0]).st_size
 
 
 @native("java/io/FileInputStream", "position0()J")
 def _position0(th: JThread, a: list[Any]) -> Any:
-    return os.lseek(_fd_of(a[0]), 0, os.SEEK_CUR)
+    return _io(th, os.lseek, a[0], 0, os.SEEK_CUR)
 
 
 @native("java/io/FileInputStream", "skip0(J)J")
 def _skip0(th: JThread, a: list[Any]) -> Any:
-    fd = _fd_of(a[0])
-    cur = os.lseek(fd, 0, os.SEEK_CUR)
-    return os.lseek(fd, a[1], os.SEEK_CUR) - cur
+    cur = _io(th, os.lseek, a[0], 0, os.SEEK_CUR)
+    return _io(th, os.lseek, a[0], a[1], os.SEEK_CUR) - cur

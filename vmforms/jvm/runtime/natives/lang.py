@@ -170,9 +170,8 @@ def _edge(fn: Any, x: float) -> float:
 
 _SM = "java/lang/StrictMath"
 for _name, _fn in (("sin", math.sin), ("cos", math.cos), ("tan", math.tan), ("asin", math.asin),
-                   ("acos", math.acos), ("atan", math.atan), ("log", math.log),
-                   ("log10", math.log10), ("sqrt", math.sqrt), ("expm1", math.expm1),
-                   ("log1p", math.log1p)):
+                   ("acos", math.acos), ("log10", math.log10), ("sqrt", math.sqrt),
+                   ("expm1", math.expm1), ("log1p", math.log1p)):
     native(_SM, f"{_name}(D)D")(_math1(_fn))
 
 

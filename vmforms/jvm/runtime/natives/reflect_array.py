@@ -47,6 +47,8 @@ def _multi_new_array(th: JThread, a: list[Any]) -> Any:
 
 @native(ARR, "getLength(Ljava/lang/Object;)I")
 def _array_length(th: JThread, a: list[Any]) -> Any:
+    if a[0] is None:
+        th.vm.throw(th, "java/lang/NullPointerException")
     if not isinstance(a[0], JArray):
         th.vm.throw(th, "java/lang/IllegalArgumentException", "Argument is not an array")
     return len(a[0].data)

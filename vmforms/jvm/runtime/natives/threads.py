@@ -21,6 +21,7 @@ THREAD_STACK = 256 * 1024 * 1024
 NEW, RUNNABLE, TERMINATED = 0, 0x0005, 0x0002
 WAITING, TIMED_WAITING, SLEEPING = 0x0191, 0x01A1, 0x00E1
 PARKED, TIMED_PARKED = 0x0291, 0x02A1
+BLOCKED = 0x0401  # alive, blocked on monitor enter
 
 
 class _State:
@@ -40,7 +41,10 @@ class _State:
 
 
 def monitor_enter(th: JThread, obj: JObject) -> None:
-    obj.get_monitor().lock.acquire()
+    lock = obj.get_monitor().lock
+    if not lock.acquire(blocking=False):
+        with _State(th, BLOCKED):  # contended: Thread.getState() says BLOCKED meanwhile
+            lock.acquire()
 
 
 def monitor_exit(th: JThread, obj: JObject) -> None:
