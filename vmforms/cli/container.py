@@ -7,6 +7,7 @@ import sys
 import time
 from types import SimpleNamespace
 
+from vmforms.cli import container_life as life
 from vmforms.cli.build import COMMAND as BUILD
 from vmforms.cli.flags import LIST, VALUE, Command, Flag, HelpRequested, help_text, parse
 from vmforms.container.errors import (
@@ -124,6 +125,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
           default="true", metavar="bool"),
     ), ("name",), interspersed=True),
 )}
+COMMANDS.update(life.commands(COMMANDS["run"]))
 PROG = "vmforms container"
 
 
@@ -146,7 +148,7 @@ def main(argv: list[str]) -> int:
     except HelpRequested:
         sys.stdout.write(help_text(PROG, cmd))
         return 0
-    handler = globals()[f"_cmd_{cmd.name}"]
+    handler = globals().get(f"_cmd_{cmd.name}") or getattr(life, f"cmd_{cmd.name}")
     from vmforms.container.paths import ensure_private_root
 
     if cmd.name == "run":

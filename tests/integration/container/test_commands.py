@@ -1,0 +1,88 @@
+"""Docker's everyday lifecycle commands beyond run: create, start (-a), restart, wait,
+rename; output and exit codes compared with podman's where podman has the command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+SCRIPT = "echo hello; exit 4"
+
+
+def _state(vmf: Any, name: str) -> dict[str, Any]:
+    return json.loads(vmf("inspect", name, check=True).stdout)[0]["State"]  # type: ignore
+
+
+def test_create_start_wait_and_start_attached(vmf: Any) -> None:
+    name = f"vmf-life-{os.getpid()}"
+    try:
+        cid = vmf("create", "--name", name, "busybox", "sh", "-c", SCRIPT, check=True).stdout
+        assert len(cid.strip()) == 64
+        assert _state(vmf, name)["Status"] == "created"
+        assert "Created" in vmf("ps", "-a", check=True).stdout
+        assert vmf("start", name, check=True).stdout == f"{name}\n"
+        assert vmf("wait", name, check=True).stdout == "4\n"
+        assert vmf("logs", name, check=True).stdout == "hello\n"
+        attached = vmf("start", "-a", name)
+        assert (attached.returncode, attached.stdout) == (4, "hello\n")
+        assert vmf("logs", name, check=True).stdout == "hello\nhello\n"
+        assert _state(vmf, name)["ExitCode"] == 4
+        missing = vmf("start", "no-such-container")
+        assert missing.returncode == 1 and "No such container" in missing.stderr
+    finally:
+        vmf("rm", "-f", name)
+
+
+def test_restart_and_rename(vmf: Any) -> None:
+    a, b = f"vmf-ren-a-{os.getpid()}", f"vmf-ren-b-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", a, "busybox", "sleep", "300", check=True)
+        first = _state(vmf, a)
+        assert vmf("restart", "-t", "1", a, check=True).stdout == f"{a}\n"
+        again = _state(vmf, a)
+        assert again["Running"] and again["StartedAt"] != first["StartedAt"]
+        assert again["Pid"] != first["Pid"]
+        vmf("create", "--name", b, "busybox", "true", check=True)
+        clash = vmf("rename", a, b)
+        assert clash.returncode == 1 and "is already in use" in clash.stderr
+        assert len(clash.stderr.strip().splitlines()) == 1
+        bad = vmf("rename", a, "no/slash")
+        assert bad.returncode != 0 and "Invalid container name" in bad.stderr
+        vmf("rm", b, check=True)
+        assert vmf("rename", a, b, check=True).stdout == ""
+        assert b in vmf("ps", check=True).stdout and _state(vmf, b)["Running"]
+    finally:
+        vmf("rm", "-f", a)
+        vmf("rm", "-f", b)
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+def test_like_podman_create_start_wait(vmf: Any) -> None:
+    pulled = subprocess.run(["podman", "pull", "-q", f"oci:{vmf.root / 'images'}:busybox:latest"],
+                            capture_output=True, text=True, timeout=120)
+    if pulled.returncode != 0:
+        pytest.skip(f"podman cannot pull the test image: {pulled.stderr.strip()}")
+    image = pulled.stdout.strip()
+    name = f"vmf-like-{os.getpid()}"
+    podman = ["podman", "--runtime", "runc"]
+    try:
+        made = subprocess.run([*podman, "create", "--name", name, "--network", "none",
+                               "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                               image, "sh", "-c", SCRIPT], capture_output=True, text=True)
+        if made.returncode != 0:
+            pytest.skip(f"podman cannot create here: {made.stderr.strip()}")
+        vmf("create", "--name", name, "busybox", "sh", "-c", SCRIPT, check=True)
+        for args in (["start", name], ["wait", name], ["logs", name], ["start", "-a", name]):
+            theirs = subprocess.run([*podman, *args], capture_output=True, text=True,
+                                    timeout=120)
+            ours = vmf(*args)
+            assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), args
+    finally:
+        subprocess.run([*podman, "rm", "-f", name], capture_output=True)
+        subprocess.run(["podman", "rmi", "-f", image], capture_output=True)
+        vmf("rm", "-f", name)

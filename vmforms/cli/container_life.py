@@ -1,0 +1,122 @@
+"""`vmforms container` lifecycle commands beyond run/stop/kill/rm: create, start,
+restart, wait, rename (Docker's flags, output and exit codes)."""
+
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+
+from vmforms.cli.flags import VALUE, Command, Flag
+
+F = Flag
+
+
+def commands(run: Command) -> dict[str, Command]:
+    """This module's commands; `create` takes every flag of `run` but --detach."""
+    return {c.name: c for c in (
+        Command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
+                tuple(f for f in run.flags if f.long != "detach"), ("image",),
+                rest="command"),
+        Command("start", "[OPTIONS] CONTAINER [CONTAINER...]",
+                "Start one or more stopped containers", (
+                    F("a", "attach", help="attach STDOUT/STDERR and forward signals"),
+                    F("i", "interactive", help="attach container's STDIN"),
+                ), rest="containers", min_rest=1, interspersed=True),
+        Command("restart", "[OPTIONS] CONTAINER [CONTAINER...]",
+                "Restart one or more containers", (
+                    F("t", "time", VALUE, "seconds to wait before killing the container",
+                      metavar="int"),
+                ), rest="containers", min_rest=1, interspersed=True),
+        Command("wait", "CONTAINER [CONTAINER...]", "Block until one or more containers "
+                "stop, then print their exit codes", (), rest="containers", min_rest=1,
+                interspersed=True),
+        Command("rename", "CONTAINER NEW_NAME", "Rename a container", (),
+                ("container", "new_name"), interspersed=True),
+    )}
+
+
+# run's flag names that differ from RunOptions' field names
+_RENAMED = {"volume": "volumes", "network_alias": "network_aliases", "add_host": "add_hosts",
+            "dns_option": "dns_options"}
+
+
+def run_options(a: SimpleNamespace) -> object:
+    """The RunOptions that `run` would make of the same flags."""
+    from vmforms.container.runconfig import RunOptions
+
+    names = set(RunOptions.__match_args__)
+    given = {_RENAMED.get(k, k): v for k, v in vars(a).items()}
+    command = list(a.command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    given["command"] = command
+    return RunOptions(**{k: v for k, v in given.items() if k in names})
+
+
+def _each(names: list[str], action: object) -> int:
+    from vmforms.container.errors import ContainerError
+
+    failed = 0
+    for name in names:
+        try:
+            action(name)  # type: ignore[operator]
+        except ContainerError as exc:
+            sys.stderr.write(f"Error response from daemon: {exc}\n")
+            failed = 1
+            continue
+        print(name)
+    return failed
+
+
+def cmd_create(a: SimpleNamespace) -> int:
+    from vmforms.container import engine
+
+    c = engine.create(run_options(a))  # type: ignore[arg-type]
+    print(c.id)
+    return 0
+
+
+def cmd_start(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+
+    if a.attach or a.interactive:
+        if len(a.containers) > 1:
+            from vmforms.container.errors import InvalidOption
+
+            raise InvalidOption("you cannot start and attach multiple containers at once")
+        return control.start(a.containers[0], attach=True, interactive=a.interactive)
+    return _each(a.containers, control.start)
+
+
+def cmd_restart(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+    from vmforms.container.errors import InvalidOption
+
+    timeout = None
+    if a.time is not None:
+        try:
+            timeout = int(a.time)
+        except ValueError:
+            raise InvalidOption(f'invalid argument "{a.time}" for "-t, --time" flag') from None
+    return _each(a.containers, lambda name: control.restart(name, timeout))
+
+
+def cmd_wait(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+    from vmforms.container.errors import ContainerError
+
+    failed = 0
+    for name in a.containers:
+        try:
+            print(control.wait(name), flush=True)
+        except ContainerError as exc:
+            sys.stderr.write(f"Error response from daemon: {exc}\n")
+            failed = 1
+    return failed
+
+
+def cmd_rename(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+
+    control.rename(a.container, a.new_name)
+    return 0

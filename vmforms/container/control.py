@@ -1,0 +1,94 @@
+"""The lifecycle commands after `create`: start (detached, or attached with -a), restart,
+wait and rename, over the same monitor and keeper as `run` (engine.py)."""
+
+from __future__ import annotations
+
+import time
+
+from vmforms.container import state as st
+from vmforms.container.errors import ContainerError, InvalidOption, NameInUse
+from vmforms.container.paths import locked, state_root
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from vmforms.container.runconfig import RunOptions
+
+
+def _options(c: st.Container, attach: bool, interactive: bool) -> RunOptions:
+    from vmforms.container.runconfig import RunOptions
+
+    cfg = c.record.get("Config", {})
+    return RunOptions(image=str(c.record.get("ImageRef") or c.record.get("Image")),
+                      detach=not attach, tty=bool(cfg.get("Tty")),
+                      interactive=bool(cfg.get("OpenStdin")) and (interactive or not attach))
+
+
+def start(ref: str, *, attach: bool = False, interactive: bool = False) -> int:
+    """`docker start`: run a created or stopped container again (its file system as it
+    was left); with `attach`, in the foreground, returning its exit status."""
+    from vmforms.container import engine, lifecycle
+
+    c = st.find(ref)
+    lifecycle.reconcile(c)
+    if c.running:
+        return 0
+    if c.state.get("Status") == "paused":
+        raise ContainerError(f"cannot start a paused container {c.id}, try unpause instead",
+                             exit_code=1)
+    opts = _options(c, attach, interactive)
+    if attach:
+        from vmforms.container import keeper
+
+        kept = keeper.split(local_output=True)
+        if kept is not None:
+            return kept
+        return engine._run_attached(c, opts)
+    engine._run_detached(c, opts)
+    return 0
+
+
+def restart(ref: str, timeout: int | None = None) -> None:
+    from vmforms.container import lifecycle
+
+    lifecycle.stop(ref, timeout)
+    start(ref)
+
+
+def wait(ref: str, poll: float = 0.05) -> int:
+    """`docker wait`: block until the container is no longer running; its exit code."""
+    from vmforms.container import lifecycle
+
+    c = st.find(ref)
+    while True:
+        if not c.reload():
+            raise ContainerError(f"No such container: {ref}", exit_code=1)
+        lifecycle.reconcile(c)
+        status = c.state.get("Status")
+        if status == "exited" or (status == "running" and not c.running
+                                  and not c.monitor_alive):
+            return int(c.state.get("ExitCode") or 0)
+        time.sleep(poll)
+
+
+def rename(ref: str, new: str) -> None:
+    from vmforms.container.engine import _NAME_OK
+
+    if not new or not set(new) <= _NAME_OK or not new[0].isalnum():
+        raise InvalidOption(f"Error when allocating new name: Invalid container name ({new}), "
+                            "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+    c = st.find(ref)
+    with locked(state_root() / "containers.lock"):
+        for other in st.all_containers():
+            if other.name == new:
+                if other.id == c.id:
+                    raise ContainerError("Error when allocating new name: Renaming a "
+                                         "container with the same name as its current name",
+                                         exit_code=1)
+                raise NameInUse(f'Error when allocating new name: Conflict. The container '
+                                f'name "/{new}" is already in use by container "{other.id}". '
+                                "You have to remove (or rename) that container to be able "
+                                "to reuse that name.", exit_code=1)
+        with c.lock():
+            record = st.read_json(c.path / "config.json")
+            record["Name"] = new
+            st.write_json(c.path / "config.json", record)
