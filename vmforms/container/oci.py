@@ -234,7 +234,11 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
             data = json.dumps(state).encode()
             from vmforms.container.hooks import run_hooks
 
-            run_hooks((*spec.hooks_for("createRuntime"), *spec.hooks_for("prestart")), data)
+            run_hooks(spec.hooks_for("createRuntime"), data)
+            # prestart (the older kind) sees the state `start` will find, as crun gives it
+            # and the runtime-tools validation asks; runc says "creating" there too.
+            run_hooks(spec.hooks_for("prestart"),
+                      json.dumps({**state, "status": "created"}).encode())
             return data
 
         wants_hooks = any(spec.hooks_for(k) for k in (*CREATE_KINDS, START_KIND))
