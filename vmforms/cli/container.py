@@ -78,6 +78,13 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             ), ("container",), rest="command", min_rest=1),
     Command("logs", "[OPTIONS] CONTAINER", "Fetch the logs of a container", (
         F("f", "follow", help="follow log output"),
+        F("n", "tail", VALUE, 'number of lines to show from the end of the logs',
+          default="all", metavar="string"),
+        F("t", "timestamps", help="show timestamps"),
+        F(None, "since", VALUE, "show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or "
+          "relative (e.g. 42m for 42 minutes)", metavar="string"),
+        F(None, "until", VALUE, "show logs before a timestamp or relative duration",
+          metavar="string"),
     ), ("container",), interspersed=True),
     Command("stop", "[OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers",
             (F("t", "time", VALUE, "seconds to wait before killing the container",
@@ -258,9 +265,19 @@ def _cmd_exec(a: SimpleNamespace) -> int:
 
 
 def _cmd_logs(a: SimpleNamespace) -> int:
-    from vmforms.container import lifecycle
+    from vmforms.container import state as st
+    from vmforms.container.logview import parse_tail, parse_time, show
 
-    lifecycle.logs(a.container, follow=a.follow)
+    tail = parse_tail(a.tail)
+    since = parse_time(a.since, "--since") if a.since else None
+    until = parse_time(a.until, "--until") if a.until else None
+    c = st.find(a.container)
+
+    def still_running() -> bool:
+        return c.reload() and c.running
+
+    show(c.path / "ctr.log", follow=still_running if a.follow else None, tail=tail,
+         timestamps=a.timestamps, since=since, until=until)
     return 0
 
 

@@ -86,3 +86,24 @@ def test_like_podman_create_start_wait(vmf: Any) -> None:
         subprocess.run([*podman, "rm", "-f", name], capture_output=True)
         subprocess.run(["podman", "rmi", "-f", image], capture_output=True)
         vmf("rm", "-f", name)
+
+
+def test_logs_tail_timestamps_since_until(vmf: Any) -> None:
+    name = f"vmf-logs-{os.getpid()}"
+    try:
+        vmf("run", "--name", name, "busybox", "sh", "-c",
+            "for i in 1 2 3 4; do echo line$i; done; sleep 0.3; echo line5", check=True)
+        assert vmf("logs", "--tail", "2", name, check=True).stdout == "line4\nline5\n"
+        assert vmf("logs", "-n", "0", name, check=True).stdout == ""
+        assert vmf("logs", "--tail", "all", name, check=True).stdout.count("line") == 5
+        stamped = vmf("logs", "-t", "--tail", "1", name, check=True).stdout
+        stamp, _, text = stamped.partition(" ")
+        assert text == "line5\n" and stamp.endswith("Z") and "T" in stamp
+        assert vmf("logs", "--since", "10m", name, check=True).stdout.count("line") == 5
+        assert vmf("logs", "--until", "10m", name, check=True).stdout == ""
+        assert vmf("logs", "--since", "2999-01-01", name, check=True).stdout == ""
+        assert vmf("logs", "--since", stamp, name, check=True).stdout == "line5\n"
+        bad = vmf("logs", "--tail", "x", name)
+        assert bad.returncode == 125 and "--tail" in bad.stderr
+    finally:
+        vmf("rm", "-f", name)
