@@ -32,6 +32,12 @@ def commands(run: Command) -> dict[str, Command]:
                 interspersed=True),
         Command("rename", "CONTAINER NEW_NAME", "Rename a container", (),
                 ("container", "new_name"), interspersed=True),
+        Command("cp", "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH\n        vmforms container cp "
+                "[OPTIONS] SRC_PATH CONTAINER:DEST_PATH", "Copy files/folders between a "
+                "container and the local filesystem", (
+                    F("a", "archive", help="archive mode (copy all uid/gid information)"),
+                    F("q", "quiet", help="suppress progress output"),
+                ), ("source", "destination"), interspersed=True),
     )}
 
 
@@ -119,4 +125,11 @@ def cmd_rename(a: SimpleNamespace) -> int:
     from vmforms.container import control
 
     control.rename(a.container, a.new_name)
+    return 0
+
+
+def cmd_cp(a: SimpleNamespace) -> int:
+    from vmforms.container.copy import copy
+
+    copy(a.source, a.destination, archive=a.archive)
     return 0

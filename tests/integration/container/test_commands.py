@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,5 +106,48 @@ def test_logs_tail_timestamps_since_until(vmf: Any) -> None:
         assert vmf("logs", "--since", stamp, name, check=True).stdout == "line5\n"
         bad = vmf("logs", "--tail", "x", name)
         assert bad.returncode == 125 and "--tail" in bad.stderr
+    finally:
+        vmf("rm", "-f", name)
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_cp_both_ways(vmf: Any, tmp_path: Path, running: bool) -> None:
+    name = f"vmf-cp-{int(running)}-{os.getpid()}"
+    (tmp_path / "f").write_text("hi\n")
+    os.chown(tmp_path / "f", 123, 45)
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "e" / "g").write_text("deep\n")
+    try:
+        if running:
+            vmf("run", "-d", "--name", name, "busybox", "sleep", "300", check=True)
+        else:
+            vmf("create", "--name", name, "busybox", "sh", "-c",
+                "ln -s / /escape; ls -ln /tmp/f /fa; find /newd /newd2 | sort", check=True)
+        vmf("cp", str(tmp_path / "f"), f"{name}:/tmp/", check=True)
+        vmf("cp", "-a", str(tmp_path / "f"), f"{name}:/fa", check=True)
+        vmf("cp", str(tmp_path / "d"), f"{name}:/newd", check=True)
+        vmf("cp", str(tmp_path / "d") + "/.", f"{name}:/tmp", check=True)
+        vmf("cp", str(tmp_path / "d"), f"{name}:/tmp", check=True)  # into: /tmp/d
+        vmf("cp", f"{name}:/newd", str(tmp_path / "back"), check=True)
+        vmf("cp", f"{name}:/etc/../../../etc/group", str(tmp_path), check=True)
+        assert (tmp_path / "back" / "e" / "g").read_text() == "deep\n"
+        assert (tmp_path / "group").read_text().startswith("root:x:0:")
+        assert (tmp_path / "group").stat().st_uid == 0
+        missing = vmf("cp", f"{name}:/nope", str(tmp_path))
+        assert missing.returncode == 1 and "Could not find the file /nope" in missing.stderr
+        nodir = vmf("cp", str(tmp_path / "f"), f"{name}:/no/such/dir/")
+        assert nodir.returncode == 1 and len(nodir.stderr.strip().splitlines()) == 1
+        both = vmf("cp", f"{name}:/a", f"{name}:/b")
+        assert both.returncode == 125 and "between containers" in both.stderr
+        if running:
+            seen = vmf("exec", name, "sh", "-c",
+                       "ls -ln /tmp/f /fa; find /newd /tmp/e /tmp/d | sort", check=True).stdout
+        else:
+            seen = vmf("start", "-a", name, check=True).stdout
+        lines = seen.splitlines()
+        assert " 0        0 " in lines[1] and "/tmp/f" in lines[1]  # copied in as root
+        assert " 123      45 " in lines[0] and "/fa" in lines[0]  # -a keeps the owner
+        if running:
+            assert "/tmp/e/g" in lines and "/tmp/d/e/g" in lines and "/newd/e/g" in lines
     finally:
         vmf("rm", "-f", name)

@@ -31,6 +31,7 @@ class CopySpec:
     mode: int | None  # --chmod
     keep_owner: bool  # files from an image keep theirs; the context's become 0:0
     unpack: bool = False  # ADD: a local tar archive is unpacked at the destination
+    devices: bool = True  # device nodes and FIFOs made (with keep_owner), or refused
 
 
 def run_in_overlay(lowers: list[str], upper: Path, work: Path, merged: Path,
@@ -150,7 +151,7 @@ def _copy_entry(src_dfd: int, src_name: str, st: os.stat_result, dst_dfd: int, n
         if existing is not None:
             _remove(dst_dfd, name)
         os.symlink(os.readlink(src_name, dir_fd=src_dfd), name, dir_fd=dst_dfd)
-    elif spec.keep_owner and (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+    elif spec.keep_owner and spec.devices and (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
                               or stat.S_ISFIFO(st.st_mode)):
         if existing is not None:
             _remove(dst_dfd, name)
