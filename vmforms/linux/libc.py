@@ -15,9 +15,12 @@ libc = ctypes.CDLL(None, use_errno=True)
 
 # Syscall numbers for the calls glibc does not wrap, per architecture.
 _SYSCALLS: dict[str, dict[str, int]] = {
-    "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "openat2": 437},
-    "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437},
-    "riscv64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437},
+    "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "openat2": 437,
+               "bpf": 321},
+    "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437,
+                "bpf": 280},
+    "riscv64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437,
+                "bpf": 280},
 }
 
 

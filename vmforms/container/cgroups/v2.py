@@ -211,8 +211,12 @@ def _apply(path: Path, limits: Limits) -> None:
     if limits.cpuset_cpus is not None:
         fs.write(path / "cpuset.cpus", limits.cpuset_cpus)
     if limits.devices is not None:
-        _log().warning("cgroup v2: device rules need a BPF program, not loaded; device "
-                       "access is limited by capabilities and the /dev the container gets")
+        from vmforms.container.cgroups import devicefilter
+
+        try:
+            devicefilter.apply(str(path), limits.devices)
+        except OSError as exc:
+            raise CgroupError(f"cgroup v2 device rules for {path}: {exc.strerror}") from None
 
 
 def driver_from_mounts(mounts: list[fs.Mount], root: Path) -> V2Driver | None:
