@@ -410,6 +410,11 @@ def _matches(rx: Any, t: str, anchored: bool) -> Any:
 
 
 def s_count(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
+    if len(a) == 1 and type(a[0]) is RString:
+        spec = text(a[0])
+        if "-" not in spec[1:-1] and not (spec.startswith("^") and len(spec) > 1):
+            t = text(s)
+            return sum(t.count(c) for c in set(spec))
     ok = _chars_in(a)
     return sum(1 for ch in text(s) if ok(ch))
 
