@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from vmforms.jvm import javap_text
 from vmforms.jvm.classfile import parse_class
 from vmforms.jvm.classfile.attributes import (
     CodeAttribute,
@@ -39,8 +40,14 @@ from vmforms.jvm.classfile.classfile import (
     FieldInfo,
     MethodInfo,
 )
-from vmforms.jvm.classfile.constants import ConstantInteger, ConstantString
-from vmforms.jvm.classfile.lenient import BrokenAttribute, ToolReadError, parse_lenient
+from vmforms.jvm.classfile.constants import ConstantClass, ConstantInteger, ConstantString
+from vmforms.jvm.classfile.lenient import (
+    PROBLEM,
+    BrokenAttribute,
+    ToolReadError,
+    parse_lenient,
+    utf8_or_problem,
+)
 from vmforms.jvm.classfile.signatures import (
     class_signature,
     field_type,
@@ -150,9 +157,34 @@ def disassemble_named(name: str, finder: Finder, opts: JavapOptions) -> tuple[st
         def canon(text: str) -> str:
             return text.replace("/", ".").replace("$", ".")
 
-        if canon(cf.name) != canon(name):
+        try:
+            differs = canon(cf.name) != canon(name)
+        except ClassFormatError:
+            differs = False
+        if differs:
             warning = f"File {origin.name or origin.location} does not contain class {name}"
     return disassemble(cf, opts, origin), warning
+
+
+def _resolved(text: str) -> str:
+    """A member's name or descriptor; a PROBLEM one is reported, as javap does, and `???`."""
+    if text.startswith(PROBLEM):
+        return javap_text.report(javap_text.ConstantPoolProblem(text[1:]))
+    return text
+
+
+def _this_name(cf: ClassFile) -> str:
+    """The class's own name with dots; if this_class leads nowhere, reported and `???`."""
+    cp = cf.constant_pool
+    e = cp.entries[cf.this_class] if 0 < cf.this_class < len(cp.entries) else None
+    if e is None:
+        problem = f"invalid index #{cf.this_class}"
+    elif not isinstance(e, ConstantClass):
+        problem = f"unexpected entry at #{cf.this_class} -- expected tag 7, found {e.tag}"
+    else:
+        name = utf8_or_problem(cp, e.name_index)
+        return _java_name(_resolved(name))
+    return javap_text.report(javap_text.ConstantPoolProblem(problem))
 
 
 def _java_name(internal: str) -> str:
@@ -160,8 +192,18 @@ def _java_name(internal: str) -> str:
 
 
 def disassemble(cf: ClassFile, opts: JavapOptions, origin: ClassOrigin | None = None) -> str:
-    """The whole javap output for one class, ending with a newline."""
+    """The whole javap output for one class, ending with a newline. A constant that a
+    reference does not lead to is reported on an `Error:` line of its own, as javap does."""
     out: list[str] = []
+    javap_text.report_to = out
+    try:
+        return _disassemble(cf, opts, origin, out)
+    finally:
+        javap_text.report_to = None
+
+
+def _disassemble(cf: ClassFile, opts: JavapOptions, origin: ClassOrigin | None,
+                 out: list[str]) -> str:
     verbose = opts.verbose
     p = Printer(out)
     if (verbose or opts.sysinfo) and origin is not None:
@@ -202,10 +244,10 @@ def disassemble(cf: ClassFile, opts: JavapOptions, origin: ClassOrigin | None = 
     first = True
     for m in cf.methods:
         if _visible(m.access_flags, opts):
-            if method_blank and not first:
-                out.append("\n")
+            # the blank line is javap's pending newline: an error met while making the
+            # method's first line comes before it
+            _method(cf, m, opts, out, writer, method_blank and not first)
             first = False
-            _method(cf, m, opts, out, writer)
     out.append("}\n")
     if writer is not None:
         writer.write_all(cf.attributes)
@@ -218,7 +260,7 @@ def _class_header(cf: ClassFile, verbose: bool = False) -> str:
     if is_interface:
         flags &= ~ACC_ABSTRACT
     parts = [_modifiers(flags, _CLASS_MODIFIERS),
-             "interface " if is_interface else "class ", _java_name(cf.name)]
+             "interface " if is_interface else "class ", _this_name(cf)]
     sig = cf.signature
     if sig is None:
         sup = cf.super_name
@@ -245,8 +287,12 @@ def _class_header(cf: ClassFile, verbose: bool = False) -> str:
 def _field(cf: ClassFile, f: FieldInfo, opts: JavapOptions, out: list[str],
            writer: AttributeWriter | None) -> None:
     sig = f.attribute(SignatureAttribute)
-    type_text = field_type(sig.signature if sig else f.descriptor)
-    line = "  " + _modifiers(f.access_flags, _FIELD_MODIFIERS) + type_text + " " + f.name
+    if sig is None and f.descriptor.startswith(PROBLEM):
+        type_text = _resolved(f.descriptor)
+    else:
+        type_text = field_type(sig.signature if sig else f.descriptor)
+    line = ("  " + _modifiers(f.access_flags, _FIELD_MODIFIERS) + type_text + " "
+            + _resolved(f.name))
     if opts.constants:
         cv = f.attribute(ConstantValueAttribute)
         if cv is not None:
@@ -278,7 +324,7 @@ def _constant_literal(cf: ClassFile, descriptor: str, index: int) -> str:
 
 
 def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
-            writer: AttributeWriter | None) -> None:
+            writer: AttributeWriter | None, blank_first: bool = False) -> None:
     flags = m.access_flags
     mods = _modifiers(flags, _METHOD_MODIFIERS)
     if (cf.access_flags & ACC_INTERFACE and not flags & (ACC_ABSTRACT | ACC_STATIC | ACC_PRIVATE)
@@ -295,11 +341,11 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
         if i > 0:
             params = params[:i] + "..." + params[i + 2:]
     if m.name == "<init>":
-        parts += [_java_name(cf.name), params]
+        parts += [_this_name(cf), params]
     elif m.name == "<clinit>":
         parts.append("{}")
     else:
-        parts += [ms.return_type, " ", m.name, params]
+        parts += [ms.return_type, " ", _resolved(m.name), params]
     exc = m.attribute(ExceptionsAttribute)
     broken = {a.name for a in m.attributes if isinstance(a, BrokenAttribute)}
     if "Exceptions" in broken and exc is None:
@@ -312,6 +358,8 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
             cp = cf.constant_pool
             parts.append(", ".join(_java_name(cp.class_name(i))
                                    for i in exc.exception_index_table))
+    if blank_first:
+        out.append("\n")
     out.append("".join(parts) + ";\n")
     if opts.descriptors or writer is not None:
         out.append(f"    descriptor: {m.descriptor}\n")

@@ -7,7 +7,7 @@ from vmforms.jvm.classfile.attributes import CodeAttribute
 from vmforms.jvm.classfile.classfile import ClassFile
 from vmforms.jvm.classfile.code import Instruction, decode_code
 from vmforms.jvm.errors import ClassFormatError
-from vmforms.jvm.javap_text import check_name, constant_comment
+from vmforms.jvm.javap_text import constant_comment, constant_value
 from vmforms.jvm.opcodes import ARRAY_TYPES, OPCODES, Operands
 
 _COMMENT_COLUMN = 40  # javap pads an instruction to this width before its `// ` comment
@@ -72,12 +72,14 @@ def instructions(cf: ClassFile, code: CodeAttribute, out: list[str], ind: str = 
             continue
         comment = comments.get(ins.operand)
         if comment is None:
+            reported = len(out)
             try:
                 comment = constant_comment(cp, ins.operand, this_class)
             except ClassFormatError as exc:
                 raise ClassFormatError(cf.source, code.code_offset + ins.pc,
                                        f"{info.mnemonic} at pc {ins.pc}: {exc.problem}") from None
-            comments[ins.operand] = comment
+            if len(out) == reported:  # javap reports a bad constant at every use
+                comments[ins.operand] = comment
         pad = _COMMENT_COLUMN - len(text)
         line = f"{ind}{text}{' ' * (pad if pad > 0 else 1)}// {comment}"
         if line[-1] == " ":
@@ -91,5 +93,5 @@ def exception_table(cf: ClassFile, code: CodeAttribute, out: list[str], ind: str
     cp = cf.constant_pool
     out.append(f"{ind}Exception table:\n{ind}   from    to  target type\n")
     for e in code.exception_table:
-        kind = "Class " + check_name(cp.class_name(e.catch_type)) if e.catch_type else "any"
+        kind = "Class " + constant_value(cp, e.catch_type) if e.catch_type else "any"
         out.append(f"{ind}  {e.start_pc:6d}{e.end_pc:6d}{e.handler_pc:6d}   {kind}\n")

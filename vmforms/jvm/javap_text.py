@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 from vmforms.jvm.classfile.constants import (
     REF_NAMES,
+    Constant,
     ConstantClass,
     ConstantDouble,
     ConstantDynamic,
@@ -32,8 +35,11 @@ from vmforms.jvm.classfile.constants import (
     ConstantString,
     ConstantUtf8,
 )
+from vmforms.jvm.errors import ClassFormatError
 from vmforms.jvm.javafloat import double_to_string, float_to_string
 from vmforms.jvm.javap_unicode import unknown_to_java17
+
+C = TypeVar("C")
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:/[A-Za-z_$][A-Za-z0-9_$]*)*/?\Z")
 _START_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Sc", "Pc"})
@@ -117,18 +123,66 @@ def char_literal(value: int) -> str:
     return "'" + _literal_char(value & 0xFFFF, "'") + "'"
 
 
-def constant_value(cp: ConstantPool, index: int) -> str:
-    """The text javap puts after a constant's kind in a `// ...` comment."""
-    e = cp.entry(index)
+class ConstantPoolProblem(Exception):
+    """com.sun.tools.classfile's InvalidIndex and UnexpectedEntry, with their messages."""
+
+
+# Where javap's report() writes its `Error:` lines: the output being built, so that they
+# come before the line under construction, as javap's do. None: raise instead.
+report_to: list[str] | None = None
+
+
+def report(problem: ConstantPoolProblem) -> str:
+    if report_to is None:
+        raise ClassFormatError("<class>", 0, str(problem))
+    report_to.append(f"Error: {problem}\n")
+    return "???"
+
+
+def _get(cp: ConstantPool, index: int) -> Constant:
+    entries = cp.entries
+    e = entries[index] if 0 < index < len(entries) else None
+    if e is None:
+        raise ConstantPoolProblem(f"invalid index #{index}")
+    return e
+
+
+def _expect(cp: ConstantPool, index: int, kind: type[C]) -> C:
+    e = _get(cp, index)
+    if not isinstance(e, kind):
+        raise ConstantPoolProblem(f"unexpected entry at #{index} -- expected tag "
+                                  f"{kind.tag}, found {e.tag}")  # type: ignore[attr-defined]
+    return e
+
+
+def _utf8(cp: ConstantPool, index: int) -> str:
+    return _expect(cp, index, ConstantUtf8).value
+
+
+def _checked(thunk: Callable[[], str]) -> str:
+    try:
+        return thunk()
+    except ConstantPoolProblem as exc:
+        return report(exc)
+
+
+def _value(cp: ConstantPool, e: Constant) -> str:
+    """ConstantWriter's StringValueVisitor: one entry's text, problems reported inline."""
+    if isinstance(e, ConstantUtf8):
+        return escape_string(e.value)
     if isinstance(e, ConstantString):
-        return escape_string(cp.utf8(e.string_index))
-    if isinstance(e, ConstantClass):
-        return check_name(cp.utf8(e.name_index))
+        return constant_value(cp, e.string_index)  # whatever entry it names
+    if isinstance(e, ConstantClass | ConstantModule | ConstantPackage):
+        return _checked(lambda: check_name(_utf8(cp, e.name_index)))
     if isinstance(e, ConstantFieldref | ConstantMethodref | ConstantInterfaceMethodref):
-        return check_name(cp.class_name(e.class_index)) + "." + constant_value(
-            cp, e.name_and_type_index)
+        cn = _checked(lambda: check_name(_utf8(
+            cp, _expect(cp, e.class_index, ConstantClass).name_index)))
+        nat = _checked(lambda: _value(cp, _expect(cp, e.name_and_type_index,
+                                                  ConstantNameAndType)))
+        return cn + "." + nat
     if isinstance(e, ConstantNameAndType):
-        return check_name(cp.utf8(e.name_index)) + ":" + cp.utf8(e.descriptor_index)
+        return (_checked(lambda: check_name(_utf8(cp, e.name_index))) + ":"
+                + _checked(lambda: _utf8(cp, e.descriptor_index)))
     if isinstance(e, ConstantInteger):
         return str(e.value)
     if isinstance(e, ConstantLong):
@@ -138,14 +192,29 @@ def constant_value(cp: ConstantPool, index: int) -> str:
     if isinstance(e, ConstantDouble):
         return double_to_string(e.bits) + "d"
     if isinstance(e, ConstantInvokeDynamic | ConstantDynamic):
-        return f"#{e.bootstrap_method_attr_index}:" + constant_value(cp, e.name_and_type_index)
+        return _checked(lambda: f"#{e.bootstrap_method_attr_index}:" + _value(
+            cp, _expect(cp, e.name_and_type_index, ConstantNameAndType)))
     if isinstance(e, ConstantMethodHandle):
-        return REF_NAMES[e.reference_kind] + " " + constant_value(cp, e.reference_index)
-    if isinstance(e, ConstantMethodType):
-        return cp.utf8(e.descriptor_index)
-    if isinstance(e, ConstantUtf8):
-        return escape_string(e.value)
-    return check_name(cp.utf8(e.name_index))  # CONSTANT_Module, CONSTANT_Package
+        def handle() -> str:
+            ref = _get(cp, e.reference_index)
+            if not isinstance(ref, ConstantFieldref | ConstantMethodref
+                              | ConstantInterfaceMethodref):
+                raise ConstantPoolProblem(f"unexpected entry at #{e.reference_index} -- "
+                                          f"expected tag 9, found {ref.tag}")
+            return REF_NAMES.get(e.reference_kind, "???") + " " + _value(cp, ref)
+        return _checked(handle)
+    assert isinstance(e, ConstantMethodType)
+    return _checked(lambda: _utf8(cp, e.descriptor_index))
+
+
+def constant_value(cp: ConstantPool, index: int) -> str:
+    """ConstantWriter.stringValue(index): the text javap puts after a constant's kind in a
+    `// ...` comment; a bad index is reported and printed as `???`."""
+    try:
+        e = _get(cp, index)
+    except ConstantPoolProblem as exc:
+        return report(exc)
+    return _value(cp, e)
 
 
 KIND_NAMES: dict[type, str] = {
@@ -160,10 +229,18 @@ KIND_NAMES: dict[type, str] = {
 
 
 def constant_comment(cp: ConstantPool, index: int, this_class: int) -> str:
-    """`Method java/lang/Object."<init>":()V`; a member of the class itself drops its class."""
-    e = cp.entry(index)
+    """ConstantWriter.write: `Method java/lang/Object."<init>":()V`; a member of the class
+    itself drops its class; an index that names nothing is just `#n`."""
+    if index == 0:
+        return "#0"
+    entries = cp.entries
+    e = entries[index] if 0 < index < len(entries) else None
+    if e is None:
+        return f"#{index}"
     kind = KIND_NAMES[type(e)]
     if (isinstance(e, ConstantMethodref | ConstantFieldref | ConstantInterfaceMethodref)
             and e.class_index == this_class):
-        return kind + " " + constant_value(cp, e.name_and_type_index)
-    return kind + " " + constant_value(cp, index)
+        nat = entries[e.name_and_type_index] if 0 < e.name_and_type_index < len(entries) else None
+        if nat is not None:
+            return kind + " " + _value(cp, nat)
+    return kind + " " + _value(cp, e)

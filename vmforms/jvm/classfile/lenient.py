@@ -253,10 +253,23 @@ def _code(ctx: _Ctx, name: str, pos: int, length: int) -> Attribute:
     return CodeAttribute(max_stack, max_locals, code, tuple(table), attrs, 8)
 
 
+PROBLEM = "\x00"  # starts a member name or descriptor that is a problem, not a string
+
+
+def utf8_or_problem(cp: ConstantPool, index: int) -> str:
+    """The Utf8 constant at INDEX, or PROBLEM and the JDK reader's message about it."""
+    e = cp.entries[index] if 0 < index < len(cp.entries) else None
+    if e is None:
+        return f"{PROBLEM}invalid index #{index}"
+    if not isinstance(e, ConstantUtf8):
+        return f"{PROBLEM}unexpected entry at #{index} -- expected tag 1, found {e.tag}"
+    return e.value
+
+
 def parse_lenient(data: bytes, source: str = "<class>") -> ClassFile:
     """A ClassFile from bytes that check_readable accepts, nothing else checked: constant
-    pool references may be wrong, and attributes that do not decode are BrokenAttribute.
-    Raises ClassFormatError if a field or method name is no Utf8 constant."""
+    pool references may be wrong, attributes that do not decode are BrokenAttribute, and
+    a field or method name or descriptor that is no Utf8 constant is a PROBLEM string."""
     check_readable(data)
     minor, major = struct.unpack_from(">HH", data, 4)
     cp, pos = _constant_pool(data, source)
@@ -272,7 +285,8 @@ def parse_lenient(data: bytes, source: str = "<class>") -> ClassFile:
         for _ in range(n):
             mflags, ni, di = struct.unpack_from(">HHH", data, pos)
             attrs, pos = _attributes(data, pos + 6, cp, source)
-            items.append(kind(mflags, cp.utf8(ni), cp.utf8(di), attrs))  # type: ignore[arg-type]
+            items.append(kind(mflags, utf8_or_problem(cp, ni), utf8_or_problem(cp, di),
+                              attrs))  # type: ignore[arg-type]
         members.append(items)
     attrs, _ = _attributes(data, pos, cp, source)
     fields, methods = members
