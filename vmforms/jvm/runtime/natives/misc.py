@@ -24,6 +24,28 @@ constant("jdk/internal/misc/VM", "getegid()J", os.getegid())
 
 
 noop("jdk/internal/loader/BootLoader", "setBootLoaderUnnamedModule0(Ljava/lang/Module;)V")
+
+
+@native("jdk/internal/loader/BootLoader",
+        "getSystemPackageLocation(Ljava/lang/String;)Ljava/lang/String;")
+def _system_package_location(th: JThread, a: list[Any]) -> Any:
+    """HotSpot's ClassLoader::get_system_package: "jrt:/MODULE" for a package of the
+    system modules (the jimage's /packages directory), null for any other."""
+    vm = th.vm
+    image = vm.classpath.image()
+    if image is None or a[0] is None:
+        return None
+    mods = image.module_of_package(vm.to_str(a[0]).replace("/", "."))
+    return vm.new_string(f"jrt:/{mods[0]}") if mods else None
+
+
+@override("jdk/internal/loader/BootLoader$PackageHelper",
+          "findModule(Ljava/lang/String;)Ljava/lang/Module;")
+def _package_module(th: JThread, a: list[Any]) -> Any:
+    """The module a system package is defined in: the one unnamed module that stands for
+    every module while the module graph is not booted (boot.py)."""
+    loc = th.vm.to_str(a[0]) if a[0] is not None else ""
+    return th.vm.unnamed_module if loc.startswith("jrt:/") else None
 # The JDK's own native libraries are part of the VM.
 override("jdk/internal/loader/BootLoader", "loadLibrary(Ljava/lang/String;)V")(
     lambda th, a: None)
