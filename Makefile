@@ -14,7 +14,7 @@ APT_PACKAGES := python3 python3-venv libseccomp2 busybox-static openjdk-17-jdk-h
 	linux-source-6.1 gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu make flex bison bc \
 	libssl-dev libelf-dev xz-utils device-tree-compiler qemu-system-misc qemu-user qemu-system-x86 opensbi
 
-.PHONY: setup apt venv assets test unit lint bench demo clean
+.PHONY: setup apt venv assets test unit lint bench demo clean conformance
 
 setup: apt venv assets
 
@@ -48,8 +48,14 @@ unit: venv
 	$(VENV)/bin/pytest -q tests/unit
 
 lint: venv
-	$(VENV)/bin/ruff check vmforms tests bench
+	$(VENV)/bin/ruff check vmforms tests bench tools
 	$(VENV)/bin/mypy
+
+# The OCI runtime-tools validation suite, vmforms-runc beside runc (opt-in: needs Go and a
+# checkout of opencontainers/runtime-tools, see docs/containers.md "Conformance").
+conformance: venv
+	@test -n "$(RUNTIME_TOOLS)" || { echo "usage: make conformance RUNTIME_TOOLS=DIR" >&2; exit 2; }
+	$(PY) tools/conformance.py $(RUNTIME_TOOLS)
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
