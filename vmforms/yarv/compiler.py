@@ -22,6 +22,8 @@ _COMPILE = ("STDOUT.binmode; "
             "begin; print RubyVM::InstructionSequence.compile_file(ARGV[0]).to_binary; "
             "rescue SyntaxError => e; STDERR.print e.message; exit 1; end")
 MAX_SOURCE = 64 << 20
+# Part of every cache key: bump it when the way sources are handed to ruby changes.
+PROTOCOL = 4
 
 
 def ruby_binary() -> str:
@@ -51,7 +53,8 @@ def cache_dir() -> Path | None:
 def _key(ruby: str, path: str, source: bytes) -> str:
     st = os.stat(ruby)
     h = hashlib.sha256()
-    h.update(f"{os.path.realpath(ruby)}\0{st.st_size}\0{st.st_mtime_ns}\0{path}\0".encode())
+    h.update(f"{PROTOCOL}\0{os.path.realpath(ruby)}\0{st.st_size}\0{st.st_mtime_ns}\0"
+             f"{path}\0".encode())
     h.update(source)
     return h.hexdigest()
 
@@ -74,9 +77,11 @@ def compile_source(source: bytes, path: str, *, on_disk: bool = True) -> bytes:
         # Source given on the command line (-e): written under its own name in a
         # private directory, so the iseq records that name as its path.
         with tempfile.TemporaryDirectory(prefix="vmforms-yarv-") as tmp:
+            # For "-" (a script on stdin) compile_file opens the file but parses its own
+            # standard input, as ruby does with its script: the source goes to both.
             (Path(tmp) / path).write_bytes(source)
             proc = subprocess.run([ruby, "--disable-gems", "-e", _COMPILE, "--", path], cwd=tmp,
-                                  capture_output=True)
+                                  input=source, capture_output=True)
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip()
         raise CompileError(message or "ruby failed to compile")
