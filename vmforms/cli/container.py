@@ -155,7 +155,7 @@ def main(argv: list[str]) -> int:
     except HelpRequested:
         sys.stdout.write(help_text(PROG, cmd))
         return 0
-    handler = globals().get(f"_cmd_{cmd.name}") or getattr(life, f"cmd_{cmd.name}")
+    handler = getattr(life, f"cmd_{cmd.name}", None) or globals()[f"_cmd_{cmd.name}"]
     from vmforms.container.paths import ensure_private_root
 
     if cmd.name == "run":
@@ -369,37 +369,6 @@ def _quote_command(args: list[str], trunc: bool) -> str:
     if trunc and len(text) > 20:
         text = text[:19] + "…"
     return json.dumps(text, ensure_ascii=False)
-
-
-def _cmd_ps(a: SimpleNamespace) -> int:
-    from vmforms.container import lifecycle
-    from vmforms.container import state as st
-
-    now = time.time()
-    rows = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
-    for c in st.all_containers():
-        if c.state.get("Status") == "running" and not c.running:
-            lifecycle.reconcile(c)
-        if not a.all and not c.running:
-            continue
-        if a.quiet:
-            print(c.id if a.no_trunc else c.id[:12])
-            continue
-        s = c.state
-        if c.running:
-            status = "Up " + human_duration(now - st.parse_rfc3339(s.get("StartedAt", "")))
-        elif s.get("Status") == "created":
-            status = "Created"
-        else:
-            status = (f"Exited ({s.get('ExitCode', 0)}) "
-                      + human_duration(now - st.parse_rfc3339(s.get("FinishedAt", ""))) + " ago")
-        created = human_duration(now - st.parse_rfc3339(c.record["Created"])) + " ago"
-        rows.append([c.id if a.no_trunc else c.id[:12], c.record["Config"]["Image"],
-                     _quote_command([c.record["Path"], *c.record["Args"]], not a.no_trunc),
-                     created, status, _ps_ports(c) if c.running else "", c.name])
-    if not a.quiet:
-        sys.stdout.write(table(rows))
-    return 0
 
 
 def _ps_ports(c: Any) -> str:

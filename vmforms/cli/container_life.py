@@ -13,7 +13,10 @@ F = Flag
 
 def commands(run: Command) -> dict[str, Command]:
     """This module's commands; `create` takes every flag of `run` but --detach."""
+    from vmforms.cli.container_list import PS
+
     return {c.name: c for c in (
+        PS,
         Command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
                 tuple(f for f in run.flags if f.long != "detach"), ("image",),
                 rest="command"),
@@ -133,3 +136,9 @@ def cmd_cp(a: SimpleNamespace) -> int:
 
     copy(a.source, a.destination, archive=a.archive)
     return 0
+
+
+def cmd_ps(a: SimpleNamespace) -> int:
+    from vmforms.cli.container_list import cmd_ps as ps
+
+    return ps(a)

@@ -151,3 +151,67 @@ def test_cp_both_ways(vmf: Any, tmp_path: Path, running: bool) -> None:
             assert "/tmp/e/g" in lines and "/tmp/d/e/g" in lines and "/newd/e/g" in lines
     finally:
         vmf("rm", "-f", name)
+
+
+def test_ps_format_filter_and_options(vmf: Any) -> None:
+    up, done = f"vmf-ps-up-{os.getpid()}", f"vmf-ps-done-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", up, "busybox", "sleep", "300", check=True)
+        vmf("run", "--name", done, "busybox", "sh", "-c", "exit 3")
+        mine = ["--filter", f"name=^vmf-ps-.*-{os.getpid()}$"]
+        assert vmf("ps", *mine, "--format", "{{.Names}} {{.State}}", check=True).stdout \
+            == f"{up} running\n"
+        assert vmf("ps", "-a", *mine, "--format", "{{.Names}} {{.State}}",
+                   check=True).stdout == f"{done} exited\n{up} running\n"
+        assert vmf("ps", *mine, "-f", "exited=3", "--format", "{{.Names}}",
+                   check=True).stdout == f"{done}\n"
+        assert vmf("ps", *mine, "-f", "status=running", "-q", check=True).stdout.strip() \
+            == vmf("inspect", up, check=True).stdout.split('"Id": "')[1][:12]
+        assert vmf("ps", "-l", "--format", "{{.Names}}", check=True).stdout == f"{done}\n"
+        table = vmf("ps", "-a", *mine, "--format", "table {{.Names}}\\t{{.Status}}",
+                    check=True).stdout.splitlines()
+        assert table[0].split() == ["NAMES", "STATUS"] and len(table) == 3
+        rows = [json.loads(line) for line in vmf("ps", "-a", *mine, "--format", "json",
+                                                 check=True).stdout.splitlines()]
+        assert {r["Names"] for r in rows} == {up, done} and "RunningFor" in rows[0]
+        sized = vmf("ps", *mine, "-s", check=True).stdout.splitlines()
+        assert sized[0].split()[-1] == "SIZE" and "(virtual " in sized[1]
+        for bad in (["-f", "bogus=1"], ["-f", "status=sleepy"], ["--format", "{{.Nope}}"]):
+            failed = vmf("ps", *bad)
+            assert failed.returncode == 125 and len(failed.stderr.strip().splitlines()) == 1
+    finally:
+        vmf("rm", "-f", up, done)
+
+
+@pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+def test_like_podman_ps_format(vmf: Any) -> None:
+    pulled = subprocess.run(["podman", "pull", "-q", f"oci:{vmf.root / 'images'}:busybox:latest"],
+                            capture_output=True, text=True, timeout=120)
+    if pulled.returncode != 0:
+        pytest.skip(f"podman cannot pull the test image: {pulled.stderr.strip()}")
+    image = pulled.stdout.strip()
+    names = [f"vmf-psl-a-{os.getpid()}", f"vmf-psl-b-{os.getpid()}"]
+    podman = ["podman", "--runtime", "runc"]
+    try:
+        for name, code in zip(names, ("0", "3"), strict=True):
+            theirs = subprocess.run([*podman, "run", "--name", name, "--network", "none",
+                                     "--ulimit", "nofile=1024:1024", "--ulimit",
+                                     "nproc=1024:1024", image, "sh", "-c", f"exit {code}"],
+                                    capture_output=True, text=True)
+            if theirs.returncode not in (0, 3):
+                pytest.skip(f"podman cannot run here: {theirs.stderr.strip()}")
+            vmf("run", "--name", name, "busybox", "sh", "-c", f"exit {code}")
+        # (podman 4's .State is Docker's .Status; we follow Docker's)
+        for args in (["-a", "--format", "{{.Names}}"],
+                     ["-a", "-f", "exited=3", "--format", "{{.Names}}"],
+                     ["-f", "status=exited", "--format", "{{.Names}}"]):
+            mine = ["--filter", f"name=vmf-psl-.-{os.getpid()}"]
+            theirs = subprocess.run([*podman, "ps", *mine, *args], capture_output=True,
+                                    text=True)
+            ours = vmf("ps", *mine, *args)
+            assert (ours.returncode, sorted(ours.stdout.splitlines())) == (
+                theirs.returncode, sorted(theirs.stdout.splitlines())), args
+    finally:
+        subprocess.run([*podman, "rm", "-f", *names], capture_output=True)
+        subprocess.run(["podman", "rmi", "-f", image], capture_output=True)
+        vmf("rm", "-f", *names)
