@@ -132,7 +132,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
           default="true", metavar="bool"),
     ), ("name",), interspersed=True),
 )}
-COMMANDS.update(life.commands(COMMANDS["run"]))
+COMMANDS.update(life.commands(COMMANDS))
 PROG = "vmforms container"
 
 

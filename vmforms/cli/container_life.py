@@ -11,12 +11,18 @@ from vmforms.cli.flags import VALUE, Command, Flag
 F = Flag
 
 
-def commands(run: Command) -> dict[str, Command]:
-    """This module's commands; `create` takes every flag of `run` but --detach."""
+def commands(existing: dict[str, Command]) -> dict[str, Command]:
+    """This module's commands; `create` takes every flag of `run` but --detach, `inspect`
+    gains --format."""
     from vmforms.cli.container_list import PS
+    from vmforms.record import replace
 
+    run = existing["run"]
+    inspect = existing["inspect"]
     return {c.name: c for c in (
         PS,
+        replace(inspect, flags=(*inspect.flags, F("f", "format", VALUE, "format output "
+                                                  "using a custom template", metavar="string"))),
         Command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
                 tuple(f for f in run.flags if f.long != "detach"), ("image",),
                 rest="command"),
@@ -142,3 +148,26 @@ def cmd_ps(a: SimpleNamespace) -> int:
     from vmforms.cli.container_list import cmd_ps as ps
 
     return ps(a)
+
+
+def cmd_inspect(a: SimpleNamespace) -> int:
+    """`inspect --format TEMPLATE`: the template applied to each object's JSON."""
+    from vmforms.cli import container as cli
+
+    if not a.format:
+        return int(cli._cmd_inspect(a))
+    from vmforms.cli.gotemplate import Template
+    from vmforms.container.errors import ContainerError
+
+    kind = a.type or ""
+    template = Template(a.format.replace("\\t", "\t").replace("\\n", "\n"), strict=False)
+    failed = 0
+    for name in a.containers:
+        try:
+            obj = cli._inspect_one(name, kind)
+        except ContainerError as exc:
+            sys.stderr.write(f"Error: {exc}\n")
+            failed = 1
+            continue
+        sys.stdout.write(template.execute(obj) + "\n")
+    return failed

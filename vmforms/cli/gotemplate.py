@@ -79,8 +79,11 @@ FUNCS: dict[str, Callable[..., Any]] = {
 
 
 class Template:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, strict: bool = True) -> None:
+        """`strict`: a missing field is an error (Docker's structs), else `<no value>`
+        (a map, as `inspect` gives the template)."""
         self.source = text
+        self.strict = strict
         self.nodes, rest = self._parse(self._lex(text), 0, ())
         if rest is not None:
             raise TemplateError(f"template: unexpected {{{{{rest[0]}}}}}")
@@ -235,6 +238,8 @@ class Template:
         for part in (p for p in path.split(".") if p):
             if isinstance(base, Mapping):
                 if part not in base:
+                    if not self.strict:
+                        return None
                     raise TemplateError(f'template: executing "" at <{value}>: can\'t evaluate '
                                         f"field {part}")
                 base = base[part]

@@ -215,3 +215,21 @@ def test_like_podman_ps_format(vmf: Any) -> None:
         subprocess.run([*podman, "rm", "-f", *names], capture_output=True)
         subprocess.run(["podman", "rmi", "-f", image], capture_output=True)
         vmf("rm", "-f", *names)
+
+
+def test_inspect_format(vmf: Any) -> None:
+    name = f"vmf-insp-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", name, "busybox", "sleep", "300", check=True)
+        out = vmf("inspect", "--format", "{{.State.Status}} {{.Name}} {{json .Config.Cmd}}",
+                  name, check=True).stdout
+        assert out == f'running /{name} ["sleep","300"]\n'
+        image_id = vmf("inspect", "-f", "{{.Id}}", "busybox", check=True).stdout.strip()
+        assert image_id.startswith("sha256:")
+        assert vmf("inspect", "-f", "{{.State.Nope}}", name, check=True).stdout == \
+            "<no value>\n"
+        both = vmf("inspect", "-f", "{{.Id}}", name, "no-such-thing")
+        assert both.returncode == 1 and both.stdout.count("\n") == 1
+        assert "No such object: no-such-thing" in both.stderr
+    finally:
+        vmf("rm", "-f", name)

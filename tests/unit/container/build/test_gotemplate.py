@@ -50,3 +50,7 @@ def test_table_and_plain_rows() -> None:
         "defghijklmnop   db\n")
     assert render("{{.ID}}:{{.Names}}", rows, headers) == "abc:web\ndefghijklmnop:db\n"
     assert tabwrite(["a\tb", "ccc\td"]) == "a         b\nccc       d\n"
+
+
+def test_maps_answer_no_value_when_not_strict() -> None:
+    assert Template("{{.State.Nope}}", strict=False).execute(DATA) == "<no value>"
