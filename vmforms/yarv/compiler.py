@@ -100,6 +100,45 @@ def compile_source(source: bytes, path: str, *, on_disk: bool = True) -> bytes:
     return data
 
 
+_COMPILE_STRING = ("STDOUT.binmode; src = STDIN.binmode.read; "
+                   "begin; print RubyVM::InstructionSequence.compile(src, ARGV[0], ARGV[1], "
+                   "Integer(ARGV[2])).to_binary; "
+                   "rescue SyntaxError => e; STDERR.print e.message; exit 1; end")
+
+
+def compile_string(source: bytes, file: str, path: str, line: int) -> bytes:
+    """RubyVM::InstructionSequence.compile(source, file, path, line), cached by content."""
+    ruby = ruby_binary()
+    key = _key(ruby, f"compile\0{file}\0{path}\0{line}", source)
+    cdir = cache_dir()
+    if cdir is not None:
+        try:
+            return (cdir / key).read_bytes()
+        except OSError:
+            pass
+    proc = subprocess.run([ruby, "--disable-gems", "-e", _COMPILE_STRING, "--", file, path,
+                           str(line)], input=source, capture_output=True)
+    if proc.returncode != 0:
+        raise CompileError(proc.stderr.decode("utf-8", "replace").strip()
+                           or "ruby failed to compile")
+    if cdir is not None:
+        _store(cdir, key, proc.stdout)
+    return proc.stdout
+
+
+def _store(cdir: Path, key: str, data: bytes) -> None:
+    fd, tmp_name = tempfile.mkstemp(dir=cdir, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp_name, cdir / key)
+    except OSError:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+
+
 def read_source(path: str) -> bytes:
     try:
         with open(path, "rb") as f:

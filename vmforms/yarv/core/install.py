@@ -195,6 +195,9 @@ def install_all(vm: Any) -> None:
     from vmforms.yarv.core import enumerator, extras, file, rational, struct, thread, time
 
     file.install(vm)
+    from vmforms.yarv.core import rubyvm
+
+    rubyvm.install(vm)
     rational.install(vm)
     struct.install(vm)
     thread.install(vm)
