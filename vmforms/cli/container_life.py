@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from types import SimpleNamespace
 
-from vmforms.cli.flags import VALUE, Command, Flag
+from vmforms.cli.flags import LIST, VALUE, Command, Flag
 
 F = Flag
 
@@ -41,6 +41,28 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
                 interspersed=True),
         Command("rename", "CONTAINER NEW_NAME", "Rename a container", (),
                 ("container", "new_name"), interspersed=True),
+        Command("diff", "CONTAINER", "Inspect changes to files or directories on a "
+                "container's filesystem", (), ("container",), interspersed=True),
+        Command("export", "[OPTIONS] CONTAINER", "Export a container's filesystem as a tar "
+                "archive", (F("o", "output", VALUE, "write to a file, instead of STDOUT",
+                              metavar="string"),), ("container",), interspersed=True),
+        Command("commit", "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]", "Create a new image "
+                "from a container's changes", (
+                    F("a", "author", VALUE, "author", metavar="string"),
+                    F("c", "change", LIST, "apply Dockerfile instruction to the created "
+                      "image", metavar="list"),
+                    F("m", "message", VALUE, "commit message", metavar="string"),
+                    F("p", "pause", help="pause container during commit (accepted; the "
+                      "upper directory is read as it is)"),
+                ), ("container",), rest="repository", interspersed=True),
+        Command("history", "[OPTIONS] IMAGE", "Show the history of an image", (
+                    F("H", "human", VALUE, "print sizes and dates in human readable format",
+                      default="true", metavar="bool"),
+                    F(None, "no-trunc", help="don't truncate output"),
+                    F("q", "quiet", help="only show image IDs"),
+                    F(None, "format", VALUE, "format output using a custom template",
+                      metavar="string"),
+                ), ("image",), interspersed=True),
         Command("cp", "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH\n        vmforms container cp "
                 "[OPTIONS] SRC_PATH CONTAINER:DEST_PATH", "Copy files/folders between a "
                 "container and the local filesystem", (
@@ -171,3 +193,81 @@ def cmd_inspect(a: SimpleNamespace) -> int:
             continue
         sys.stdout.write(template.execute(obj) + "\n")
     return failed
+
+
+def cmd_diff(a: SimpleNamespace) -> int:
+    from vmforms.container.changes import diff
+
+    for line in diff(a.container):
+        print(line)
+    return 0
+
+
+def cmd_export(a: SimpleNamespace) -> int:
+    from vmforms.container.changes import export
+    from vmforms.container.errors import InvalidOption
+
+    if a.output:
+        with open(a.output, "wb") as f:
+            export(a.container, f)
+        return 0
+    if sys.stdout.isatty():
+        raise InvalidOption("cowardly refusing to save to a terminal. Use the -o flag or "
+                            "redirect")
+    sys.stdout.flush()
+    with open(sys.stdout.fileno(), "wb", closefd=False) as out:
+        export(a.container, out)
+    return 0
+
+
+def cmd_commit(a: SimpleNamespace) -> int:
+    from vmforms.container.changes import commit
+    from vmforms.container.errors import InvalidOption
+
+    if len(a.repository) > 1:
+        raise InvalidOption('"commit" requires at least 1 and at most 2 arguments')
+    image_id = commit(a.container, a.repository[0] if a.repository else None,
+                      message=a.message or "", author=a.author or "", changes=a.change)
+    print(image_id)
+    return 0
+
+
+def cmd_history(a: SimpleNamespace) -> int:
+    import time
+
+    from vmforms.cli.container import human_duration, human_size
+    from vmforms.cli.gotemplate import render
+    from vmforms.container.image.store import ImageStore
+    from vmforms.container.state import parse_rfc3339
+
+    store = ImageStore()
+    image = store.resolve(a.image)
+    conf = store.configuration(store.manifest(image.manifest_digest))
+    sizes = [store.layer_size(d, layer.size) for d, layer in
+             zip(conf.diff_ids, image.layers, strict=True)]
+    human = a.human.lower() not in ("false", "0")
+    rows = []
+    now = time.time()
+    for entry in conf.history:
+        size = 0 if entry.empty_layer or not sizes else sizes.pop(0)
+        created = parse_rfc3339(entry.created) if entry.created else 0.0
+        by = entry.created_by.replace("\t", " ")
+        if not a.no_trunc and len(by) > 45:
+            by = by[:44] + "…"
+        rows.append({"ID": "<missing>", "CreatedSince": human_duration(now - created) + " ago"
+                     if human else entry.created, "CreatedAt": entry.created,
+                     "CreatedBy": by, "Size": human_size(size) if human else str(size),
+                     "Comment": entry.comment})
+    rows.reverse()
+    if rows:
+        rows[0]["ID"] = image.id if a.no_trunc else image.short_id
+    if a.quiet:
+        for r in rows:
+            print(r["ID"])
+        return 0
+    fmt = a.format or ("table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t"
+                       "{{.Comment}}")
+    headers = {"ID": "IMAGE", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT",
+               "CreatedBy": "CREATED BY", "Size": "SIZE", "Comment": "COMMENT"}
+    sys.stdout.write(render(fmt, rows, headers))
+    return 0

@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import subprocess
+import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +235,48 @@ def test_inspect_format(vmf: Any) -> None:
         assert "No such object: no-such-thing" in both.stderr
     finally:
         vmf("rm", "-f", name)
+
+
+SCRIPT_CHANGES = "echo x > /new; rm /bin/vi; mkdir -p /etc/foo; echo >> /etc/passwd"
+
+
+@pytest.mark.parametrize("running", [False, True])
+def test_diff_export_commit_history(vmf: Any, tmp_path: Path, running: bool) -> None:
+    name = f"vmf-chg-{int(running)}-{os.getpid()}"
+    tag = f"vmf-committed:{int(running)}-{os.getpid()}"
+    try:
+        if running:
+            vmf("run", "-d", "--name", name, "busybox", "sh", "-c",
+                SCRIPT_CHANGES + "; touch /ready; sleep 300", check=True)
+            for _ in range(100):
+                if "A /ready" in vmf("diff", name).stdout:
+                    break
+                time.sleep(0.05)
+        else:
+            vmf("run", "--name", name, "busybox", "sh", "-c", SCRIPT_CHANGES, check=True)
+        changes = [line for line in vmf("diff", name, check=True).stdout.splitlines()
+                   if line != "A /ready"]
+        assert changes == ["C /bin", "D /bin/vi", "C /etc", "A /etc/foo", "C /etc/passwd",
+                           "A /new"]
+        out = tmp_path / "fs.tar"
+        vmf("export", "-o", str(out), name, check=True)
+        with tarfile.open(out) as tar:
+            names = {n.lstrip("./") for n in tar.getnames()}
+            assert "new" in names and "bin/vi" not in names and "bin/busybox" in names
+            assert not any(n.startswith("proc/") for n in names)
+        made = vmf("commit", "-m", "my message", "-c", 'CMD ["cat", "/new"]', "-c",
+                   "ENV A=b", name, tag, check=True).stdout.strip()
+        assert made.startswith("sha256:")
+        assert vmf("run", "--rm", tag, check=True).stdout == "x\n"
+        assert vmf("run", "--rm", tag, "sh", "-c", "echo $A; ls /bin/vi",
+                   ).stdout == "b\n"
+        history = vmf("history", tag, check=True).stdout.splitlines()
+        assert history[0].split()[:2] == ["IMAGE", "CREATED"]
+        assert history[1].startswith(made[7:19]) and "my message" in history[1]
+        assert history[-1].startswith("<missing>")
+        assert vmf("history", "-q", tag, check=True).stdout.splitlines()[0] == made[7:19]
+        bad = vmf("commit", "-c", "FROM x", name)
+        assert bad.returncode == 125 and "not a valid change command" in bad.stderr
+    finally:
+        vmf("rm", "-f", name)
+        vmf("rmi", "-f", tag)

@@ -41,12 +41,15 @@ def _xattrs(name: str, dfd: int) -> dict[str, bytes]:
     return out
 
 
-def write_diff(upper: str, out: IO[bytes], *, skip_placeholders: bool = True) -> int:
-    """Write the changes under `upper` to `out` as a tar; return how many entries."""
+def write_diff(upper: str, out: IO[bytes], *, skip_placeholders: bool = True,
+               xdev: bool = False) -> int:
+    """Write the changes under `upper` to `out` as a tar; return how many entries.
+    With `xdev`, entries on another file system than `upper`'s (mounts) are left out."""
     seen_inodes: dict[tuple[int, int], str] = {}
     count = 0
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         root = os.open(upper, _DIR)
+        root_dev = os.fstat(root).st_dev
 
         def entry(name: str, st: os.stat_result, dfd: int, base: str) -> None:
             nonlocal count
@@ -100,6 +103,8 @@ def write_diff(upper: str, out: IO[bytes], *, skip_placeholders: bool = True) ->
             for base in sorted(os.listdir(dfd)):
                 rel = prefix + base
                 st = os.stat(base, dir_fd=dfd, follow_symlinks=False)
+                if xdev and st.st_dev != root_dev:
+                    continue
                 if skip_placeholders and rel in RUNTIME_PLACEHOLDERS and (
                         (stat.S_ISDIR(st.st_mode) and not os.listdir(
                             f"/proc/self/fd/{dfd}/{base}"))
