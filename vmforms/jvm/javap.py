@@ -175,12 +175,17 @@ def _resolved(text: str) -> str:
 
 def _this_name(cf: ClassFile) -> str:
     """The class's own name with dots; if this_class leads nowhere, reported and `???`."""
+    return _class_name_at(cf, cf.this_class)
+
+
+def _class_name_at(cf: ClassFile, index: int) -> str:
+    """The name of the CONSTANT_Class at INDEX with dots, or a reported problem and `???`."""
     cp = cf.constant_pool
-    e = cp.entries[cf.this_class] if 0 < cf.this_class < len(cp.entries) else None
+    e = cp.entries[index] if 0 < index < len(cp.entries) else None
     if e is None:
-        problem = f"invalid index #{cf.this_class}"
+        problem = f"invalid index #{index}"
     elif not isinstance(e, ConstantClass):
-        problem = f"unexpected entry at #{cf.this_class} -- expected tag 7, found {e.tag}"
+        problem = f"unexpected entry at #{index} -- expected tag 7, found {e.tag}"
     else:
         name = utf8_or_problem(cp, e.name_index)
         return _java_name(_resolved(name))
@@ -263,12 +268,13 @@ def _class_header(cf: ClassFile, verbose: bool = False) -> str:
              "interface " if is_interface else "class ", _this_name(cf)]
     sig = cf.signature
     if sig is None:
-        sup = cf.super_name
-        if not is_interface and sup is not None and sup != "java/lang/Object":
-            parts.append(" extends " + _java_name(sup))
-        for i, name in enumerate(cf.interface_names):
+        if not is_interface and cf.super_class:
+            sup = _class_name_at(cf, cf.super_class)
+            if sup != "java.lang.Object":
+                parts.append(" extends " + sup)
+        for i, index in enumerate(cf.interfaces):
             parts.append((" extends " if is_interface else " implements ") if i == 0 else ",")
-            parts.append(_java_name(name))
+            parts.append(_class_name_at(cf, index))
     else:
         cs = class_signature(sig, verbose)
         if cs.type_parameters:
@@ -349,6 +355,9 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
     exc = m.attribute(ExceptionsAttribute)
     broken = {a.name for a in m.attributes if isinstance(a, BrokenAttribute)}
     if "Exceptions" in broken and exc is None:
+        if blank_first:  # this report goes through javap's line buffer, after the newline
+            out.append("\n")
+            blank_first = False
         out.append("Error: Unexpected or invalid value for Exceptions attribute\n")
     if exc is not None:
         parts.append(" throws ")
