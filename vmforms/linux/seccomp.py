@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 
+_NR_SCMP_ERROR = -1  # libseccomp: seccomp_syscall_resolve_name found no such syscall
 SCMP_ACT_KILL_PROCESS = 0x80000000
 SCMP_ACT_KILL_THREAD = 0x00000000
 SCMP_ACT_TRAP = 0x00030000
@@ -99,9 +100,15 @@ class Filter:
             _check(ret, "seccomp_arch_add", name)
 
     def syscall_number(self, name: str) -> int | None:
-        """The number of a syscall by name, None when libseccomp does not know it."""
+        """The number of a syscall by name, None when libseccomp does not know it.
+
+        A syscall the native architecture lacks (x86-64 has no `sigreturn`, i386 has it)
+        gets a negative pseudo-number (__PNR_*), which seccomp_rule_add translates for each
+        architecture of the filter: only __NR_SCMP_ERROR (-1) means unknown. Dropping the
+        pseudo-numbers would block i386's sigreturn, and a 32-bit program returning from a
+        signal handler would die of SIGSEGV."""
         number = int(self.lib.seccomp_syscall_resolve_name(name.encode()))
-        return None if number < 0 else number
+        return None if number == _NR_SCMP_ERROR else number
 
     def add_rule(self, action: int, syscall: str,
                  args: list[tuple[int, str, int, int]] | tuple[()] = ()) -> bool:
