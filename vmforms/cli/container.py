@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 F = Flag
+PLATFORM = F(None, "platform", VALUE, "the platform (os/arch[/variant], e.g. linux/386) of a "
+             "multi-platform image; this host's by default", metavar="string")
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("run", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
             "Create and run a new container from an image", (
@@ -62,6 +64,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                 F(None, "dns-option", LIST, "set DNS options", metavar="list"),
                 F(None, "ip", VALUE, "IPv4 address (on a user-defined network)",
                   metavar="string"),
+                PLATFORM,
             ), ("image",), rest="command"),
     Command("ps", "[OPTIONS]", "List containers", (
         F("a", "all", help="show all containers (default shows just running)"),
@@ -99,9 +102,11 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "containers or images, as JSON", (
         F(None, "type", VALUE, "only search for this type of object: container or image",
           metavar="string"),
+        PLATFORM,
     ), rest="containers", min_rest=1, interspersed=True),
     Command("images", "[OPTIONS]", "List images", (
         F("q", "quiet", help="only show image IDs"),
+        F(None, "tree", help="list each image's platforms beneath it"),
     ), interspersed=True),
     Command("rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", (
         F("f", "force", help="force removal of the image"),
@@ -111,11 +116,13 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("save", "[OPTIONS] IMAGE", "Save an image to a tar archive (streamed to STDOUT "
             "by default)", (
         F("o", "output", VALUE, "write to a file, instead of STDOUT", metavar="string"),
+        PLATFORM,
     ), ("image",), interspersed=True),
     Command("load", "[OPTIONS]", "Load an image from a tar archive or STDIN", (
         F("i", "input", VALUE, "read from tar archive file, instead of STDIN",
           metavar="string"),
         F("q", "quiet", help="suppress the load output"),
+        PLATFORM,
     ), interspersed=True),
     Command("import", "TARBALL REPOSITORY[:TAG]", "Import the contents from a root filesystem "
             "tarball to create an image", (), ("tarball", "reference"), interspersed=True),
@@ -126,6 +133,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", (
         F(None, "tls-verify", VALUE, "require HTTPS and verified certificates (default true)",
           default="true", metavar="bool"),
+        PLATFORM,
     ), ("name",), interspersed=True),
     Command("push", "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", (
         F(None, "tls-verify", VALUE, "require HTTPS and verified certificates (default true)",
@@ -187,7 +195,7 @@ def _cmd_run(a: SimpleNamespace) -> int:
         security_opt=a.security_opt,
         init=a.init, network=a.network, network_aliases=a.network_alias, publish=a.publish,
         publish_all=a.publish_all, add_hosts=a.add_host, dns=a.dns, dns_search=a.dns_search,
-        dns_options=a.dns_option, ip=a.ip,
+        dns_options=a.dns_option, ip=a.ip, platform=a.platform,
     ))
 
 
@@ -289,7 +297,7 @@ def _cmd_inspect(a: SimpleNamespace) -> int:
     failed = 0
     for name in a.containers:
         try:
-            found.append(_inspect_one(name, kind))
+            found.append(_inspect_one(name, kind, a.platform))
         except ContainerError as exc:
             sys.stderr.write(f"Error: {exc}\n")
             failed = 1
@@ -297,8 +305,9 @@ def _cmd_inspect(a: SimpleNamespace) -> int:
     return failed
 
 
-def _inspect_one(name: str, kind: str) -> Any:
-    """A container's JSON, else (unless --type container) an image's, as docker inspect."""
+def _inspect_one(name: str, kind: str, platform: str | None = None) -> Any:
+    """A container's JSON, else (unless --type container) an image's, as docker inspect;
+    of an image index, the manifest for --platform (this host's by default)."""
     from vmforms.container import lifecycle
 
     if kind != "image":
@@ -308,8 +317,10 @@ def _inspect_one(name: str, kind: str) -> Any:
             if kind == "container":
                 raise
     try:
-        return _store().resolve(name).inspect_json()
-    except ImageNotFound:
+        return _store().resolve(name, _platform(platform)).inspect_json()
+    except ImageNotFound as exc:
+        if platform is not None and not str(exc).startswith("no such image"):
+            raise
         raise ImageNotFound(f"No such {'image' if kind else 'object'}: {name}") from None
 
 
@@ -377,6 +388,15 @@ def _ps_ports(c: Any) -> str:
     return ps_ports(c)
 
 
+def _platform(text: str | None) -> Any:
+    """--platform parsed (None when not given)."""
+    if text is None:
+        return None
+    from vmforms.container.image.platform import parse_platform
+
+    return parse_platform(text)
+
+
 def _store() -> Any:
     from vmforms.container.image.store import ImageStore
 
@@ -386,6 +406,8 @@ def _store() -> Any:
 def _cmd_images(a: SimpleNamespace) -> int:
     from vmforms.container import state as st
 
+    if a.tree and not a.quiet:
+        return _images_tree()
     now = time.time()
     rows = [["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]]
     for image in _store().list():
@@ -399,6 +421,24 @@ def _cmd_images(a: SimpleNamespace) -> int:
         rows.append([repo, tag, short, age, human_size(image.size)])
     if not a.quiet:
         sys.stdout.write(table(rows))
+    return 0
+
+
+def _images_tree() -> int:
+    """`docker images --tree`: each image, then its platforms present beneath it."""
+    store = _store()
+    rows = [["IMAGE", "ID", "DISK USAGE"]]
+    for image in store.list():
+        name = image.reference or "<untagged>"
+        if image.index is None:
+            rows.append([name, image.short_id, human_size(image.size)])
+            continue
+        parts = store.platform_images(image)
+        rows.append([name, image.index.digest[7:19], human_size(sum(p.size for p in parts))])
+        for i, part in enumerate(parts):
+            branch = "└─" if i == len(parts) - 1 else "├─"
+            rows.append([f"{branch} {part.platform}", part.short_id, human_size(part.size)])
+    sys.stdout.write(table(rows))
     return 0
 
 
@@ -442,14 +482,14 @@ def _cmd_save(a: SimpleNamespace) -> int:
 
     store = _store()
     if a.output:
-        store.save_docker_archive(a.image, Path(a.output))
+        store.save_docker_archive(a.image, Path(a.output), _platform(a.platform))
         return 0
     if sys.stdout.isatty():
         raise ContainerError("cowardly refusing to save to a terminal. Use the -o flag or "
                              "redirect")
     tmp = _scratch_file(store)
     try:
-        store.save_docker_archive(a.image, tmp)
+        store.save_docker_archive(a.image, tmp, _platform(a.platform))
         sys.stdout.flush()
         with open(tmp, "rb") as src, os.fdopen(os.dup(1), "wb") as out:
             shutil.copyfileobj(src, out)
@@ -464,7 +504,7 @@ def _cmd_load(a: SimpleNamespace) -> int:
 
     store = _store()
     if a.input:
-        images = store.load_archive(Path(a.input))
+        images = store.load_archive(Path(a.input), _platform(a.platform))
     else:
         if sys.stdin.isatty():
             raise ContainerError("requested load from stdin, but stdin is empty")
@@ -474,7 +514,7 @@ def _cmd_load(a: SimpleNamespace) -> int:
                 shutil.copyfileobj(sys.stdin.buffer, out)
             if not tmp.stat().st_size:
                 raise ContainerError("requested load from stdin, but stdin is empty")
-            images = store.load_archive(tmp)
+            images = store.load_archive(tmp, _platform(a.platform))
         finally:
             tmp.unlink(missing_ok=True)
     if not a.quiet:
@@ -532,7 +572,9 @@ def _cmd_pull(a: SimpleNamespace) -> int:
     from vmforms.container.image.registry import pull
 
     verify = _tls_verify(a.tls_verify)
-    return _registry_command(lambda: pull(_store(), a.name, tls_verify=verify, out=_progress))
+    platform = _platform(a.platform)
+    return _registry_command(lambda: pull(_store(), a.name, tls_verify=verify, out=_progress,
+                                          platform=platform))
 
 
 def _cmd_push(a: SimpleNamespace) -> int:

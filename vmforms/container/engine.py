@@ -17,7 +17,13 @@ from vmforms.container import state as st
 from vmforms.container.attach import Console, attach, open_devnull
 from vmforms.container.errors import ContainerError, InvalidOption, NameInUse
 from vmforms.container.paths import locked, state_root
-from vmforms.container.runconfig import RunOptions, build_spec, cgroup_name, retarget
+from vmforms.container.runconfig import (
+    RunOptions,
+    build_spec,
+    cgroup_name,
+    resolve_image,
+    retarget,
+)
 from vmforms.container.runtime import Stdio
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
@@ -64,7 +70,7 @@ def create(opts: RunOptions) -> st.Container:
         raise InvalidOption(f'Invalid container name ({opts.name}), only '
                             '[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed')
     store = _image_store()
-    image = store.resolve(opts.image)
+    image = resolve_image(store, opts)
     from vmforms.container.network.options import config_fields, record_fields
 
     network_fields = record_fields(opts.network, opts.publish, opts.publish_all,

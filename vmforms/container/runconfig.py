@@ -50,6 +50,27 @@ class RunOptions:
     dns_search: list[str] = field(default_factory=list)
     dns_options: list[str] = field(default_factory=list)
     ip: str | None = None  # --ip: a fixed address on a user network
+    platform: str | None = None  # --platform: os/arch[/variant] of an image index's manifest
+
+
+def resolve_image(store: Any, opts: RunOptions) -> Image:
+    """The image `run` starts: with --platform, that platform's manifest (an index's entry,
+    or a single-platform image that must match), refused in one line when this host cannot
+    execute its programs. As Docker, the personality is left alone: an i386 program on an
+    x86-64 kernel sees `uname -m` = x86_64 (`linux32` inside gives i686)."""
+    from vmforms.container.image.platform import (
+        check_executable,
+        host_platform,
+        parse_platform,
+        platform_of,
+    )
+
+    wanted = parse_platform(opts.platform) if opts.platform is not None else None
+    image: Image = store.resolve(opts.image, wanted)
+    if wanted is not None or image.architecture != host_platform().architecture:
+        check_executable(wanted or platform_of({"os": image.os, "architecture":
+                                                image.architecture}), opts.image)
+    return image
 
 
 def cgroup_name(container_id: str) -> str:

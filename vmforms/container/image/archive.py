@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from vmforms.container.errors import ImageError, InvalidOption
 from vmforms.container.image.records import (
+    ANNOTATION_REF_NAME,
     INDEX_MEDIA_TYPES,
     MEDIA_TYPE_OCI_LAYER,
     MEDIA_TYPE_OCI_LAYER_GZIP,
+    OCI_LAYOUT_VERSION,
     Descriptor,
     Image,
     ImageConfiguration,
@@ -35,6 +37,7 @@ from vmforms.container.image.unpack import DigestReader, LayerDigests
 from vmforms.container.image.writer import StoreWriter, host_architecture
 
 if TYPE_CHECKING:
+    from vmforms.container.image.platform import Platform
     from vmforms.container.image.store import ImageStore
 
 _HEX_NAME = re.compile(r"(?:^|/)(?:sha256[:/])?([0-9a-f]{64})(?:\.json)?$")
@@ -125,14 +128,27 @@ def _store_layer(
         )
 
 
-def load_archive(store: ImageStore, path: Path) -> list[Image]:
-    """`docker load`: a docker-archive (manifest.json) or else an OCI layout (index.json)."""
+def load_archive(store: ImageStore, path: Path, platform: Platform | None = None) -> list[Image]:
+    """`docker load`: an OCI layout (index.json) whose images are indexes, kept whole or
+    for `platform`; else a docker-archive (manifest.json); else any OCI layout."""
     with _opened(path) as archive:
         docker = archive.has("manifest.json")
-        if not docker and not archive.has("index.json"):
+        oci = archive.has("index.json")
+        if not docker and not oci:
             raise ImageError(f"load {path}: neither manifest.json nor index.json in the "
                              "archive: not a docker-archive or OCI image layout")
-    return load_docker_archive(store, path) if docker else load_oci_archive(store, path)
+        if oci and docker:
+            top = Index.from_bytes(archive.read("index.json"), f"{path}: index.json")
+            docker = not any(d.media_type in INDEX_MEDIA_TYPES for d in top.manifests)
+    if docker:
+        images = load_docker_archive(store, path)
+        if platform is not None:
+            for image in images:
+                if not platform.matches({"os": image.os, "architecture": image.architecture}):
+                    raise ImageError(f"load {path}: the archive holds {image.platform}, not "
+                                     f"{platform}")
+        return images
+    return load_oci_archive(store, path, platform=platform)
 
 
 def load_docker_archive(store: ImageStore, path: Path) -> list[Image]:
@@ -168,40 +184,86 @@ def load_docker_archive(store: ImageStore, path: Path) -> list[Image]:
     return [store.image(digest, tag) for digest, tag in loaded]
 
 
-def save_docker_archive(store: ImageStore, ref: str, path: Path) -> None:
-    image = store.resolve(ref)
+def save_docker_archive(store: ImageStore, ref: str, path: Path,
+                        platform: Platform | None = None) -> None:
+    """`docker save`: the image for `platform` (this host's by default) as a docker-archive.
+    An image index saved without --platform, all of its platforms present, is written as
+    Docker 25 writes it: the docker-archive of this host's image and, beside it, an OCI
+    image layout (oci-layout, index.json, blobs/) holding the whole index, its blobs as
+    stored, so that its digests survive `load` (and skopeo's oci-archive: reads it)."""
+    image = store.resolve(ref, platform)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with store.lock(shared=True), tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
-            config_name = check_digest(image.id, "image id") + ".json"
-            _add_bytes(tar, config_name, store.read_blob(image.id))
-            layer_names: list[str] = []
-            parent = ""
-            for layer, diff_id in zip(image.layers, image.diff_ids, strict=True):
-                hex_id = check_digest(diff_id, "diff_id")
-                name = f"{hex_id}/layer.tar"
-                _add_dir(tar, hex_id)
-                _add_bytes(tar, f"{hex_id}/VERSION", b"1.0")
-                legacy: dict[str, Any] = {"id": hex_id, "created": image.created or ""}
-                if parent:
-                    legacy["parent"] = parent
-                _add_bytes(tar, f"{hex_id}/json", canonical_json(legacy))
-                with _uncompressed_layer(store, layer, diff_id, path) as (data, size):
-                    member = _member(name, size)
-                    tar.addfile(member, data)
-                layer_names.append(name)
-                parent = hex_id
-            tags = [image.reference] if image.reference and _named(ref, image) else []
-            manifest = [{"Config": config_name, "RepoTags": tags, "Layers": layer_names}]
-            _add_bytes(tar, "manifest.json", canonical_json(manifest))
-            if image.reference and parent:
-                repo, _, tag = image.reference.rpartition(":")
-                _add_bytes(tar, "repositories", canonical_json({repo: {tag: parent}}))
+            _write_docker_parts(tar, store, image, ref, path)
+            if platform is None and image.index is not None and image.reference \
+                    and _named(ref, image) and _index_complete(store, image.index):
+                _write_oci_layout(tar, store, image.index, image.reference)
         os.replace(tmp, path)
     except OSError as exc:
         raise ImageError(f"save {ref} to {path}: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _index_complete(store: ImageStore, index: Descriptor) -> bool:
+    listed = Index.from_bytes(store.read_blob(index.digest), f"image index {index.digest}")
+    return len(store.children(index)) == len(listed.manifests)
+
+
+def _write_oci_layout(tar: tarfile.TarFile, store: ImageStore, index: Descriptor,
+                      reference: str) -> None:
+    written: set[str] = set()
+
+    def blob(digest: str) -> None:
+        if digest in written:
+            return
+        written.add(digest)
+        source = store.blob_path(digest)
+        with open(source, "rb") as data:
+            tar.addfile(_member(_blob_name(digest), source.stat().st_size), data)
+
+    _add_dir(tar, "blobs")
+    _add_dir(tar, "blobs/sha256")
+    blob(index.digest)
+    for child in store.children(index):
+        blob(child.digest)
+        manifest = store.manifest(child.digest)
+        blob(manifest.config.digest)
+        for layer in manifest.layers:
+            blob(layer.digest)
+    top = Descriptor(index.media_type, index.digest, index.size,
+                     {ANNOTATION_REF_NAME: reference})
+    _add_bytes(tar, "oci-layout", canonical_json({"imageLayoutVersion": OCI_LAYOUT_VERSION}))
+    _add_bytes(tar, "index.json", Index((top,)).to_bytes())
+
+
+def _write_docker_parts(tar: tarfile.TarFile, store: ImageStore, image: Image, ref: str,
+                        path: Path) -> None:
+    config_name = check_digest(image.id, "image id") + ".json"
+    _add_bytes(tar, config_name, store.read_blob(image.id))
+    layer_names: list[str] = []
+    parent = ""
+    for layer, diff_id in zip(image.layers, image.diff_ids, strict=True):
+        hex_id = check_digest(diff_id, "diff_id")
+        name = f"{hex_id}/layer.tar"
+        _add_dir(tar, hex_id)
+        _add_bytes(tar, f"{hex_id}/VERSION", b"1.0")
+        legacy: dict[str, Any] = {"id": hex_id, "created": image.created or ""}
+        if parent:
+            legacy["parent"] = parent
+        _add_bytes(tar, f"{hex_id}/json", canonical_json(legacy))
+        with _uncompressed_layer(store, layer, diff_id, path) as (data, size):
+            member = _member(name, size)
+            tar.addfile(member, data)
+        layer_names.append(name)
+        parent = hex_id
+    tags = [image.reference] if image.reference and _named(ref, image) else []
+    manifest = [{"Config": config_name, "RepoTags": tags, "Layers": layer_names}]
+    _add_bytes(tar, "manifest.json", canonical_json(manifest))
+    if image.reference and parent:
+        repo, _, tag = image.reference.rpartition(":")
+        _add_bytes(tar, "repositories", canonical_json({repo: {tag: parent}}))
 
 
 def _named(ref: str, image: Image) -> bool:
@@ -263,7 +325,7 @@ def _blob_name(digest: str) -> str:
 
 
 def _platform_manifest(archive: _Archive, desc: Descriptor, depth: int = 0) -> Descriptor:
-    """Follow an image index down to the manifest for this host (image-index.md)."""
+    """Follow nested image indexes down to a manifest for this host (image-index.md)."""
     if desc.media_type not in INDEX_MEDIA_TYPES:
         return desc
     if depth > 4:
@@ -278,8 +340,56 @@ def _platform_manifest(archive: _Archive, desc: Descriptor, depth: int = 0) -> D
     raise ImageError(f"load {archive.path}: no manifest for linux/{arch} in {desc.digest}")
 
 
-def load_oci_archive(store: ImageStore, path: Path, ref: str | None = None) -> list[Image]:
-    loaded: list[tuple[str, str | None]] = []
+def _index_children(archive: _Archive, top: Descriptor, writer: StoreWriter,
+                    platform: Platform | None) -> list[Descriptor] | None:
+    """The manifests of a top-level image index to load (those of `platform`, else every
+    one the archive holds), its own blob stored; None when it is not a flat index."""
+    from vmforms.container.image.platform import choose
+
+    data = archive.read(_blob_name(top.digest))
+    index = Index.from_bytes(data, f"{archive.path}: index {top.digest}")
+    if any(c.media_type in INDEX_MEDIA_TYPES for c in index.manifests):
+        return None  # nested: only the platform's manifest is loaded, the index dropped
+    writer.put_bytes(data, top.digest, f"{archive.path}: index")
+    present = [c for c in index.manifests if archive.has(_blob_name(c.digest))]
+    if platform is None:
+        if not present:
+            raise ImageError(f"load {archive.path}: index {top.digest} has no manifest "
+                             "in the archive")
+        return present
+    where = choose([c.platform for c in present], platform)
+    if where is None:
+        raise ImageError(f"load {archive.path}: no manifest for {platform} in the archive")
+    return [present[where]]
+
+
+def _load_manifest(writer: StoreWriter, archive: _Archive, desc: Descriptor) -> bytes:
+    """A manifest, its config and its layers from the archive into the store, verified."""
+    path = archive.path
+    data = archive.read(_blob_name(desc.digest))
+    writer.put_bytes(data, desc.digest, f"{path}: manifest")
+    manifest = Manifest.from_bytes(data, f"{path}: manifest {desc.digest}")
+    config_bytes = archive.read(_blob_name(manifest.config.digest))
+    writer.put_bytes(config_bytes, manifest.config.digest, f"{path}: config")
+    conf = ImageConfiguration.from_bytes(config_bytes, f"{path}: config")
+    if len(conf.diff_ids) != len(manifest.layers):
+        raise ImageError(f"load {path}: manifest {desc.digest} and its config disagree "
+                         "on the number of layers")
+    for layer, diff_id in zip(manifest.layers, conf.diff_ids, strict=True):
+        if layer.media_type not in (MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP) \
+                and not layer.media_type.endswith(".tar.gzip"):
+            raise ImageError(f"load {path}: layer media type {layer.media_type} is "
+                             "not supported")
+        if not writer.has_layer(layer.digest, diff_id):
+            _store_layer(writer, archive, _blob_name(layer.digest), diff_id, layer.digest)
+    return data
+
+
+def load_oci_archive(store: ImageStore, path: Path, ref: str | None = None,
+                     platform: Platform | None = None) -> list[Image]:
+    """The images of an OCI layout; a top-level image index is kept as an index (with
+    the manifests of every platform in the archive, or of `platform` only)."""
+    loaded: list[tuple[Descriptor, str | None]] = []
     with _opened(path) as archive, store.writing() as writer:
         index = Index.from_bytes(archive.read("index.json"), f"{path}: index.json")
         if not index.manifests:
@@ -288,26 +398,29 @@ def load_oci_archive(store: ImageStore, path: Path, ref: str | None = None) -> l
             raise ImageError(f"load {path}: holds {len(index.manifests)} images; cannot tag "
                              f"them all {ref}")
         for top in index.manifests:
-            desc = _platform_manifest(archive, top)
-            data = archive.read(_blob_name(desc.digest))
-            writer.put_bytes(data, desc.digest, f"{path}: manifest")
-            manifest = Manifest.from_bytes(data, f"{path}: manifest {desc.digest}")
-            config_bytes = archive.read(_blob_name(manifest.config.digest))
-            writer.put_bytes(config_bytes, manifest.config.digest, f"{path}: config")
-            conf = ImageConfiguration.from_bytes(config_bytes, f"{path}: config")
-            if len(conf.diff_ids) != len(manifest.layers):
-                raise ImageError(f"load {path}: manifest {desc.digest} and its config disagree "
-                                 "on the number of layers")
-            for layer, diff_id in zip(manifest.layers, conf.diff_ids, strict=True):
-                if layer.media_type not in (MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP) \
-                        and not layer.media_type.endswith(".tar.gzip"):
-                    raise ImageError(f"load {path}: layer media type {layer.media_type} is "
-                                     "not supported")
-                if not writer.has_layer(layer.digest, diff_id):
-                    _store_layer(writer, archive, _blob_name(layer.digest), diff_id, layer.digest)
-            name = ref if ref is not None else top.ref_name
+            name = ref if ref is not None else _top_name(top)
             tag = normalize_tag(name) if name else None
-            stored = Descriptor(desc.media_type, desc.digest, len(data))
+            children = None
+            if top.media_type in INDEX_MEDIA_TYPES:
+                children = _index_children(archive, top, writer, platform)
+            if children is not None:
+                for child in children:
+                    _load_manifest(writer, archive, child)
+                stored = Descriptor(top.media_type, top.digest, top.size)
+            else:
+                desc = _platform_manifest(archive, top)
+                data = _load_manifest(writer, archive, desc)
+                stored = Descriptor(desc.media_type, desc.digest, len(data))
             writer.tag(stored, tag)
-            loaded.append((desc.digest, tag))
-    return [store.image(digest, tag) for digest, tag in loaded]
+            loaded.append((stored, tag))
+    return [store.entry_image(desc, tag, platform) for desc, tag in loaded]
+
+
+def _top_name(top: Descriptor) -> str | None:
+    """The tag of an index.json entry: ref.name, or containerd's full image name when
+    ref.name is a bare tag (as Docker's `save` writes them)."""
+    name = top.ref_name
+    full = top.annotations.get("io.containerd.image.name")
+    if full and (name is None or ":" not in name and "/" not in name):
+        return full
+    return name

@@ -43,6 +43,7 @@ from vmforms.container.image.registry_http import (
 )
 
 if TYPE_CHECKING:
+    from vmforms.container.image.platform import Platform
     from vmforms.container.image.store import ImageStore
 
 # Docker's and containerd's limit on a manifest body; a config gets more room (history).
@@ -71,8 +72,10 @@ def _remote(text: str) -> tuple[Reference, RemoteName]:
 
 
 def pull(store: ImageStore, text: str, *, tls_verify: bool = True,
-         out: Output = print) -> Image:
-    """`docker pull NAME[:TAG|@DIGEST]`: fetch the image for this host's platform."""
+         out: Output = print, platform: Platform | None = None) -> Image:
+    """`docker pull NAME[:TAG|@DIGEST]`: fetch the image for `platform` (by default this
+    host's). An image index is stored as such, with the manifests pulled so far: a second
+    pull for another platform adds its manifest to it."""
     ref, remote = _remote(text)
     wanted = ref.digest or ref.tag or "latest"
     transport = Transport(remote, tls_verify=tls_verify, actions="pull")
@@ -80,13 +83,19 @@ def pull(store: ImageStore, text: str, *, tls_verify: bool = True,
     data, media_type = _get_manifest(transport, ref, wanted)
     out(f"{wanted}: Pulling from {remote.path}")
     top_digest = _sha256(data)
+    index: tuple[bytes, str] | None = None
     if media_type in INDEX_MEDIA_TYPES:
-        entry = choose_platform(data, f"manifest list for {ref}")
+        index = data, media_type
+        entry = choose_platform(data, f"manifest list for {ref}",
+                                *((platform.architecture, platform.variant) if platform
+                                  else ()))
         data, media_type = _get_manifest(transport, ref, entry.digest)
         if media_type in INDEX_MEDIA_TYPES:
             raise RegistryError(f"manifest for {ref}: an index inside an index is not supported")
     digest = _sha256(data)
     manifest = Manifest.from_bytes(data, f"manifest for {ref}")
+    if index is None and platform is not None:
+        _check_platform(manifest, transport, ref, platform)
     for layer in manifest.layers:
         if layer.media_type not in LAYER_MEDIA_TYPES:
             raise ImageError(f"pull {ref}: layer {layer.digest} has unsupported media type "
@@ -102,8 +111,8 @@ def pull(store: ImageStore, text: str, *, tls_verify: bool = True,
                          f"{len(configuration.diff_ids)} diff_ids in its config")
     tag = None if ref.digest else str(ref)
     with store.writing() as writer:
-        before = [e for e in store.read_index().manifests if e.digest == digest
-                  and (tag is None or e.ref_name == tag)]
+        before = [e for e in store.read_index().manifests if e.digest == top_digest
+                  and (tag is None or e.ref_name == tag) and store.blob_path(digest).is_file()]
         for layer, diff_id in zip(manifest.layers, configuration.diff_ids, strict=True):
             short = layer.digest[7:19]
             if writer.has_layer(layer.digest, diff_id):
@@ -122,8 +131,11 @@ def pull(store: ImageStore, text: str, *, tls_verify: bool = True,
             out(f"{short}: Pull complete")
         writer.put_bytes(config_bytes, manifest.config.digest, f"image config of {ref}")
         writer.put_bytes(data, digest, f"manifest for {ref}")
-        writer.tag(Descriptor(manifest.media_type, digest, len(data)), tag,
-                   repo_digest=None if tag else f"{ref.name}@{wanted}")
+        stored = Descriptor(manifest.media_type, digest, len(data))
+        if index is not None:
+            writer.put_bytes(index[0], top_digest, f"manifest list for {ref}")
+            stored = Descriptor(index[1], top_digest, len(index[0]))
+        writer.tag(stored, tag, repo_digest=None if tag else f"{ref.name}@{wanted}")
     out(f"Digest: {top_digest}")
     named = tag or f"{ref.name}@{wanted}"
     if before:
@@ -131,7 +143,19 @@ def pull(store: ImageStore, text: str, *, tls_verify: bool = True,
     else:
         out(f"Status: Downloaded newer image for {named}")
     out(f"{remote.full}:{ref.tag}" if tag else f"{remote.full}@{wanted}")
-    return store.image(digest, tag)
+    return store.entry_image(stored, tag, platform)
+
+
+def _check_platform(manifest: Manifest, transport: Transport, ref: Reference,
+                    platform: Platform) -> None:
+    """A single-platform image pulled with --platform must be of that platform."""
+    conf = ImageConfiguration.from_bytes(
+        _get_blob_bytes(transport, manifest.config, MAX_CONFIG_SIZE, f"image config of {ref}"),
+        f"image config of {ref}")
+    if not platform.matches({"os": conf.os, "architecture": conf.architecture,
+                             "variant": conf.variant}):
+        raise RegistryError(f"image {ref} is for {conf.os}/{conf.architecture}: no "
+                            f"matching manifest for {platform}")
 
 
 def _expect(resp: Response, status: int, what: str) -> Response:
@@ -203,9 +227,11 @@ def choose_platform(data: bytes, what: str, arch: str | None = None,
             raise TypeError
     except (ValueError, KeyError, TypeError):
         raise ImageError(f"parse {what}: not an image index") from None
+    from vmforms.container.image.platform import normalize_architecture
+
     descriptors = [Descriptor.from_json(e, what) for e in entries]
-    matching = [d for d in descriptors
-                if d.platform.get("os") == "linux" and d.platform.get("architecture") == arch]
+    matching = [d for d in descriptors if d.platform.get("os") == "linux"
+                and normalize_architecture(d.platform.get("architecture", "")) == arch]
     exact = [d for d in matching if variant and d.platform.get("variant") == variant]
     if exact or matching:
         return (exact or matching)[0]

@@ -223,6 +223,12 @@ class ImageStore:
         """One entry per tag, plus one per untagged image, in the order of index.json."""
         return [self.entry_image(desc, desc.ref_name) for desc in self.read_index().manifests]
 
+    def platform_images(self, image: Image) -> Images:
+        """One image per platform of the index `image` came from ([image] if none)."""
+        if image.index is None:
+            return [image]
+        return [self.image(c.digest, image.reference) for c in self.children(image.index)]
+
     def layer_dirs(self, image: Image) -> Paths:
         """The unpacked layers of `image`, lowest first (overlayfs lowerdir wants the
         reverse order: the topmost layer first)."""
@@ -289,11 +295,12 @@ class ImageStore:
 
         return prune(self)
 
-    def load_archive(self, path: Path) -> Images:
-        """`docker load`: a docker-archive or an OCI layout tarball, whichever it is."""
+    def load_archive(self, path: Path, platform: Platform | None = None) -> Images:
+        """`docker load`: a docker-archive or an OCI layout tarball, whichever it is; of an
+        image index, every platform in it or only `platform`."""
         from vmforms.container.image.archive import load_archive
 
-        return load_archive(self, path)
+        return load_archive(self, path, platform)
 
     def load_docker_archive(self, path: Path) -> Images:
         """`docker load`: import every image of a docker-archive (`docker save`) tarball."""
@@ -301,11 +308,13 @@ class ImageStore:
 
         return load_docker_archive(self, path)
 
-    def save_docker_archive(self, ref: str, path: Path) -> None:
-        """`docker save`: write the image as a docker-archive tarball at `path`."""
+    def save_docker_archive(self, ref: str, path: Path,
+                            platform: Platform | None = None) -> None:
+        """`docker save`: write the image as a docker-archive tarball at `path` (with the
+        OCI layout of the whole index beside it, for an image index and no `platform`)."""
         from vmforms.container.image.archive import save_docker_archive
 
-        save_docker_archive(self, ref, path)
+        save_docker_archive(self, ref, path, platform)
 
     def load_oci_archive(self, path: Path, ref: str | None = None) -> Images:
         """Import the images of an OCI layout tarball (or directory), tagged by their

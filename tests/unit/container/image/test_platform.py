@@ -179,3 +179,49 @@ def test_garbage_collection_keeps_every_platform(store: ImageStore) -> None:
     for child in children:
         image = store.image(child.digest, None)
         assert store.layer_dirs(image)
+
+
+# -- save and load ----------------------------------------------------------------------
+
+def test_save_and_load_keep_the_index(store: ImageStore, tmp_path: Path) -> None:
+    import json
+    import tarfile
+
+    host = plat.host_platform().architecture
+    arches = list(dict.fromkeys([host, "386", "riscv64"]))
+    _index_image(store, "multi:1", arches)
+    image = store.resolve("multi:1")
+    archive = tmp_path / "multi.tar"
+    store.save_docker_archive("multi:1", archive)
+    with tarfile.open(archive) as tar:
+        names = set(tar.getnames())
+        layout = json.loads(tar.extractfile("index.json").read())  # type: ignore[union-attr]
+        docker = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    assert {"oci-layout", "index.json", "manifest.json"} <= names
+    assert image.index is not None
+    assert layout["manifests"][0]["digest"] == image.index.digest
+    assert docker[0]["RepoTags"] == ["multi:1"]  # the host's image, for docker-archive readers
+    other = ImageStore(tmp_path / "other")
+    [loaded] = other.load_archive(archive)
+    assert loaded.index is not None and loaded.index.digest == image.index.digest
+    assert loaded.platforms == image.platforms and loaded.id == image.id
+    third = ImageStore(tmp_path / "third")
+    [only] = third.load_archive(archive, parse_platform("linux/riscv64"))
+    assert only.architecture == "riscv64" and only.platforms == ("linux/riscv64",)
+    with pytest.raises(ImageNotFound):
+        third.resolve("multi:1", parse_platform("linux/386"))
+
+
+def test_save_with_platform_writes_that_image_only(store: ImageStore, tmp_path: Path) -> None:
+    import tarfile
+
+    _index_image(store, "multi:1", ["386", "riscv64"])
+    archive = tmp_path / "one.tar"
+    store.save_docker_archive("multi:1", archive, parse_platform("linux/386"))
+    with tarfile.open(archive) as tar:
+        assert "index.json" not in tar.getnames()
+    other = ImageStore(tmp_path / "other")
+    [loaded] = other.load_archive(archive)
+    assert (loaded.reference, loaded.architecture, loaded.index) == ("multi:1", "386", None)
+    with pytest.raises(ImageNotFound, match="no manifest for linux/arm64"):
+        store.save_docker_archive("multi:1", archive, parse_platform("linux/arm64"))
