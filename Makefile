@@ -19,6 +19,14 @@ APT_PACKAGES := python3 python3-venv libseccomp2 busybox-static openjdk-17-jdk-h
 setup: apt venv assets
 
 apt:
+	@# the built-in busybox's linux/386 manifest comes from Debian's i386 archive (apt-get
+	@# download busybox-static:i386 in `vmforms setup`): the architecture must be known to
+	@# apt before its package lists are fetched
+	@if [ "$$(dpkg --print-architecture)" = amd64 ] && ! dpkg --print-foreign-architectures | grep -qx i386; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make setup: run as root to add the i386 architecture" >&2; exit 1; fi; \
+	  echo "adding the i386 architecture to dpkg"; \
+	  dpkg --add-architecture i386 && apt-get update -qq; \
+	fi
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
