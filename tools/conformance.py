@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-_RESULT = re.compile(r"^(not ok|ok)\b.*?(#\s*(?i:skip))?", re.MULTILINE)
+_RESULT = re.compile(r"^(not ok|ok)\b[^\n#]*(#\s*skip)?", re.MULTILINE | re.IGNORECASE)
 
 
 def build(tools: Path) -> list[Path]:
