@@ -63,6 +63,17 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
                     F(None, "format", VALUE, "format output using a custom template",
                       metavar="string"),
                 ), ("image",), interspersed=True),
+        Command("top", "CONTAINER [ps OPTIONS]", "Display the running processes of a "
+                "container", (), ("container",), rest="ps_args"),
+        Command("stats", "[OPTIONS] [CONTAINER...]", "Display a live stream of container(s) "
+                "resource usage statistics", (
+                    F("a", "all", help="show all containers (default shows just running)"),
+                    F(None, "no-stream", help="disable streaming stats and only pull the "
+                      "first result"),
+                    F(None, "no-trunc", help="do not truncate output"),
+                    F(None, "format", VALUE, "format output using a custom template",
+                      metavar="string"),
+                ), rest="containers", interspersed=True),
         Command("cp", "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH\n        vmforms container cp "
                 "[OPTIONS] SRC_PATH CONTAINER:DEST_PATH", "Copy files/folders between a "
                 "container and the local filesystem", (
@@ -271,3 +282,63 @@ def cmd_history(a: SimpleNamespace) -> int:
                "CreatedBy": "CREATED BY", "Size": "SIZE", "Comment": "COMMENT"}
     sys.stdout.write(render(fmt, rows, headers))
     return 0
+
+
+def cmd_top(a: SimpleNamespace) -> int:
+    from vmforms.container.inspection import top
+
+    for line in top(a.container, list(a.ps_args)):
+        print(line)
+    return 0
+
+
+def bytes_size(size: float) -> str:
+    """go-units BytesSize: binary units, four significant digits."""
+    units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+    i = 0
+    while size >= 1024 and i < len(units) - 1:
+        size /= 1024
+        i += 1
+    return f"{size:.4g}{units[i]}"
+
+
+def cmd_stats(a: SimpleNamespace) -> int:
+    import time
+
+    from vmforms.cli.container import human_size
+    from vmforms.cli.gotemplate import render
+    from vmforms.container import state as st
+    from vmforms.container.inspection import running_refs, stats
+
+    refs = list(a.containers) or running_refs()
+    if a.all and not a.containers:
+        refs = [c.id for c in st.all_containers() if c.running]
+    fmt = a.format or ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t"
+                       "{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}")
+    headers = {"ID": "CONTAINER ID", "Container": "CONTAINER", "Name": "NAME",
+               "CPUPerc": "CPU %", "MemUsage": "MEM USAGE / LIMIT", "MemPerc": "MEM %",
+               "NetIO": "NET I/O", "BlockIO": "BLOCK I/O", "PIDs": "PIDS"}
+    while True:
+        rows = []
+        for ref, s in zip(refs, stats(refs), strict=True):
+            rows.append({
+                "Container": ref, "Name": s["Name"],
+                "ID": s["ID"] if a.no_trunc else s["ID"][:12],
+                "CPUPerc": f"{s['CPUPerc']:.2f}%",
+                "MemUsage": f"{bytes_size(s['MemUsage'])} / {bytes_size(s['MemLimit'])}",
+                "MemPerc": f"{s['MemPerc']:.2f}%",
+                "NetIO": f"{human_size(s['NetInput'])} / {human_size(s['NetOutput'])}",
+                "BlockIO": f"{human_size(s['BlockInput'])} / {human_size(s['BlockOutput'])}",
+                "PIDs": str(s["PIDs"])})
+        text = render(fmt, rows, headers) if rows or fmt.startswith("table") else ""
+        if not rows and fmt.startswith("table"):
+            text = render(fmt, [dict.fromkeys(headers, "")], headers).splitlines()[0] + "\n"
+        if a.no_stream:
+            sys.stdout.write(text)
+            return 0
+        if sys.stdout.isatty():
+            sys.stdout.write("\033[2J\033[H")
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        if not refs:
+            time.sleep(1)

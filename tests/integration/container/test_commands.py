@@ -280,3 +280,30 @@ def test_diff_export_commit_history(vmf: Any, tmp_path: Path, running: bool) -> 
     finally:
         vmf("rm", "-f", name)
         vmf("rmi", "-f", tag)
+
+
+def test_top_and_stats(vmf: Any) -> None:
+    name = f"vmf-top-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", name, "-m", "64m", "busybox", "sh", "-c",
+            "sleep 301 & sleep 302 & wait", check=True)
+        for _ in range(100):
+            lines = vmf("top", name, check=True).stdout.splitlines()
+            if len(lines) == 4:
+                break
+            time.sleep(0.05)
+        assert lines[0].split()[:3] == ["UID", "PID", "PPID"] and lines[0].split()[-1] == "CMD"
+        assert sorted(line.split()[-1] for line in lines[1:]) == ["301", "302", "wait"]
+        narrow = vmf("top", name, "-o", "pid,args", check=True).stdout.splitlines()
+        assert narrow[0].split() == ["PID", "COMMAND"] and len(narrow) == 4
+        table = vmf("stats", "--no-stream", name, check=True).stdout.splitlines()
+        assert table[0].split()[:4] == ["CONTAINER", "ID", "NAME", "CPU"]
+        cells = table[1].split()
+        assert cells[1] == name and cells[-1] == "3" and "64MiB" in table[1]
+        one = vmf("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemPerc}}",
+                  name, check=True).stdout.split()
+        assert one[:2] == [name, "3"] and one[2].endswith("%")
+        stopped = vmf("top", "no-such-container")
+        assert stopped.returncode == 1 and len(stopped.stderr.strip().splitlines()) == 1
+    finally:
+        vmf("rm", "-f", name)
