@@ -117,7 +117,8 @@ def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
         return vm.method_missing(recv, name, args, block, fcall=bool(flag & VM_CALL_FCALL),
                                  vcall=bool(flag & VM_CALL_VCALL))
     iseq = m.iseq
-    if iseq is not None and m.visibility == "public" and iseq.param_flags <= 1 and \
+    if iseq is not None and (m.visibility == "public" or flag & VM_CALL_FCALL) and \
+            iseq.param_flags <= 1 and \
             kw is None and len(args) == iseq.lead_num and m.name == m.original_name \
             and iseq.type == "method":
         # the common call: required parameters only, straight into a new frame
