@@ -14,13 +14,14 @@ F = Flag
 def commands(existing: dict[str, Command]) -> dict[str, Command]:
     """This module's commands; `create` takes every flag of `run` but --detach, `inspect`
     gains --format."""
+    from vmforms.cli import system
     from vmforms.cli.container_list import PS
     from vmforms.record import replace
 
     run = existing["run"]
     inspect = existing["inspect"]
     return {c.name: c for c in (
-        PS,
+        PS, system.PRUNE, *system.GROUPS, system.INFO, system.VERSION,
         replace(inspect, flags=(*inspect.flags, F("f", "format", VALUE, "format output "
                                                   "using a custom template", metavar="string"))),
         Command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
@@ -342,3 +343,33 @@ def cmd_stats(a: SimpleNamespace) -> int:
         sys.stdout.flush()
         if not refs:
             time.sleep(1)
+
+
+def cmd_prune(a: SimpleNamespace) -> int:
+    from vmforms.cli.system import cmd_prune as prune
+
+    return prune(a)
+
+
+def cmd_image(a: SimpleNamespace) -> int:
+    from vmforms.cli.system import cmd_image as image
+
+    return image(a)
+
+
+def cmd_system(a: SimpleNamespace) -> int:
+    from vmforms.cli.system import cmd_system as system
+
+    return system(a)
+
+
+def cmd_info(a: SimpleNamespace) -> int:
+    from vmforms.cli.system import cmd_info as info
+
+    return info(a)
+
+
+def cmd_version(a: SimpleNamespace) -> int:
+    from vmforms.cli.system import cmd_version as version
+
+    return version(a)

@@ -307,3 +307,33 @@ def test_top_and_stats(vmf: Any) -> None:
         assert stopped.returncode == 1 and len(stopped.stderr.strip().splitlines()) == 1
     finally:
         vmf("rm", "-f", name)
+
+
+def test_prune_df_info_version(vmf: Any) -> None:
+    name = f"vmf-prune-{os.getpid()}"
+    keep = f"vmf-keep-{os.getpid()}"
+    try:
+        vmf("run", "--name", name, "busybox", "true", check=True)
+        vmf("run", "-d", "--name", keep, "busybox", "sleep", "300", check=True)
+        df = vmf("system", "df", check=True).stdout.splitlines()
+        assert df[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
+        assert [line.split()[0] for line in df[1:]] == ["Images", "Containers", "Local",
+                                                        "Build"]
+        refused = vmf("prune", input="n\n")
+        assert refused.returncode == 0 and "Are you sure" in refused.stdout
+        assert name in vmf("ps", "-a", "--format", "{{.Names}}", check=True).stdout
+        pruned = vmf("prune", "-f", check=True).stdout
+        assert pruned.startswith("Deleted Containers:\n") and "Total reclaimed space" in pruned
+        names = vmf("ps", "-a", "--format", "{{.Names}}", check=True).stdout.split()
+        assert name not in names and keep in names
+        info = vmf("info", "--format", "{{.ContainersRunning}} {{.OSType}}",
+                   check=True).stdout.split()
+        assert int(info[0]) >= 1 and info[1] == "linux"
+        assert vmf("info", check=True).stdout.startswith("Server:\n Containers:")
+        assert vmf("version", "-f", "{{.Client.Os}}", check=True).stdout == "linux\n"
+        assert "Busybox" not in vmf("image", "prune", "-f", check=True).stdout
+        assert "busybox" in vmf("images", check=True).stdout  # in use or tagged: kept
+        bad = vmf("system", "bogus")
+        assert bad.returncode == 125 and "unknown command" in bad.stderr
+    finally:
+        vmf("rm", "-f", name, keep)
