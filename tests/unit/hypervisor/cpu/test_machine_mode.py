@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from vmforms.hypervisor.cpu.riscv import Cpu
 from vmforms.hypervisor.spike import SpikeConfig, SpikeMachine
 
 from .rig import ENGINES, build, needs_binutils, u64
@@ -84,7 +85,11 @@ def m_run(engine: str, source: str, tmp: Path | None = None) -> SpikeMachine:
     # -N: one segment from RAM's start, with no ELF headers loaded below it
     elf = build(source + M_RECORD + S_RECORD + M_EXIT + TAIL, elf=True, ld_args=("-N",))
     out: list[bytes] = []
-    machine = SpikeMachine(SpikeConfig(elf, mem_size=1 << 23, engine=engine), out.append)
+    # every block translated before its first run, so that translated code is what runs
+    machine = SpikeMachine(
+        SpikeConfig(elf, mem_size=1 << 23, engine=engine), out.append,
+        cpu_factory=lambda *args, **kwargs: Cpu(*args, hot_threshold=1, **kwargs),
+    )
     machine.console_out = out  # type: ignore[attr-defined]
     result = machine.run(max_instructions=200_000)
     assert result.reason == "shutdown", f"no exit; pc={machine.cpu.pc:#x}"
