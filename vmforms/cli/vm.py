@@ -236,19 +236,22 @@ def run_spike(args: argparse.Namespace, cmd: list[str]) -> int:
     """A bare-metal ELF on the spike board: its HTIF exit code becomes ours, as with QEMU."""
     from vmforms.hypervisor.spike import SpikeConfig, SpikeMachine
 
-    if args.kernel is None or cmd or args.initrd or args.disk or args.bios:
+    # QEMU takes the program as -bios or -kernel: so do we, but only one of them
+    program = args.kernel if args.bios is None else args.bios
+    if program is None or (args.kernel and args.bios) or cmd or args.initrd or args.disk:
         raise HypervisorError(
-            "--machine spike runs one bare-metal ELF: give --kernel PROGRAM and nothing else"
+            "--machine spike runs one bare-metal ELF: give --kernel PROGRAM (or --bios "
+            "PROGRAM) and nothing else"
         )
-    if not args.kernel.is_file():
-        raise HypervisorError(f"program '{args.kernel}': no such file")
+    if not program.is_file():
+        raise HypervisorError(f"program '{program}': no such file")
     out = sys.stdout.buffer
 
     def console(data: bytes) -> None:
         out.write(data)
         out.flush()
 
-    config = SpikeConfig(args.kernel, mem_size=parse_size(args.mem), engine=args.engine)
+    config = SpikeConfig(program, mem_size=parse_size(args.mem), engine=args.engine)
     result = SpikeMachine(config, console).run(args.timeout)
     if args.stats:
         rate = result.instructions / result.seconds if result.seconds else 0.0

@@ -151,3 +151,6 @@ def test_spike_wants_one_elf_program(tmp_path: Path, kernel: Path) -> None:
                    "not an ELF")
     one_line_error(vm(tmp_path, "--machine", "spike", "--kernel", str(tmp_path / "nope")),
                    "no such file")
+    one_line_error(vm(tmp_path, "--machine", "spike", "--bios", str(kernel)), "not an ELF")
+    one_line_error(vm(tmp_path, "--machine", "spike", "--bios", str(kernel), "--kernel",
+                      str(kernel)), "--kernel PROGRAM")
