@@ -265,7 +265,9 @@ class Machine:
         """The -bios image as (address, bytes) pieces: an ELF's segments, or a raw binary
         at the start of RAM; it must end below the kernel."""
         if is_elf(path):
-            pieces = [(seg.paddr, seg.data) for seg in read_elf(path).segments]
+            segments = read_elf(path).segments
+            pieces = [(seg.paddr, seg.data) for seg in segments]
+            ends = [seg.paddr + seg.mem_size for seg in segments]  # .bss included
         else:
             try:
                 with path.open("rb") as f:
@@ -275,10 +277,11 @@ class Machine:
             if len(blob) > MAX_FIRMWARE:
                 raise GuestMemoryError(f"firmware '{path}': larger than {MAX_FIRMWARE >> 20} MiB")
             pieces = [(VIRT_DRAM, blob)]
-        for addr, blob in pieces:
-            if addr < VIRT_DRAM or addr + len(blob) > self.layout.kernel:
+            ends = [VIRT_DRAM + len(blob)]
+        for (addr, _), end in zip(pieces, ends, strict=True):
+            if addr < VIRT_DRAM or end > self.layout.kernel:
                 raise GuestMemoryError(
-                    f"firmware '{path}': [{addr:#x}, {addr + len(blob):#x}) is not between "
+                    f"firmware '{path}': [{addr:#x}, {end:#x}) is not between "
                     f"the start of RAM {VIRT_DRAM:#x} and the kernel at {self.layout.kernel:#x}"
                 )
         return pieces
