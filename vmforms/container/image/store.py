@@ -22,6 +22,7 @@ from pathlib import Path
 
 from vmforms.container.errors import ContainerError, ImageError, ImageNotFound, InvalidOption
 from vmforms.container.image.records import (
+    ANNOTATION_BUILD_CACHE,
     ANNOTATION_REPO_DIGEST,
     INDEX_MEDIA_TYPES,
     Descriptor,
@@ -220,8 +221,10 @@ class ImageStore:
         return self.entry_image(entry, name, platform_of_child(found))
 
     def list(self) -> Images:
-        """One entry per tag, plus one per untagged image, in the order of index.json."""
-        return [self.entry_image(desc, desc.ref_name) for desc in self.read_index().manifests]
+        """One entry per tag, plus one per untagged image, in the order of index.json; the
+        build cache's entries (ANNOTATION_BUILD_CACHE) are not images of their own."""
+        return [self.entry_image(desc, desc.ref_name) for desc in self.read_index().manifests
+                if ANNOTATION_BUILD_CACHE not in desc.annotations]
 
     def platform_images(self, image: Image) -> Images:
         """One image per platform of the index `image` came from ([image] if none)."""
