@@ -184,6 +184,7 @@ def measure_container() -> Column:
     values.update(startup_s=startup, executes="the host CPU, through the host kernel's "
                   "namespaces and cgroups", kernel_is_host=values["kernel"] == os.uname().release,
                   isolation="namespaces (pid, mount, uts, ipc, net, cgroup) + cgroups")
+    values["container_386"] = measure_container_386()
     return Column("container", values=values)
 
 
@@ -426,8 +427,53 @@ def table(columns: dict[str, Column], width: int = 34) -> str:
     if ruby and ruby.available and ruby.values.get("insns"):
         out += ["", "The seed's example, as `vmforms ruby --dump=insns -e 'puts 2+2'` shows it:",
                 "", ruby.values["insns"]]
+    out += note_container_386(columns)
     return "\n".join(out) + "\n"
 
 
 def to_json(columns: dict[str, Column]) -> str:
     return json.dumps({"forms": {f: c.to_json() for f, c in columns.items()}}, indent=2)
+
+
+# --- the 32-bit container: an i386 userland on the host's 64-bit kernel --------------------
+
+I386_PROBE = r"""echo "elf_class=$(head -c 5 /proc/1/exe | od -An -tu1 | tr -s ' ' | cut -d' ' -f6)"
+echo "kernel=$(uname -r)"
+echo "machine=$(uname -m)"
+echo "machine_linux32=$(linux32 uname -m)"
+"""
+
+
+def measure_container_386() -> dict[str, Any]:
+    """`container run --platform linux/386 busybox`: Debian's i386 busybox as PID 1."""
+    try:
+        proc, _ = _run([VMFORMS, "container", "run", "--rm", "--platform", "linux/386",
+                        "busybox", "sh", "-c", I386_PROBE], 60)
+    except DemoError as exc:
+        return {"available": False, "reason": str(exc)}
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        return {"available": False, "reason": lines[-1] if lines else "run failed"}
+    fields = _parse(proc.stdout)
+    kernel = fields.get("kernel", "")
+    return {"available": True, "elf_class": {"1": 32, "2": 64}.get(fields.get("elf_class", ""), 0),
+            "kernel": kernel, "kernel_is_host": kernel == os.uname().release,
+            "machine": fields.get("machine", ""),
+            "machine_linux32": fields.get("machine_linux32", "")}
+
+
+def note_container_386(columns: dict[str, Column]) -> list[str]:
+    ctr = columns.get("container")
+    found = ctr.values.get("container_386") if ctr and ctr.available else None
+    if not found:
+        return []
+    head = "The 32-bit container (`vmforms container run --platform linux/386 busybox`):"
+    if not found["available"]:
+        return ["", head, f"  unavailable: {found['reason']}"]
+    whose = ("the host's own 64-bit kernel, through its compat syscall layer"
+             if found["kernel_is_host"] else "not the host's kernel")
+    return ["", head,
+            f"  PID 1 is an ELF{found['elf_class']} program (Debian's i386 busybox) on kernel "
+            f"{found['kernel']}: {whose}",
+            f"  uname -m says {found['machine']} (no personality change, as Docker); under "
+            f"linux32 it says {found['machine_linux32']}"]

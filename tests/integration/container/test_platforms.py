@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from vmforms.container.image.platform import binfmt_handler, ia32_emulation
 if TYPE_CHECKING:
     from conftest import Vmf
 
+VMFORMS = str(Path(sys.executable).with_name("vmforms"))
 PLATFORMS = ["linux/amd64", "linux/386", "linux/riscv64"]
 # The facts of the 32-bit container: PID 1's ELF class (byte 4 of the header: 1 = 32-bit),
 # the machine and kernel it is told, the same under the linux32 personality, and a
@@ -178,3 +180,19 @@ def test_no_module_loading_in_a_container(multi: Vmf) -> None:
     bounding = int(done.stdout.split()[1], 16)
     assert not bounding & (1 << 16)  # CAP_SYS_MODULE
     assert "rc=1" in done.stdout and "Operation not permitted" in done.stderr
+
+
+@on_x86_64
+def test_demo_notes_the_32_bit_container() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the container column needs root")
+    if not ia32_emulation():
+        pytest.skip("the host kernel runs no 32-bit programs")
+    done = subprocess.run([VMFORMS, "demo", "--form", "container", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)["forms"]["container"]["container_386"]
+    if not found["available"] and "no manifest for linux/386" in found["reason"]:
+        pytest.skip("the host's busybox image has no linux/386 manifest (vmforms setup)")
+    assert found == {"available": True, "elf_class": 32, "kernel": os.uname().release,
+                     "kernel_is_host": True, "machine": "x86_64", "machine_linux32": "i686"}
