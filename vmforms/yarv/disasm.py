@@ -10,6 +10,7 @@ from typing import Any
 
 from vmforms.yarv.core.inspect import inspect, inspect_str, symname_p
 from vmforms.yarv.core.string import RString
+from vmforms.yarv.errors import IseqFormatError
 from vmforms.yarv.insns import INSNS, MAX_NAME_LENGTH, UNIFIED_LEVEL, Op
 from vmforms.yarv.iseq.loader import CallInfo, Iseq
 
@@ -199,10 +200,15 @@ def _local_table(iseq: Iseq, indent: str) -> str:
     return head + row.rstrip(" ") + "\n"
 
 
-def disasm(iseq: Iseq, indent: str = "", done: set[int] | None = None) -> str:
+def disasm(iseq: Iseq, indent: str = "", done: set[int] | None = None,
+           active: tuple[int, ...] = ()) -> str:
     """The text of iseq and, after it, of every iseq it refers to."""
     if done is None:
         done = set()
+    if iseq.index in active or len(active) > 200:
+        # only a corrupted file nests iseqs in a cycle (CRuby would recurse forever)
+        raise IseqFormatError("<binary>", 0, f"iseq {iseq.index} contains itself")
+    active = (*active, iseq.index)
     out = [indent]
     catch = "TRUE" if iseq.catch_except_p else "FALSE"
     out.append(f"== disasm: {iseq_inspect(iseq)} (catch: {catch})\n")
@@ -212,7 +218,7 @@ def disasm(iseq: Iseq, indent: str = "", done: set[int] | None = None) -> str:
             out.append(f"{indent}| catch type: {entry.type:<6} st: {entry.start:04d} "
                        f"ed: {entry.end:04d} sp: {entry.sp:04d} cont: {entry.cont:04d}\n")
             if entry.iseq is not None and entry.iseq.index not in done:
-                out.append(disasm(entry.iseq, indent + "| ", done))
+                out.append(disasm(entry.iseq, indent + "| ", done, active))
                 done.add(entry.iseq.index)
         out.append(f"{indent}|{'-' * 72}\n")
     if iseq.local_table:
@@ -227,6 +233,6 @@ def disasm(iseq: Iseq, indent: str = "", done: set[int] | None = None) -> str:
         if child.index in done:
             continue
         out.append("\n")
-        out.append(disasm(child, indent, done))
+        out.append(disasm(child, indent, done, active))
     return "".join(out)
 

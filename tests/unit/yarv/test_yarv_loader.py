@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,25 @@ def test_fuzz_truncated_and_corrupted(compile_rb: Callable[[str], bytes]) -> Non
         except IseqFormatError as exc:
             assert str(exc).startswith("fuzz: offset ")
     assert loaded > 0  # some corruptions hit only operands and still load
+
+
+def test_fuzz_a_standard_library_file(ruby: str, tmp_path: Path) -> None:
+    """Corrupted copies of set.rb's iseq (many nested iseqs): never anything but
+    IseqFormatError, including iseqs made to contain themselves."""
+    import subprocess
+
+    src = Path("/usr/lib/ruby/3.1.0/set.rb")
+    if not src.exists():
+        pytest.skip("no Ruby standard library under /usr/lib/ruby/3.1.0")
+    data = subprocess.run([ruby, "-e", "STDOUT.binmode; print RubyVM::InstructionSequence"
+                           ".compile_file(ARGV[0]).to_binary", str(src)],
+                          check=True, capture_output=True).stdout
+    rng = random.Random(7)
+    for _ in range(400):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        try:
+            disasm(load(bytes(b), "fuzz").top)
+        except IseqFormatError:
+            pass
