@@ -19,8 +19,14 @@ class FakeCpu:
         self.pending: dict[int, bool] = {}
         self.script: list[Callable[[FakeCpu], None]] = []
 
-    def reset(self, entry: int, a0: int, a1: int) -> None:
-        self.pc, self.x[10], self.x[11] = entry, a0, a1
+    def reset(self, entry: int, a0: int, a1: int, a2: int = 0) -> None:
+        self.pc, self.x[10], self.x[11], self.x[12] = entry, a0, a1, a2
+
+    def set_mtimecmp(self, value: int) -> None:
+        self.mtimecmp = value
+
+    def add_ram_hook(self, pa: int, hook: Callable[[int, int], None]) -> None:
+        self.hooks = {pa: hook}
 
     def run(self, max_instructions: int) -> int:
         if self.script:

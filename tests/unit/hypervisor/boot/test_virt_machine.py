@@ -159,3 +159,38 @@ def test_bad_inputs_fail_before_the_cpu_exists(tmp_path: Path) -> None:
         make(tmp_path, mem_size=16 << 20)
     with pytest.raises(DiskError, match="nope.img"):
         make(tmp_path, disks=(DiskSpec(tmp_path / "nope.img"),))
+
+
+def test_bios_starts_in_m_mode_with_fw_dynamic_info_in_the_rom(tmp_path: Path) -> None:
+    firmware = tmp_path / "fw.bin"
+    firmware.write_bytes(b"\x73\x00\x10\x00" * 16)
+    m, _ = make(tmp_path, bios=firmware)
+    cpu = m.cpu
+    assert isinstance(cpu, FakeCpu)
+    assert cpu.firmware is None  # no Python SBI: the firmware is M mode's
+    assert cpu.pc == VIRT_DRAM and cpu.x[11] == m.layout.dtb and m.layout.dtb % (2 << 20) == 0
+    info = cpu.x[12]
+    assert 0x1000 <= info < 0x10000
+    magic, version, next_addr, next_mode = (m.bus.read(info + 8 * k, 8) for k in range(4))
+    assert (magic, version, next_addr, next_mode) == (0x4942534F, 2, m.layout.kernel, 1)
+    assert m.memory.read(VIRT_DRAM, 4) == b"\x73\x00\x10\x00"
+
+
+def test_the_last_two_virtio_slots_are_console_and_rng(tmp_path: Path) -> None:
+    m, _ = make(tmp_path)
+    assert m.bus.read(VIRT_VIRTIO + 6 * 0x1000 + 8, 4) == 3
+    assert m.bus.read(VIRT_VIRTIO + 7 * 0x1000 + 8, 4) == 4
+    m.hvc_receive(b"typed before any driver")
+    assert m.hvc.has_input
+
+
+def test_a_guest_panic_ends_the_run_as_a_panic(tmp_path: Path) -> None:
+    m, out = make(tmp_path)
+    assert isinstance(m.cpu, FakeCpu)
+    m.cpu.script.append(lambda cpu: m.console(
+        b"Kernel panic - not syncing: VFS: Unable to mount root fs\r\n"
+        b"---[ end Kernel panic - not syncing: VFS: Unable to mount root fs ]---\r\n"))
+    result = m.run(timeout=30)
+    assert result.reason == "panic"
+    assert m.watch.reason.endswith("Unable to mount root fs")
+    assert b"end Kernel panic" in out
