@@ -141,14 +141,25 @@ def load_archive(store: ImageStore, path: Path, platform: Platform | None = None
             top = Index.from_bytes(archive.read("index.json"), f"{path}: index.json")
             docker = not any(d.media_type in INDEX_MEDIA_TYPES for d in top.manifests)
     if docker:
-        images = load_docker_archive(store, path)
         if platform is not None:
-            for image in images:
-                if not platform.matches({"os": image.os, "architecture": image.architecture}):
-                    raise ImageError(f"load {path}: the archive holds {image.platform}, not "
-                                     f"{platform}")
-        return images
+            _check_docker_platforms(path, platform)
+        return load_docker_archive(store, path)
     return load_oci_archive(store, path, platform=platform)
+
+
+def _check_docker_platforms(path: Path, platform: Platform) -> None:
+    """Refuse, before anything is stored, a docker-archive holding another platform."""
+    with _opened(path) as archive:
+        entries = _parse_json(archive.read("manifest.json"), f"{path}: manifest.json")
+        for entry in entries if isinstance(entries, list) else ():
+            name = entry.get("Config") if isinstance(entry, dict) else None
+            if not isinstance(name, str):
+                continue  # load_docker_archive names the fault
+            conf = ImageConfiguration.from_bytes(archive.read(name), f"{path}: {name}")
+            if not platform.matches({"os": conf.os, "architecture": conf.architecture,
+                                     "variant": conf.variant}):
+                raise ImageError(f"load {path}: the archive holds an image for "
+                                 f"{conf.os}/{conf.architecture}, not {platform}")
 
 
 def load_docker_archive(store: ImageStore, path: Path) -> list[Image]:

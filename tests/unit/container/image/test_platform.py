@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vmforms.container.errors import ContainerError, ImageNotFound, InvalidOption
+from vmforms.container.errors import ContainerError, ImageError, ImageNotFound, InvalidOption
 from vmforms.container.image import platform as plat
 from vmforms.container.image.platform import Platform, choose, parse_platform
 from vmforms.container.image.records import Descriptor, ImageConfig, ImageConfiguration
@@ -225,3 +225,38 @@ def test_save_with_platform_writes_that_image_only(store: ImageStore, tmp_path: 
     assert (loaded.reference, loaded.architecture, loaded.index) == ("multi:1", "386", None)
     with pytest.raises(ImageNotFound, match="no manifest for linux/arm64"):
         store.save_docker_archive("multi:1", archive, parse_platform("linux/arm64"))
+
+
+def test_load_platform_of_a_docker_archive_is_checked_first(store: ImageStore,
+                                                            tmp_path: Path) -> None:
+    tarball = TarBuilder().file("x", b"1").write(tmp_path / "r.tar")
+    store.import_rootfs(tarball, "single:1")
+    archive = tmp_path / "single.tar"
+    store.save_docker_archive("single:1", archive)
+    other = ImageStore(tmp_path / "other")
+    with pytest.raises(ImageError, match="not linux/riscv64"):
+        other.load_archive(archive, parse_platform("linux/riscv64"))
+    assert other.read_index().manifests == ()
+    host = plat.host_platform()
+    [loaded] = other.load_archive(archive, host)
+    assert loaded.reference == "single:1"
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86-64 lacks sigreturn; others vary")
+def test_seccomp_keeps_syscalls_only_i386_has() -> None:
+    """A 32-bit container's seccomp filter must allow i386's sigreturn, a syscall x86-64
+    does not have: libseccomp names it by a negative pseudo-number, not an error."""
+    from vmforms.linux import seccomp
+
+    try:
+        flt = seccomp.Filter(seccomp.SCMP_ACT_KILL_PROCESS)
+    except OSError:
+        pytest.skip("libseccomp is not installed")
+    try:
+        number = flt.syscall_number("sigreturn")
+        assert number is not None and number < -1  # __PNR_sigreturn
+        assert flt.syscall_number("no_such_syscall") is None
+        flt.add_arch("x86")
+        assert flt.add_rule(seccomp.SCMP_ACT_ALLOW, "sigreturn")
+    finally:
+        flt.release()
