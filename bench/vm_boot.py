@@ -3,7 +3,8 @@
 Both boot the same built-in kernel and initramfs with the same command line, to the same
 point (the command has run and the guest has powered off), alternating. Prints the
 medians, the ratio, and our guest instructions per second. QEMU runs its bundled OpenSBI
-(`-bios default`); ours implements SBI in Python.
+(`-bios default`); ours implements SBI in Python, and when Debian's opensbi is installed
+also boots through that same firmware (`--bios fw_dynamic.bin`), the like-for-like row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 VMFORMS = str(Path(sys.executable).with_name("vmforms"))
 TARGET_IPS = 10_000_000
 TARGET_BOOT_S = 10.0
+OPENSBI = Path("/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin")
 
 
 def main() -> int:
@@ -40,7 +42,8 @@ def main() -> int:
             "-kernel", str(guest.kernel), "-initrd", str(guest.initrd), "-append", cmdline]
     ours = [VMFORMS, "vm", "run", "--stats", "--", "uname", "-r"]
     subprocess.run(ours, capture_output=True, check=True)  # warm the translation cache
-    times: dict[str, list[float]] = {"ours": [], "qemu": []}
+    times: dict[str, list[float]] = {"ours": [], "qemu": [], "opensbi": []}
+    with_bios = [*ours[:3], "--bios", str(OPENSBI), *ours[3:]] if OPENSBI.exists() else None
     rates: list[float] = []
     cpu_rates: list[float] = []  # per CPU second of the whole process: steady on a busy host
     for _ in range(RUNS):
@@ -59,6 +62,11 @@ def main() -> int:
         out = subprocess.run(peer, capture_output=True, timeout=120, check=True).stdout
         times["qemu"].append(time.perf_counter() - t0)
         assert guest.release.encode() in out
+        if with_bios is not None:
+            t0 = time.perf_counter()
+            proc = subprocess.run(with_bios, capture_output=True, text=True, check=True)
+            times["opensbi"].append(time.perf_counter() - t0)
+            assert proc.stdout.strip() == guest.release, proc.stdout
     mo, mq = statistics.median(times["ours"]), statistics.median(times["qemu"])
     rate = statistics.median(rates) if rates else 0.0
     cpu_rate = statistics.median(cpu_rates) if cpu_rates else 0.0
@@ -67,6 +75,10 @@ def main() -> int:
           f"(target < {TARGET_BOOT_S:.0f} s)")
     print(f"  qemu-system-riscv64 -M virt (TCG)          median {mq:7.2f} s")
     print(f"  ratio vmforms/qemu: {mo / mq:.1f}x")
+    if times["opensbi"]:
+        mb = statistics.median(times["opensbi"])
+        print(f"  vmforms vm run --bios {OPENSBI.name}      median {mb:7.2f} s "
+              f"(ratio to qemu, same firmware: {mb / mq:.1f}x)")
     print(f"  our guest instructions/s: {rate / 1e6:.2f} M (target >= {TARGET_IPS / 1e6:.0f} M)")
     print(f"  per CPU second of the whole process (start-up included): {cpu_rate / 1e6:.2f} M")
     return 0
