@@ -49,6 +49,9 @@ def test_building_twice_gives_the_same_digests(store: ImageStore, tmp_path: Path
     assert (second.manifest_digest, second.id, second.diff_ids, second.layers) == (
         first.manifest_digest, first.id, first.diff_ids, first.layers
     )
+    # the whole index too: every platform's layer, config and manifest
+    assert first.index is not None and second.index is not None
+    assert (second.index.digest, second.platforms) == (first.index.digest, first.platforms)
     # and the same store again after removing the image
     store.remove("busybox")
     assert store.list() == []
