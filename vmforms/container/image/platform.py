@@ -74,9 +74,15 @@ def parse_platform(text: str) -> Platform:
 
 
 def platform_of(entry: Mapping[str, str]) -> Platform:
-    return Platform(entry.get("os", "linux") or "linux",
-                    normalize_architecture(entry.get("architecture", "")),
-                    entry.get("variant", ""))
+    """The platform an index entry or config names; what a registry sent is shown on a
+    terminal later, so anything but plain printable text is replaced."""
+    return Platform(_printable(entry.get("os", "linux") or "linux"),
+                    _printable(normalize_architecture(entry.get("architecture", ""))),
+                    _printable(entry.get("variant", "")))
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() and c != "/" else "?" for c in text[:64])
 
 
 def choose(entries: Iterable[Mapping[str, str]], wanted: Platform) -> int | None:

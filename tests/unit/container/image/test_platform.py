@@ -260,3 +260,8 @@ def test_seccomp_keeps_syscalls_only_i386_has() -> None:
         assert flt.add_rule(seccomp.SCMP_ACT_ALLOW, "sigreturn")
     finally:
         flt.release()
+
+
+def test_hostile_platform_names_are_shown_tamed() -> None:
+    shown = plat.platform_of({"os": "linux", "architecture": "amd64\x1b[2J/../x" + "a" * 100})
+    assert "\x1b" not in str(shown) and str(shown).count("/") == 1 and len(str(shown)) < 80
