@@ -189,6 +189,7 @@ def _getconstant(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
 @handler("setconstant")
 def _setconstant(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
     cbase = st.pop()
+    f.pc = op[2]
     vm.const_set(cbase, op[3].name, st.pop())
     return op[1]  # type: ignore[no-any-return]
 

@@ -80,8 +80,13 @@ class Support:
     def const_set(self: Any, cbase: Any, name: str, value: Any) -> None:
         if not isinstance(cbase, RClass):
             self.raise_error("TypeError", f"{self.inspect(cbase)} is not a class/module")
+        locs = self.__dict__.setdefault("_const_locs", {})
         if name in cbase.consts and self.verbose is not None:
             self.warn(f"already initialized constant {self.qualify(cbase, name)}")
+            prev = locs.get((id(cbase), name))
+            if prev:
+                self.write_err(f"{prev}: warning: previous definition of {name} was here\n")
+        locs[(id(cbase), name)] = self.location()
         cbase.consts[name] = value
         if isinstance(value, RClass) and value.name is None:
             value.name = self.qualify(cbase, name)
@@ -125,15 +130,19 @@ class Support:
             name = "$0"
         self.globals[name] = value
 
-    def warn(self: Any, message: str) -> None:
+    def location(self: Any) -> str:
+        """`path:line` of the instruction running in the innermost Ruby frame."""
         fr = next((f for f in reversed(self.stack) if hasattr(f, "iseq")), None)
-        where = ""
-        if fr is not None:
-            from vmforms.yarv.disasm import line_at
+        if fr is None:
+            return ""
+        from vmforms.yarv.disasm import line_at
 
-            path = fr.iseq.path.text() if isinstance(fr.iseq.path, RString) else "?"
-            where = f"{path}:{line_at(fr.iseq, fr.pc)[0]}: "
-        self.write_err(f"{where}warning: {message}\n")
+        path = fr.iseq.path.text() if isinstance(fr.iseq.path, RString) else "?"
+        return f"{path}:{line_at(fr.iseq, fr.pc)[0]}"
+
+    def warn(self: Any, message: str) -> None:
+        where = self.location()
+        self.write_err(f"{where + ': ' if where else ''}warning: {message}\n")
 
     def write_err(self: Any, text: str) -> None:
         self.flush_out()
