@@ -24,6 +24,23 @@ if TYPE_CHECKING:
 F = Flag
 PLATFORM = F(None, "platform", VALUE, "the platform (os/arch[/variant], e.g. linux/386) of a "
              "multi-platform image; this host's by default", metavar="string")
+RUN_MORE = (
+    F(None, "env-file", LIST, "read in a file of environment variables", metavar="list"),
+    F("l", "label", LIST, "set meta data on a container", metavar="list"),
+    F(None, "mount", LIST, "attach a filesystem mount to the container (type=bind|volume|"
+      "tmpfs,source=...,target=...[,readonly])", metavar="mount"),
+    F(None, "tmpfs", LIST, "mount a tmpfs directory (PATH[:OPTIONS])", metavar="list"),
+    F(None, "cap-add", LIST, "add Linux capabilities", metavar="list"),
+    F(None, "cap-drop", LIST, "drop Linux capabilities", metavar="list"),
+    F(None, "ulimit", LIST, "ulimit options (NAME=SOFT[:HARD])", metavar="ulimit"),
+    F(None, "group-add", LIST, "add additional groups to join", metavar="list"),
+    F(None, "sysctl", LIST, "sysctl options (KEY=VALUE)", metavar="map"),
+    F("c", "cpu-shares", VALUE, "CPU shares (relative weight)", metavar="int"),
+    F(None, "cpuset-cpus", VALUE, "CPUs in which to allow execution (0-3, 0,1)",
+      metavar="string"),
+    F(None, "stop-signal", VALUE, "signal to stop the container", metavar="string"),
+    F(None, "stop-timeout", VALUE, "timeout (in seconds) to stop a container", metavar="int"),
+)
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("run", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
             "Create and run a new container from an image", (
@@ -65,6 +82,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                 F(None, "ip", VALUE, "IPv4 address (on a user-defined network)",
                   metavar="string"),
                 PLATFORM,
+                *RUN_MORE,
             ), ("image",), rest="command"),
     Command("ps", "[OPTIONS]", "List containers", (
         F("a", "all", help="show all containers (default shows just running)"),
@@ -182,21 +200,9 @@ def main(argv: list[str]) -> int:
 
 
 def _cmd_run(a: SimpleNamespace) -> int:
-    from vmforms.container.engine import RunOptions, run
+    from vmforms.container.engine import run
 
-    command = list(a.command)
-    if command[:1] == ["--"]:
-        command = command[1:]
-    return run(RunOptions(
-        image=a.image, command=command, detach=a.detach, interactive=a.interactive,
-        tty=a.tty, rm=a.rm, name=a.name, env=a.env, volumes=a.volume, workdir=a.workdir,
-        user=a.user, hostname=a.hostname, memory=a.memory, memory_swap=a.memory_swap,
-        cpus=a.cpus, pids_limit=a.pids_limit, read_only=a.read_only, entrypoint=a.entrypoint,
-        security_opt=a.security_opt,
-        init=a.init, network=a.network, network_aliases=a.network_alias, publish=a.publish,
-        publish_all=a.publish_all, add_hosts=a.add_host, dns=a.dns, dns_search=a.dns_search,
-        dns_options=a.dns_option, ip=a.ip, platform=a.platform,
-    ))
+    return run(life.run_options(a))  # type: ignore[arg-type]
 
 
 def _cmd_port(a: SimpleNamespace) -> int:

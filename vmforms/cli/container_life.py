@@ -21,7 +21,7 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
     run = existing["run"]
     inspect = existing["inspect"]
     return {c.name: c for c in (
-        PS, system.PRUNE, *system.GROUPS, system.INFO, system.VERSION,
+        PS, system.PRUNE, *system.GROUPS, system.INFO, system.VERSION, system.VOLUME_GROUP,
         replace(inspect, flags=(*inspect.flags, F("f", "format", VALUE, "format output "
                                                   "using a custom template", metavar="string"))),
         Command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
@@ -373,3 +373,9 @@ def cmd_version(a: SimpleNamespace) -> int:
     from vmforms.cli.system import cmd_version as version
 
     return version(a)
+
+
+def cmd_volume(a: SimpleNamespace) -> int:
+    from vmforms.cli.system import cmd_volume as volume
+
+    return volume(a)

@@ -8,6 +8,7 @@ import sys
 from types import SimpleNamespace
 from typing import Any
 
+from vmforms.cli.flags import LIST as LIST_
 from vmforms.cli.flags import VALUE, Command, Flag, HelpRequested, help_text, parse
 from vmforms.container.errors import InvalidOption
 
@@ -270,3 +271,84 @@ def _goarch() -> str:
     from vmforms.container.image.writer import host_architecture
 
     return host_architecture()
+
+
+VOLUME = {c.name: c for c in (
+    Command("create", "[OPTIONS] [VOLUME]", "Create a volume", (
+        F(None, "label", LIST_, "set metadata for a volume", metavar="list"),
+        F("d", "driver", VALUE, "specify volume driver name (local only)", default="local",
+          metavar="string"),
+    ), rest="name", interspersed=True),
+    Command("ls", "[OPTIONS]", "List volumes", (
+        F("q", "quiet", help="only display volume names"),
+        F(None, "format", VALUE, "format output using a custom template", metavar="string"),
+    ), interspersed=True),
+    Command("inspect", "[OPTIONS] VOLUME [VOLUME...]", "Display detailed information on one "
+            "or more volumes", (
+                F("f", "format", VALUE, "format output using a custom template",
+                  metavar="string"),
+            ), rest="names", min_rest=1, interspersed=True),
+    Command("rm", "[OPTIONS] VOLUME [VOLUME...]", "Remove one or more volumes", (
+        F("f", "force", help="force the removal of one or more volumes"),
+    ), rest="names", min_rest=1, interspersed=True),
+    Command("prune", "[OPTIONS]", "Remove unused local volumes", (FORCE,), interspersed=True),
+)}
+VOLUME_GROUP = Command("volume", "COMMAND", "Manage volumes", (), rest="args")
+
+
+def cmd_volume(a: SimpleNamespace) -> int:
+    import json
+
+    from vmforms.cli.gotemplate import Template, render
+    from vmforms.container import volumes
+    from vmforms.container.errors import ContainerError
+
+    got = _sub("vmforms container volume", VOLUME, list(a.args))
+    if got is None:
+        return 0
+    cmd, args = got
+    if cmd.name == "create":
+        if args.driver != "local":
+            raise InvalidOption(f"volume driver {args.driver!r} is not available (local only)")
+        if len(args.name) > 1:
+            raise InvalidOption('"volume create" requires at most 1 argument')
+        labels = dict(item.partition("=")[::2] for item in args.label)
+        name, _ = volumes.create(args.name[0] if args.name else None, labels)
+        print(name)
+        return 0
+    if cmd.name == "ls":
+        rows = [{"Driver": "local", "Name": n} for n in volumes.names()]
+        fmt = "{{.Name}}" if args.quiet else (args.format or
+                                               "table {{.Driver}}\\t{{.Name}}")
+        sys.stdout.write(render(fmt, rows, {"Driver": "DRIVER", "Name": "VOLUME NAME"}))
+        return 0
+    if cmd.name == "prune":
+        if not _confirm("WARNING! This will remove anonymous local volumes not used by at "
+                        "least one container.", args.force):
+            return 0
+        gone = volumes.prune()
+        if gone:
+            print("Deleted Volumes:\n" + "\n".join(gone) + "\n")
+        print("Total reclaimed space: 0B")
+        return 0
+    failed = 0
+    found = []
+    for name in args.names:
+        try:
+            if cmd.name == "rm":
+                volumes.remove(name, args.force)
+                print(name)
+            else:
+                found.append(volumes.inspect(name))
+        except ContainerError as exc:
+            sys.stderr.write(f"Error response from daemon: {exc}\n" if cmd.name == "rm"
+                             else f"Error: {exc}\n")
+            failed = 1
+    if cmd.name == "inspect":
+        if args.format:
+            template = Template(args.format, strict=False)
+            for obj in found:
+                print(template.execute(obj))
+        else:
+            print(json.dumps(found, indent=4))
+    return failed

@@ -77,6 +77,9 @@ def create(opts: RunOptions) -> st.Container:
                                    opts.network_aliases, opts.add_hosts, opts.dns,
                                    image.config.exposed_ports, opts.ip)
     layers = list(store.layer_dirs(image))
+    from vmforms.container import runopts
+
+    runopts.check_stop(opts.stop_signal, opts.stop_timeout)
     cid = os.urandom(32).hex()
     root = st.containers_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -113,7 +116,9 @@ def create(opts: RunOptions) -> st.Container:
                     "WorkingDir": spec.process.cwd, "Tty": opts.tty,
                     "OpenStdin": opts.interactive,
                     "Entrypoint": list(image.config.entrypoint or ()),
-                    "StopSignal": image.config.stop_signal or "SIGTERM",
+                    "StopSignal": opts.stop_signal or image.config.stop_signal or "SIGTERM",
+                    "Labels": dict(image.config.labels) | runopts.labels(opts.label),
+                    **({"StopTimeout": int(opts.stop_timeout)} if opts.stop_timeout else {}),
                     **config_fields(image.config.exposed_ports, network_fields),
                 },
                 "HostConfig": {
@@ -156,6 +161,7 @@ def _limits(spec: Spec) -> Any:
 
     return Limits(memory=r.memory_limit, memory_swap=r.memory_swap, cpu_quota=r.cpu_quota,
                   cpu_period=r.cpu_period, cpu_shares=r.cpu_shares, pids=r.pids_limit,
+                  cpuset_cpus=r.cpuset_cpus,
                   devices=DEFAULT_DEVICE_RULES)
 
 

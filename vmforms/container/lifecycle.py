@@ -97,7 +97,8 @@ def stop(ref: str, timeout: int | None = None) -> st.Container:
         reconcile(c)
         return c
     pid = int(c.state["Pid"])
-    grace = DEFAULT_STOP_TIMEOUT if timeout is None else timeout
+    grace = (int(c.record["Config"].get("StopTimeout", DEFAULT_STOP_TIMEOUT))
+             if timeout is None else timeout)
     stop_signal = parse_signal(c.record["Config"].get("StopSignal") or "SIGTERM")
     if grace != 0:
         try:

@@ -50,6 +50,19 @@ class RunOptions:
     dns_search: list[str] = field(default_factory=list)
     dns_options: list[str] = field(default_factory=list)
     ip: str | None = None  # --ip: a fixed address on a user network
+    env_file: list[str] = field(default_factory=list)
+    label: list[str] = field(default_factory=list)
+    mount: list[str] = field(default_factory=list)
+    tmpfs: list[str] = field(default_factory=list)
+    cap_add: list[str] = field(default_factory=list)
+    cap_drop: list[str] = field(default_factory=list)
+    ulimit: list[str] = field(default_factory=list)
+    group_add: list[str] = field(default_factory=list)
+    sysctl: list[str] = field(default_factory=list)
+    cpu_shares: str | None = None
+    cpuset_cpus: str | None = None
+    stop_signal: str | None = None
+    stop_timeout: str | None = None
     platform: str | None = None  # --platform: os/arch[/variant] of an image index's manifest
 
 
@@ -164,7 +177,12 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
     swap = parse_memory_swap(opts.memory_swap, memory) if opts.memory_swap else None
     quota = parse_cpus(opts.cpus) if opts.cpus else None
     pids = parse_pids_limit(opts.pids_limit) if opts.pids_limit else None
-    mounts = [parse_volume(v) for v in opts.volumes]
+    from vmforms.container import runopts
+
+    volume_work = cdir / "volume-work"
+    mounts = [runopts.volume_arg(v, layers, volume_work) for v in opts.volumes]
+    mounts += [runopts.mount(m, layers, volume_work) for m in opts.mount]
+    mounts += [runopts.tmpfs(t) for t in opts.tmpfs]
 
     cfg = image.config
     entrypoint = list(cfg.entrypoint or ())
@@ -184,8 +202,9 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
     # Docker: with the host's network, the host's name too (in a UTS namespace of its own)
     hostname = opts.hostname or (os.uname().nodename if opts.network == "host" else cid[:12])
     env: dict[str, str] = {}
+    env_files = [e for path in opts.env_file for e in runopts.read_env_file(path)]
     for item in (*cfg.env, f"HOSTNAME={hostname}", *(["TERM=xterm"] if opts.tty else []),
-                 *opts.env):
+                 *env_files, *opts.env):
         key, sep, value = item.partition("=")
         if not key:
             raise InvalidOption(f"invalid environment variable: {item}")
@@ -209,17 +228,25 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
                                ("rbind", "rprivate")))
     base = default_spec(args, env=[f"{k}={v}" for k, v in env.items()], cwd=cwd)
     caps = base.process.capabilities
+    if opts.cap_add or opts.cap_drop:
+        chosen = runopts.capabilities(caps.bounding, opts.cap_add, opts.cap_drop)
+        caps = replace(caps, bounding=chosen, effective=chosen, permitted=chosen)
     if uid != 0:  # Docker gives a non-root user no effective or permitted capabilities
         caps = replace(caps, effective=(), permitted=(), inheritable=(), ambient=())
+    extra_gids += runopts.group_ids(opts.group_add, layers)
+    rlimits = {r.type: r for r in base.process.rlimits}
+    rlimits.update({r.type: r for r in (runopts.ulimit(u) for u in opts.ulimit)})
     process = replace(base.process, user=st_user(uid, gid, extra_gids), terminal=opts.tty,
-                      capabilities=caps)
+                      capabilities=caps, rlimits=tuple(rlimits.values()))
     resources = Resources(
         memory_limit=memory, memory_swap=swap,
         cpu_quota=quota.quota_us if quota else None,
         cpu_period=quota.period_us if quota else None,
         pids_limit=pids,
+        cpu_shares=runopts.cpu_shares(opts.cpu_shares), cpuset_cpus=opts.cpuset_cpus,
     )
     linux = replace(base.linux, resources=resources, cgroups_path=cgroup_name(cid),
+                    sysctl=runopts.sysctls(opts.sysctl),
                     seccomp=security_options(opts.security_opt,
                                              base.process.capabilities.bounding),
                     namespaces=net_options.namespaces(base.linux.namespaces, opts.network))
