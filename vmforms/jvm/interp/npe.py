@@ -89,6 +89,8 @@ def _flow(m: JMethod) -> tuple[dict[int, Instruction], dict[int, list[int]]]:
         op = ins.opcode
         if op in (0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F):
             _stack_op(op, stack)
+        elif op == 0xC0:
+            pass  # checkcast: the value keeps its source, as HotSpot's message builder sees it
         else:
             pops, pushes = _effect(ins, cp)
             if pops:

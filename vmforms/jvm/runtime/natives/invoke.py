@@ -342,7 +342,9 @@ def _object_methods(th: JThread, k: JClass, name: str, desc: str, statics: list[
         getters.append((rec_cls.field_slots[fname], fdesc))
 
     if name == "toString":
-        simple = rec_cls.java_name.rpartition(".")[2].rpartition("$")[2]
+        vm = th.vm  # ObjectMethods names the record by Class.getSimpleName (local records)
+        simple = vm.to_str(vm.call_virtual(th, vm.mirror(rec_cls), "getSimpleName",
+                                           "()Ljava/lang/String;"))
 
         def to_string(th: JThread, slots: list[Any]) -> Any:
             obj = slots[0]

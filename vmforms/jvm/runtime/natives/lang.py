@@ -70,15 +70,53 @@ def _fill_in_stack_trace(th: JThread, a: list[Any]) -> Any:
     while i >= 0 and frames[i][0].name == "<init>" and \
             frames[i][0].klass.name in ex.klass.ancestors:
         i -= 1
-    # HotSpot keeps at most MaxJavaStackTraceDepth (1024) frames.
-    trace = [(f[0], f[0].pcs[f[1]] if f[0].pcs else -1)
-             for f in reversed(frames[max(0, i + 1 - 1024):i + 1])]
+    trace: list[tuple[Any, int]] = []
+    above = None  # the method of the frame called by the one being walked
+    for f in reversed(frames[:i + 1]):
+        m = f[0]
+        pc = m.pcs[f[1]] if m.pcs else -1
+        callee = native_callee(th, m, pc)
+        if callee is not None and (above is None or above.key != callee.key):
+            trace.append((callee, -1))  # natives run without a frame: "(Native Method)"
+        trace.append((m, pc))
+        above = m
+        if len(trace) >= 1024:  # HotSpot keeps at most MaxJavaStackTraceDepth frames
+            del trace[1024:]
+            break
     k = ex.klass
     holder = JObject(th.vm.load(OBJ), [])
     holder.native = trace
     ex.fields[k.field_slots["backtrace"]] = holder
     ex.fields[k.field_slots["depth"]] = len(trace)
     return ex
+
+
+_callees: dict[tuple[int, int], Any] = {}
+
+
+def native_callee(th: JThread, m: Any, pc: int) -> Any:
+    """The native method (ACC_NATIVE) that the invoke at `pc` of `m` calls, if it is one:
+    the frame stands at that invoke while the native runs."""
+    key = (id(m), pc)
+    if key in _callees:
+        return _callees[key]
+    found = None
+    info = m.info.code
+    cf = m.klass.cf
+    if info is not None and cf is not None and 0 <= pc < len(info.code) - 2 and \
+            info.code[pc] in (0xB6, 0xB7, 0xB8, 0xB9):
+        from vmforms.jvm.runtime.resolve import member_ref
+
+        try:
+            cls, name, desc, _ = member_ref(m.klass, (info.code[pc + 1] << 8) | info.code[pc + 2])
+            k = th.vm.classes.get(cls)
+            target = k.find_method(name + desc) if k is not None else None
+        except (KeyError, IndexError, AttributeError, ValueError):
+            target = None
+        if target is not None and target.is_native:
+            found = target
+    _callees[key] = found
+    return found
 
 
 def backtrace(ex: JObject) -> list[tuple[Any, int]]:
