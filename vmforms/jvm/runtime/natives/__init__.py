@@ -37,6 +37,7 @@ LAZY: dict[str, tuple[str, ...]] = {
     "sun/nio/ch/IOUtil": ("channels", "net"),
     "sun/nio/ch/FileDispatcherImpl": ("channels",),
     "sun/nio/ch/FileChannelImpl": ("channels",),
+    "sun/nio/ch/FileKey": ("channels",),
     "java/nio/MappedMemoryUtils": ("channels",),
     "sun/nio/fs/UnixNativeDispatcher": ("nio",),
     "sun/nio/fs/LinuxNativeDispatcher": ("nio",),

@@ -5,7 +5,10 @@ so the library's DirectByteBuffer reads and writes the file's own pages."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import resource
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.runtime.natives import constant, native, noop
@@ -138,9 +141,51 @@ def _ch_dup(th: JThread, a: list[Any]) -> Any:
     _io(th, os.dup2, fd_of(a[0]), fd_of(a[1]))
 
 
-noop(FDI, "init()V", "preClose0(Ljava/io/FileDescriptor;)V",
-     "release0(Ljava/io/FileDescriptor;JJ)V")
-constant(FDI, "lock0(Ljava/io/FileDescriptor;ZJJZ)I", 0)
+noop(FDI, "init()V", "preClose0(Ljava/io/FileDescriptor;)V")
+NO_LOCK, INTERRUPTED = -1, 2  # FileDispatcherImpl's answers besides 0 (locked)
+LONG_MAX = (1 << 63) - 1
+
+
+@native(FDI, "lock0(Ljava/io/FileDescriptor;ZJJZ)I")
+def _lock(th: JThread, a: list[Any]) -> Any:
+    """A POSIX record lock (fcntl F_SETLK/F_SETLKW), as JDK 17's FileDispatcherImpl.c takes
+    it: Long.MAX_VALUE bytes means to the end of the file, whatever it grows to."""
+    fd, block, pos, size, shared = fd_of(a[0]), a[1], a[2], a[4], a[6]
+    cmd = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if block else fcntl.LOCK_NB)
+    try:
+        fcntl.lockf(fd, cmd, 0 if size == LONG_MAX else size, pos, os.SEEK_SET)
+    except OSError as exc:
+        if not block and exc.errno in (errno.EAGAIN, errno.EACCES):
+            return NO_LOCK
+        if exc.errno == errno.EINTR:
+            return INTERRUPTED
+        th.vm.throw(th, "java/io/IOException", exc.strerror or "lock failed")
+    return 0
+
+
+noop("sun/nio/ch/FileKey", "initIDs()V")
+
+
+@native("sun/nio/ch/FileKey", "init(Ljava/io/FileDescriptor;)V")
+def _file_key(th: JThread, a: list[Any]) -> Any:
+    """The file's identity for FileLockTable: device and inode, as FileKey.c's fstat64."""
+    key = a[0]
+    try:
+        st = os.fstat(fd_of(a[1]))
+    except OSError as exc:
+        th.vm.throw(th, "java/io/IOException", exc.strerror or "fstat failed")
+        return
+    key.fields[key.klass.field_slots["st_dev"]] = st.st_dev
+    key.fields[key.klass.field_slots["st_ino"]] = st.st_ino
+
+
+@native(FDI, "release0(Ljava/io/FileDescriptor;JJ)V")
+def _release(th: JThread, a: list[Any]) -> Any:
+    fd, pos, size = fd_of(a[0]), a[1], a[3]
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 0 if size == LONG_MAX else size, pos, os.SEEK_SET)
+    except OSError as exc:
+        th.vm.throw(th, "java/io/IOException", exc.strerror or "Release failed")
 constant(FDI, "canTransferToFromOverlappedMap0()Z", 0)
 constant("sun/nio/ch/FileChannelImpl", "initIDs()J", 4096)
 constant("sun/nio/ch/FileChannelImpl", "maxDirectTransferSize0()I", 0x7FFFF000)
@@ -153,7 +198,10 @@ noop(IOU, "initIDs()V")
 def _configure_blocking(th: JThread, a: list[Any]) -> Any:
     _io(th, os.set_blocking, fd_of(a[0]), bool(a[1]))
 constant(IOU, "iovMax()I", 1024)
-constant(IOU, "fdLimit()I", 1 << 20)
+# IOUtil.c: the hard limit on open files (RLIMIT_NOFILE), INT_MAX when unlimited.
+_NOFILE = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+constant(IOU, "fdLimit()I", 0x7FFFFFFF if _NOFILE in (resource.RLIM_INFINITY, -1) or
+         _NOFILE > 0x7FFFFFFF else _NOFILE)
 constant(IOU, "randomBytes([B)Z", 0)
 
 

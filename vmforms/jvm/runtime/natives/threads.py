@@ -109,8 +109,23 @@ def _current(th: JThread, a: list[Any]) -> Any:
     return th.obj
 
 
-noop(T, "yield()V", "setPriority0(I)V", "setNativeName(Ljava/lang/String;)V",
-     "clearInterruptEvent()V", "ensureMaterializedForStackWalk(Ljava/lang/Object;)V")
+# Linux HotSpot ignores Java priorities (ThreadPriorityPolicy=0); the other two are
+# Windows-only or a hint to the JIT.
+noop(T, "setPriority0(I)V", "clearInterruptEvent()V",
+     "ensureMaterializedForStackWalk(Ljava/lang/Object;)V")
+
+
+@native(T, "yield()V")
+def _yield(th: JThread, a: list[Any]) -> Any:
+    time.sleep(0)  # gives up the host's interpreter lock, as sched_yield gives up the CPU
+
+
+@native(T, "setNativeName(Ljava/lang/String;)V")
+def _set_native_name(th: JThread, a: list[Any]) -> Any:
+    """HotSpot names the OS thread (pthread_setname_np) when a thread renames itself;
+    the host thread here."""
+    if a[1] is not None and a[0] is th.obj:
+        threading.current_thread().name = th.vm.to_str(a[1])
 
 
 @native(T, "sleep(J)V")
