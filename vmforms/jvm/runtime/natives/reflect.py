@@ -114,10 +114,17 @@ def _for_name(th: JThread, a: list[Any]) -> Any:
     vm = th.vm
     name = vm.to_str(a[0])
     internal = name.replace(".", "/")
+    # Class.c: a name with slashes is refused as given; one that is no valid binary
+    # name (or array descriptor) is refused in its slashed form; the primitive types'
+    # names are valid but name no class.
+    if "/" in name:
+        vm.throw(th, "java/lang/ClassNotFoundException", name)
+    if not valid_class_name(internal):
+        vm.throw(th, "java/lang/ClassNotFoundException", internal)
     try:
-        if "/" in name or not name:
-            raise KeyError
-        k = vm.load(internal, th) if not internal.startswith("[") else vm.load(internal, th)
+        if internal in PRIMITIVE_TYPE_NAMES:
+            raise KeyError(internal)
+        k = vm.load(internal, th)
     except (KeyError, JavaThrowable, Exception) as exc:
         if isinstance(exc, JavaThrowable) and \
                 exc.obj.klass.name != "java/lang/NoClassDefFoundError":
@@ -127,6 +134,29 @@ def _for_name(th: JThread, a: list[Any]) -> Any:
     if a[1]:
         vm.initialize(k, th)
     return vm.mirror(k)
+
+
+PRIMITIVE_TYPE_NAMES = frozenset(("boolean", "byte", "char", "short", "int", "long", "float",
+                                  "double", "void"))
+
+
+def valid_class_name(name: str) -> bool:
+    """HotSpot's VerifyClassname with arrays allowed: a binary name in internal form, or an
+    array descriptor whose element is a primitive (not void) or an L...; class name."""
+    if name.startswith("["):
+        elem = name.lstrip("[")
+        if len(name) - len(elem) > 255:
+            return False
+        if len(elem) == 1:
+            return elem in "BCDFIJSZ"
+        return elem.startswith("L") and elem.endswith(";") and \
+            _valid_plain_name(elem[1:-1])
+    return _valid_plain_name(name)
+
+
+def _valid_plain_name(name: str) -> bool:
+    return bool(name) and not any(c in name for c in ".;[") and \
+        all(part for part in name.split("/"))
 
 
 @native(C, "getNestHost0()Ljava/lang/Class;")
