@@ -52,7 +52,7 @@ def test_linux_early_boot_by_pvh(vmforms_bin: str) -> None:
     vmlinux = ensure_x86_vmlinux(bzimage)
     proc = subprocess.run(
         [vmforms_bin, "vm", "run", "--accel", "kvm", "--timeout", "200", "--mem", "128M",
-         "--kernel", str(vmlinux), "--append", "earlyprintk=serial,ttyS0,115200"],
+         "--cpus", "2", "--kernel", str(vmlinux), "--append", "earlyprintk=serial,ttyS0,115200"],
         capture_output=True, text=True, timeout=260, stdin=subprocess.DEVNULL,
     )
     log = proc.stdout
@@ -60,6 +60,7 @@ def test_linux_early_boot_by_pvh(vmforms_bin: str) -> None:
     assert "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable" in log
     assert "BIOS-e820: [mem 0x0000000000100000-0x0000000007ffffff] usable" in log
     assert "MPTABLE: OEM ID: VMFORMS" in log and "Processor #0 (Bootup-CPU)" in log
+    assert "Processor #1\n" in log and "smpboot: Allowing 2 CPUs" in log  # --cpus 2
     assert "Hypervisor detected: KVM" in log
     assert "virtio_mmio" not in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) <= 1
