@@ -1,4 +1,4 @@
-"""The x86-64 probe guest (x86_probe.S), assembled with the host's `as` and `ld` into an
+"""The x86-64 probe guest (x86_probe.S and x86_probe_irq.S), assembled with the host's `as` and `ld` into an
 ELF linked at 0x8000 and cached under $VMFORMS_ROOT/assets by the source's hash."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from vmforms.hypervisor.errors import HypervisorError
 
 SOURCE = Path(__file__).with_name("x86_probe.S")
+SOURCES = (SOURCE, SOURCE.with_name("x86_probe_irq.S"))  # the second is .include'd
 LOAD_ADDRESS = 0x8000
 BOOT_FLAG_HLT_POWEROFF = 1  # ESI bit 0: no in-kernel irqchip, so HLT reaches the monitor
 BOOT_FLAG_START_AP = 2  # ESI bit 1: a second vCPU waits for INIT/SIPI in the in-kernel LAPIC
@@ -44,8 +45,8 @@ def build_probe(out: Path, *, pvh: bool = False) -> Path:
         obj = Path(tmp) / "probe.o"
         elf = Path(tmp) / "probe.elf"
         for argv in (
-            [_tool("as"), "--64", *(["--defsym", "PVH=1"] if pvh else []), "-o", str(obj),
-             str(SOURCE)],
+            [_tool("as"), "--64", *(["--defsym", "PVH=1"] if pvh else []), "-I",
+             str(SOURCE.parent), "-o", str(obj), str(SOURCE)],
             [_tool("ld"), "-N", "-e", "_start", f"-Ttext=0x{LOAD_ADDRESS:x}",
              "--no-warn-rwx-segments", "-o", str(elf), str(obj)],
         ):
@@ -64,7 +65,7 @@ def probe_path(*, pvh: bool = False) -> Path:
     """The cached probe for the current source, built on first use."""
     from vmforms.container.paths import locked, state_root
 
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in SOURCES)).hexdigest()[:16]
     root = state_root() / "assets"
     out = root / f"x86-probe{'-pvh' if pvh else ''}-{digest}.elf"
     if out.is_file():
