@@ -37,6 +37,10 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
                     F("t", "time", VALUE, "seconds to wait before killing the container",
                       metavar="int"),
                 ), rest="containers", min_rest=1, interspersed=True),
+        Command("pause", "CONTAINER [CONTAINER...]", "Pause all processes within one or more "
+                "containers", (), rest="containers", min_rest=1, interspersed=True),
+        Command("unpause", "CONTAINER [CONTAINER...]", "Unpause all processes within one or "
+                "more containers", (), rest="containers", min_rest=1, interspersed=True),
         Command("wait", "CONTAINER [CONTAINER...]", "Block until one or more containers "
                 "stop, then print their exit codes", (), rest="containers", min_rest=1,
                 interspersed=True),
@@ -379,3 +383,15 @@ def cmd_volume(a: SimpleNamespace) -> int:
     from vmforms.cli.system import cmd_volume as volume
 
     return volume(a)
+
+
+def cmd_pause(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+
+    return _each(a.containers, control.pause)
+
+
+def cmd_unpause(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+
+    return _each(a.containers, control.unpause)

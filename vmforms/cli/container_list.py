@@ -70,7 +70,8 @@ def row(c: Any, now: float, trunc: bool, size: bool) -> dict[str, Any]:
     status_word = s.get("Status", "")
     if c.running:
         status = "Up " + human_duration(now - st.parse_rfc3339(s.get("StartedAt", "")))
-        state = "paused" if status_word == "paused" else "running"
+        state = "paused" if s.get("Paused") else "running"
+        status += " (Paused)" if s.get("Paused") else ""
     elif status_word == "created":
         status, state = "Created", "created"
     else:

@@ -32,7 +32,7 @@ def start(ref: str, *, attach: bool = False, interactive: bool = False) -> int:
     lifecycle.reconcile(c)
     if c.running:
         return 0
-    if c.state.get("Status") == "paused":
+    if c.state.get("Paused") and c.running:
         raise ContainerError(f"cannot start a paused container {c.id}, try unpause instead",
                              exit_code=1)
     opts = _options(c, attach, interactive)
@@ -92,3 +92,38 @@ def rename(ref: str, new: str) -> None:
             record = st.read_json(c.path / "config.json")
             record["Name"] = new
             st.write_json(c.path / "config.json", record)
+
+
+def pause(ref: str) -> None:
+    """`docker pause`: freeze every process of the container (the cgroup freezer)."""
+    from vmforms.container import lifecycle
+
+    c = st.find(ref)
+    lifecycle.reconcile(c)
+    if not c.running:
+        raise ContainerError(f"Container {c.id} is not running", exit_code=1)
+    if c.state.get("Paused"):
+        raise ContainerError(f"Container {c.id} is already paused", exit_code=1)
+    cgroup = lifecycle._open_cgroup(c)
+    if cgroup is None:
+        raise ContainerError(f"Container {c.id} is not running", exit_code=1)
+    cgroup.freeze()
+    with c.lock():
+        c.reload()
+        c.state["Paused"] = True
+        c.save_state()
+
+
+def unpause(ref: str) -> None:
+    from vmforms.container import lifecycle
+
+    c = st.find(ref)
+    if not c.running or not c.state.get("Paused"):
+        raise ContainerError(f"Container {c.id} is not paused", exit_code=1)
+    cgroup = lifecycle._open_cgroup(c)
+    if cgroup is not None:
+        cgroup.thaw()
+    with c.lock():
+        c.reload()
+        c.state["Paused"] = False
+        c.save_state()

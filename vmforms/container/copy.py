@@ -112,6 +112,9 @@ def copy(src: str, dst: str, *, archive: bool = False) -> None:
                             "must specify at least one container source")
     if not (src_path if src_c else dst_path):
         raise InvalidOption("the container path must not be empty")
+    if "-" in (src, dst):
+        raise InvalidOption("cp: a tar stream on standard input or output ('-') is not "
+                            "supported; give a path")
     contents = src_path.endswith("/.")
     src_clean = src_path[:-2] if contents else src_path.rstrip("/") or "/"
     spec = CopySpec((), "", False, None, None, keep_owner=archive, devices=dst_c is not None)

@@ -71,6 +71,13 @@ def _wait_finalized(c: st.Container, timeout: float = 5.0) -> None:
         reconcile(c)
 
 
+def _thaw(c: st.Container) -> None:
+    if c.state.get("Paused"):
+        from vmforms.container.control import unpause
+
+        unpause(c.id)
+
+
 def kill(ref: str, sig: int = signal.SIGKILL) -> st.Container:
     c = st.find(ref)
     if not c.running:
@@ -83,6 +90,7 @@ def kill(ref: str, sig: int = signal.SIGKILL) -> st.Container:
             c.state["Killed"] = True
             c.save_state()
     os.kill(int(c.state["Pid"]), sig)
+    _thaw(c)  # a frozen process takes its signal once thawed, as Docker's kill does
     if sig == signal.SIGKILL:
         _wait_until(lambda: not c.running, 10)
         _wait_finalized(c)
@@ -105,6 +113,7 @@ def stop(ref: str, timeout: int | None = None) -> st.Container:
             os.kill(pid, stop_signal)
         except ProcessLookupError:
             pass
+    _thaw(c)
     if grace < 0:
         _wait_until(lambda: not c.running, float("inf"))
     elif not _wait_until(lambda: not c.running, grace):
@@ -215,8 +224,10 @@ def inspect(ref: str) -> dict[str, Any]:
         "Path": rec["Path"],
         "Args": rec["Args"],
         "State": {
-            "Status": "running" if running else s.get("Status", "exited"),
-            "Running": running, "Paused": False, "Restarting": False,
+            "Status": ("paused" if s.get("Paused") else "running") if running
+            else s.get("Status", "exited"),
+            "Running": running, "Paused": running and bool(s.get("Paused")),
+            "Restarting": False,
             "OOMKilled": bool(s.get("OOMKilled")), "Dead": False,
             "Pid": int(s.get("Pid", 0)) if running else 0,
             "ExitCode": int(s.get("ExitCode") or 0), "Error": s.get("Error", ""),

@@ -28,7 +28,7 @@ def prune_containers() -> tuple[list[str], int]:
     removed, size = [], 0
     for c in st.all_containers():
         lifecycle.reconcile(c)
-        if c.running or c.state.get("Status") == "paused":
+        if c.running:
             continue
         size += tree_size(c.path / "upper")
         try:

@@ -337,3 +337,38 @@ def test_prune_df_info_version(vmf: Any) -> None:
         assert bad.returncode == 125 and "unknown command" in bad.stderr
     finally:
         vmf("rm", "-f", name, keep)
+
+
+def test_pause_and_unpause(vmf: Any) -> None:
+    name = f"vmf-pause-{os.getpid()}"
+    script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done"
+    try:
+        vmf("run", "-d", "--name", name, "busybox", "sh", "-c", script, check=True)
+        time.sleep(0.3)
+        assert vmf("pause", name, check=True).stdout == f"{name}\n"
+        state = json.loads(vmf("inspect", name, check=True).stdout)[0]["State"]
+        assert state["Status"] == "paused" and state["Paused"] and state["Running"]
+        assert vmf("ps", "-f", "status=paused", "--format", "{{.Names}} {{.Status}}",
+                   check=True).stdout.endswith(" (Paused)\n")
+        again = vmf("pause", name)
+        assert again.returncode == 1 and "already paused" in again.stderr
+        before = _counter(vmf, name)
+        time.sleep(0.4)
+        assert _counter(vmf, name) == before  # frozen: the loop made no progress
+        vmf("unpause", name, check=True)
+        time.sleep(0.4)
+        assert _counter(vmf, name) > before
+        vmf("pause", name, check=True)
+        vmf("stop", "-t", "1", name, check=True)  # a paused container still stops
+        assert not json.loads(vmf("inspect", name, check=True).stdout)[0]["State"]["Running"]
+        assert vmf("unpause", name).returncode == 1
+    finally:
+        vmf("rm", "-f", name)
+
+
+def _counter(vmf: Any, name: str) -> int:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vmf("cp", f"{name}:/tmp/n", tmp, check=True)
+        return int(Path(tmp, "n").read_text())
