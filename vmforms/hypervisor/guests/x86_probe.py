@@ -1,5 +1,6 @@
-"""The x86-64 probe guest (x86_probe.S and x86_probe_irq.S), assembled with the host's `as` and `ld` into an
-ELF linked at 0x8000 and cached under $VMFORMS_ROOT/assets by the source's hash."""
+"""The x86-64 probe guest (x86_probe.S, which includes x86_probe_irq.S), assembled with
+the host's `as` and `ld` into an ELF linked at 0x8000 and cached under
+$VMFORMS_ROOT/assets by the sources' hash."""
 
 from __future__ import annotations
 
