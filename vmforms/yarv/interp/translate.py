@@ -15,6 +15,7 @@ from typing import Any
 
 from vmforms.yarv.core.object import RSymbol
 from vmforms.yarv.insns import INSNS
+from vmforms.yarv.interp.calls import send
 
 _ENDS = frozenset(("jump", "branchif", "branchunless", "branchnil", "leave", "throw",
                    "opt_case_dispatch", "opt_getinlinecache", "once"))
@@ -103,6 +104,10 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
                 f"(type(b) is int or type(b) is float):\n"
                 f"    st.pop()\n    st[-1] = a {sym} b\n"
                 f"else:\n    f.pc = {pc}\n    {h}(vm, f, st, {o})")
+        elif name in ("opt_send_without_block", "send"):
+            scope["SEND"] = send
+            blk = f"{o}[4]" if name == "send" else "None"
+            out.append(f"f.pc = {pc}\nst.append(SEND(vm, f, st, {o}[3], {blk}))")
         elif name == "jump":
             out.append(f"return {op[3]}")
             break
