@@ -74,6 +74,7 @@ class _Stream:
         self.pending = bytearray()
         self.ended = False  # the Deflater has flushed with Z_FINISH
         self.adler = 1
+        self.zdict: bytes | None = None  # a preset dictionary (setDictionary)
 
 
 _streams: dict[int, _Stream] = {}
@@ -123,21 +124,48 @@ def _end(th: JThread, a: list[Any]) -> Any:
 native(DEF, "end(J)V")(_end)
 
 
+def _set_dictionary(key: int, zdict: bytes) -> None:
+    """zlib's inflateSetDictionary/deflateSetDictionary: the stream (re)starts with the
+    dictionary; a zlib-wrapped stream's Adler-32 is the dictionary's (its DICTID)."""
+    s = _streams[key]
+    s.zdict = zdict
+    s.obj = None
+    if s.wbits > 0:
+        s.adler = zlib.adler32(zdict)
+
+
 @native(INF, "setDictionary(J[BII)V")
-def _inf_dictionary(th: JThread, a: list[Any]) -> Any:
-    th.vm.throw(th, "java/lang/UnsupportedOperationException", "zlib preset dictionaries")
+def _dictionary(th: JThread, a: list[Any]) -> Any:
+    _set_dictionary(a[0], _data(a[2], a[3], a[4]))
 
 
-native(DEF, "setDictionary(J[BII)V")(_inf_dictionary)
+@native(INF, "setDictionaryBuffer(JJI)V")
+def _dictionary_buffer(th: JThread, a: list[Any]) -> Any:
+    _set_dictionary(a[0], read_memory(a[2], a[4]))
 
 
-def _inflate(th: JThread, key: int, data: bytes, room: int) -> tuple[int, bytes, bool]:
+native(DEF, "setDictionary(J[BII)V")(_dictionary)
+native(DEF, "setDictionaryBuffer(JJI)V")(_dictionary_buffer)
+
+FINISHED, NEEDS_DICTIONARY = 1, 2
+
+
+def _inflate(th: JThread, key: int, data: bytes, room: int) -> tuple[int, bytes, int]:
     s = _streams[key]
     if s.obj is None:
-        s.obj = zlib.decompressobj(s.wbits)
+        if s.zdict is None and s.wbits > 0 and len(data) >= 6 and data[1] & 0x20 and \
+                (data[0] << 8 | data[1]) % 31 == 0:
+            # A zlib header with FDICT: Z_NEED_DICT, and getAdler answers its DICTID. The
+            # header stays unread, so the stream restarts whole once the dictionary is set.
+            s.adler = int.from_bytes(data[2:6], "big")
+            return 0, b"", NEEDS_DICTIONARY
+        s.obj = zlib.decompressobj(s.wbits) if s.zdict is None else \
+            zlib.decompressobj(s.wbits, zdict=s.zdict)
+        if s.zdict is not None and s.wbits > 0:
+            s.adler = 1
     d = s.obj
     if d.eof:
-        return 0, b"", True
+        return 0, b"", FINISHED
     try:
         out = d.decompress(data, room) if room > 0 else b""
     except zlib.error as exc:
@@ -146,12 +174,16 @@ def _inflate(th: JThread, key: int, data: bytes, room: int) -> tuple[int, bytes,
     # At the end of the stream the bytes after it are unused_data (a gzip trailer);
     # before it, unconsumed_tail is what did not fit in `room`.
     read = len(data) - (len(d.unused_data) if d.eof else len(d.unconsumed_tail))
-    s.adler = zlib.adler32(out, s.adler)
-    return read, out, d.eof
+    if s.wbits > 0:  # zlib keeps no Adler-32 of a raw (nowrap) stream
+        s.adler = zlib.adler32(out, s.adler)
+    return read, out, FINISHED if d.eof else 0
 
 
-def _packed(read: int, written: int, finished: bool) -> int:
-    return read | written << 31 | int(finished) << 62
+def _packed(read: int, written: int, flags: int) -> int:
+    """Inflater's and Deflater's result word: bytes read and written, finished (bit 62)
+    and needs a dictionary (bit 63, so the Java long is negative)."""
+    v = read | written << 31 | int(flags) << 62
+    return v - (1 << 64) if v >= 1 << 63 else v
 
 
 @native(INF, "inflateBytesBytes(J[BII[BII)J")
@@ -189,10 +221,17 @@ def _deflate(key: int, data: bytes, room: int, flush: int, params: int) -> tuple
         s.strategy = params >> 1 & 3
         s.level = params >> 3
     if s.obj is None:
-        s.obj = zlib.compressobj(s.level, zlib.DEFLATED, s.wbits, 8, s.strategy)
+        if s.zdict is None:
+            s.obj = zlib.compressobj(s.level, zlib.DEFLATED, s.wbits, 8, s.strategy)
+        else:
+            s.obj = zlib.compressobj(s.level, zlib.DEFLATED, s.wbits, 8, s.strategy,
+                                     zdict=s.zdict)
+            if s.wbits > 0:
+                s.adler = 1  # after the header, the Adler-32 of the data alone
     if data:
         s.pending += s.obj.compress(data)
-        s.adler = zlib.adler32(data, s.adler)
+        if s.wbits > 0:
+            s.adler = zlib.adler32(data, s.adler)
     if flush == Z_FINISH:
         if not s.ended:
             s.pending += s.obj.flush(zlib.Z_FINISH)
