@@ -15,15 +15,24 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
     """This module's commands; `create` takes every flag of `run` but --detach, `inspect`
     gains --format."""
     from vmforms.cli import system
-    from vmforms.cli.container_list import PS
+    from vmforms.cli.container_list import IMAGE_FLAGS, PS
     from vmforms.record import replace
 
     run = existing["run"]
     inspect = existing["inspect"]
+    images = existing["images"]
     return {c.name: c for c in (
-        PS, system.PRUNE, *system.GROUPS, system.INFO, system.VERSION, system.VOLUME_GROUP,
+        PS, replace(images, flags=(*images.flags, *IMAGE_FLAGS)),
+        system.PRUNE, *system.GROUPS, system.INFO, system.VERSION, system.VOLUME_GROUP,
         replace(inspect, flags=(*inspect.flags, F("f", "format", VALUE, "format output "
                                                   "using a custom template", metavar="string"))),
+        Command("import", "[OPTIONS] file|- [REPOSITORY[:TAG]]", "Import the contents from "
+                "a tarball to create a filesystem image", (
+                    F("c", "change", LIST, "apply Dockerfile instruction to the created image",
+                      metavar="list"),
+                    F("m", "message", VALUE, "set commit message for imported image",
+                      metavar="string"),
+                ), ("tarball",), rest="reference", interspersed=True),
         Command("create", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container",
                 tuple(f for f in run.flags if f.long != "detach"), ("image",),
                 rest="command"),
@@ -395,3 +404,47 @@ def cmd_unpause(a: SimpleNamespace) -> int:
     from vmforms.container import control
 
     return _each(a.containers, control.unpause)
+
+
+def cmd_images(a: SimpleNamespace) -> int:
+    from vmforms.cli.container_list import cmd_images as images
+
+    return images(a)
+
+
+def cmd_import(a: SimpleNamespace) -> int:
+    """`import FILE|- [REPOSITORY[:TAG]]` with --change; standard input is copied to a
+    file beside the store first (the layer is stored and unpacked from it)."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from vmforms.cli import container as cli
+    from vmforms.container.changes import apply_changes
+    from vmforms.container.errors import InvalidOption
+    from vmforms.container.image.records import ImageConfig
+
+    if len(a.reference) > 1:
+        raise InvalidOption('"import" requires at least 1 and at most 2 arguments')
+    store = cli._store()
+    config = apply_changes(ImageConfig(), list(a.change)) if a.change else None
+    if not a.reference:
+        raise InvalidOption("import: give a REPOSITORY[:TAG] for the image")
+    reference = a.reference[0]
+    scratch = None
+    source = Path(a.tarball)
+    if a.tarball == "-":
+        if sys.stdin.isatty():
+            raise InvalidOption("import: standard input is a terminal; pipe a tarball in")
+        scratch = cli._scratch_file(store)
+        with open(scratch, "wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        source = scratch
+    try:
+        image = store.import_rootfs(source, reference, config=config)
+    finally:
+        if scratch is not None:
+            os.unlink(scratch)
+    print(image.id)
+    return 0
+

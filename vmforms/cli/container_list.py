@@ -193,3 +193,93 @@ def cmd_ps(a: SimpleNamespace) -> int:
         return 0
     sys.stdout.write(render(fmt, rows, HEADERS))
     return 0
+
+
+IMAGE_FLAGS = (
+    F("a", "all", help="show all images (build cache entries are never listed)"),
+    F(None, "no-trunc", help="don't truncate output"),
+    F("f", "filter", LIST, "filter output based on conditions provided (dangling, label, "
+      "before, since, reference)", metavar="filter"),
+    F(None, "format", VALUE, "format output using a custom template: 'table', 'table "
+      "TEMPLATE', 'json' or a Go template", metavar="string"),
+)
+IMAGE_HEADERS = {"ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG",
+                 "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE",
+                 "Digest": "DIGEST", "Containers": "CONTAINERS", "VirtualSize": "SIZE"}
+IMAGE_DEFAULT = ("table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}")
+
+
+def _glob(pattern: str, text: str) -> bool:
+    from fnmatch import fnmatchcase
+
+    return fnmatchcase(text, pattern)
+
+
+def cmd_images(a: SimpleNamespace) -> int:
+    """`images` with --format/--filter/--no-trunc; the plain listing stays the engine's."""
+    from vmforms.cli import container as cli
+
+    if not (a.format or a.filter or a.no_trunc):
+        return int(cli._cmd_images(a))
+    from vmforms.cli.gotemplate import _json, render
+    from vmforms.container import state as st
+    from vmforms.container.lifecycle import image_in_use
+
+    filters = parse_filters(a.filter, ("dangling", "label", "before", "since", "reference"))
+    images = cli._store().list()
+    created_of = {}
+    for image in images:
+        bare = image.reference.removesuffix(":latest") if image.reference else None
+        for key in (image.reference, bare, image.id, image.id[7:19]):
+            if key:
+                created_of[key] = image.created
+    now = time.time()
+    rows = []
+    for image in images:
+        repo, tag = cli._split_ref(image.reference)
+        if not _image_matches(image, repo, tag, filters, created_of):
+            continue
+        created = st.parse_rfc3339(image.created)
+        rows.append({
+            "ID": image.id if a.no_trunc else image.short_id, "Repository": repo, "Tag": tag,
+            "Digest": "<none>", "CreatedAt": time.strftime(
+                "%Y-%m-%d %H:%M:%S +0000 UTC", time.gmtime(created)) if created else "",
+            "CreatedSince": cli.human_duration(now - created) + " ago" if created else "N/A",
+            "Size": cli.human_size(image.size), "VirtualSize": cli.human_size(image.size),
+            "Containers": "1" if image_in_use(image.id) else "0"})
+    if a.quiet:
+        sys.stdout.write("".join(dict.fromkeys(r["ID"] + "\n" for r in rows)))
+        return 0
+    fmt = a.format or IMAGE_DEFAULT
+    if fmt == "json":
+        sys.stdout.write("".join(_json(r) + "\n" for r in rows))
+        return 0
+    sys.stdout.write(render(IMAGE_DEFAULT if fmt == "table" else fmt, rows, IMAGE_HEADERS))
+    return 0
+
+
+def _image_matches(image: Any, repo: str, tag: str, filters: dict[str, list[str]],
+                   created_of: dict[str, str]) -> bool:
+    for key, values in filters.items():
+        for v in values:
+            if key == "dangling":
+                if v not in ("true", "false", "1", "0"):
+                    raise InvalidOption(f"invalid filter 'dangling={v}'")
+                if (image.reference is None) != (v in ("true", "1")):
+                    return False
+            elif key == "label":
+                k, sep, want = v.partition("=")
+                labels = image.config.labels
+                if k not in labels or (sep and labels[k] != want):
+                    return False
+            elif key in ("before", "since"):
+                if v not in created_of:
+                    raise InvalidOption(f"No such image: {v}")
+                if (key == "before" and not image.created < created_of[v]) or (
+                        key == "since" and not image.created > created_of[v]):
+                    return False
+            elif key == "reference":
+                ref = f"{repo}:{tag}"
+                if not (_glob(v, ref) or _glob(v, repo)):
+                    return False
+    return True

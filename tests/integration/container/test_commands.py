@@ -372,3 +372,39 @@ def _counter(vmf: Any, name: str) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         vmf("cp", f"{name}:/tmp/n", tmp, check=True)
         return int(Path(tmp, "n").read_text())
+
+
+def test_images_format_filter_and_import_from_stdin(vmf: Any, tmp_path: Path) -> None:
+    name = f"vmf-imp-{os.getpid()}"
+    tag = f"vmf-imported:{os.getpid()}"
+    try:
+        vmf("create", "--name", name, "busybox", "true", check=True)
+        archive = tmp_path / "fs.tar"
+        vmf("export", "-o", str(archive), name, check=True)
+        with open(archive, "rb") as f:
+            made = subprocess.run([vmf.bin, "container", "import", "-c", 'CMD ["echo", "in"]',
+                                   "-c", "ENV X=1", "-", tag], stdin=f, env=vmf.env,
+                                  capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+        image_id = made.stdout.strip()
+        assert vmf("run", "--rm", tag, check=True).stdout == "in\n"
+        assert vmf("run", "--rm", tag, "sh", "-c", "echo $X", check=True).stdout == "1\n"
+        repo = tag.split(":")[0]
+        listed = vmf("images", "-f", f"reference={repo}", "--format",
+                     "{{.Repository}} {{.Tag}} {{.ID}}", check=True).stdout
+        assert listed == f"{repo} {tag.split(':')[1]} {image_id[7:19]}\n"
+        assert vmf("images", "-q", "--no-trunc", "-f", f"reference={repo}:*",
+                   check=True).stdout == f"{image_id}\n"
+        rows = vmf("images", "--format", "json", "-f", f"reference={repo}",
+                   check=True).stdout.splitlines()
+        assert json.loads(rows[0])["Repository"] == repo
+        assert tag.split(":")[0] not in vmf("images", "-f", "dangling=true",
+                                            check=True).stdout
+        assert vmf("images", "-f", f"since={tag}", "-f", f"reference={repo}",
+                   check=True).stdout.count("\n") == 1  # the header only
+        for bad in (["-f", "dangling=maybe"], ["-f", "nope=1"], ["-f", "since=no-such"]):
+            failed = vmf("images", *bad)
+            assert failed.returncode == 125 and len(failed.stderr.strip().splitlines()) == 1
+    finally:
+        vmf("rm", "-f", name)
+        vmf("rmi", "-f", tag)
