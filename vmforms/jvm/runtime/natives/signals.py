@@ -87,22 +87,35 @@ def _dispatcher_thread(vm: VM) -> JThread | None:
 
 # Installs asked for by Java threads, run by the host's main thread while it waits for
 # the Java main thread (serve): (the install, where its result goes, when it is done).
-_requests: queue.SimpleQueue[tuple[Callable[[], int], list[int], threading.Event]] = \
+_requests: queue.SimpleQueue[tuple[Callable[[], int], list[int], threading.Event] | None] = \
     queue.SimpleQueue()
 _serving = threading.Event()
 
 
 def serve(worker: threading.Thread) -> None:
     """Start `worker` and serve it from the host's main thread until it ends: install
-    the handlers Java threads ask for; the host runs signal handlers here too."""
+    the handlers Java threads ask for; the host runs signal handlers here too (the wait
+    is in slices, so a handler runs within one)."""
+    body = worker.run
+
+    def run_then_wake() -> None:
+        try:
+            body()
+        finally:
+            _requests.put(None)  # the main thread returns at once
+
+    worker.run = run_then_wake  # type: ignore[method-assign]
     _serving.set()
     try:
         worker.start()
         while worker.is_alive():
             try:
-                install, result, done = _requests.get(timeout=0.2)
+                item = _requests.get(timeout=0.2)
             except queue.Empty:
                 continue
+            if item is None:
+                break
+            install, result, done = item
             try:
                 result.append(install())
             finally:
