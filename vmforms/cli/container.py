@@ -40,6 +40,8 @@ RUN_MORE = (
       metavar="string"),
     F(None, "stop-signal", VALUE, "signal to stop the container", metavar="string"),
     F(None, "stop-timeout", VALUE, "timeout (in seconds) to stop a container", metavar="int"),
+    F(None, "pull", VALUE, "pull image before running (always, missing, never; default: "
+      "never reach a registry)", metavar="string"),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("run", "[OPTIONS] IMAGE [COMMAND] [ARG...]",

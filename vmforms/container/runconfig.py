@@ -64,6 +64,7 @@ class RunOptions:
     stop_signal: str | None = None
     stop_timeout: str | None = None
     platform: str | None = None  # --platform: os/arch[/variant] of an image index's manifest
+    pull: str | None = None  # --pull always|missing|never (unset: never, see runopts.pull)
 
 
 def resolve_image(store: Any, opts: RunOptions) -> Image:
@@ -79,7 +80,9 @@ def resolve_image(store: Any, opts: RunOptions) -> Image:
     )
 
     wanted = parse_platform(opts.platform) if opts.platform is not None else None
-    image: Image = store.resolve(opts.image, wanted)
+    from vmforms.container.runopts import pull_policy
+
+    image: Image = pull_policy(store, opts.image, opts.pull, wanted)
     if wanted is not None or image.architecture != host_platform().architecture:
         check_executable(wanted or platform_of({"os": image.os, "architecture":
                                                 image.architecture}), opts.image)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from vmforms.container.errors import InvalidOption
 from vmforms.container.spec import Mount, Rlimit
@@ -258,3 +259,35 @@ def check_stop(signal_name: str | None, timeout: str | None) -> None:
         except ValueError:
             raise InvalidOption(f'invalid argument "{timeout}" for "--stop-timeout" flag: '
                                 "strconv.ParseInt: parsing: invalid syntax") from None
+
+
+def pull_policy(store: Any, ref: str, policy: str | None, platform: Any) -> Any:
+    """--pull: `always` pulls first, `missing` pulls what the store lacks, `never` (and no
+    --pull: a run never reaches a registry unless asked to) uses the store only."""
+    import sys
+
+    from vmforms.container.errors import ImageNotFound
+
+    if policy not in (None, "always", "missing", "never"):
+        raise InvalidOption(f"invalid pull option: '{policy}': must be one of \"always\", "
+                            "\"missing\" or \"never\"")
+
+    def fetch() -> None:
+        from vmforms.container.image.registry import pull
+
+        def out(line: str) -> None:
+            sys.stderr.write(line + "\n")
+
+        pull(store, ref, out=out, platform=platform)
+
+    if policy == "always":
+        fetch()
+        return store.resolve(ref, platform)
+    try:
+        return store.resolve(ref, platform)
+    except ImageNotFound:
+        if policy != "missing":
+            raise
+    sys.stderr.write(f"Unable to find image '{ref}' locally\n")
+    fetch()
+    return store.resolve(ref, platform)

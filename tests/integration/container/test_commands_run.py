@@ -141,3 +141,23 @@ def test_named_volumes(vmf: Any) -> None:
     finally:
         vmf("rm", "-f", name)
         vmf("volume", "rm", "-f", vol)
+
+
+def test_pull_policies(vmf: Any, registry: Any) -> None:
+    ref = f"{registry.host}/vmf/busybox:pull-{os.getpid()}"
+    try:
+        vmf("tag", "busybox", ref, check=True)
+        vmf("push", ref, check=True)
+        vmf("rmi", ref, check=True)
+        never = vmf("run", "--rm", "--pull", "never", ref, "true")
+        assert never.returncode == 125 and "no such image" in never.stderr
+        assert vmf("run", "--rm", ref, "true").returncode == 125  # no --pull: no registry
+        missing = vmf("run", "--rm", "--pull", "missing", ref, "echo", "pulled", check=True)
+        assert missing.stdout == "pulled\n" and "Unable to find image" in missing.stderr
+        again = vmf("run", "--rm", "--pull", "missing", ref, "true", check=True)
+        assert "Unable to find image" not in again.stderr
+        assert vmf("run", "--rm", "--pull", "always", ref, "true").returncode == 0
+        bad = vmf("run", "--rm", "--pull", "sometimes", "busybox", "true")
+        assert bad.returncode == 125 and "invalid pull option" in bad.stderr
+    finally:
+        vmf("rmi", "-f", ref)
