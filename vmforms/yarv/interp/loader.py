@@ -33,11 +33,23 @@ def _resolve(vm: Any, name: str, relative_to: str | None) -> str | None:
 
 
 def require(vm: Any, name: str, relative_to: str | None) -> bool:
+    """Load a feature once; `require` or `require_relative` shows in backtraces."""
+    from vmforms.yarv.interp.frame import CFrame
+
+    vm.stack.append(CFrame("require" if relative_to is None else "require_relative"))
+    try:
+        return _require(vm, name, relative_to)
+    finally:
+        vm.stack.pop()
+
+
+def _require(vm: Any, name: str, relative_to: str | None) -> bool:
     if name in BUILTIN_FEATURES or name.removesuffix(".rb") in BUILTIN_FEATURES:
         return False
     path = _resolve(vm, name, relative_to)
     if path is None:
-        exc = vm.make_error("LoadError", f"cannot load such file -- {name}")
+        shown = os.path.join(relative_to, name) if relative_to is not None else name
+        exc = vm.make_error("LoadError", f"cannot load such file -- {shown}")
         from vmforms.yarv.interp.objects import RubyError
 
         raise RubyError(exc)
@@ -57,4 +69,4 @@ def load_file(vm: Any, path: str) -> None:
         binary = compile_source(source, path)
     except CompileError as exc:
         vm.raise_error("SyntaxError" if "syntax" in str(exc) else "LoadError", str(exc))
-    run_toplevel(vm, load(binary, path).top)
+    run_toplevel(vm, load(binary, path).top, "<top (required)>")

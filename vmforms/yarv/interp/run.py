@@ -34,12 +34,12 @@ def new_vm() -> VM:
     return vm
 
 
-def run_toplevel(vm: VM, iseq: Any) -> Any:
+def run_toplevel(vm: VM, iseq: Any, label: str | None = None) -> Any:
     cref = Cref(vm.cObject, None)
     cref.visibility = "private"
     f = Frame(iseq, vm.main, Env([None] * len(iseq.local_table), None), None, None, cref,
               None)
-    f.label = None
+    f.label = label
     return execute(vm, f)
 
 
