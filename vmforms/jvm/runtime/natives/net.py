@@ -5,6 +5,7 @@ returns IOStatus.UNAVAILABLE, and the library then waits in Net.poll (timeouts).
 
 from __future__ import annotations
 
+import errno
 import struct
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,22 @@ for _name, _value in (("isIPv6Available0()Z", 0), ("isReusePortAvailable0()Z", 1
     constant(NET, _name, _value)
 
 
+# Net.c's handleSocketError: the exception class an errno becomes.
+_ERRNO_CLASSES = {
+    errno.ECONNREFUSED: "java/net/ConnectException",
+    errno.ETIMEDOUT: "java/net/ConnectException",
+    errno.ENOTCONN: "java/net/ConnectException",
+    errno.EHOSTUNREACH: "java/net/NoRouteToHostException",
+    errno.EADDRINUSE: "java/net/BindException",
+    errno.EADDRNOTAVAIL: "java/net/BindException",
+    errno.EACCES: "java/net/BindException",
+}
+
+
 def _io_error(th: JThread, exc: OSError, cls: str = "java/net/SocketException") -> None:
-    if isinstance(exc, ConnectionRefusedError):
+    if cls == "java/net/SocketException" and exc.errno in _ERRNO_CLASSES:
+        cls = _ERRNO_CLASSES[exc.errno]
+    elif isinstance(exc, ConnectionRefusedError):
         cls = "java/net/ConnectException"
     th.vm.throw(th, cls, exc.strerror or str(exc))
 
@@ -181,7 +196,6 @@ def _connect(th: JThread, a: list[Any]) -> Any:
 @native(NET, "pollConnect(Ljava/io/FileDescriptor;J)Z")
 def _poll_connect(th: JThread, a: list[Any]) -> Any:
     """Whether a non-blocking connect has finished (waiting up to the timeout)."""
-    import errno
     import os
     import select
     import socket
