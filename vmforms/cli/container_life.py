@@ -77,6 +77,16 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
                     F(None, "format", VALUE, "format output using a custom template",
                       metavar="string"),
                 ), ("image",), interspersed=True),
+        Command("events", "[OPTIONS]", "Get real time events from the server", (
+                    F(None, "since", VALUE, "show all events created since timestamp",
+                      metavar="string"),
+                    F(None, "until", VALUE, "stream events until this timestamp",
+                      metavar="string"),
+                    F("f", "filter", LIST, "filter output based on conditions provided "
+                      "(container, event, image, type)", metavar="filter"),
+                    F(None, "format", VALUE, "format output using a custom template",
+                      metavar="string"),
+                ), interspersed=True),
         Command("top", "CONTAINER [ps OPTIONS]", "Display the running processes of a "
                 "container", (), ("container",), rest="ps_args"),
         Command("stats", "[OPTIONS] [CONTAINER...]", "Display a live stream of container(s) "
@@ -448,3 +458,42 @@ def cmd_import(a: SimpleNamespace) -> int:
     print(image.id)
     return 0
 
+
+
+def cmd_events(a: SimpleNamespace) -> int:
+    """`events`: the journal from --since (default: now) and on, until --until or ^C."""
+    import time
+
+    from vmforms.cli.container_list import parse_filters
+    from vmforms.cli.gotemplate import Template, _json
+    from vmforms.container import events
+    from vmforms.container.logview import parse_time
+
+    filters = parse_filters(a.filter, ("container", "event", "image", "type"))
+    since = parse_time(a.since, "--since") if a.since else time.time()
+    until = parse_time(a.until, "--until") if a.until else None
+    template = None
+    if a.format and a.format != "json":
+        template = Template(a.format.replace("\\t", "\t").replace("\\n", "\n"),
+                            strict=False)
+
+    def more() -> bool:
+        return until is None or time.time() <= until
+
+    for event in events.read(since, until, more):
+        attrs = event.get("Actor", {}).get("Attributes", {})
+        wanted = {"container": {event.get("id", ""), attrs.get("name", "")},
+                  "event": {event.get("Action", "")}, "image": {attrs.get("image", "")},
+                  "type": {event.get("Type", "")}}
+        if any(not (set(v) & wanted[k] or (k == "container" and any(
+                event.get("id", "").startswith(x) for x in v))) for k, v in filters.items()):
+            continue
+        if a.format == "json":
+            line = _json(event)
+        elif template is not None:
+            line = template.execute(event)
+        else:
+            line = events.text(event)
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    return 0

@@ -90,8 +90,13 @@ def rename(ref: str, new: str) -> None:
                                 "to reuse that name.", exit_code=1)
         with c.lock():
             record = st.read_json(c.path / "config.json")
+            old = c.name
             record["Name"] = new
             st.write_json(c.path / "config.json", record)
+            c.record = record
+    from vmforms.container import events
+
+    events.record("rename", c, oldName="/" + old)
 
 
 def pause(ref: str) -> None:
@@ -112,6 +117,9 @@ def pause(ref: str) -> None:
         c.reload()
         c.state["Paused"] = True
         c.save_state()
+    from vmforms.container import events
+
+    events.record("pause", c)
 
 
 def unpause(ref: str) -> None:
@@ -127,3 +135,6 @@ def unpause(ref: str) -> None:
         c.reload()
         c.state["Paused"] = False
         c.save_state()
+    from vmforms.container import events
+
+    events.record("unpause", c)

@@ -143,6 +143,9 @@ def create(opts: RunOptions) -> st.Container:
             raise
     c = st.load(root / cid)
     assert c is not None
+    from vmforms.container import events
+
+    events.record("create", c)
     return c
 
 def container_spec(c: st.Container) -> Spec:
@@ -214,6 +217,9 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
                         "MonitorStart": st.process_start_time(os.getpid()),
                         "StartedAt": st.now_rfc3339(), "Error": ""})
         c.save_state()
+    from vmforms.container import events
+
+    events.record("start", c)
     return pid, cgroup
 
 

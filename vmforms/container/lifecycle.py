@@ -90,6 +90,9 @@ def kill(ref: str, sig: int = signal.SIGKILL) -> st.Container:
             c.state["Killed"] = True
             c.save_state()
     os.kill(int(c.state["Pid"]), sig)
+    from vmforms.container import events
+
+    events.record("kill", c, signal=int(sig))
     _thaw(c)  # a frozen process takes its signal once thawed, as Docker's kill does
     if sig == signal.SIGKILL:
         _wait_until(lambda: not c.running, 10)
@@ -155,6 +158,9 @@ def remove(ref: str, force: bool = False) -> st.Container:
         release(c)
         st.remove_dir(c.path)
         c.drop_lock_file()
+    from vmforms.container import events
+
+    events.record("destroy", c)
     return c
 
 

@@ -146,10 +146,16 @@ def finalize(c: st.Container, wait_status: int | None, cgroup: Any | None) -> in
             release(c, background=True)  # its processes are gone
         c.state.update({"Status": "exited", "ExitCode": code, "OOMKilled": oom,
                         "FinishedAt": st.now_rfc3339()})
+        from vmforms.container import events
+
+        if oom:
+            events.record("oom", c)
+        events.record("die", c, exitCode=code)
         c.state.pop("MonitorPid", None)
         if c.record["HostConfig"].get("AutoRemove"):
             st.discard_dir(c.path)
             c.drop_lock_file()
+            events.record("destroy", c)
         else:
             c.save_state()
     return code

@@ -408,3 +408,30 @@ def test_images_format_filter_and_import_from_stdin(vmf: Any, tmp_path: Path) ->
     finally:
         vmf("rm", "-f", name)
         vmf("rmi", "-f", tag)
+
+
+def test_events_journal(vmf: Any) -> None:
+    name = f"vmf-ev-{os.getpid()}"
+    start = f"{time.time():.3f}"
+    follower = vmf.popen("events", "--since", start, "--until", f"{time.time() + 6:.3f}",
+                         "-f", f"container={name}", stdout=subprocess.PIPE)
+    try:
+        vmf("run", "--name", name, "busybox", "sh", "-c", "exit 2")
+        vmf("rename", name, name + "-b", check=True)
+        vmf("rm", name + "-b", check=True)
+        past = vmf("events", "--since", start, "--until", "0s", "--format",
+                   "{{.Action}} {{.Actor.Attributes.name}}", check=True).stdout.splitlines()
+        mine = [line for line in past if line.split()[1].startswith(name)]
+        assert mine == [f"create {name}", f"start {name}", f"die {name}",
+                        f"rename {name}-b", f"destroy {name}-b"]
+        died = vmf("events", "--since", start, "--until", "0s", "-f", "event=die", "-f",
+                   f"container={name}", "--format", "{{json .}}", check=True).stdout
+        event = json.loads(died.splitlines()[0])
+        assert event["Actor"]["Attributes"]["exitCode"] == "2" and event["Type"] == "container"
+        streamed, _ = follower.communicate(timeout=30)
+        assert [line.split()[2] for line in streamed.splitlines()] == ["create", "start", "die"]
+        assert " container create " in streamed.splitlines()[0]
+    finally:
+        follower.kill()
+        follower.wait()
+        vmf("rm", "-f", name, name + "-b")
