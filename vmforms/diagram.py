@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 SHARED = "#d9d9d9"
 OWN = {"host": "#9ecae1", "container": "#a1d99b", "vm": "#fdae6b", "kvm": "#fdd0a2",
-       "jvm": "#bcbddc"}
+       "jvm": "#bcbddc", "ruby": "#fcbba1"}
 BOX_W, BOX_H, GAP, MARGIN = 230, 54, 6, 20
 
 
@@ -38,6 +38,11 @@ def _layers(form: str, v: dict[str, Any], host_kernel: str, host_machine: str
                  f"exits served in Python, {v.get('exit_ns', 0) / 1e3:.0f} us each", True),
                 ("guest kernel", "the probe's tiny x86-64 kernel", True),
                 ("guest userland", "a ring-3 probe", True)]
+    if form == "ruby":
+        return [hw, kernel,
+                ("YARV instruction VM",
+                 f"our interpreter, {v.get('instructions', 0):,} instructions", True),
+                ("Ruby program", "the probe, compiled by ruby to an iseq", True)]
     return [hw, kernel,
             ("bytecode VM", f"our interpreter, {v.get('bytecodes', 0):,} bytecodes", True),
             ("Java program", "Probe.class, compiled by javac", True)]
@@ -54,7 +59,7 @@ def render(columns: dict[str, Any], host_kernel: str, host_machine: str) -> str:
            f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
            f'<rect width="{width}" height="{height}" fill="white"/>']
     titles = {"host": "host", "container": "container", "vm": "virtual machine",
-              "kvm": "virtual machine (KVM)", "jvm": "JVM"}
+              "kvm": "virtual machine (KVM)", "jvm": "JVM", "ruby": "Ruby (YARV)"}
     for i, form in enumerate(forms):
         x = MARGIN + i * (BOX_W + MARGIN)
         out.append(f'<text x="{x + BOX_W / 2}" y="{MARGIN + 16}" text-anchor="middle" '
