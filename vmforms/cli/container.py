@@ -40,6 +40,9 @@ RUN_MORE = (
       metavar="string"),
     F(None, "stop-signal", VALUE, "signal to stop the container", metavar="string"),
     F(None, "stop-timeout", VALUE, "timeout (in seconds) to stop a container", metavar="int"),
+    F(None, "device", LIST, "add a host device to the container (HOST[:CONTAINER][:rwm])",
+      metavar="list"),
+    F(None, "shm-size", VALUE, "size of /dev/shm", metavar="bytes"),
     F(None, "pull", VALUE, "pull image before running (always, missing, never; default: "
       "never reach a registry)", metavar="string"),
 )

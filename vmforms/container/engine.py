@@ -165,7 +165,10 @@ def _limits(spec: Spec) -> Any:
     return Limits(memory=r.memory_limit, memory_swap=r.memory_swap, cpu_quota=r.cpu_quota,
                   cpu_period=r.cpu_period, cpu_shares=r.cpu_shares, pids=r.pids_limit,
                   cpuset_cpus=r.cpuset_cpus,
-                  devices=DEFAULT_DEVICE_RULES)
+                  devices=DEFAULT_DEVICE_RULES + tuple(
+                      f"{d.type} {'*' if d.major is None else d.major}:"
+                      f"{'*' if d.minor is None else d.minor} {d.access}"
+                      for d in r.devices if d.allow))
 
 
 def seccomp_extras(spec: Spec) -> Any:

@@ -65,6 +65,8 @@ class RunOptions:
     stop_timeout: str | None = None
     platform: str | None = None  # --platform: os/arch[/variant] of an image index's manifest
     pull: str | None = None  # --pull always|missing|never (unset: never, see runopts.pull)
+    device: list[str] = field(default_factory=list)
+    shm_size: str | None = None
 
 
 def resolve_image(store: Any, opts: RunOptions) -> Image:
@@ -248,13 +250,16 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
         pids_limit=pids,
         cpu_shares=runopts.cpu_shares(opts.cpu_shares), cpuset_cpus=opts.cpuset_cpus,
     )
+    devices, rules = runopts.devices(opts.device)
+    resources = replace(resources, devices=rules)
     linux = replace(base.linux, resources=resources, cgroups_path=cgroup_name(cid),
-                    sysctl=runopts.sysctls(opts.sysctl),
+                    sysctl=runopts.sysctls(opts.sysctl), devices=base.linux.devices + devices,
                     seccomp=security_options(opts.security_opt,
                                              base.process.capabilities.bounding),
                     namespaces=net_options.namespaces(base.linux.namespaces, opts.network))
+    base_mounts = runopts.shm_size(base.mounts, opts.shm_size)
     return replace(base, process=process, hostname=hostname, root_path=str(cdir / "merged"),
-                   root_readonly=opts.read_only, mounts=base.mounts + tuple(mounts), linux=linux)
+                   root_readonly=opts.read_only, mounts=base_mounts + tuple(mounts), linux=linux)
 
 
 # The most of a --security-opt seccomp=FILE profile that is read.

@@ -291,3 +291,51 @@ def pull_policy(store: Any, ref: str, policy: str | None, platform: Any) -> Any:
     sys.stderr.write(f"Unable to find image '{ref}' locally\n")
     fetch()
     return store.resolve(ref, platform)
+
+
+def devices(items: list[str]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """--device HOST[:CONTAINER][:PERMISSIONS]: the node made in the container and the
+    device cgroup rule that lets it be used."""
+    import stat
+
+    from vmforms.container.spec import Device, DeviceRule
+
+    nodes, rules = [], []
+    for item in items:
+        parts = item.split(":")
+        host = parts[0]
+        target = parts[1] if len(parts) > 1 and parts[1].startswith("/") else host
+        perms = parts[-1] if len(parts) > 1 and not parts[-1].startswith("/") else "rwm"
+        if len(parts) > 3 or not perms or set(perms) - set("rwm"):
+            raise InvalidOption(f"invalid device specification: {item}")
+        try:
+            info = os.stat(host)
+        except OSError as exc:
+            raise InvalidOption(f"error gathering device information while adding custom "
+                                f"device \"{host}\": {(exc.strerror or '').lower()}") from None
+        if stat.S_ISCHR(info.st_mode):
+            kind = "c"
+        elif stat.S_ISBLK(info.st_mode):
+            kind = "b"
+        else:
+            raise InvalidOption(f"{host} is not a device node (directories and files are "
+                                "bound with -v)")
+        major, minor = os.major(info.st_rdev), os.minor(info.st_rdev)
+        nodes.append(Device(target, kind, major, minor, stat.S_IMODE(info.st_mode),
+                            info.st_uid, info.st_gid))
+        rules.append(DeviceRule(True, kind, major, minor, perms))
+    return tuple(nodes), tuple(rules)
+
+
+def shm_size(mounts: tuple[Mount, ...], size: str | None) -> tuple[Mount, ...]:
+    if size is None:
+        return mounts
+    from vmforms.container.units import parse_size
+
+    value = parse_size(size, "--shm-size")
+    if value <= 0:
+        raise InvalidOption(f"invalid --shm-size: {size}")
+    return tuple(Mount(m.destination, m.type, m.source,
+                       tuple(o for o in m.options if not o.startswith("size="))
+                       + (f"size={value}",)) if m.destination == "/dev/shm" else m
+                 for m in mounts)

@@ -161,3 +161,32 @@ def test_pull_policies(vmf: Any, registry: Any) -> None:
         assert bad.returncode == 125 and "invalid pull option" in bad.stderr
     finally:
         vmf("rmi", "-f", ref)
+
+
+DEVICE_SCRIPT = ("ls -ln /dev/k | cut -c1-10; stat -c '%t:%T' /dev/k; "
+                 "echo x > /dev/k 2>/dev/null && echo wrote || echo refused; "
+                 "grep ' /dev/shm ' /proc/mounts | grep -o 'size=[0-9]*k'")
+
+
+def test_device_and_shm_size(vmf: Any) -> None:
+    done = vmf("run", "--rm", "--device", "/dev/kmsg:/dev/k:r", "--shm-size", "2m",
+               "busybox", "sh", "-c", DEVICE_SCRIPT, check=True)
+    assert done.stdout.splitlines() == ["crw-r--r--", "1:b", "refused", "size=2048k"]
+    rw = vmf("run", "--rm", "--device", "/dev/null:/dev/k", "busybox", "sh", "-c",
+             "echo x > /dev/k && echo wrote", check=True)
+    assert rw.stdout == "wrote\n"
+    for bad in (["--device", "/etc/passwd"], ["--device", "/dev/no-such-device"],
+                ["--device", "/dev/null:/dev/k:rwx"], ["--shm-size", "lots"]):
+        failed = vmf("run", "--rm", *bad, "busybox", "true")
+        assert failed.returncode == 125 and len(failed.stderr.strip().splitlines()) == 1
+
+
+def test_device_like_podman(vmf: Any, podman_image: str) -> None:
+    theirs = subprocess.run(["podman", "--runtime", "runc", "run", "--rm", "--network", "none",
+                             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                             "--device", "/dev/kmsg:/dev/k:r", "--shm-size", "2m",
+                             podman_image, "sh", "-c", DEVICE_SCRIPT],
+                            capture_output=True, text=True, timeout=120)
+    ours = vmf("run", "--rm", "--device", "/dev/kmsg:/dev/k:r", "--shm-size", "2m",
+               "busybox", "sh", "-c", DEVICE_SCRIPT)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
