@@ -50,6 +50,19 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
                 "containers", (), rest="containers", min_rest=1, interspersed=True),
         Command("unpause", "CONTAINER [CONTAINER...]", "Unpause all processes within one or "
                 "more containers", (), rest="containers", min_rest=1, interspersed=True),
+        Command("update", "[OPTIONS] CONTAINER [CONTAINER...]", "Update configuration of "
+                "one or more containers", (
+                    F("m", "memory", VALUE, "memory limit", metavar="bytes"),
+                    F(None, "memory-swap", VALUE, "memory plus swap limit, -1 for unlimited",
+                      metavar="bytes"),
+                    F(None, "cpus", VALUE, "number of CPUs", metavar="decimal"),
+                    F("c", "cpu-shares", VALUE, "CPU shares (relative weight)",
+                      metavar="int"),
+                    F(None, "cpuset-cpus", VALUE, "CPUs in which to allow execution",
+                      metavar="string"),
+                    F(None, "pids-limit", VALUE, "tune container pids limit (-1 for "
+                      "unlimited)", metavar="int"),
+                ), rest="containers", min_rest=1, interspersed=True),
         Command("wait", "CONTAINER [CONTAINER...]", "Block until one or more containers "
                 "stop, then print their exit codes", (), rest="containers", min_rest=1,
                 interspersed=True),
@@ -497,3 +510,11 @@ def cmd_events(a: SimpleNamespace) -> int:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
     return 0
+
+
+def cmd_update(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+
+    return _each(a.containers, lambda name: control.update(
+        name, memory=a.memory, memory_swap=a.memory_swap, cpus=a.cpus,
+        cpu_shares=a.cpu_shares, cpuset_cpus=a.cpuset_cpus, pids_limit=a.pids_limit))

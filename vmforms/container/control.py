@@ -138,3 +138,64 @@ def unpause(ref: str) -> None:
     from vmforms.container import events
 
     events.record("unpause", c)
+
+
+def update(ref: str, *, memory: str | None = None, memory_swap: str | None = None,
+           cpus: str | None = None, cpu_shares: str | None = None,
+           cpuset_cpus: str | None = None, pids_limit: str | None = None) -> None:
+    """`docker update`: new limits written to a running container's cgroup and kept in
+    its record (a stopped one gets them when it starts again)."""
+    from vmforms.container import lifecycle
+    from vmforms.container.cgroups import detect
+    from vmforms.container.cgroups.resources import apply, writes
+    from vmforms.container.runopts import cpu_shares as parse_shares
+    from vmforms.container.units import (
+        parse_cpus,
+        parse_memory,
+        parse_memory_swap,
+        parse_pids_limit,
+    )
+
+    changes: dict[str, dict[str, object]] = {}
+    limit = parse_memory(memory) if memory else None
+    if limit is not None:
+        changes.setdefault("memory", {})["limit"] = limit
+    if memory_swap:
+        changes.setdefault("memory", {})["swap"] = parse_memory_swap(memory_swap, limit)
+    if cpus:
+        quota = parse_cpus(cpus)
+        changes.setdefault("cpu", {}).update(quota=quota.quota_us, period=quota.period_us)
+    shares = parse_shares(cpu_shares)
+    if shares is not None:
+        changes.setdefault("cpu", {})["shares"] = shares
+    if cpuset_cpus:
+        changes.setdefault("cpu", {})["cpus"] = cpuset_cpus
+    if pids_limit:
+        changes["pids"] = {"limit": parse_pids_limit(pids_limit)}
+    if not changes:
+        raise InvalidOption("you must provide one or more flags when using this command")
+    c = st.find(ref)
+    lifecycle.reconcile(c)
+    with c.lock():
+        c.reload()
+        if c.running:
+            cgroup = lifecycle._open_cgroup(c)
+            if cgroup is not None:
+                apply(cgroup.paths, writes(changes, detect().version))
+        record = st.read_json(c.path / "config.json")
+        resources = record["Spec"].setdefault("linux", {}).setdefault("resources", {})
+        for key, value in changes.items():
+            merged = resources.get(key) if isinstance(resources.get(key), dict) else {}
+            resources[key] = {**merged, **value}
+        host = record.setdefault("HostConfig", {})
+        if limit is not None:
+            host["Memory"] = limit
+        if cpus:
+            host["NanoCpus"] = int(float(cpus) * 1e9)
+        if shares is not None:
+            host["CpuShares"] = shares
+        if cpuset_cpus:
+            host["CpusetCpus"] = cpuset_cpus
+        if pids_limit:
+            host["PidsLimit"] = changes["pids"]["limit"]
+        st.write_json(c.path / "config.json", record)

@@ -435,3 +435,27 @@ def test_events_journal(vmf: Any) -> None:
         follower.kill()
         follower.wait()
         vmf("rm", "-f", name, name + "-b")
+
+
+def test_update_resources(vmf: Any, cgroups_below: Any) -> None:
+    name = f"vmf-upd-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", name, "busybox", "sleep", "300", check=True)
+        assert vmf("update", "-m", "64m", "--pids-limit", "7", "--cpus", "0.5", name,
+                   check=True).stdout == f"{name}\n"
+        shown = vmf("stats", "--no-stream", "--format", "{{.MemUsage}}", name,
+                    check=True).stdout
+        assert shown.strip().endswith("/ 64MiB")
+        host = json.loads(vmf("inspect", name, check=True).stdout)[0]["HostConfig"]
+        assert host["Memory"] == 64 << 20 and host["PidsLimit"] == 7
+        assert host["NanoCpus"] == 500_000_000
+        limited = vmf("exec", name, "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 30 & "
+                      "done; wait")
+        assert limited.returncode != 0  # the eighth process is refused
+        vmf("restart", "-t", "0", name, check=True)  # the new limits outlive a restart
+        assert vmf("stats", "--no-stream", "--format", "{{.MemUsage}}", name,
+                   check=True).stdout.strip().endswith("/ 64MiB")
+        none = vmf("update", name)
+        assert none.returncode == 1 and "one or more flags" in none.stderr
+    finally:
+        vmf("rm", "-f", name)
