@@ -1,9 +1,9 @@
 """Damaged class files: a seeded set of mutations of the corpus's classes (bit flips, random
 bytes and u2 values, truncation), each given to the JDK's javap and to ours.
 
-Where javap gives up on the file, ours must say the same line; where javap crashes (a
-stack trace) the file is left out; where javap prints a partial disassembly, ours must
-not crash, and the share printed identically is reported.
+Where javap crashes (a stack trace) the file is left out; everywhere else, whether javap
+gives up on the file or prints what it can with inline `Error:` lines and `???`, ours
+must print the same bytes, on the same streams, with the same exit status.
 """
 
 from __future__ import annotations
@@ -59,33 +59,34 @@ def mutants(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return files
 
 
-def _run(tool: list[str], path: Path) -> subprocess.CompletedProcess[bytes]:
+def _run(tool: list[str], path: Path, options: list[str]) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     env["LC_ALL"] = "C.UTF-8"
-    return subprocess.run([*tool, "-c", "-p", path.name], cwd=path.parent, env=env,
+    return subprocess.run([*tool, *options, path.name], cwd=path.parent, env=env,
                           capture_output=True, timeout=60)
 
 
-def test_mutated_class_files(mutants: list[Path]) -> None:
+@pytest.mark.parametrize(("options", "count"), [(["-c", "-p"], COUNT), (["-v", "-p"], 30)])
+def test_mutated_class_files(mutants: list[Path], options: list[str], count: int) -> None:
     javap = shutil.which("javap")
     assert javap is not None
-    whole_file = partial = partial_same = crashed = 0
-    for path in mutants:
-        theirs = _run([javap], path)
-        ours = _run([VMFORMS, "javap"], path)
+    whole_file = partial = crashed = 0
+    differ = []
+    for path in mutants[:count]:
+        theirs = _run([javap], path, options)
+        ours = _run([VMFORMS, "javap"], path, options)
         assert b"Traceback" not in ours.stderr, (path.name, ours.stderr[-2000:])
-        if b"\tat " in theirs.stderr + theirs.stdout or b"Fatal error: " in theirs.stderr and (
-                b"too big" not in theirs.stderr):
+        if b"\tat " in theirs.stderr + theirs.stdout:
             crashed += 1
             continue
-        if theirs.stdout == b"" and theirs.stderr.startswith(b"Error: "):
+        if theirs.stdout == b"":
             whole_file += 1
-            assert (ours.returncode, ours.stdout, ours.stderr) == (
-                theirs.returncode, theirs.stdout, theirs.stderr), path.name
-            continue
-        partial += 1
-        partial_same += (ours.returncode, ours.stdout, ours.stderr) == (
-            theirs.returncode, theirs.stdout, theirs.stderr)
-    print(f"{COUNT} mutants: {whole_file} refused by javap (all matched), {crashed} crash "
-          f"javap, {partial} printed in part or whole by javap ({partial_same} matched)")
-    assert whole_file > 10 and partial > 10
+        else:
+            partial += 1
+        if (ours.returncode, ours.stdout, ours.stderr) != (
+                theirs.returncode, theirs.stdout, theirs.stderr):
+            differ.append(path.name)
+    print(f"{count} mutants, {' '.join(options)}: {whole_file} refused by javap, {partial} "
+          f"printed in part or whole, {crashed} crash javap; {len(differ)} differ")
+    assert whole_file > 5 and partial > 5
+    assert not differ, differ

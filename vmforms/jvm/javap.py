@@ -305,7 +305,7 @@ def _field(cf: ClassFile, f: FieldInfo, opts: JavapOptions, out: list[str],
             line += " = " + _constant_literal(cf, f.descriptor, cv.constantvalue_index)
     out.append(line + ";\n")
     if opts.descriptors or writer is not None:
-        out.append(f"    descriptor: {f.descriptor}\n")
+        out.append(f"    descriptor: {_resolved(f.descriptor)}\n")
     if writer is not None:
         writer.p.level = 2
         writer.p.println(flags_line(f.access_flags, FIELD_FLAGS))
@@ -371,12 +371,14 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
         out.append("\n")
     out.append("".join(parts) + ";\n")
     if opts.descriptors or writer is not None:
-        out.append(f"    descriptor: {m.descriptor}\n")
+        out.append(f"    descriptor: {_resolved(m.descriptor)}\n")
     if "Code" in broken and m.code is None and writer is None:
         out.append("Error: Unexpected or invalid value for Code attribute\n")
     if writer is not None:
         writer.p.level = 2
         writer.p.println(flags_line(flags, METHOD_FLAGS))
+        if "Code" in broken and m.code is None:
+            out.append("Error: Unexpected or invalid value for Code attribute\n")
         writer.method = m
         writer.write_all(m.attributes)
         writer.method = None
@@ -394,17 +396,23 @@ def _method(cf: ClassFile, m: MethodInfo, opts: JavapOptions, out: list[str],
 
 
 def _line_tables(cf: ClassFile, code: CodeAttribute, out: list[str]) -> None:
+    """-l: the first LineNumberTable, then the first LocalVariableTable, each by name; one
+    that could not be decoded is dumped in hex, as javap does."""
     cp = cf.constant_pool
-    for a in code.attributes:
-        if type(a) is LineNumberTableAttribute:
+    for name, kind in (("LineNumberTable", LineNumberTableAttribute),
+                       ("LocalVariableTable", LocalVariableTableAttribute)):
+        a = next((x for x in code.attributes if type(x) is kind
+                  or (isinstance(x, BrokenAttribute) and x.name == name)), None)
+        if isinstance(a, BrokenAttribute):
+            p = Printer(out)
+            p.level = 2
+            AttributeWriter(cf, p, "private").hex_dump(a.name, a.info, a.reason)
+        elif isinstance(a, LineNumberTableAttribute):
             out.append("    LineNumberTable:\n")
             out += [f"      line {e.line_number}: {e.start_pc}\n" for e in a.entries()]
-            break
-    for a in code.attributes:
-        if type(a) is LocalVariableTableAttribute:
+        elif isinstance(a, LocalVariableTableAttribute):
             out.append("    LocalVariableTable:\n      Start  Length  Slot  Name   Signature\n")
             for v in a.entries():
                 out.append(f"      {v.start_pc:5d} {v.length:7d} {v.index:5d} "
-                           f"{cp.utf8(v.name_index):>5}   "
-                           f"{cp.utf8(v.descriptor_or_signature_index)}\n")
-            break
+                           f"{constant_value(cp, v.name_index):>5}   "
+                           f"{constant_value(cp, v.descriptor_or_signature_index)}\n")

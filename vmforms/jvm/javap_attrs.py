@@ -36,6 +36,7 @@ from vmforms.jvm.classfile.attributes import (
     UnknownAttribute,
 )
 from vmforms.jvm.classfile.classfile import ClassFile, MethodInfo
+from vmforms.jvm.classfile.lenient import BrokenAttribute
 from vmforms.jvm.classfile.module import ModuleAttribute
 from vmforms.jvm.classfile.signatures import field_type, method_signature
 from vmforms.jvm.classfile.stackmap import (
@@ -49,7 +50,12 @@ from vmforms.jvm.javap_annotations import AnnotationWriter
 from vmforms.jvm.javap_code import exception_table, instructions
 from vmforms.jvm.javap_modattrs import module_attribute, unknown_known
 from vmforms.jvm.javap_print import Printer
-from vmforms.jvm.javap_text import constant_comment, constant_value
+from vmforms.jvm.javap_text import (
+    ConstantPoolProblem,
+    constant_comment,
+    constant_value,
+    report,
+)
 
 _INNER_MODIFIERS = ((0x0001, "public"), (0x0002, "private"), (0x0004, "protected"),
                     (0x0008, "static"), (0x0010, "final"), (0x0400, "abstract"))
@@ -252,10 +258,16 @@ class AttributeWriter:
             assert isinstance(a, ModuleMainClassAttribute)
             p.tab(f"ModuleMainClass: #{a.main_class_index}",
                   self._java_class(a.main_class_index))
+        elif isinstance(a, BrokenAttribute):
+            if a.name_problem:
+                report(ConstantPoolProblem(a.name_problem))
+                self.hex_dump(f"attribute name = #{a.name_index}", a.info, a.reason)
+            else:
+                self.hex_dump(a.name, a.info, a.reason)
         else:
             assert isinstance(a, UnknownAttribute)
             if not unknown_known(self, a):
-                self.hex_dump(a.name, a.info)
+                self.hex_dump(a.name, a.info, "unknown attribute")
 
     def hex_dump(self, name: str, data: bytes, reason: str | None = None) -> None:
         p = self.p

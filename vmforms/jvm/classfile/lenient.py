@@ -15,8 +15,12 @@ from vmforms.jvm.classfile.attributes import (
     Attribute,
     CodeAttribute,
     ExceptionTableEntry,
+    LineNumberTableAttribute,
+    LocalVariableTableAttribute,
+    LocalVariableTypeTableAttribute,
     UnknownAttribute,
     _Ctx,
+    _Decoder,
 )
 from vmforms.jvm.classfile.classfile import ClassFile, FieldInfo, MethodInfo
 from vmforms.jvm.classfile.constants import (
@@ -164,9 +168,12 @@ def check_readable(data: bytes) -> None:
 @dataclass(frozen=True, slots=True)
 class BrokenAttribute(UnknownAttribute):
     """An attribute the JDK's reader keeps as raw bytes because decoding it failed (or
-    its name is no Utf8 constant); `reason` says why."""
+    its name is no Utf8 constant). `reason` is why, as the Java exception's toString;
+    `name_problem` is the message about a bad name index, `name_index` that index."""
 
     reason: str = ""
+    name_problem: str = ""
+    name_index: int = 0
 
 
 def _constant_pool(data: bytes, source: str) -> tuple[ConstantPool, int]:
@@ -217,19 +224,46 @@ def _attributes(data: bytes, pos: int, cp: ConstantPool,
         info = data[start:end]
         e = cp.entries[name_index] if 0 < name_index < len(cp.entries) else None
         if not isinstance(e, ConstantUtf8):
-            out.append(BrokenAttribute("", info, f"invalid index #{name_index}"))
+            if e is None:
+                problem = f"invalid index #{name_index}"
+                kind = "InvalidIndex"
+            else:
+                problem = f"unexpected entry at #{name_index} -- expected tag 1, found {e.tag}"
+                kind = "UnexpectedEntry"
+            out.append(BrokenAttribute("", info, f"com.sun.tools.classfile.ConstantPool${kind}: "
+                                       f"{problem}", problem, name_index))
         else:
-            decoder = _code if e.value == "Code" else DECODERS.get(e.value)
+            decoder = _code if e.value == "Code" else _TABLES.get(e.value) or DECODERS.get(
+                e.value)
             if decoder is None:
                 out.append(UnknownAttribute(e.value, info))
             else:
                 # decoded from its own bytes, as the JDK reads an attribute from a copy
                 try:
                     out.append(decoder(_Ctx(info, cp, source), e.value, 0, length))
-                except (JvmError, struct.error, IndexError, ValueError) as exc:
-                    out.append(BrokenAttribute(e.value, info, str(exc)))
+                except (JvmError, struct.error, IndexError, ValueError):
+                    # the JDK builds attributes reflectively: any failure is wrapped
+                    out.append(BrokenAttribute(e.value, info,
+                                               "java.lang.reflect.InvocationTargetException"))
         pos = end
     return tuple(out), pos
+
+
+def _table(entry_size: int, kind: type[LineNumberTableAttribute | LocalVariableTableAttribute
+                                       | LocalVariableTypeTableAttribute]) -> _Decoder:
+    """The line and local variable tables as the JDK reads them: a count and that many
+    entries, their constant indexes unchecked, any bytes after them ignored."""
+    def decode(ctx: _Ctx, name: str, pos: int, length: int) -> Attribute:
+        (n,) = struct.unpack_from(">H", ctx.data, 0)
+        if 2 + entry_size * n > length:
+            raise ValueError("java.io.EOFException")
+        return kind(ctx.data[:2 + entry_size * n])
+    return decode
+
+
+_TABLES = {"LineNumberTable": _table(4, LineNumberTableAttribute),
+           "LocalVariableTable": _table(10, LocalVariableTableAttribute),
+           "LocalVariableTypeTable": _table(10, LocalVariableTypeTableAttribute)}
 
 
 def _code(ctx: _Ctx, name: str, pos: int, length: int) -> Attribute:
