@@ -1,4 +1,4 @@
-"""Bench: `vmforms javap -c` against the JDK's javap over every class of java.base.
+"""Bench: `vmforms javap -c` and `-v` against the JDK's javap over every class of java.base.
 
 Each tool runs once over the same class list (one process each), output discarded; then
 both disassemble one small Hello.class (best of three runs). Prints times and ratios.
@@ -36,19 +36,22 @@ def main() -> int:
         return 1
     with ImageReader(str(Path(home) / "lib" / "modules")) as image:
         names = [n.replace("/", ".") for n in image.class_names("java.base")]
-    theirs = timed([javap, "-c", *names])
-    ours = timed([VMFORMS, "javap", "-c", *names])
-    print(f"java.base, {len(names)} classes, javap -c: JDK {theirs:.2f} s, "
-          f"vmforms {ours:.2f} s, ratio {ours / theirs:.2f}x")
+    for option in ("-c", "-v"):
+        theirs = timed([javap, option, *names])
+        ours = timed([VMFORMS, "javap", option, *names])
+        print(f"java.base, {len(names)} classes, javap {option}: JDK {theirs:.2f} s, "
+              f"vmforms {ours:.2f} s, ratio {ours / theirs:.2f}x")
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "Hello.java").write_text(
             'public class Hello { public static void main(String[] a) '
             '{ System.out.println("Hello, world"); } }\n')
         subprocess.run([javac, "-d", tmp, str(Path(tmp, "Hello.java"))], check=True)
-        theirs1 = min(timed([javap, "-c", "Hello.class"], cwd=tmp) for _ in range(3))
-        ours1 = min(timed([VMFORMS, "javap", "-c", "Hello.class"], cwd=tmp) for _ in range(3))
-    print(f"Hello.class, javap -c: JDK {theirs1:.3f} s, vmforms {ours1:.3f} s, "
-          f"ratio {ours1 / theirs1:.2f}x")
+        for option in ("-c", "-v"):
+            theirs1 = min(timed([javap, option, "Hello.class"], cwd=tmp) for _ in range(3))
+            ours1 = min(timed([VMFORMS, "javap", option, "Hello.class"], cwd=tmp)
+                        for _ in range(3))
+            print(f"Hello.class, javap {option}: JDK {theirs1:.3f} s, vmforms {ours1:.3f} s, "
+                  f"ratio {ours1 / theirs1:.2f}x")
     return 0
 
 
