@@ -43,6 +43,8 @@ RUN_MORE = (
     F(None, "device", LIST, "add a host device to the container (HOST[:CONTAINER][:rwm])",
       metavar="list"),
     F(None, "shm-size", VALUE, "size of /dev/shm", metavar="bytes"),
+    F(None, "restart", VALUE, "restart policy to apply when a container exits (no, "
+      "on-failure[:max-retries], always, unless-stopped)", default="no", metavar="string"),
     F(None, "pull", VALUE, "pull image before running (always, missing, never; default: "
       "never reach a registry)", metavar="string"),
 )

@@ -36,6 +36,10 @@ def start(ref: str, *, attach: bool = False, interactive: bool = False) -> int:
         raise ContainerError(f"cannot start a paused container {c.id}, try unpause instead",
                              exit_code=1)
     opts = _options(c, attach, interactive)
+    with c.lock():  # a start by hand lets the restart policy apply again
+        if c.reload():
+            c.state["StopRequested"] = False
+            c.save_state()
     if attach:
         from vmforms.container import keeper
 

@@ -77,9 +77,10 @@ def create(opts: RunOptions) -> st.Container:
                                    opts.network_aliases, opts.add_hosts, opts.dns,
                                    image.config.exposed_ports, opts.ip)
     layers = list(store.layer_dirs(image))
-    from vmforms.container import runopts
+    from vmforms.container import restart, runopts
 
     runopts.check_stop(opts.stop_signal, opts.stop_timeout)
+    restart.parse(opts.restart, opts.rm)
     cid = os.urandom(32).hex()
     root = st.containers_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -123,6 +124,7 @@ def create(opts: RunOptions) -> st.Container:
                 },
                 "HostConfig": {
                     "Binds": list(opts.volumes), "AutoRemove": opts.rm,
+                    "RestartPolicy": restart.parse(opts.restart, opts.rm),
                     "ReadonlyRootfs": opts.read_only,
                     "Memory": spec.linux.resources.memory_limit or 0,
                     "NanoCpus": int(float(opts.cpus) * 1e9) if opts.cpus else 0,
@@ -251,13 +253,29 @@ def _run_attached(c: st.Container, opts: RunOptions) -> int:
         launched.append(cgroup)
         return pid
 
+    import time
+
     log = _log_writer(c)
+    began = time.monotonic()
     try:
         pid = attach(start, tty=opts.tty, interactive=opts.interactive, log=log, owner=c.id)
         status = monitor.wait_child(pid)
     finally:
         log.close()
-    return monitor.finalize(c, status, launched[0])
+    code = monitor.finalize(c, status, launched[0])
+    from vmforms.container import restart
+
+    if restart.delay(c, code, time.monotonic() - began, 0.0) is not None:
+        # as with Docker, the client returns; the container goes on in the background
+        restart.count_restart(c)
+        _run_detached(c, replace_detached(opts))
+    return code
+
+
+def replace_detached(opts: RunOptions) -> RunOptions:
+    from vmforms.record import replace
+
+    return replace(opts, detach=True, interactive=False)
 
 
 def _log_writer(c: st.Container) -> Any:
@@ -307,6 +325,28 @@ def _run_detached(c: st.Container, opts: RunOptions) -> None:
 
 
 def _detached_monitor(c: st.Container, opts: RunOptions, report: int) -> int:
+    """Run the container, and again as long as its restart policy asks (restart.py)."""
+    import time
+
+    from vmforms.container import restart
+
+    wait = 0.0
+    report_to: int | None = report
+    while True:
+        began = time.monotonic()
+        code = _monitor_once(c, opts, report_to)
+        report_to = None
+        next_wait = restart.delay(c, code, time.monotonic() - began, wait)
+        if next_wait is None:
+            return 0
+        wait = next_wait
+        time.sleep(wait)
+        if restart.delay(c, code, 0.0, wait) is None:  # stopped or removed meanwhile
+            return 0
+        restart.count_restart(c)
+
+
+def _monitor_once(c: st.Container, opts: RunOptions, report: int | None) -> int:
     from vmforms.container import monitor
 
     relay = monitor.Relay(_log_writer(c))
@@ -329,9 +369,10 @@ def _detached_monitor(c: st.Container, opts: RunOptions, report: int) -> int:
         relay.add_output(err_r, "stderr", None)
     from vmforms.container.keeper import hand_over
 
-    hand_over(c.id, pid, relay.outputs)
-    os.write(report, b"ok")
-    os.close(report)
+    hand_over(c.id, pid, relay.outputs)  # the first run only: the keeper takes over once
+    if report is not None:
+        os.write(report, b"ok")
+        os.close(report)
     monitor.forward_signals(pid)
     relay.run()
     status = monitor.wait_child(pid)
@@ -339,5 +380,4 @@ def _detached_monitor(c: st.Container, opts: RunOptions, report: int) -> int:
         relay.log.close()
     if keep_stdin is not None:
         os.close(keep_stdin)
-    monitor.finalize(c, status, cgroup)
-    return 0
+    return monitor.finalize(c, status, cgroup)

@@ -71,6 +71,14 @@ def _wait_finalized(c: st.Container, timeout: float = 5.0) -> None:
         reconcile(c)
 
 
+def _stop_requested(c: st.Container) -> None:
+    """A container stopped or killed by a command is not restarted by its policy."""
+    with c.lock():
+        if c.reload():
+            c.state["StopRequested"] = True
+            c.save_state()
+
+
 def _thaw(c: st.Container) -> None:
     if c.state.get("Paused"):
         from vmforms.container.control import unpause
@@ -89,6 +97,7 @@ def kill(ref: str, sig: int = signal.SIGKILL) -> st.Container:
             c.reload()
             c.state["Killed"] = True
             c.save_state()
+    _stop_requested(c)
     os.kill(int(c.state["Pid"]), sig)
     from vmforms.container import events
 
@@ -105,9 +114,11 @@ def stop(ref: str, timeout: int | None = None) -> st.Container:
 
     c = st.find(ref)
     if not c.running:
+        _stop_requested(c)  # between two runs of a restart policy: no next run
         reconcile(c)
         return c
     pid = int(c.state["Pid"])
+    _stop_requested(c)
     grace = (int(c.record["Config"].get("StopTimeout", DEFAULT_STOP_TIMEOUT))
              if timeout is None else timeout)
     stop_signal = parse_signal(c.record["Config"].get("StopSignal") or "SIGTERM")
@@ -243,6 +254,7 @@ def inspect(ref: str) -> dict[str, Any]:
         "Image": rec["Image"],
         "LogPath": str(c.path / "ctr.log"),
         "Name": "/" + rec["Name"],
+        "RestartCount": int(s.get("RestartCount") or 0),
         "HostConfig": rec["HostConfig"],
         "GraphDriver": {"Name": "overlay2", "Data": {
             "LowerDir": ":".join(reversed(rec["Layers"])),

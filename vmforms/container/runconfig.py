@@ -66,6 +66,7 @@ class RunOptions:
     platform: str | None = None  # --platform: os/arch[/variant] of an image index's manifest
     pull: str | None = None  # --pull always|missing|never (unset: never, see runopts.pull)
     device: list[str] = field(default_factory=list)
+    restart: str | None = None  # --restart no|on-failure[:N]|always|unless-stopped
     shm_size: str | None = None
 
 

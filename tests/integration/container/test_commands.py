@@ -459,3 +459,43 @@ def test_update_resources(vmf: Any, cgroups_below: Any) -> None:
         assert none.returncode == 1 and "one or more flags" in none.stderr
     finally:
         vmf("rm", "-f", name)
+
+
+def _inspect(vmf: Any, name: str) -> dict[str, Any]:
+    return json.loads(vmf("inspect", name, check=True).stdout)[0]  # type: ignore[no-any-return]
+
+
+def test_restart_policies(vmf: Any) -> None:
+    failing, always = f"vmf-rs-f-{os.getpid()}", f"vmf-rs-a-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", failing, "--restart", "on-failure:2", "busybox", "sh",
+            "-c", "echo run; exit 3", check=True)
+        vmf("run", "-d", "--name", always, "--restart", "always", "busybox", "sh", "-c",
+            "sleep 0.2", check=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            info = _inspect(vmf, failing)
+            if info["RestartCount"] == 2 and not info["State"]["Running"]:
+                break
+            time.sleep(0.1)
+        time.sleep(1)  # no third restart comes
+        info = _inspect(vmf, failing)
+        assert info["RestartCount"] == 2 and info["State"]["ExitCode"] == 3
+        assert info["HostConfig"]["RestartPolicy"] == {"Name": "on-failure",
+                                                       "MaximumRetryCount": 2}
+        assert vmf("logs", failing, check=True).stdout == "run\n" * 3
+        while _inspect(vmf, always)["RestartCount"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _inspect(vmf, always)["RestartCount"] >= 2
+        vmf("stop", always, check=True)  # stopped by hand: not restarted
+        count = _inspect(vmf, always)["RestartCount"]
+        time.sleep(1.5)
+        info = _inspect(vmf, always)
+        assert info["RestartCount"] == count and not info["State"]["Running"]
+        for bad, message in ((["--restart", "bogus"], "invalid restart policy"),
+                             (["--restart", "always:3"], "maximum retry count"),
+                             (["--restart", "always", "--rm"], "Conflicting options")):
+            done = vmf("run", *bad, "busybox", "true")
+            assert done.returncode == 125 and message in done.stderr
+    finally:
+        vmf("rm", "-f", failing, always)
