@@ -63,6 +63,12 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
                     F(None, "pids-limit", VALUE, "tune container pids limit (-1 for "
                       "unlimited)", metavar="int"),
                 ), rest="containers", min_rest=1, interspersed=True),
+        Command("attach", "[OPTIONS] CONTAINER", "Attach local standard output and error "
+                "streams to a running container", (
+                    F(None, "no-stdin", help="do not attach STDIN (it never is)"),
+                    F(None, "sig-proxy", VALUE, "proxy all received signals to the process",
+                      default="true", metavar="bool"),
+                ), ("container",), interspersed=True),
         Command("wait", "CONTAINER [CONTAINER...]", "Block until one or more containers "
                 "stop, then print their exit codes", (), rest="containers", min_rest=1,
                 interspersed=True),
@@ -518,3 +524,9 @@ def cmd_update(a: SimpleNamespace) -> int:
     return _each(a.containers, lambda name: control.update(
         name, memory=a.memory, memory_swap=a.memory_swap, cpus=a.cpus,
         cpu_shares=a.cpu_shares, cpuset_cpus=a.cpuset_cpus, pids_limit=a.pids_limit))
+
+
+def cmd_attach(a: SimpleNamespace) -> int:
+    from vmforms.container import control
+
+    return control.attach(a.container, sig_proxy=a.sig_proxy.lower() not in ("false", "0"))

@@ -3,6 +3,7 @@ wait and rename, over the same monitor and keeper as `run` (engine.py)."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from vmforms.container import state as st
@@ -203,3 +204,58 @@ def update(ref: str, *, memory: str | None = None, memory_swap: str | None = Non
         if pids_limit:
             host["PidsLimit"] = changes["pids"]["limit"]
         st.write_json(c.path / "config.json", record)
+
+
+def attach(ref: str, *, sig_proxy: bool = True, poll: float = 0.05) -> int:
+    """`docker attach` for output: what the container writes from now on, on this
+    command's stdout and stderr, until it ends; its exit status is returned. SIGINT and
+    SIGTERM are passed on to PID 1 (--sig-proxy). Standard input is not attached: the
+    monitor owns the container's stdin."""
+    import json
+    import signal
+    import sys
+
+    from vmforms.container import lifecycle
+
+    c = st.find(ref)
+    lifecycle.reconcile(c)
+    if not c.running:
+        raise ContainerError("You cannot attach to a stopped container, start it first",
+                             exit_code=1)
+    if c.state.get("Paused"):
+        raise ContainerError("You cannot attach to a paused container, unpause it first",
+                             exit_code=1)
+    pid = int(c.state["Pid"])
+    if sig_proxy:
+        def forward(signum: int, _frame: object) -> None:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, forward)
+    path = c.path / "ctr.log"
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        pending = b""
+        while True:
+            chunk = f.readline(1 << 20)
+            if chunk:
+                pending += chunk
+                if not pending.endswith(b"\n"):
+                    continue
+                try:
+                    entry = json.loads(pending)
+                except ValueError:
+                    entry = {}
+                pending = b""
+                out = sys.stderr if entry.get("stream") == "stderr" else sys.stdout
+                out.write(str(entry.get("log", "")))
+                out.flush()
+                continue
+            if not (c.reload() and c.running):
+                break
+            time.sleep(poll)
+    lifecycle._wait_finalized(c)
+    return int(c.state.get("ExitCode") or 0) if c.reload() else 0

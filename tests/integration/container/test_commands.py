@@ -499,3 +499,23 @@ def test_restart_policies(vmf: Any) -> None:
             assert done.returncode == 125 and message in done.stderr
     finally:
         vmf("rm", "-f", failing, always)
+
+
+def test_attach_follows_output_and_returns_the_exit_code(vmf: Any) -> None:
+    name = f"vmf-att-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", name, "busybox", "sh", "-c",
+            "trap 'echo got-int; exit 7' INT; echo before; sleep 1; echo out; echo err >&2; "
+            "while :; do sleep 0.1; done", check=True)
+        time.sleep(0.3)
+        proc = vmf.popen("attach", name, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        proc.send_signal(2)  # SIGINT goes on to PID 1 (--sig-proxy)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 7
+        assert "before" not in out and out.startswith("out\n") and "got-int" in out
+        assert err == "err\n"
+        stopped = vmf("attach", name)
+        assert stopped.returncode == 1 and "stopped container" in stopped.stderr
+    finally:
+        vmf("rm", "-f", name)
