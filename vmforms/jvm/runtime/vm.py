@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.classfile import parse_class
@@ -81,6 +82,9 @@ class VM:
                  max_heap: int | None = None) -> None:
         self.classpath = classpath
         self.classes: dict[str, JClass] = {}
+        # The classes each program class loader defined, by name (its namespace).
+        self.loader_classes: weakref.WeakKeyDictionary[JObject, dict[str, JClass]] = \
+            weakref.WeakKeyDictionary()
         self.interned: dict[str, JObject] = {}
         self.properties = properties or {}
         self.max_depth = max_depth
@@ -148,10 +152,16 @@ class VM:
     def load_for(self, referrer: JClass, name: str, th: JThread) -> JClass:
         """The class `name` as `referrer` sees it: the boot loader's view, then, for a
         class defined by a program's class loader, what that loader's loadClass finds."""
+        loader = referrer.loader
+        if loader is not None:
+            own = self.loader_classes.get(loader)
+            if own is not None:
+                k = own.get(name)
+                if k is not None:
+                    return k
         k = self.classes.get(name)
         if k is not None:
             return k
-        loader = referrer.loader
         if loader is None:
             return self.load(name, th)
         elem = name.lstrip("[")
@@ -162,6 +172,10 @@ class VM:
         return self._load_via(loader, name, th)
 
     def _load_via(self, loader: JObject | None, name: str, th: JThread) -> JClass:
+        if loader is not None:
+            own = self.loader_classes.get(loader)
+            if own is not None and name in own:
+                return own[name]
         try:
             return self.load(name, th)
         except JavaThrowable as exc:
@@ -193,18 +207,27 @@ class VM:
             cname = cf.name
             if name is not None and name != cname:
                 self.throw(th, "java/lang/NoClassDefFoundError", f"{name} (wrong name: {cname})")
-            if cname in self.classes:
-                self.throw(th, "java/lang/LinkageError",
-                           f"duplicate class definition for name: \"{cname}\"")
-            k = self._define(cname, data, "<defineClass>", "", th, cf, loader)
+            # Each loader has a namespace of its own (JVMS 5.3): a name another loader
+            # already defined makes a distinct class, kept in this loader's table only.
+            existing = self.classes.get(cname)
+            own = self.loader_classes.get(loader) if loader is not None else None
+            if (own is not None and cname in own) or \
+                    (existing is not None and (loader is None or existing.loader is loader)):
+                from vmforms.jvm.runtime.loaders import duplicate_message
+
+                self.throw(th, "java/lang/LinkageError", duplicate_message(th, loader, cname))
+            k = self._define(cname, data, "<defineClass>", "", th, cf, loader,
+                             shared=existing is None)
             k.loader = loader
             if loader is not None:
+                self.loader_classes.setdefault(loader, {})[cname] = k
                 cc = self.load("java/lang/Class")
                 self.mirror(k).fields[cc.field_slots["classLoader"]] = loader
             return k
 
     def _define(self, name: str, data: bytes, origin: str, module: str,
-                th: JThread | None, cf: Any = None, loader: JObject | None = None) -> JClass:
+                th: JThread | None, cf: Any = None, loader: JObject | None = None,
+                shared: bool = True) -> JClass:
         if cf is None:
             try:
                 cf = parse_class(data, origin)
@@ -237,7 +260,8 @@ class VM:
         k.heap = self.heap
         k.module = module
         self._bind_natives(k)
-        self.classes[name] = k
+        if shared:
+            self.classes[name] = k
         return k
 
     def _module_of(self, name: str) -> str:

@@ -463,5 +463,15 @@ def _find_bootstrap(th: JThread, a: list[Any]) -> Any:
 
 @native("java/lang/ClassLoader", "findLoadedClass0(Ljava/lang/String;)Ljava/lang/Class;")
 def _find_loaded(th: JThread, a: list[Any]) -> Any:
-    k = th.vm.classes.get(th.vm.to_str(a[1]).replace(".", "/"))
-    return th.vm.mirror(k) if k is not None else None
+    """The class this loader defined under the name; the JDK's own loaders see the VM's
+    shared namespace (the class path and the system modules are loaded by the VM)."""
+    vm = th.vm
+    name = vm.to_str(a[1]).replace(".", "/")
+    own = vm.loader_classes.get(a[0])
+    k = own.get(name) if own is not None else None
+    if k is None and a[0].klass.name.startswith("jdk/internal/loader/"):
+        k = vm.classes.get(name)
+    elif k is None:
+        shared = vm.classes.get(name)
+        k = shared if shared is not None and shared.loader is a[0] else None
+    return vm.mirror(k) if k is not None else None
