@@ -43,6 +43,16 @@ RUN_MORE = (
     F(None, "device", LIST, "add a host device to the container (HOST[:CONTAINER][:rwm])",
       metavar="list"),
     F(None, "shm-size", VALUE, "size of /dev/shm", metavar="bytes"),
+    F(None, "health-cmd", VALUE, "command to run to check health", metavar="string"),
+    F(None, "health-interval", VALUE, "time between running the check (ms|s|m|h)",
+      metavar="duration"),
+    F(None, "health-timeout", VALUE, "maximum time to allow one check to run (ms|s|m|h)",
+      metavar="duration"),
+    F(None, "health-retries", VALUE, "consecutive failures needed to report unhealthy",
+      metavar="int"),
+    F(None, "health-start-period", VALUE, "start period for the container to initialize "
+      "before failures count (ms|s|m|h)", metavar="duration"),
+    F(None, "no-healthcheck", help="disable any container-specified HEALTHCHECK"),
     F(None, "restart", VALUE, "restart policy to apply when a container exits (no, "
       "on-failure[:max-retries], always, unless-stopped)", default="no", metavar="string"),
     F(None, "pull", VALUE, "pull image before running (always, missing, never; default: "

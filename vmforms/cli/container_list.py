@@ -35,7 +35,7 @@ HEADERS = {"ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND",
 DEFAULT = ("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t"
            "{{.Ports}}\t{{.Names}}")
 _FILTERS = ("id", "name", "label", "exited", "status", "ancestor", "before", "since",
-            "network")
+            "network", "health")
 _STATES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
 
@@ -71,6 +71,9 @@ def row(c: Any, now: float, trunc: bool, size: bool) -> dict[str, Any]:
     if c.running:
         status = "Up " + human_duration(now - st.parse_rfc3339(s.get("StartedAt", "")))
         state = "paused" if s.get("Paused") else "running"
+        health = (s.get("Health") or {}).get("Status")
+        if health:
+            status += f" (health: {health})" if health == "starting" else f" ({health})"
         status += " (Paused)" if s.get("Paused") else ""
     elif status_word == "created":
         status, state = "Created", "created"
@@ -142,6 +145,10 @@ def _matches(c: Any, r: dict[str, Any], filters: dict[str, list[str]],
                     return False
         if key == "network" and r["Networks"] not in values:
             return False
+        if key == "health":
+            have = (c.state.get("Health") or {}).get("Status") if c.running else None
+            if (have or "none") not in values:
+                return False
     return True
 
 

@@ -81,6 +81,11 @@ def create(opts: RunOptions) -> st.Container:
 
     runopts.check_stop(opts.stop_signal, opts.stop_timeout)
     restart.parse(opts.restart, opts.rm)
+    from vmforms.container import health
+
+    check = health.config(image.config.healthcheck, opts.health_cmd, opts.health_interval,
+                          opts.health_timeout, opts.health_retries, opts.health_start_period,
+                          opts.no_healthcheck)
     cid = os.urandom(32).hex()
     root = st.containers_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -119,6 +124,7 @@ def create(opts: RunOptions) -> st.Container:
                     "Entrypoint": list(image.config.entrypoint or ()),
                     "StopSignal": opts.stop_signal or image.config.stop_signal or "SIGTERM",
                     "Labels": dict(image.config.labels) | runopts.labels(opts.label),
+                    **({"Healthcheck": check} if check else {}),
                     **({"StopTimeout": int(opts.stop_timeout)} if opts.stop_timeout else {}),
                     **config_fields(image.config.exposed_ports, network_fields),
                 },
@@ -374,7 +380,9 @@ def _monitor_once(c: st.Container, opts: RunOptions, report: int | None) -> int:
         os.write(report, b"ok")
         os.close(report)
     monitor.forward_signals(pid)
-    relay.run()
+    from vmforms.container import health
+
+    relay.run(on_tick=health.ticker(c))
     status = monitor.wait_child(pid)
     if relay.log is not None:
         relay.log.close()

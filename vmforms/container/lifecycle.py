@@ -250,6 +250,7 @@ def inspect(ref: str) -> dict[str, Any]:
             "ExitCode": int(s.get("ExitCode") or 0), "Error": s.get("Error", ""),
             "StartedAt": s.get("StartedAt") or "0001-01-01T00:00:00Z",
             "FinishedAt": s.get("FinishedAt") or "0001-01-01T00:00:00Z",
+            **({"Health": s["Health"]} if running and s.get("Health") else {}),
         },
         "Image": rec["Image"],
         "LogPath": str(c.path / "ctr.log"),

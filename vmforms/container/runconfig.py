@@ -67,6 +67,12 @@ class RunOptions:
     pull: str | None = None  # --pull always|missing|never (unset: never, see runopts.pull)
     device: list[str] = field(default_factory=list)
     restart: str | None = None  # --restart no|on-failure[:N]|always|unless-stopped
+    health_cmd: str | None = None
+    health_interval: str | None = None
+    health_timeout: str | None = None
+    health_retries: str | None = None
+    health_start_period: str | None = None
+    no_healthcheck: bool = False
     shm_size: str | None = None
 
 

@@ -519,3 +519,42 @@ def test_attach_follows_output_and_returns_the_exit_code(vmf: Any) -> None:
         assert stopped.returncode == 1 and "stopped container" in stopped.stderr
     finally:
         vmf("rm", "-f", name)
+
+
+def _wait_health(vmf: Any, name: str, want: str, patience: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + patience
+    while True:
+        health = _inspect(vmf, name)["State"].get("Health") or {}
+        if health.get("Status") == want or time.monotonic() > deadline:
+            return health  # type: ignore[no-any-return]
+        time.sleep(0.2)
+
+
+def test_health_checks(vmf: Any, tmp_path: Path) -> None:
+    flagged, built = f"vmf-hc-{os.getpid()}", f"vmf-hcb-{os.getpid()}"
+    tag = f"vmf-health:{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", flagged, "--health-cmd", "test -f /tmp/ok",
+            "--health-interval", "300ms", "--health-retries", "2", "busybox", "sh", "-c",
+            "sleep 2; touch /tmp/ok; sleep 300", check=True)
+        assert "(health: starting)" in vmf("ps", "-f", f"name={flagged}",
+                                           check=True).stdout
+        sick = _wait_health(vmf, flagged, "unhealthy")
+        assert sick["Status"] == "unhealthy" and sick["FailingStreak"] >= 2
+        well = _wait_health(vmf, flagged, "healthy")
+        assert well["Status"] == "healthy" and well["Log"][-1]["ExitCode"] == 0
+        assert vmf("ps", "-f", "health=healthy", "--format", "{{.Names}}",
+                   check=True).stdout.split() == [flagged]
+        # an image's HEALTHCHECK applies unless --no-healthcheck
+        (tmp_path / "Dockerfile").write_text(
+            "FROM busybox\nHEALTHCHECK --interval=1s --timeout=2s CMD echo fine\n")
+        vmf("build", "-q", "-t", tag, str(tmp_path), check=True)
+        vmf("run", "-d", "--name", built, tag, "sleep", "300", check=True)
+        assert _wait_health(vmf, built, "healthy")["Log"][-1]["Output"] == "fine\n"
+        off = vmf("run", "--rm", "--no-healthcheck", tag, "true", check=True)
+        assert off.returncode == 0
+        bad = vmf("run", "--rm", "--health-interval", "soon", "busybox", "true")
+        assert bad.returncode == 125 and "--health-interval" in bad.stderr
+    finally:
+        vmf("rm", "-f", flagged, built)
+        vmf("rmi", "-f", tag)
