@@ -219,7 +219,15 @@ def main(argv: list[str]) -> int:
 def _cmd_run(a: SimpleNamespace) -> int:
     from vmforms.container.engine import run
 
+    _tty_warning(a)
     return run(life.run_options(a))  # type: ignore[arg-type]
+
+
+def _tty_warning(a: SimpleNamespace) -> None:
+    """-it with a standard input that is no terminal: said once, then done as asked."""
+    if a.tty and a.interactive and not sys.stdin.isatty():
+        sys.stderr.write("WARNING: The input device is not a TTY. The --tty and "
+                         "--interactive flags might not work properly\n")
 
 
 def _cmd_port(a: SimpleNamespace) -> int:
@@ -286,6 +294,7 @@ def _cmd_rm(a: SimpleNamespace) -> int:
 
 
 def _cmd_exec(a: SimpleNamespace) -> int:
+    _tty_warning(a)
     from vmforms.container import lifecycle
 
     command = list(a.command)

@@ -190,3 +190,12 @@ def test_device_like_podman(vmf: Any, podman_image: str) -> None:
     ours = vmf("run", "--rm", "--device", "/dev/kmsg:/dev/k:r", "--shm-size", "2m",
                "busybox", "sh", "-c", DEVICE_SCRIPT)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+
+
+def test_it_without_a_terminal_warns_and_runs(vmf: Any) -> None:
+    done = vmf("run", "--rm", "-it", "busybox", "echo", "hi", input="")
+    assert done.returncode == 0 and "hi" in done.stdout
+    assert done.stderr.strip() == ("WARNING: The input device is not a TTY. The --tty and "
+                                   "--interactive flags might not work properly")
+    plain = vmf("run", "--rm", "-i", "busybox", "cat", input="in\n")
+    assert (plain.stdout, plain.stderr) == ("in\n", "")
