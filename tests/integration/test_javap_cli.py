@@ -176,3 +176,20 @@ def test_unicode_14_names_are_quoted(tmp_path: Path) -> None:
     theirs, ours = _both(["-v", "Names.class"], cwd=tmp_path)
     assert b'"a\xe0\xa1\xb0b"' in theirs[1]
     assert ours == theirs
+
+
+def test_rare_attributes(tmp_path: Path) -> None:
+    """SourceDebugExtension, CompilationID (javap ends no line after it) and an unknown
+    attribute, under -v."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "jvm"))
+    from jvm_testlib import ClassBuilder, u2
+
+    b = ClassBuilder("Smap")
+    b.attributes.append(b.attribute("SourceDebugExtension",
+                                    "SMAP\nFoo.java\r\nJava\n*S J\u00e9\n*E\n".encode()))
+    b.attributes.append(b.attribute("CompilationID", u2(b.utf8("abc"))))
+    b.attributes.append(b.attribute("Weird", b"\x01\x02" * 9))
+    (tmp_path / "Smap.class").write_bytes(b.build())
+    theirs, ours = _both(["-v", "Smap.class"], cwd=tmp_path)
+    assert b"Utf8 abc  Weird: length = 0x12 (unknown attribute)" in theirs[1]
+    assert ours == theirs

@@ -420,6 +420,9 @@ class AttributeWriter:
             text = a.debug_extension.decode("utf-8", "replace")
         import re
 
-        for line in re.split(r"[\r\n]+", text):
+        lines = re.split(r"[\r\n]+", text)
+        while lines and not lines[-1]:
+            lines.pop()  # String.split drops trailing empty strings
+        for line in lines:
             p.println(line)
         p.indent(-1)

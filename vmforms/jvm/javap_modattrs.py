@@ -172,6 +172,9 @@ def unknown_known(w: AttributeWriter, a: UnknownAttribute) -> bool:
                         p.print(", " + word)
                 p.println()
             p.indent(-1)
+        elif a.name in ("CompilationID", "SourceID"):
+            # javap writes the constant and no newline: what follows joins the line
+            p.print(w.write_constant(parse_u2(a.info)))
         elif a.name == "StackMap":
             frames = parse_cldc_stack_map(a.info)
             p.println(f"StackMap: number_of_entries = {len(frames)}")
