@@ -3,11 +3,12 @@
 Prints the wall time of each (ours with the interpreter alone, VMFORMS_JVM_TRANSLATE=0,
 and with the translation tier), the ratios to HotSpot's interpreter and JIT, and the
 bytecodes per second after boot (from VMFORMS_JVM_STATS) of both our tiers, plus the wall
-time of Hello World. Translated code does not count its instructions, so the translated
-tier's rate is the interpreter run's bytecode count (the same program, so the same
-bytecodes) over the translated run's time. For the loop benchmarks it also prints the rate
-of the loops alone (the full size's extra bytecodes over the small size's, per extra
-second), which one-off work such as printf's locale data does not blur.
+time of Hello World and of Clojure's and Groovy's hellos. Translated code does not count
+its instructions, so the translated tier's rate is the interpreter run's bytecode count
+(the same program, so the same bytecodes) over the translated run's time. For the loop
+benchmarks it also prints the rate of the loops alone (the full size's extra bytecodes
+over the small size's, per extra second), which one-off work such as printf's locale
+data does not blur.
 Run: .venv/bin/python bench/jvm.py [--quick]
 """
 
@@ -94,9 +95,36 @@ def main() -> int:
         print(f"interpreter: {min(rates):,} - {max(rates):,} bytecodes/s (target 5,000,000)")
         print(f"translated:  {min(fast_rates):,} - {max(fast_rates):,} bytecodes/s "
               f"(aim 30,000,000)")
+        _language_hellos(ours, java, tmp)
         if not quick:
             _loop_rates(ours, tmp, interp_env, env)
     return 0
+
+
+JAVA_LIB = Path("/usr/share/java")
+
+
+def _language_hellos(ours: list[str], java: str, tmp: str) -> None:
+    """Start-up of the other JVM languages: Clojure's `-e` and a compiled Groovy script,
+    under both VMs (skipped when Debian's clojure or groovy is not installed)."""
+    runs: list[tuple[str, list[str]]] = []
+    clojure = JAVA_LIB / "clojure.jar"
+    if clojure.exists():
+        runs.append(("Clojure -e", ["-cp", str(clojure), "clojure.main", "-e",
+                                    "(println (str \"hello, \" :world))"]))
+    groovyc, groovy = shutil.which("groovyc"), JAVA_LIB / "groovy-all.jar"
+    if groovyc is not None and groovy.exists():
+        script = Path(tmp) / "HelloGroovy.groovy"
+        script.write_text('println "hello, ${[1, 2, 3].sum()} worlds"\n')
+        subprocess.run([groovyc, "-d", tmp, str(script)], check=True, capture_output=True)
+        runs.append(("Groovy hello", ["-cp", f"{tmp}:{groovy}", "HelloGroovy"]))
+    for label, args in runs:
+        ours_s, out, _ = timed([*ours, *args])
+        java_s, want, _ = timed([java, *args])
+        if out != want:
+            raise SystemExit(f"{label}: output differs from java:\n{out}\n{want}")
+        print(f"{label}: vmforms {ours_s:.2f} s, java {java_s:.2f} s, "
+              f"ratio {ours_s / java_s:.1f} (target 10)")
 
 
 def _loop_rates(ours: list[str], cp: str, interp_env: dict[str, str],
