@@ -322,7 +322,7 @@ def _disassemble_run(classes: list[str], where: dict[str, object], opts: object,
                 message = f"Error: {exc}\n"
                 if sink is None:
                     out.flush()
-                    sys.stderr.write(message)
+                    sys.stderr.buffer.write(message.encode(encoding, "replace"))
                     sys.stderr.flush()
                 else:
                     blob = message.encode(encoding, "replace")
@@ -333,7 +333,7 @@ def _disassemble_run(classes: list[str], where: dict[str, object], opts: object,
                 message = f"Warning: {warning}\n"
                 if sink is None:
                     out.flush()
-                    sys.stderr.write(message)
+                    sys.stderr.buffer.write(message.encode(encoding, "replace"))
                     sys.stderr.flush()
                 else:
                     blob = message.encode(encoding, "replace")
