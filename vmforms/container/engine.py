@@ -176,7 +176,9 @@ def _limits(spec: Spec) -> Any:
                   devices=DEFAULT_DEVICE_RULES + tuple(
                       f"{d.type} {'*' if d.major is None else d.major}:"
                       f"{'*' if d.minor is None else d.minor} {d.access}"
-                      for d in r.devices if d.allow))
+                      for d in r.devices if d.allow) + (
+                          ("a *:* rwm",) if any(d.allow and d.type == "a" for d in r.devices)
+                          else ()))
 
 
 def seccomp_extras(spec: Spec) -> Any:

@@ -73,6 +73,7 @@ class RunOptions:
     health_retries: str | None = None
     health_start_period: str | None = None
     no_healthcheck: bool = False
+    privileged: bool = False
     shm_size: str | None = None
 
 
@@ -265,8 +266,9 @@ def build_spec(opts: RunOptions, image: Image, layers: list[Path], cid: str,
                                              base.process.capabilities.bounding),
                     namespaces=net_options.namespaces(base.linux.namespaces, opts.network))
     base_mounts = runopts.shm_size(base.mounts, opts.shm_size)
-    return replace(base, process=process, hostname=hostname, root_path=str(cdir / "merged"),
+    spec = replace(base, process=process, hostname=hostname, root_path=str(cdir / "merged"),
                    root_readonly=opts.read_only, mounts=base_mounts + tuple(mounts), linux=linux)
+    return runopts.privileged(spec, uid) if opts.privileged else spec
 
 
 # The most of a --security-opt seccomp=FILE profile that is read.

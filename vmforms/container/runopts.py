@@ -339,3 +339,72 @@ def shm_size(mounts: tuple[Mount, ...], size: str | None) -> tuple[Mount, ...]:
                        tuple(o for o in m.options if not o.startswith("size="))
                        + (f"size={value}",)) if m.destination == "/dev/shm" else m
                  for m in mounts)
+
+
+# Under /dev, what --privileged does not copy: the container has its own of these.
+_OWN_DEV = ("pts", "shm", "mqueue", "console", "ptmx", "fd", "stdin", "stdout", "stderr",
+            "core")
+
+
+def host_devices() -> tuple[Any, ...]:
+    """Every character and block device of the host's /dev, as --privileged gives them."""
+    import stat
+
+    from vmforms.container.spec import Device
+
+    found = []
+    for top, dirs, files in os.walk("/dev"):
+        rel_top = os.path.relpath(top, "/dev")
+        if rel_top.split("/")[0] in _OWN_DEV:
+            dirs[:] = []
+            continue
+        for name in files:
+            path = os.path.join(top, name)
+            if os.path.relpath(path, "/dev").split("/")[0] in _OWN_DEV:
+                continue
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+                found.append(Device(path, "c" if stat.S_ISCHR(info.st_mode) else "b",
+                                    os.major(info.st_rdev), os.minor(info.st_rdev),
+                                    stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid))
+    return tuple(found)
+
+
+def privileged(spec: Any, uid: int) -> Any:
+    """Docker's --privileged: every capability, every device (nodes and the cgroup rule),
+    no seccomp filter, no masked or read-only /proc paths, /sys writable."""
+    from vmforms.container.spec import DeviceRule
+    from vmforms.record import replace
+
+    caps = tuple(c for c in _all_caps() if c in _own_bounding())
+    process = spec.process
+    if uid == 0:
+        process = replace(process, capabilities=replace(
+            process.capabilities, bounding=caps, effective=caps, permitted=caps))
+    else:
+        process = replace(process, capabilities=replace(process.capabilities, bounding=caps))
+    have = {d.path for d in spec.linux.devices}
+    devices = spec.linux.devices + tuple(d for d in host_devices() if d.path not in have)
+    resources = replace(spec.linux.resources, devices=(
+        *spec.linux.resources.devices, DeviceRule(True, "a", None, None, "rwm")))
+    linux = replace(spec.linux, seccomp=None, masked_paths=(), readonly_paths=(),
+                    devices=devices, resources=resources)
+    mounts = tuple(replace(m, options=tuple(o for o in m.options if o != "ro"))
+                   if m.destination in ("/sys", "/sys/fs/cgroup") else m for m in spec.mounts)
+    return replace(spec, process=process, linux=linux, mounts=mounts)
+
+
+def _own_bounding() -> set[str]:
+    """The capabilities this process may still give (its bounding set): all of them is
+    more than a container can get when we run inside another one."""
+    from vmforms.linux.process import CAPABILITIES
+
+    try:
+        with open("/proc/self/status") as f:
+            mask = next(int(line.split()[1], 16) for line in f if line.startswith("CapBnd:"))
+    except (OSError, StopIteration, ValueError):
+        return set(CAPABILITIES)
+    return {name for name, number in CAPABILITIES.items() if mask >> number & 1}

@@ -199,3 +199,26 @@ def test_it_without_a_terminal_warns_and_runs(vmf: Any) -> None:
                                    "--interactive flags might not work properly")
     plain = vmf("run", "--rm", "-i", "busybox", "cat", input="in\n")
     assert (plain.stdout, plain.stderr) == ("in\n", "")
+
+
+PRIVILEGED = ("grep -E 'Cap(Eff|Bnd)|Seccomp:' /proc/self/status; grep ' /sys ' /proc/mounts "
+              "| cut -d' ' -f4 | cut -d, -f1; test -c /dev/loop-control && echo host-devices; "
+              "mkdir -p /m && mount -t tmpfs x /m && echo mounted")
+
+
+def test_privileged(vmf: Any) -> None:
+    done = vmf("run", "--rm", "--privileged", "busybox", "sh", "-c", PRIVILEGED, check=True)
+    lines = done.stdout.splitlines()
+    assert "Seccomp:\t0" in lines and "rw" in lines and "host-devices" in lines
+    assert "mounted" in lines
+    plain = vmf("run", "--rm", "busybox", "sh", "-c", PRIVILEGED).stdout.splitlines()
+    assert "Seccomp:\t2" in plain and "ro" in plain and "mounted" not in plain
+
+
+def test_privileged_like_podman(vmf: Any, podman_image: str) -> None:
+    theirs = subprocess.run(["podman", "--runtime", "runc", "run", "--rm", "--network", "none",
+                             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                             "--privileged", podman_image, "sh", "-c", PRIVILEGED],
+                            capture_output=True, text=True, timeout=120)
+    ours = vmf("run", "--rm", "--privileged", "busybox", "sh", "-c", PRIVILEGED)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
