@@ -66,7 +66,7 @@ def test_program_matches_java(source: Path, classes: Path) -> None:
 TRANSLATED = ["IntArithmetic", "LongArithmetic", "FloatingPoint", "Exceptions1", "Collections1",
               "Streams1", "Recursion", "HelpfulNpe", "VmExceptions", "Threads1", "BigNumbers",
               "NumericSim", "WordFrequency", "StringSwitch", "Uncaught", "HeapExhaustion",
-              "HeapUncaught"]
+              "HeapUncaught", "References1", "Exactness2"]
 
 
 @pytest.mark.parametrize("name", TRANSLATED)
