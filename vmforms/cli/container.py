@@ -53,6 +53,8 @@ RUN_MORE = (
     F(None, "health-start-period", VALUE, "start period for the container to initialize "
       "before failures count (ms|s|m|h)", metavar="duration"),
     F(None, "no-healthcheck", help="disable any container-specified HEALTHCHECK"),
+    F(None, "memory-reservation", VALUE, "memory soft limit", metavar="bytes"),
+    F(None, "oom-kill-disable", help="disable OOM Killer"),
     F(None, "privileged", help="give extended privileges to this container: every "
       "capability and host device, no seccomp filter, no masked paths, /sys writable"),
     F(None, "restart", VALUE, "restart policy to apply when a container exits (no, "

@@ -136,6 +136,8 @@ def create(opts: RunOptions) -> st.Container:
                     "NanoCpus": int(float(opts.cpus) * 1e9) if opts.cpus else 0,
                     "Init": opts.init,
                     "PidsLimit": spec.linux.resources.pids_limit,
+                    "MemoryReservation": runopts.memory_reservation(opts.memory_reservation),
+                    "OomKillDisable": opts.oom_kill_disable,
                     **network_fields, "DnsSearch": list(opts.dns_search),
                     "DnsOptions": list(opts.dns_options),
                 },
@@ -205,6 +207,9 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
     try:
         cgroup = _cgroup_driver().create(spec.linux.cgroups_path or cgroup_name(c.id),
                                          _limits(spec))
+        from vmforms.container.runopts import apply_memory_extras
+
+        apply_memory_extras(c.record["HostConfig"], cgroup)
         overlay = (list(c.record["Layers"]), str(c.path / "upper"), str(c.path / "work"))
         from vmforms.container.network.endpoint import joined
 

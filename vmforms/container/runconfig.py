@@ -74,6 +74,8 @@ class RunOptions:
     health_start_period: str | None = None
     no_healthcheck: bool = False
     privileged: bool = False
+    memory_reservation: str | None = None
+    oom_kill_disable: bool = False
     shm_size: str | None = None
 
 

@@ -408,3 +408,32 @@ def _own_bounding() -> set[str]:
     except (OSError, StopIteration, ValueError):
         return set(CAPABILITIES)
     return {name for name, number in CAPABILITIES.items() if mask >> number & 1}
+
+
+def memory_reservation(text: str | None) -> int:
+    if not text:
+        return 0
+    from vmforms.container.units import parse_memory
+
+    return parse_memory(text) or 0
+
+
+def apply_memory_extras(host: dict[str, Any], cgroup: Any) -> None:
+    """--memory-reservation (v1 soft limit, v2 memory.low) and --oom-kill-disable, written
+    to the new cgroup; what this kernel lacks is named in one warning, as Docker does."""
+    import sys
+
+    memory: dict[str, Any] = {}
+    if host.get("MemoryReservation"):
+        memory["reservation"] = int(host["MemoryReservation"])
+    if host.get("OomKillDisable"):
+        memory["disableOOMKiller"] = True
+    if not memory:
+        return
+    from vmforms.container.cgroups import detect
+    from vmforms.container.cgroups.resources import apply, writes
+
+    missing = apply(cgroup.paths, writes({"memory": memory}, detect().version))
+    if missing:
+        sys.stderr.write(f"WARNING: Your kernel does not support {', '.join(missing)}; "
+                         "it is left out\n")

@@ -222,3 +222,23 @@ def test_privileged_like_podman(vmf: Any, podman_image: str) -> None:
                             capture_output=True, text=True, timeout=120)
     ours = vmf("run", "--rm", "--privileged", "busybox", "sh", "-c", PRIVILEGED)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+
+
+def test_memory_reservation_and_oom_kill_disable(vmf: Any, cgroups_below: Any) -> None:
+    name = f"vmf-mres-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", name, "-m", "64m", "--memory-reservation", "32m",
+            "--oom-kill-disable", "busybox", "sleep", "300", check=True)
+        info = json.loads(vmf("inspect", name, check=True).stdout)[0]
+        host = info["HostConfig"]
+        assert host["MemoryReservation"] == 32 << 20 and host["OomKillDisable"] is True
+        found = [Path(d) for d in cgroups_below("vmforms") if d.endswith(info["Id"])]
+        v1 = [d for d in found if d.parent.parent.name == "memory"]
+        if v1:
+            assert (v1[0] / "memory.soft_limit_in_bytes").read_text().strip() == str(32 << 20)
+            assert "oom_kill_disable 1" in (v1[0] / "memory.oom_control").read_text()
+        else:
+            unified = [d for d in found if (d / "memory.low").exists()]
+            assert unified and (unified[0] / "memory.low").read_text().strip() == str(32 << 20)
+    finally:
+        vmf("rm", "-f", name)
