@@ -157,6 +157,7 @@ class JClass:
         self.ancestors: set[str] = {name}
         self.array_class: JClass | None = None
         self.module = ""  # the JDK module of a system class, "" for the class path
+        self.hidden = False  # a hidden class (JVMS 5.3.5: lambda classes here)
         self.finalizable: bool | None = None  # has a finalizer (references.py); None: unknown
         self.source_file: str | None = cf.source_file if cf is not None else None
         # What an instance (or an array element) is charged to `heap`: see heap.py.

@@ -258,6 +258,7 @@ def _lambda(th: JThread, k: JClass, name: str, desc: str, statics: list[Any],
     lk = JClass(lname, None, vm.load("java/lang/Object", th), interfaces)
     lk.access = 0x1030
     lk.state = 2
+    lk.hidden = True  # HotSpot spins lambda classes as hidden classes
     inst_args, inst_ret = parse_arguments(inst_desc)
     impl_params = list(impl.args)
     if not impl.is_static and kind != 8:

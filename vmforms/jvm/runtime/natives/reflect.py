@@ -49,7 +49,9 @@ def _is_primitive(th: JThread, a: list[Any]) -> Any:
     return 1 if a[0].native.primitive else 0
 
 
-constant(C, "isHidden()Z", 0)
+@native(C, "isHidden()Z")
+def _is_hidden(th: JThread, a: list[Any]) -> Any:
+    return int(a[0].native.hidden)
 
 
 @native(C, "isRecord0()Z")
