@@ -65,7 +65,8 @@ def run(a: SimpleNamespace) -> int:
     opts = BuildOptions(context=context, dockerfile=dockerfile, tags=list(a.tag),
                         build_args=_pairs(a.build_arg, "build-arg", True),
                         target=a.target, no_cache=a.no_cache,
-                        labels=_pairs(a.label, "label", False), quiet=quiet)
+                        labels=_pairs(a.label, "label", False), quiet=quiet,
+                        progress="plain" if a.progress == "rawjson" else a.progress)
     image_id = Builder(opts).build()
     if quiet:
         print(image_id)

@@ -16,12 +16,12 @@ import os
 import shutil
 import stat
 import sys
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TextIO, cast
 
 from vmforms.container.build.parser import Dockerfile, DockerfileError, Instruction, parse
+from vmforms.container.build.progress import Progress, is_terminal
 from vmforms.container.build.steps import StepRunner, arg_pairs
 from vmforms.container.errors import ContainerError, ImageNotFound
 from vmforms.container.image.records import (
@@ -53,6 +53,7 @@ class BuildOptions:
     no_cache: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     quiet: bool = False
+    progress: str = "auto"  # auto (a terminal gets the compact view), plain, tty
 
 
 @dataclass
@@ -77,35 +78,6 @@ class Stage:
     base: str
     instructions: list[Instruction]
     state: State | None = None
-
-
-class Progress:
-    """`docker build --progress plain`: numbered vertices, each ending DONE or CACHED."""
-
-    def __init__(self, out: TextIO, quiet: bool) -> None:
-        self.out = out
-        self.quiet = quiet
-        self.n = 0
-        self.started = 0.0
-
-    def begin(self, title: str) -> int:
-        self.n += 1
-        self.started = time.monotonic()
-        self.line(f"#{self.n} {title}")
-        return self.n
-
-    def line(self, text: str) -> None:
-        if not self.quiet:
-            self.out.write(text + "\n")
-            self.out.flush()
-
-    def output(self, data: bytes) -> None:
-        self.line(f"#{self.n} {time.monotonic() - self.started:.3f} "
-                  f"{data.decode('utf-8', 'replace')}")
-
-    def done(self, cached: bool = False) -> None:
-        self.line(f"#{self.n} CACHED\n" if cached else
-                  f"#{self.n} DONE {time.monotonic() - self.started:.1f}s\n")
 
 
 def _key(*parts: str) -> str:
@@ -193,7 +165,9 @@ class Builder:
                  out: TextIO | None = None) -> None:
         self.opts = opts
         self.store = store or ImageStore()
-        self.progress = Progress(out or sys.stderr, opts.quiet)
+        stream = out or sys.stderr
+        live = opts.progress == "tty" or (opts.progress == "auto" and is_terminal(stream))
+        self.progress = Progress(stream, opts.quiet, live)
         self.cache: dict[str, str] = {}  # cache key -> manifest digest
         self.work = self.store.root.parent / "build-tmp" / f"{os.getpid()}-{os.urandom(4).hex()}"
 
@@ -366,4 +340,5 @@ class Builder:
             p.line(f"#{p.n} naming to docker.io/{tag if '/' in tag else 'library/' + tag} "
                    "done")
         p.done()
+        p.finish()
         return image_id

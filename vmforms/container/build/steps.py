@@ -319,7 +319,7 @@ class StepRunner:
             if code != 0:
                 message = (f'process "{" ".join(cmd)}" did not complete successfully: '
                            f"exit code: {code}")
-                p.line(f"#{p.n} ERROR: {message}")
+                p.fail(message)
                 raise BuildError(f"failed to solve: {message}")
             new = self.b.commit(replace(new, args=state.args), upper,
                                 f"RUN {' '.join(cmd)} # buildkit", skip_placeholders=True)

@@ -91,3 +91,31 @@ def test_substitution_as_buildkit() -> None:
 def test_oversized_dockerfile_is_refused() -> None:
     with pytest.raises(DockerfileError, match="larger than"):
         parse("#" * (5 << 20))
+
+
+def test_progress_plain_and_live() -> None:
+    import io
+
+    from vmforms.container.build.progress import Progress
+
+    plain = io.StringIO()
+    p = Progress(plain)
+    p.begin("[1/2] RUN echo hi")
+    p.output(b"hi")
+    p.done()
+    p.begin("[2/2] COPY a /a")
+    p.done(cached=True)
+    lines = plain.getvalue().splitlines()
+    assert lines[0] == "#1 [1/2] RUN echo hi" and lines[1].startswith("#1 0.0")
+    assert lines[1].endswith(" hi") and lines[2].startswith("#1 DONE ")
+    assert lines[-2:] == ["#2 CACHED", ""]
+    live = io.StringIO()
+    q = Progress(live, live=True)
+    q.begin("[1/1] RUN false")
+    q.output(b"failing")
+    q.fail("exit code: 1")
+    text = live.getvalue()
+    assert "\r\033[K" in text and "#1 0.0" in text and " => ERROR [1/1] RUN false\n" in text
+    quiet = io.StringIO()
+    Progress(quiet, quiet=True).begin("x")
+    assert quiet.getvalue() == ""
