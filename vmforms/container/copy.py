@@ -112,9 +112,15 @@ def copy(src: str, dst: str, *, archive: bool = False) -> None:
                             "must specify at least one container source")
     if not (src_path if src_c else dst_path):
         raise InvalidOption("the container path must not be empty")
+    if dst == "-" and src_c is not None:
+        _tar_out(_find(src_c), src_path, archive)
+        return
+    if src == "-" and dst_c is not None:
+        _tar_in(_find(dst_c), dst_path)
+        return
     if "-" in (src, dst):
-        raise InvalidOption("cp: a tar stream on standard input or output ('-') is not "
-                            "supported; give a path")
+        raise InvalidOption("cp: '-' (a tar stream) goes with a container path on the other "
+                            "side")
     contents = src_path.endswith("/.")
     src_clean = src_path[:-2] if contents else src_path.rstrip("/") or "/"
     spec = CopySpec((), "", False, None, None, keep_owner=archive, devices=dst_c is not None)
@@ -173,3 +179,102 @@ def _find(name: str) -> st.Container:
         return st.find(name)
     except ContainerNotFound:
         raise ContainerNotFound(f"No such container: {name}") from None
+
+
+def _tar_out(c: st.Container, path: str, archive: bool) -> None:
+    """`cp CONTAINER:PATH -`: a tar of PATH (named by its last component) on stdout."""
+    import sys
+    import tarfile
+
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout.flush()
+
+    def put(root: int) -> None:
+        parent, base = posixpath.split(posixpath.normpath("/" + path))
+        dfd = _dir_in_root(root, parent)
+        if dfd is None or not base:
+            raise ContainerError(f"Could not find the file {path} in container {c.name}")
+        try:
+            info = os.stat(base, dir_fd=dfd, follow_symlinks=False)
+            if stat.S_ISDIR(info.st_mode):
+                inner = os.open(base, _DIR | os.O_NOFOLLOW, dir_fd=dfd)
+                try:
+                    _tar_dir(inner, base, out)
+                finally:
+                    os.close(inner)
+                return
+            with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                member = tarfile.TarInfo(base)
+                member.mode, member.mtime = stat.S_IMODE(info.st_mode), int(info.st_mtime)
+                member.uid, member.gid = info.st_uid, info.st_gid
+                if stat.S_ISLNK(info.st_mode):
+                    member.type, member.linkname = tarfile.SYMTYPE, os.readlink(base, dir_fd=dfd)
+                    tar.addfile(member)
+                elif stat.S_ISREG(info.st_mode):
+                    member.size = info.st_size
+                    fd = os.open(base, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
+                    with os.fdopen(fd, "rb") as f:
+                        tar.addfile(member, f)
+                else:
+                    raise ContainerError(f"cp: {path} is not a file, directory or link")
+        finally:
+            os.close(dfd)
+            out.flush()
+
+    try:
+        in_root(c, put)
+    finally:
+        out.close()
+
+
+def _tar_dir(dfd: int, name: str, out: object) -> None:
+    """A directory as a tar whose members start with `name/`."""
+    import io
+    import tarfile
+    from typing import cast
+
+    from vmforms.container.build.layer import write_diff
+
+    buf = io.BytesIO()
+    write_diff(f"/proc/self/fd/{dfd}/.", buf, skip_placeholders=False)
+    buf.seek(0)
+    sink = cast("io.BufferedWriter", out)
+    with tarfile.open(fileobj=buf, mode="r|") as src, \
+            tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as dst:
+        top = tarfile.TarInfo(name)
+        top.type, top.mode = tarfile.DIRTYPE, 0o755
+        dst.addfile(top)
+        for member in src:
+            data = src.extractfile(member) if member.isreg() else None
+            member.name = f"{name}/{member.name}"
+            dst.addfile(member, data)
+
+
+def _tar_in(c: st.Container, path: str) -> None:
+    """`cp - CONTAINER:DIR`: a tar on stdin unpacked into DIR by the image unpacker
+    (members escaping it refused), owners kept."""
+    import shutil
+    import sys
+
+    from vmforms.container.image.unpack import unpack_layer
+
+    scratch = Path(tempfile.mkdtemp(prefix=".cp-in-", dir=c.path))
+    target = scratch / "tree"
+    try:
+        unpack_layer(sys.stdin.buffer, target, tarball="standard input")
+        spec = CopySpec((), "", True, None, None, keep_owner=True)
+
+        def put(root: int) -> None:
+            dst = _dir_in_root(root, path)
+            if dst is None:
+                raise ContainerError(f"no such directory: {path}")
+            src = os.open(target, _DIR)
+            try:
+                _copy_tree(src, "", dst, spec, None)
+            finally:
+                os.close(src)
+                os.close(dst)
+
+        in_root(c, put)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

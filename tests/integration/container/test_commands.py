@@ -558,3 +558,40 @@ def test_health_checks(vmf: Any, tmp_path: Path) -> None:
     finally:
         vmf("rm", "-f", flagged, built)
         vmf("rmi", "-f", tag)
+
+
+def test_cp_tar_streams(vmf: Any, tmp_path: Path) -> None:
+    import io
+
+    name = f"vmf-cptar-{os.getpid()}"
+    try:
+        vmf("create", "--name", name, "busybox", "true", check=True)
+        out = subprocess.run([vmf.bin, "container", "cp", f"{name}:/etc", "-"], env=vmf.env,
+                             capture_output=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        with tarfile.open(fileobj=io.BytesIO(out.stdout)) as tar:
+            names = tar.getnames()
+            assert "etc/passwd" in names
+            passwd = tar.extractfile("etc/passwd")
+            assert passwd is not None and passwd.read().startswith(b"root:x:0:0:")
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo("in/file")
+            info.size, info.uid = 3, 77
+            tar.addfile(info, io.BytesIO(b"abc"))
+        put = subprocess.run([vmf.bin, "container", "cp", "-", f"{name}:/tmp"], env=vmf.env,
+                             input=buf.getvalue(), capture_output=True, timeout=60)
+        assert put.returncode == 0, put.stderr
+        vmf("cp", "-a", f"{name}:/tmp/in/file", str(tmp_path / "back"), check=True)
+        assert (tmp_path / "back").read_bytes() == b"abc"
+        assert (tmp_path / "back").stat().st_uid == 77
+        evil = io.BytesIO()
+        with tarfile.open(fileobj=evil, mode="w") as tar:
+            info = tarfile.TarInfo("../../escape")
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+        refused = subprocess.run([vmf.bin, "container", "cp", "-", f"{name}:/tmp"],
+                                 env=vmf.env, input=evil.getvalue(), capture_output=True)
+        assert refused.returncode == 1 and b"refusing member" in refused.stderr
+    finally:
+        vmf("rm", "-f", name)
