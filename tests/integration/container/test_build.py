@@ -225,3 +225,17 @@ def test_same_files_and_config_as_podman_build(vmf: Any, built: Any) -> None:
 def _no_times(text: str) -> list[str]:
     return [" ".join(line.split()[:4] + line.split()[8:]) if line.startswith(("-", "d", "l"))
             and len(line.split()) > 8 else line for line in text.splitlines()]
+
+
+def test_built_image_pushes_and_pulls_back(vmf: Any, registry: Any, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo pushed > /msg\n"
+                                         'CMD ["cat", "/msg"]\n')
+    ref = f"{registry.host}/vmf/built:{os.getpid()}"
+    try:
+        vmf("build", "-q", "-t", ref, str(tmp_path), check=True)
+        vmf("push", ref, check=True)
+        vmf("rmi", ref, check=True)
+        vmf("pull", ref, check=True)
+        assert vmf("run", "--rm", ref, check=True).stdout == "pushed\n"
+    finally:
+        vmf("rmi", "-f", ref)

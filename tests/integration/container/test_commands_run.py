@@ -242,3 +242,25 @@ def test_memory_reservation_and_oom_kill_disable(vmf: Any, cgroups_below: Any) -
             assert unified and (unified[0] / "memory.low").read_text().strip() == str(32 << 20)
     finally:
         vmf("rm", "-f", name)
+
+
+def test_cpu_shares_and_cpuset(vmf: Any, cgroups_below: Any) -> None:
+    name = f"vmf-cpu-{os.getpid()}"
+    try:
+        vmf("run", "-d", "--name", name, "--cpu-shares", "512", "--cpuset-cpus", "0",
+            "busybox", "sleep", "300", check=True)
+        cid = json.loads(vmf("inspect", name, check=True).stdout)[0]["Id"]
+        dirs = [Path(d) for d in cgroups_below("vmforms") if d.endswith(cid)]
+        shares = [d / "cpu.shares" for d in dirs if (d / "cpu.shares").exists()]
+        weight = [d / "cpu.weight" for d in dirs if (d / "cpu.weight").exists()]
+        assert (shares and shares[0].read_text().strip() == "512") or weight
+        cpus = [d / f for d in dirs for f in ("cpuset.cpus", "cpuset.cpus.effective")
+                if (d / f).exists()]
+        assert cpus and cpus[0].read_text().strip() == "0"
+        inside = vmf("exec", name, "grep", "Cpus_allowed_list", "/proc/self/status",
+                     check=True).stdout
+        assert inside.split() == ["Cpus_allowed_list:", "0"]
+        bad = vmf("run", "--rm", "--cpu-shares", "many", "busybox", "true")
+        assert bad.returncode == 125 and "--cpu-shares" in bad.stderr
+    finally:
+        vmf("rm", "-f", name)
