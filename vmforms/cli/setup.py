@@ -14,6 +14,7 @@ STEPS: list[tuple[str, str]] = [
     ("container init", "vmforms.container.init:ensure_init"),
     ("guest", "vmforms.hypervisor.boot.assets:ensure_guest"),
     ("x86 probe guest", "vmforms.hypervisor.guests.x86_probe:ensure_probe"),
+    ("x86 guest kernel", "vmforms.hypervisor.boot.x86_assets:setup_x86_guest"),
     ("debian guest", "vmforms.hypervisor.boot.debian:ensure_debian_guest"),
     ("demo probes", "vmforms.demo:ensure_probes"),
     ("jvm preloaded classes", "vmforms.jvm.runtime.hotspot:ensure_preloaded_classes"),

@@ -137,3 +137,11 @@ def ensure_x86_initramfs() -> Path:
 def ensure_x86_guest() -> X86Guest:
     kernel, release = ensure_x86_kernel()
     return X86Guest(kernel, ensure_x86_initramfs(), release)
+
+
+def setup_x86_guest() -> str:
+    """`vmforms setup` step: the x86-64 guest kernel (built once, cached by content) and
+    its vmlinux, so that tests and the KVM board do not build it on first use."""
+    guest = ensure_x86_guest()
+    vmlinux = ensure_x86_vmlinux(guest.kernel)
+    return f"Linux {guest.release}: {guest.kernel}, {vmlinux.name}"
