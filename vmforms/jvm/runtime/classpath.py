@@ -96,6 +96,15 @@ class ClassPath:
                         raise JvmError(f"cannot read {rel} from {entry}: {exc}") from None
         return None
 
+    @staticmethod
+    def entry_of(origin: str, internal_name: str) -> str:
+        """The class-path entry (a jar, or a directory ending in a separator) that
+        find_user's `origin` of `internal_name` came from: its code source."""
+        if "!/" in origin:
+            return origin.split("!/", 1)[0]
+        rel = os.path.join(*(internal_name + ".class").split("/"))
+        return origin[:len(origin) - len(rel)] if origin.endswith(rel) else origin
+
     def find_system(self, internal_name: str) -> tuple[bytes, str] | None:
         image = self.image()
         if image is None:

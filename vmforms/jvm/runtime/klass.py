@@ -158,6 +158,8 @@ class JClass:
         self.array_class: JClass | None = None
         self.module = ""  # the JDK module of a system class, "" for the class path
         self.hidden = False  # a hidden class (JVMS 5.3.5: lambda classes here)
+        self.code_source: str | None = None  # the class-path jar or directory it came from
+        self.protection_domain: JObject | None = None
         self.finalizable: bool | None = None  # has a finalizer (references.py); None: unknown
         self.source_file: str | None = cf.source_file if cf is not None else None
         # What an instance (or an array element) is charged to `heap`: see heap.py.

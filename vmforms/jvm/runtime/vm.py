@@ -134,12 +134,14 @@ class VM:
                 return k
             if name.startswith("["):
                 return self._array_class(name, th)
-            module = ""
+            module, source = "", None
             found = self.classpath.find_system(name)
             if found is not None:
                 module = self._module_of(name)
             else:
                 found = self.classpath.find_user(name)
+                if found is not None:
+                    source = self.classpath.entry_of(found[1], name)
             if found is None:
                 if th is not None:
                     self.throw(th, "java/lang/NoClassDefFoundError", name)
@@ -147,7 +149,9 @@ class VM:
 
                 raise ClassNotFoundError(name)
             data, origin = found
-            return self._define(name, bytes(data), origin, module, th)
+            k = self._define(name, bytes(data), origin, module, th)
+            k.code_source = source
+            return k
 
     def load_for(self, referrer: JClass, name: str, th: JThread) -> JClass:
         """The class `name` as `referrer` sees it: the boot loader's view, then, for a

@@ -3,6 +3,7 @@ the Field/Method/Constructor objects of getDeclared*0 and their invocation."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.classfile.attributes import (
@@ -235,7 +236,31 @@ def _signature(th: JThread, a: list[Any]) -> Any:
     return th.vm.intern(sig) if sig else None
 
 
-constant(C, "getProtectionDomain0()Ljava/security/ProtectionDomain;", None)
+
+
+@native(C, "getProtectionDomain0()Ljava/security/ProtectionDomain;")
+def _protection_domain(th: JThread, a: list[Any]) -> Any:
+    """A class-path class's domain as the application loader makes it: a CodeSource of
+    its jar or directory URL, no certificates, one domain per code source (the loader's
+    own cache); a system class has none."""
+    k = a[0].native
+    if k.protection_domain is None and k.code_source is not None:
+        vm = th.vm
+        path = os.path.abspath(k.code_source)
+        if os.path.isdir(path):
+            path = path.rstrip("/") + "/"
+        url = vm.new_object(th, "java/net/URL", "(Ljava/lang/String;)V",
+                            [vm.new_string("file:" + path)])
+        cs = vm.new_object(th, "java/security/CodeSource",
+                           "(Ljava/net/URL;[Ljava/security/cert/Certificate;)V", [url, None])
+        loader = vm.call_static(th, "java/lang/ClassLoader", "getSystemClassLoader",
+                                "()Ljava/lang/ClassLoader;")
+        k.protection_domain = vm.call_virtual(
+            th, loader, "getProtectionDomain",
+            "(Ljava/security/CodeSource;)Ljava/security/ProtectionDomain;", cs)
+    return k.protection_domain
+
+
 constant(C, "getSigners()[Ljava/lang/Object;", None)
 
 
