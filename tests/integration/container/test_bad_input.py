@@ -18,7 +18,8 @@ if TYPE_CHECKING:
         (["run", "--rm", "--cpus", "abc", "busybox", "true"], 125, "abc"),
         (["run", "--rm", "--pids-limit", "x", "busybox", "true"], 125, "pids-limit"),
         (["run", "--rm", "-v", "/no/such/dir:/x", "busybox", "true"], 125, "/no/such/dir"),
-        (["run", "--rm", "-v", "relative:/x", "busybox", "true"], 125, "relative"),
+        # (`-v NAME:/x` is a named volume; a relative path is not a valid name)
+        (["run", "--rm", "-v", "./relative:/x", "busybox", "true"], 125, "relative"),
         (["run", "--rm", "--name", "bad name", "busybox", "true"], 125, "bad name"),
         (["run", "--rm", "--bogus-flag", "busybox", "true"], 125, "--bogus-flag"),
         (["run", "--rm", "-u", "nosuchuser", "busybox", "true"], 125, "nosuchuser"),
