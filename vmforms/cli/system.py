@@ -291,7 +291,9 @@ VOLUME = {c.name: c for c in (
     Command("rm", "[OPTIONS] VOLUME [VOLUME...]", "Remove one or more volumes", (
         F("f", "force", help="force the removal of one or more volumes"),
     ), rest="names", min_rest=1, interspersed=True),
-    Command("prune", "[OPTIONS]", "Remove unused local volumes", (FORCE,), interspersed=True),
+    Command("prune", "[OPTIONS]", "Remove unused local volumes", (
+        F("a", "all", help="remove all unused volumes, not just anonymous ones"), FORCE),
+        interspersed=True),
 )}
 VOLUME_GROUP = Command("volume", "COMMAND", "Manage volumes", (), rest="args")
 
@@ -326,7 +328,7 @@ def cmd_volume(a: SimpleNamespace) -> int:
         if not _confirm("WARNING! This will remove anonymous local volumes not used by at "
                         "least one container.", args.force):
             return 0
-        gone = volumes.prune()
+        gone = volumes.prune(args.all)
         if gone:
             print("Deleted Volumes:\n" + "\n".join(gone) + "\n")
         print("Total reclaimed space: 0B")

@@ -46,7 +46,9 @@ def _record(name: str) -> dict[str, Any]:
 
 
 def create(name: str | None = None, labels: dict[str, str] | None = None) -> tuple[str, bool]:
-    """Make the volume unless it exists; (name, whether it was made now)."""
+    """Make the volume unless it exists; (name, whether it was made now). Without a name
+    it is anonymous: a random one, and `volume prune` takes it without -a."""
+    anonymous = not name
     name = check_name(name) if name else os.urandom(32).hex()
     root = volumes_dir()
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -58,7 +60,8 @@ def create(name: str | None = None, labels: dict[str, str] | None = None) -> tup
         shutil.rmtree(tmp, ignore_errors=True)
         (tmp / "_data").mkdir(parents=True, mode=0o755)
         (tmp / "volume.json").write_text(json.dumps(
-            {"CreatedAt": st.now_rfc3339(), "Labels": labels or {}, "Options": {}}))
+            {"CreatedAt": st.now_rfc3339(), "Labels": labels or {}, "Options": {},
+             "Anonymous": anonymous}))
         os.rename(tmp, path)
     return name, True
 
@@ -95,10 +98,20 @@ def remove(name: str, force: bool = False) -> None:
         shutil.rmtree(doomed, ignore_errors=True)
 
 
-def prune() -> list[str]:
+def _anonymous(name: str) -> bool:
+    try:
+        meta = json.loads((volumes_dir() / name / "volume.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(meta.get("Anonymous"))
+
+
+def prune(everything: bool = False) -> list[str]:
+    """Unused anonymous volumes (Docker 23's default), or with `everything` every unused
+    volume."""
     gone = []
     for name in names():
-        if not users(name):
+        if (everything or _anonymous(name)) and not users(name):
             remove(name)
             gone.append(name)
     return gone

@@ -136,6 +136,15 @@ def test_named_volumes(vmf: Any) -> None:
         assert vmf("volume", "rm", vol, check=True).stdout == f"{vol}\n"
         gone = vmf("volume", "inspect", vol)
         assert gone.returncode == 1 and "no such volume" in gone.stderr
+        # prune takes unused anonymous volumes; -a every unused one
+        vmf("volume", "create", vol, check=True)
+        vmf("run", "--rm", "-v", "/anon", "busybox", "true", check=True)
+        anonymous = [v for v in vmf("volume", "ls", "-q", check=True).stdout.split()
+                     if len(v) == 64]
+        assert anonymous
+        pruned = vmf("volume", "prune", "-f", check=True).stdout
+        assert all(a in pruned for a in anonymous) and vol not in pruned
+        assert vol in vmf("volume", "prune", "-a", "-f", check=True).stdout
         bad = vmf("volume", "create", "bad/name")
         assert bad.returncode == 125 and "invalid characters" in bad.stderr
     finally:
