@@ -99,6 +99,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
                metavar="string"),), rest="containers", min_rest=1, interspersed=True),
     Command("rm", "[OPTIONS] CONTAINER [CONTAINER...]", "Remove one or more containers", (
         F("f", "force", help="force the removal of a running container (uses SIGKILL)"),
+        F("v", "volumes", help="remove anonymous volumes associated with the container"),
     ), rest="containers", min_rest=1, interspersed=True),
     Command("inspect", "[OPTIONS] NAME|ID [NAME|ID...]", "Return low-level information on "
             "containers or images, as JSON", (
@@ -257,7 +258,7 @@ def _cmd_kill(a: SimpleNamespace) -> int:
 def _cmd_rm(a: SimpleNamespace) -> int:
     from vmforms.container import lifecycle
 
-    return _each(a.containers, lambda n: lifecycle.remove(n, a.force))
+    return _each(a.containers, lambda n: lifecycle.remove(n, a.force, volumes=a.volumes))
 
 
 def _cmd_exec(a: SimpleNamespace) -> int:

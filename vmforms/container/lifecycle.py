@@ -144,7 +144,7 @@ def stop(ref: str, timeout: int | None = None) -> st.Container:
     return c
 
 
-def remove(ref: str, force: bool = False) -> st.Container:
+def remove(ref: str, force: bool = False, *, volumes: bool = False) -> st.Container:
     c = st.find(ref)
     if c.running:
         if not force:
@@ -172,6 +172,10 @@ def remove(ref: str, force: bool = False) -> st.Container:
     from vmforms.container import events
 
     events.record("destroy", c)
+    if volumes:
+        from vmforms.container.volumes import remove_anonymous
+
+        remove_anonymous(c.record)
     return c
 
 

@@ -156,6 +156,9 @@ def finalize(c: st.Container, wait_status: int | None, cgroup: Any | None) -> in
             st.discard_dir(c.path)
             c.drop_lock_file()
             events.record("destroy", c)
+            from vmforms.container.volumes import remove_anonymous
+
+            remove_anonymous(c.record)  # as Docker's --rm does
         else:
             c.save_state()
     return code

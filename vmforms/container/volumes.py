@@ -158,3 +158,18 @@ def copy_up(name: str, layers: list[Path], target: str, work: Path) -> None:
                        empty=dirs[4])
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def remove_anonymous(record: dict[str, Any]) -> None:
+    """The anonymous volumes a removed container had mounted, unless another uses them."""
+    root = str(volumes_dir())
+    for mount in record.get("Spec", {}).get("mounts", []):
+        source = mount.get("source") if isinstance(mount, dict) else None
+        if not isinstance(source, str) or not source.startswith(root + "/"):
+            continue
+        name = source[len(root) + 1:].split("/")[0]
+        if _anonymous(name) and not users(name):
+            try:
+                remove(name)
+            except ContainerError:
+                continue

@@ -138,13 +138,21 @@ def test_named_volumes(vmf: Any) -> None:
         assert gone.returncode == 1 and "no such volume" in gone.stderr
         # prune takes unused anonymous volumes; -a every unused one
         vmf("volume", "create", vol, check=True)
-        vmf("run", "--rm", "-v", "/anon", "busybox", "true", check=True)
+        vmf("run", "--name", name, "-v", "/anon", "busybox", "true", check=True)
+        vmf("rm", name, check=True)  # without -v: its anonymous volume stays
         anonymous = [v for v in vmf("volume", "ls", "-q", check=True).stdout.split()
                      if len(v) == 64]
         assert anonymous
         pruned = vmf("volume", "prune", "-f", check=True).stdout
         assert all(a in pruned for a in anonymous) and vol not in pruned
         assert vol in vmf("volume", "prune", "-a", "-f", check=True).stdout
+        # anonymous volumes go with their container: --rm, rm -v; named ones stay
+        before = set(vmf("volume", "ls", "-q", check=True).stdout.split())
+        vmf("run", "--rm", "-v", "/anon", "busybox", "true", check=True)
+        vmf("run", "--name", name, "-v", "/anon2", "-v", f"{vol}:/k", "busybox", "true",
+            check=True)
+        vmf("rm", "-v", name, check=True)
+        assert set(vmf("volume", "ls", "-q", check=True).stdout.split()) - before == {vol}
         bad = vmf("volume", "create", "bad/name")
         assert bad.returncode == 125 and "invalid characters" in bad.stderr
     finally:
