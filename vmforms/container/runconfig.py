@@ -289,6 +289,9 @@ def security_options(options: list[str], bounding: tuple[str, ...]) -> dict[str,
         if opt in ("no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"):
             continue  # the containers of this runtime always run with no_new_privs
         key, sep, value = opt.replace(":", "=", 1).partition("=")
+        if key in ("label", "apparmor") and sep and value:
+            _lsm_option(key, value)
+            continue
         if key != "seccomp" or not sep or not value:
             raise InvalidOption(f"invalid --security-opt: {opt!r} (this runtime takes "
                                 "seccomp=unconfined or seccomp=PROFILE.json)")
@@ -312,6 +315,22 @@ def security_options(options: list[str], bounding: tuple[str, ...]) -> dict[str,
             raise InvalidOption(f"seccomp profile {value} is not a JSON object")
         chosen = loaded
     return chosen
+
+
+def _lsm_option(key: str, value: str) -> None:
+    """`label=...` (SELinux) and `apparmor=...`: there is nothing to apply where the
+    host runs neither, which Docker accepts silently; where it does, say it is ignored."""
+    import sys
+
+    lsm = "selinux" if key == "label" else "apparmor"
+    try:
+        with open("/sys/kernel/security/lsm") as f:
+            active = f.read(4096).split(",")
+    except OSError:
+        active = []
+    if lsm in active and value not in ("disable", "unconfined"):
+        sys.stderr.write(f"WARNING: --security-opt {key}={value} is not applied by this "
+                         f"runtime ({lsm} profiles are not supported)\n")
 
 
 def st_user(uid: int, gid: int, extra: list[int]) -> User:

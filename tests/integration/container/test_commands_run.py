@@ -281,3 +281,11 @@ def test_cpu_shares_and_cpuset(vmf: Any, cgroups_below: Any) -> None:
         assert bad.returncode == 125 and "--cpu-shares" in bad.stderr
     finally:
         vmf("rm", "-f", name)
+
+
+def test_security_opt_label_and_apparmor_accepted(vmf: Any) -> None:
+    done = vmf("run", "--rm", "--security-opt", "label=disable", "--security-opt",
+               "apparmor=unconfined", "busybox", "echo", "ok", check=True)
+    assert done.stdout == "ok\n"
+    bad = vmf("run", "--rm", "--security-opt", "bogus=1", "busybox", "true")
+    assert bad.returncode == 125 and len(bad.stderr.strip().splitlines()) == 1
