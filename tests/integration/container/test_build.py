@@ -239,3 +239,51 @@ def test_built_image_pushes_and_pulls_back(vmf: Any, registry: Any, tmp_path: Pa
         assert vmf("run", "--rm", ref, check=True).stdout == "pushed\n"
     finally:
         vmf("rmi", "-f", ref)
+
+
+def test_build_options_and_stages(vmf: Any, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("from context\n")
+    dockerfile = (
+        "ARG VERSION=1\n"
+        "FROM scratch AS files\n"
+        "COPY a.txt /a.txt\n"
+        "FROM busybox AS base\n"
+        "ARG VERSION\n"
+        "ENV V=$VERSION\n"
+        "WORKDIR app\n"
+        "WORKDIR sub\n"
+        "COPY --from=files /a.txt ./\n"
+        "COPY --from=busybox /bin/busybox /copied-busybox\n"
+        'CMD ["ignored"]\n'
+        'ENTRYPOINT ["sh", "-c", "echo $V $(pwd) $(cat a.txt)", "--"]\n'
+        "FROM base AS other\n"
+        "RUN exit 9\n")
+    tag = f"vmf-build-opts:{os.getpid()}"
+    try:
+        with subprocess.Popen([vmf.bin, "container", "build", "-q", "-f", "-", "--build-arg",
+                               "VERSION=7", "--label", "team=vm", "--target", "base", "-t",
+                               tag, str(tmp_path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=vmf.env,
+                              text=True) as proc:
+            out, err = proc.communicate(dockerfile, timeout=300)
+        assert proc.returncode == 0, err
+        image_id = out.strip()
+        assert image_id.startswith("sha256:") and err == ""  # -q: only the id
+        assert vmf("run", "--rm", tag, check=True).stdout == "7 /app/sub from context\n"
+        info = json.loads(vmf("inspect", "--type", "image", tag, check=True).stdout)[0]
+        # CMD set in the same stage stays when ENTRYPOINT comes after it (only an inherited
+        # CMD is reset, as Docker does)
+        assert info["Config"]["Labels"]["team"] == "vm" and info["Config"]["Cmd"] == ["ignored"]
+        assert vmf("run", "--rm", "--entrypoint", "ls", tag, "/copied-busybox",
+                   check=True).stdout == "/copied-busybox\n"
+        history = vmf("history", "--no-trunc", "--format", "{{.CreatedBy}}", tag,
+                      check=True).stdout
+        assert "WORKDIR /app/sub" in history and "ENV V=7" in history
+        (tmp_path / "Dockerfile").write_text(dockerfile)
+        missing = vmf("build", "--target", "nosuch", str(tmp_path))
+        assert missing.returncode != 0 and "nosuch" in missing.stderr
+        (tmp_path / "Onbuild").write_text("FROM busybox\nONBUILD RUN true\n")
+        onbuild = vmf("build", "-f", str(tmp_path / "Onbuild"), str(tmp_path))
+        assert onbuild.returncode == 1 and "line 2" in onbuild.stderr
+    finally:
+        vmf("rmi", "-f", tag)
