@@ -287,3 +287,16 @@ def test_build_options_and_stages(vmf: Any, tmp_path: Path) -> None:
         assert onbuild.returncode == 1 and "line 2" in onbuild.stderr
     finally:
         vmf("rmi", "-f", tag)
+
+
+def test_run_here_documents(vmf: Any, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\nRUN <<EOF\necho line1 > /a\necho line2 >> /a\nEOF\n"
+        "RUN cat > /b <<-END\n\ttabbed\n\tEND\n"
+        'CMD ["sh", "-c", "cat /a /b"]\n')
+    tag = f"vmf-heredoc:{os.getpid()}"
+    try:
+        vmf("build", "-q", "-t", tag, str(tmp_path), check=True)
+        assert vmf("run", "--rm", tag, check=True).stdout == "line1\nline2\ntabbed\n"
+    finally:
+        vmf("rmi", "-f", tag)

@@ -27,6 +27,9 @@ INSTRUCTIONS = frozenset({
 _JSON_FORM = frozenset({"add", "cmd", "copy", "entrypoint", "run", "shell", "volume"})
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _FLAG = re.compile(r"^--([a-zA-Z][a-zA-Z0-9-]*)(?:=(.*))?$")
+# BuildKit's here-documents (dockerfile 1.4): `RUN <<EOF`, `<<-EOF` (leading tabs
+# stripped), `<<"EOF"` (no expansion; the shell does none for RUN either way).
+_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 
 
 class DockerfileError(ContainerError):
@@ -110,7 +113,11 @@ def parse(text: str) -> Dockerfile:
                 break
             text_line = lines[i]
         joined = "".join(parts)
-        out.append(_instruction(joined, first + 1, i + 1 if i < len(lines) else len(lines)))
+        inst = _instruction(joined, first + 1, i + 1 if i < len(lines) else len(lines))
+        marker = _HEREDOC.search(joined) if inst.cmd in ("run", "copy", "add") else None
+        if marker is not None and not inst.json:
+            inst, i = _heredoc(inst, marker, lines, i)
+        out.append(inst)
         i += 1
     if not out:
         raise DockerfileError("the Dockerfile (or its stdin) has no instructions")
@@ -312,3 +319,32 @@ def _dollar(s: _Scanner, env: dict[str, str], escape: str) -> str:
     if not is_set or value is None:
         raise ContainerError(f"{name}: {expand(word, env, escape) or 'is not allowed to be unset'}")
     return value
+
+
+def _heredoc(inst: Instruction, marker: re.Match[str], lines: list[str],
+             i: int) -> tuple[Instruction, int]:
+    """Take the here-document's lines after the instruction's: a bare `RUN <<EOF` runs
+    them as the script, `RUN cmd <<EOF` hands the shell the whole text (it reads the
+    here-document itself). COPY and ADD here-documents are refused."""
+    from dataclasses import replace
+
+    if inst.cmd != "run":
+        raise inst.error(f"{inst.cmd.upper()} with a here-document is not supported by this "
+                         "builder")
+    strip_tabs, word = marker.group(1) == "-", marker.group(3)
+    body: list[str] = []
+    j = i + 1
+    while True:
+        if j >= len(lines):
+            raise inst.error(f"unterminated here-document: no line {word!r} after it")
+        line = lines[j].lstrip("\t") if strip_tabs else lines[j]
+        if line == word:
+            break
+        body.append(line)
+        j += 1
+    text = inst.args[0] if inst.args else ""
+    rest = text.replace(marker.group(0), "", 1).strip()
+    script = "\n".join(body) + "\n"
+    if rest:
+        script = text + "\n" + "\n".join(lines[i + 1:j + 1]) + "\n"
+    return replace(inst, args=(script,), end_line=j + 1), j

@@ -119,3 +119,17 @@ def test_progress_plain_and_live() -> None:
     quiet = io.StringIO()
     Progress(quiet, quiet=True).begin("x")
     assert quiet.getvalue() == ""
+
+
+def test_run_here_documents() -> None:
+    df = parse("FROM busybox\nRUN <<EOF\necho one\necho two\nEOF\n"
+               "RUN cat > /f <<-END\n\tindented\n\tEND\nCMD x\n")
+    bare, fed, cmd = df.instructions[1:]
+    assert bare.args == ("echo one\necho two\n",) and (bare.line, bare.end_line) == (2, 5)
+    assert fed.args == ("cat > /f <<-END\n\tindented\n\tEND\n",) and fed.end_line == 8
+    assert cmd.cmd == "cmd" and cmd.line == 9
+    with pytest.raises(DockerfileError, match="unterminated here-document"):
+        parse("FROM a\nRUN <<EOF\necho\n")
+    with pytest.raises(DockerfileError, match="line 2: COPY with a here-document"):
+        parse("FROM a\nCOPY <<EOF /x\nhi\nEOF\n")
+    assert parse('FROM a\nRUN ["sh", "-c", "a <<EOF"]\n').instructions[1].json
