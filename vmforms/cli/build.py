@@ -21,6 +21,9 @@ COMMAND = Command("build", "[OPTIONS] PATH", "Build an image from a Dockerfile",
     F(None, "progress", VALUE, "set type of progress output (auto, plain, quiet)",
       default="auto", metavar="string"),
     F("q", "quiet", help="suppress the build output and print image ID on success"),
+    F(None, "network", VALUE, "set the networking mode for the RUN instructions (default, "
+      "none, host or a network's name)", metavar="string"),
+    F(None, "iidfile", VALUE, "write the image ID to the file", metavar="string"),
 ), ("context",), interspersed=True)
 
 
@@ -66,8 +69,12 @@ def run(a: SimpleNamespace) -> int:
                         build_args=_pairs(a.build_arg, "build-arg", True),
                         target=a.target, no_cache=a.no_cache,
                         labels=_pairs(a.label, "label", False), quiet=quiet,
-                        progress="plain" if a.progress == "rawjson" else a.progress)
+                        progress="plain" if a.progress == "rawjson" else a.progress,
+                        network=None if a.network in (None, "default") else a.network)
     image_id = Builder(opts).build()
+    if a.iidfile:
+        with open(a.iidfile, "w") as f:
+            f.write(image_id)
     if quiet:
         print(image_id)
     sys.stdout.flush()

@@ -300,3 +300,20 @@ def test_run_here_documents(vmf: Any, tmp_path: Path) -> None:
         assert vmf("run", "--rm", tag, check=True).stdout == "line1\nline2\ntabbed\n"
     finally:
         vmf("rmi", "-f", tag)
+
+
+def test_build_network_and_iidfile(vmf: Any, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN ip -o link | cut -d: -f2 > /links\n")
+    tag = f"vmf-build-net:{os.getpid()}"
+    try:
+        vmf("build", "--network", "none", "--iidfile", str(tmp_path / "iid"), "-t", tag,
+            str(tmp_path), check=True)
+        assert vmf("run", "--rm", tag, "cat", "/links", check=True).stdout.split() == ["lo"]
+        image_id = json.loads(vmf("inspect", "--type", "image", tag,
+                                  check=True).stdout)[0]["Id"]
+        assert (tmp_path / "iid").read_text() == image_id
+        vmf("build", "--no-cache", "-t", tag, str(tmp_path), check=True)  # default bridge
+        links = vmf("run", "--rm", tag, "cat", "/links", check=True).stdout.split()
+        assert [name.split("@")[0] for name in links] == ["lo", "eth0"]
+    finally:
+        vmf("rmi", "-f", tag)

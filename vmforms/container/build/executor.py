@@ -54,6 +54,7 @@ class BuildOptions:
     labels: dict[str, str] = field(default_factory=dict)
     quiet: bool = False
     progress: str = "auto"  # auto (a terminal gets the compact view), plain, tty
+    network: str | None = None  # RUN's network: the default bridge, or none, host, NAME
 
 
 @dataclass

@@ -315,7 +315,8 @@ class StepRunner:
         p = self.b.progress
         env = [*state.config.env, *args_env]
         with step_container(state.image_id, cmd, env, state.config.user,
-                            state.config.working_dir, p.output) as (code, upper):
+                            state.config.working_dir, p.output,
+                            self.b.opts.network) as (code, upper):
             if code != 0:
                 message = (f'process "{" ".join(cmd)}" did not complete successfully: '
                            f"exit code: {code}")
