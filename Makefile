@@ -49,8 +49,11 @@ assets: venv
 	$(PY) -m compileall -q -j0 vmforms
 	$(VENV)/bin/vmforms setup
 
+# pytest's temporary directories in a directory of this run's own: other pytest sessions
+# on the same host prune the shared /tmp/pytest-of-USER, under a running test too.
 test: setup
-	$(VENV)/bin/pytest -q tests
+	@tmp=$$(mktemp -d /tmp/vmforms-pytest-XXXXXX); \
+	$(VENV)/bin/pytest -q --basetemp=$$tmp/base tests; rc=$$?; rm -rf --one-file-system $$tmp; exit $$rc
 
 unit: venv
 	$(VENV)/bin/pytest -q tests/unit

@@ -62,7 +62,10 @@ def containerd(vmf: Vmf) -> Iterator[Containerd]:
                                      + (base / "containerd.log").read_text(errors="replace"))
             time.sleep(0.2)
         archive = base / "busybox.tar"
-        vmf("save", "-o", str(archive), "busybox", check=True)
+        arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine,
+                                                             os.uname().machine)
+        # The host's manifest only: ctr imports a docker-archive, not the whole index.
+        vmf("save", "--platform", f"linux/{arch}", "-o", str(archive), "busybox", check=True)
         imported = c.ctr("images", "import", str(archive), timeout=120)
         assert imported.returncode == 0, imported.stderr
         yield c
