@@ -35,7 +35,7 @@ HEADERS = {"ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND",
 DEFAULT = ("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t"
            "{{.Ports}}\t{{.Names}}")
 _FILTERS = ("id", "name", "label", "exited", "status", "ancestor", "before", "since",
-            "network", "health")
+            "network", "health", "volume")
 _STATES = ("created", "restarting", "running", "removing", "paused", "exited", "dead")
 
 
@@ -145,11 +145,22 @@ def _matches(c: Any, r: dict[str, Any], filters: dict[str, list[str]],
                     return False
         if key == "network" and r["Networks"] not in values:
             return False
+        if key == "volume" and not any(_uses_volume(c, v) for v in values):
+            return False
         if key == "health":
             have = (c.state.get("Health") or {}).get("Status") if c.running else None
             if (have or "none") not in values:
                 return False
     return True
+
+
+def _uses_volume(c: Any, value: str) -> bool:
+    """`volume=` names a volume or a mount's destination in the container."""
+    from vmforms.container.volumes import volumes_dir
+
+    source = f"{volumes_dir()}/{value}/_data"
+    mounts = [m for m in c.record.get("Spec", {}).get("mounts", []) if isinstance(m, dict)]
+    return any(m.get("destination") == value or m.get("source") == source for m in mounts)
 
 
 def _ancestor(c: Any, ref: str) -> bool:

@@ -130,6 +130,9 @@ def test_named_volumes(vmf: Any) -> None:
         assert Path(info["Mountpoint"], "mine").read_text() == "kept\n"
         vmf("run", "-d", "--name", name, "-v", f"{vol}:/data", "busybox", "sleep", "300",
             check=True)
+        for value in (vol, "/data"):
+            assert vmf("ps", "-f", f"volume={value}", "--format", "{{.Names}}",
+                       check=True).stdout == f"{name}\n"
         busy = vmf("volume", "rm", vol)
         assert busy.returncode == 1 and "volume is in use" in busy.stderr
         vmf("rm", "-f", name, check=True)
