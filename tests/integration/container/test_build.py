@@ -317,3 +317,29 @@ def test_build_network_and_iidfile(vmf: Any, tmp_path: Path) -> None:
         assert [name.split("@")[0] for name in links] == ["lo", "eth0"]
     finally:
         vmf("rmi", "-f", tag)
+
+
+def test_run_cache_and_tmpfs_mounts(vmf: Any, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM busybox\n"
+        "RUN --mount=type=cache,target=/cache echo x >> /cache/count && "
+        "wc -l < /cache/count > /seen\n"
+        "RUN --mount=type=tmpfs,target=/t touch /t/gone && grep -c ' /t tmpfs' /proc/mounts "
+        "> /tmpfs\n")
+    tag = f"vmf-build-mounts:{os.getpid()}"
+    try:
+        vmf("build", "-q", "-t", tag, str(tmp_path), check=True)
+        first = vmf("run", "--rm", tag, "cat", "/seen", "/tmpfs", check=True).stdout.split()
+        vmf("build", "-q", "--no-cache", "-t", tag, str(tmp_path), check=True)
+        second = vmf("run", "--rm", tag, "cat", "/seen", "/tmpfs", check=True).stdout.split()
+        assert int(second[0]) == int(first[0]) + 1  # the cache outlived the first build
+        assert second[1] == "1"
+        assert vmf("run", "--rm", tag, "ls", "/cache/count").returncode != 0  # not in a layer
+        assert vmf("run", "--rm", tag, "ls", "/t/gone").returncode != 0
+        bad = tmp_path / "bad"
+        bad.mkdir()
+        (bad / "Dockerfile").write_text("FROM busybox\nRUN --mount=type=ssh true\n")
+        refused = vmf("build", str(bad))
+        assert refused.returncode == 1 and "line 2" in refused.stderr
+    finally:
+        vmf("rmi", "-f", tag)

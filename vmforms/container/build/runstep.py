@@ -19,7 +19,8 @@ from vmforms.container import state as st
 @contextmanager
 def step_container(image_id: str, command: list[str], env: list[str], user: str,
                    workdir: str, output: Callable[[bytes], None],
-                   network: str | None = None) -> Iterator[tuple[int, Path]]:
+                   network: str | None = None,
+                   mounts: list[str] | None = None) -> Iterator[tuple[int, Path]]:
     """Run `command` in a container of `image_id` to its end; yield (exit code, upper
     directory). The container is removed when the block ends, whatever happens."""
     from vmforms.container import engine, monitor
@@ -28,7 +29,8 @@ def step_container(image_id: str, command: list[str], env: list[str], user: str,
     from vmforms.container.runtime import Stdio
 
     opts = RunOptions(image=image_id, command=command, entrypoint="", env=env,
-                      user=user or None, workdir=workdir or None, network=network)
+                      user=user or None, workdir=workdir or None, network=network,
+                      mount=list(mounts or []))
     c = engine.create(opts)
     status: int | None = None
     pid = 0

@@ -293,14 +293,18 @@ class StepRunner:
         from vmforms.container.build.executor import BuildError, _key
         from vmforms.container.build.runstep import step_container
 
-        for name, _ in inst.flags:
-            raise inst.error(f"RUN --{name} is not supported by this builder")
+        mounts = []
+        for name, value in inst.flags:
+            if name != "mount" or not value:
+                raise inst.error(f"RUN --{name} is not supported by this builder")
+            mounts.append(self.run_mount(inst, self.x(value, state)))
         cmd = self.command(inst, state)
         shown = " ".join(cmd) if not inst.json else json.dumps(cmd)
         text = f"RUN {inst.args[0] if inst.args and not inst.json else shown}"
         args_env = [f"{k}={v}" for k, v in sorted(state.args.items())
                     if not any(e.startswith(k + "=") for e in state.config.env)]
-        new = replace(state, key=_key(state.key, "RUN", json.dumps(cmd), *args_env))
+        new = replace(state, key=_key(state.key, "RUN", json.dumps(cmd), *args_env,
+                                      *(m for m in mounts)))
         self.begin(text)
         hit = self.b.cached(new.key)
         if hit is not None:
@@ -316,7 +320,7 @@ class StepRunner:
         env = [*state.config.env, *args_env]
         with step_container(state.image_id, cmd, env, state.config.user,
                             state.config.working_dir, p.output,
-                            self.b.opts.network) as (code, upper):
+                            self.b.opts.network, mounts) as (code, upper):
             if code != 0:
                 message = (f'process "{" ".join(cmd)}" did not complete successfully: '
                            f"exit code: {code}")
@@ -326,6 +330,27 @@ class StepRunner:
                                 f"RUN {' '.join(cmd)} # buildkit", skip_placeholders=True)
         p.done()
         return new
+
+    def run_mount(self, inst: Instruction, text: str) -> str:
+        """RUN --mount=type=cache|tmpfs,target=...: a --mount for the step's container. A
+        cache is a directory of the state root's kept between builds (keyed by its id, or
+        its target), so a package manager's downloads survive; it is never in a layer."""
+        import hashlib
+
+        fields = dict(part.partition("=")[::2] for part in text.split(",") if part)
+        kind = fields.get("type", "bind")
+        target = fields.get("target") or fields.get("dst") or fields.get("destination")
+        if not target or not target.startswith("/"):
+            raise inst.error(f"RUN --mount={text}: an absolute target is needed")
+        if kind == "tmpfs":
+            return f"type=tmpfs,target={target}"
+        if kind != "cache":
+            raise inst.error(f"RUN --mount type={kind} is not supported by this builder "
+                             "(cache and tmpfs are)")
+        name = hashlib.sha256((fields.get("id") or target).encode()).hexdigest()[:32]
+        cache = self.b.store.root.parent / "build-cache-mounts" / name
+        cache.mkdir(parents=True, exist_ok=True, mode=0o755)
+        return f"type=bind,source={cache},target={target}"
 
     def do_copy(self, inst: Instruction, state: State) -> State:
         return self.copy(inst, state, add=False)
