@@ -424,14 +424,16 @@ _UTS_SYSCTLS = frozenset({"kernel.domainname", "kernel.hostname"})
 
 
 def _own_namespace(spec: Spec, ns_type: str) -> bool:
-    """A namespace of the container's own: new, or joined by path but not the host's."""
+    """A namespace of the container's own: new, or joined by path but not the host's
+    (PID 1's: the engine may call this from inside the container's network namespace,
+    which it made and joined to start PID 1 there)."""
     for ns in spec.linux.namespaces:
         if ns.type != ns_type:
             continue
         if ns.path is None:
             return True
         try:
-            return os.stat(ns.path).st_ino != os.stat(lp.ns_path(os.getpid(), ns_type)).st_ino
+            return os.stat(ns.path).st_ino != os.stat(lp.ns_path(1, ns_type)).st_ino
         except OSError:
             return True  # joining it fails later, with its own error
     return False

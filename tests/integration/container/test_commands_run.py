@@ -22,6 +22,8 @@ CASES: list[tuple[list[str], str]] = [
     (["--tmpfs", "/scratch:size=1m,mode=1777"], "grep -o 'scratch.*' /proc/mounts"),
     (["--group-add", "10", "--group-add", "4242"], "id -G"),
     (["--sysctl", "kernel.shmmax=1048576"], "cat /proc/sys/kernel/shmmax"),
+    (["--sysctl", "net.ipv4.ip_unprivileged_port_start=80"],
+     "cat /proc/sys/net/ipv4/ip_unprivileged_port_start"),
     (["--stop-signal", "SIGUSR1", "-l", "a=b"], "true"),
 ]
 
