@@ -23,7 +23,7 @@ MAX_OUTPUT = 4096
 def config(image_check: Any, cmd: str | None, interval: str | None, timeout: str | None,
            retries: str | None, start_period: str | None, disabled: bool) -> dict[str, Any]:
     """The container's Healthcheck: the image's, with the --health-* flags over it."""
-    from vmforms.container.build.steps import _duration
+    from vmforms.container.units import parse_duration
 
     if disabled:
         return {"Test": ["NONE"]}
@@ -34,7 +34,7 @@ def config(image_check: Any, cmd: str | None, interval: str | None, timeout: str
                        ("StartPeriod", start_period)):
         if value is not None:
             try:
-                check[key] = _duration(value, f"--health-{key.lower()}")
+                check[key] = parse_duration(value, f"--health-{key.lower()}")
             except Exception:  # noqa: BLE001 - one wording for every bad duration
                 raise InvalidOption(f'invalid argument "{value}" for "--health-'
                                     f'{key.lower()}" flag: time: invalid duration') from None

@@ -178,3 +178,16 @@ def parse_stop_timeout(value: str, flag: str = "-t, --time") -> int:
     if _INTEGER.match(value.strip()) is None:
         raise _invalid(flag, value, "invalid syntax, expected whole seconds")
     return max(int(value), -1)
+
+
+_DURATION_UNITS = {"ns": 1, "us": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
+                   "h": 3600 * 10**9}
+
+
+def parse_duration(text: str, what: str) -> int:
+    """Go's time.ParseDuration for the forms HEALTHCHECK and --health-* take (30s,
+    1m30s, 500ms), in nanoseconds."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        raise InvalidOption(f"{what}: time: invalid duration \"{text}\"")
+    return int(sum(float(n) * _DURATION_UNITS[u] for n, u in parts))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from vmforms.container.build.parser import Instruction, expand, name_values, split_words
 from vmforms.container.errors import ContainerError
 from vmforms.container.image.records import ImageConfig
+from vmforms.container.units import parse_duration
 from vmforms.record import replace as rreplace
 
 if TYPE_CHECKING:
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from vmforms.container.build.executor import Builder, Stage, State
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
-_DURATION_UNITS = {"ns": 1, "us": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
-                   "h": 3600 * 10**9}
 
 
 def arg_pairs(inst: Instruction, env: dict[str, str], escape: str) -> list[tuple[str, str | None]]:
@@ -38,16 +37,6 @@ def arg_pairs(inst: Instruction, env: dict[str, str], escape: str) -> list[tuple
             raise inst.error("ARG names can not be blank")
         out.append((key, expand(value, env, escape) if sep else None))
     return out
-
-
-def _duration(text: str, what: str) -> int:
-    """Go's time.ParseDuration for the forms HEALTHCHECK takes (30s, 1m30s, 500ms)."""
-    import re
-
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", text)
-    if not parts or "".join(a + b for a, b in parts) != text:
-        raise ContainerError(f"{what}: time: invalid duration \"{text}\"")
-    return int(sum(float(n) * _DURATION_UNITS[u] for n, u in parts))
 
 
 class StepRunner:
@@ -236,7 +225,7 @@ class StepRunner:
                               ("start-interval", "StartInterval")):
                 value = inst.flag(flag)
                 if value is not None:
-                    check[key] = _duration(value, f"HEALTHCHECK --{flag}")
+                    check[key] = parse_duration(value, f"HEALTHCHECK --{flag}")
             retries = inst.flag("retries")
             if retries is not None:
                 if not retries.isdigit():
