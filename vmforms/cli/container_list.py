@@ -8,10 +8,13 @@ import re
 import sys
 import time
 from types import SimpleNamespace
-from typing import Any
 
 from vmforms.cli.flags import LIST, VALUE, Command, Flag
 from vmforms.container.errors import InvalidOption
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 F = Flag
 PS = Command("ps", "[OPTIONS]", "List containers", (

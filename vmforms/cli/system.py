@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import sys
 from types import SimpleNamespace
-from typing import Any
 
 from vmforms.cli.flags import LIST as LIST_
 from vmforms.cli.flags import VALUE, Command, Flag, HelpRequested, help_text, parse
 from vmforms.container.errors import InvalidOption
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 F = Flag
 FORCE = F("f", "force", help="do not prompt for confirmation")

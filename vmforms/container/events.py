@@ -9,9 +9,12 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from vmforms.container.paths import state_root
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 # Past this size the journal starts again (the oldest events are dropped).
 MAX_JOURNAL = 8 << 20

@@ -6,14 +6,16 @@ FailingStreak, the last five results) in the container's state."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 from vmforms.container import state as st
 from vmforms.container.errors import InvalidOption
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 SECOND = 10**9
 DEFAULTS = {"Interval": 30 * SECOND, "Timeout": 30 * SECOND, "StartPeriod": 0, "Retries": 3}
@@ -91,6 +93,8 @@ def ticker(c: st.Container) -> Callable[[], None] | None:
             return
         running["began"] = now
         running["stamp"] = st.now_rfc3339()
+        import subprocess
+
         running["proc"] = subprocess.Popen(
             [sys.executable, "-m", "vmforms", "container", "exec", c.id, *argv],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from vmforms.container.errors import InvalidOption
 from vmforms.container.spec import Mount, Rlimit
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_ENV_FILE = 1 << 20
 _ULIMITS = {"core": "RLIMIT_CORE", "cpu": "RLIMIT_CPU", "data": "RLIMIT_DATA",

@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
-from typing import Any
 
 from vmforms.container import state as st
 from vmforms.container.errors import ContainerError, InvalidOption
 from vmforms.container.paths import locked, state_root
+
+TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
+if TYPE_CHECKING:
+    from typing import Any
 
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 
@@ -57,6 +59,8 @@ def create(name: str | None = None, labels: dict[str, str] | None = None) -> tup
         if (path / "volume.json").exists():
             return name, False
         tmp = root / f".{name}.new"
+        import shutil
+
         shutil.rmtree(tmp, ignore_errors=True)
         (tmp / "_data").mkdir(parents=True, mode=0o755)
         (tmp / "volume.json").write_text(json.dumps(
@@ -95,6 +99,8 @@ def remove(name: str, force: bool = False) -> None:
     with locked(volumes_dir() / ".lock"):
         doomed = volumes_dir() / f".{name}.gone"
         os.rename(volumes_dir() / name, doomed)
+        import shutil
+
         shutil.rmtree(doomed, ignore_errors=True)
 
 
@@ -157,6 +163,8 @@ def copy_up(name: str, layers: list[Path], target: str, work: Path) -> None:
                        source_lowers=[str(p) for p in layers], source_dir=dirs[3],
                        empty=dirs[4])
     finally:
+        import shutil
+
         shutil.rmtree(work, ignore_errors=True)
 
 
