@@ -9,7 +9,16 @@ from types import SimpleNamespace
 
 from vmforms.cli import container_life as life
 from vmforms.cli.build import COMMAND as BUILD
-from vmforms.cli.flags import LIST, VALUE, Command, Flag, HelpRequested, help_text, parse
+from vmforms.cli.flags import (
+    LIST,
+    VALUE,
+    Command,
+    Flag,
+    HelpRequested,
+    group_usage,
+    help_text,
+    parse,
+)
 from vmforms.cli.runflags import RUN_MORE
 from vmforms.container.errors import (
     ContainerError,
@@ -148,9 +157,7 @@ PROG = "vmforms container"
 
 
 def _usage() -> str:
-    lines = [f"Usage:  {PROG} COMMAND", "", "Run and manage containers.", "", "Commands:"]
-    lines += [f"  {c.name:<9} {c.help}" for c in COMMANDS.values()]
-    return "\n".join(lines) + f"\n\nRun '{PROG} COMMAND --help' for more information.\n"
+    return group_usage(PROG, "Run and manage containers.", COMMANDS.values(), 9)
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,7 @@ argparse would do most of this, but importing and building it is a measurable pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from vmforms.container.errors import InvalidOption
 from vmforms.record import record
@@ -41,6 +41,13 @@ class Command:
     rest: str | None = None  # the name for everything after the positionals
     min_rest: int = 0
     interspersed: bool = False  # may flags follow positional arguments?
+
+
+def group_usage(prog: str, title: str, commands: Iterable[Command], width: int) -> str:
+    """The usage of a command group (`vmforms container`, `... network`), as Docker's."""
+    lines = [f"Usage:  {prog} COMMAND", "", title, "", "Commands:"]
+    lines += [f"  {c.name:<{width}} {c.help}" for c in commands]
+    return "\n".join(lines) + f"\n\nRun '{prog} COMMAND --help' for more information.\n"
 
 
 def help_text(prog: str, cmd: Command) -> str:

@@ -6,7 +6,16 @@ import json
 import sys
 from types import SimpleNamespace
 
-from vmforms.cli.flags import LIST, VALUE, Command, Flag, HelpRequested, help_text, parse
+from vmforms.cli.flags import (
+    LIST,
+    VALUE,
+    Command,
+    Flag,
+    HelpRequested,
+    group_usage,
+    help_text,
+    parse,
+)
 from vmforms.container.errors import ContainerError, InvalidOption
 
 F = Flag
@@ -42,9 +51,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
 
 
 def _usage() -> str:
-    lines = [f"Usage:  {PROG} COMMAND", "", "Manage networks", "", "Commands:"]
-    lines += [f"  {c.name:<11} {c.help}" for c in COMMANDS.values()]
-    return "\n".join(lines) + f"\n\nRun '{PROG} COMMAND --help' for more information.\n"
+    return group_usage(PROG, "Manage networks", COMMANDS.values(), 11)
 
 
 def main(argv: list[str]) -> int:
