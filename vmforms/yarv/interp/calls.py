@@ -14,7 +14,7 @@ from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import RObject, RSymbol
 from vmforms.yarv.interp.frame import Env, Frame
 from vmforms.yarv.interp.loop import execute, invoke_block
-from vmforms.yarv.interp.objects import RProc
+from vmforms.yarv.interp.objects import RProc, RubyError
 from vmforms.yarv.iseq.loader import (
     VM_CALL_ARGS_BLOCKARG,
     VM_CALL_ARGS_SPLAT,
@@ -92,6 +92,48 @@ def read_args(vm: Any, st: list[Any], ci: Any) -> tuple[list[Any], RHash | None,
     return args, kw, blockarg
 
 
+class CallSite:
+    """One call site's call info and its inline cache (CRuby's call data: ci and cc).
+
+    The cache holds the method found for the receiver's class at the VM's method serial,
+    and how to call it: FAST_ISEQ (required parameters only, given exactly: straight into
+    a new frame), FAST_FN (a builtin called without re-packing its arguments) or GENERAL.
+    """
+
+    __slots__ = ("mid", "name", "flag", "argc", "kwargs", "cls", "serial", "method", "kind")
+
+    def __init__(self, ci: Any) -> None:
+        self.mid = ci.mid
+        self.name = ci.mid.name if ci.mid is not None else ""
+        self.flag = ci.flag
+        self.argc = ci.argc
+        self.kwargs = ci.kwargs
+        self.cls: Any = None
+        self.serial = -1
+        self.method: Any = None
+        self.kind = GENERAL
+
+
+GENERAL, FAST_ISEQ, FAST_FN = 0, 1, 2
+
+
+def _kind(m: Any, ci: CallSite) -> int:
+    flag = ci.flag
+    if m.visibility != "public" and not flag & VM_CALL_FCALL:
+        return GENERAL
+    if flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
+        return GENERAL
+    iseq = m.iseq
+    if iseq is not None:
+        if iseq.param_flags <= 1 and ci.argc == iseq.lead_num and \
+                m.name == m.original_name and iseq.type == "method":
+            return FAST_ISEQ
+        return GENERAL
+    if m.fn is not None and (m.arity < 0 or m.arity == ci.argc):
+        return FAST_FN
+    return GENERAL
+
+
 def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
     flag = ci.flag
     if flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
@@ -107,25 +149,41 @@ def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
     recv = st.pop()
     if blockiseq is not None:
         block = make_block(vm, f, blockiseq)
-    name = ci.mid.name
-    cls = recv.cls if isinstance(recv, RObject) and recv.cls is not None \
-        else vm.class_of(recv)
-    m = cls.mcache.get(name) if cls.mcache.get("__serial__") == vm.serial else None
-    if m is None:
-        m = vm.find_method(cls, name)
-    if m is None:
-        return vm.method_missing(recv, name, args, block, fcall=bool(flag & VM_CALL_FCALL),
-                                 vcall=bool(flag & VM_CALL_VCALL))
-    iseq = m.iseq
-    if iseq is not None and (m.visibility == "public" or flag & VM_CALL_FCALL) and \
-            iseq.param_flags <= 1 and \
-            kw is None and len(args) == iseq.lead_num and m.name == m.original_name \
-            and iseq.type == "method":
+    tr = type(recv)
+    if tr is int:
+        cls = vm.cInteger
+    elif tr is float:
+        cls = vm.cFloat
+    else:
+        cls = recv.cls if isinstance(recv, RObject) and recv.cls is not None \
+            else vm.class_of(recv)
+    if ci.cls is cls and ci.serial == vm.serial:
+        m = ci.method
+        kind = ci.kind
+    else:
+        m = vm.find_method(cls, ci.name)
+        if m is None:
+            return vm.method_missing(recv, ci.name, args, block,
+                                     fcall=bool(flag & VM_CALL_FCALL),
+                                     vcall=bool(flag & VM_CALL_VCALL))
+        kind = _kind(m, ci)
+        ci.cls, ci.serial, ci.method, ci.kind = cls, vm.serial, m, kind
+    if kind == FAST_ISEQ:
         # the common call: required parameters only, straight into a new frame
-        vars_ = args + [None] * (len(iseq.local_table) - len(args))
-        fr = Frame(iseq, recv, Env(vars_, None), block, m, m.cref, None)
+        iseq = m.iseq
+        nlocals = len(iseq.local_table)
+        if nlocals > len(args):
+            args += [None] * (nlocals - len(args))
+        fr = Frame(iseq, recv, Env(args, None), block, m, m.cref, None)
         fr.defined_class = m.owner
         return execute(vm, fr)
+    if kind == FAST_FN and block is None:
+        try:
+            return m.fn(vm, recv, args, None)
+        except RubyError as e:
+            vm.cframe_backtrace(e, m.name)
+            raise
+    name = ci.name
     if m.visibility != "public" and not flag & VM_CALL_FCALL:
         if m.visibility == "private" and not (name.endswith("=") and recv is f.self_):
             vm.raise_error("NoMethodError", f"private method `{name}' called for "

@@ -10,7 +10,7 @@ from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import ClassRef, RObject, intern
 from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.string import RString
-from vmforms.yarv.insns import Insn
+from vmforms.yarv.insns import Insn, Op
 from vmforms.yarv.interp import calls
 from vmforms.yarv.interp.defs import (
     checkmatch,
@@ -36,6 +36,9 @@ def _slot(iseq: Any, idx: int, level: int) -> int:
 def make_op(vm: Any, iseq: Any, insn: Insn, pc: int, nxt: int, operands: list[Any]) -> OpT:
     name = insn.name.removeprefix("trace_")
     ops = list(operands)
+    for i, kind in enumerate(insn.operands):
+        if kind is Op.CALLDATA and ops[i] is not None:
+            ops[i] = calls.CallSite(ops[i])  # a cache of its own per call site
     if name in ("getlocal", "setlocal", "getblockparam", "setblockparam",
                 "getblockparamproxy"):
         level = ops[1]

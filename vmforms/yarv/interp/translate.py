@@ -66,9 +66,92 @@ def translate(vm: Any, iseq: Any, plain: list[Any]) -> list[Any]:
     return fast
 
 
+_INT_ONLY = {"opt_div": "//", "opt_mod": "%"}
+
+
+class _Stack:
+    """The operand stack as the generated code sees it: values pushed by the block but not
+    yet appended to the frame's stack are Python expressions (pending). A stable one (a
+    constant, self, a temporary) keeps its value whatever runs; a local variable read is
+    copied to a temporary before anything that could assign the variable runs."""
+
+    def __init__(self, out: list[str]) -> None:
+        self.out = out
+        self.pending: list[tuple[str, bool]] = []
+        self.temps = 0
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def push(self, expr: str, stable: bool) -> None:
+        self.pending.append((expr, stable))
+
+    def settle(self) -> None:
+        """Copy pending local reads to temporaries (before code that may assign locals)."""
+        for i, (expr, stable) in enumerate(self.pending):
+            if not stable:
+                t = self.temp()
+                self.out.append(f"{t} = {expr}")
+                self.pending[i] = (t, True)
+
+    def flush(self) -> None:
+        """Append every pending value to the frame's stack."""
+        if len(self.pending) == 1:
+            self.out.append(f"st.append({self.pending[0][0]})")
+        elif self.pending:
+            self.out.append("st.extend((" + ", ".join(e for e, _ in self.pending) + "))")
+        self.pending.clear()
+
+    def pop(self) -> str:
+        """An expression for the top value, taken off the stack."""
+        if self.pending:
+            return self.pending.pop()[0]
+        return "st.pop()"
+
+
+def _arith(out: list[str], stk: _Stack, name: str, pc: int, h: str, o: str,
+           scope: dict[str, Any]) -> None:
+    def const(i: int) -> tuple[Any, Any]:
+        """(type, value) of the operand i from the top if it is a known constant."""
+        if len(stk.pending) < i:
+            return None, None
+        e = stk.pending[-i][0]
+        if e in ("0", "1"):
+            return int, int(e)
+        if e.startswith("K"):
+            return type(scope[e]), scope[e]
+        return None, None
+    b_const, b_value = const(1)
+    a_const, _ = const(2)
+    eb = stk.pop()
+    ea = stk.pop()
+    stk.settle()  # the fallback is a method call
+    out.append(f"b = {eb}")
+    out.append(f"a = {ea}")
+    if name in _INT_ONLY:
+        checks = [f"type({v}) is int" for v, c in (("a", a_const), ("b", b_const))
+                  if c is not int]
+        if b_const is not int:
+            checks.append("b")
+        elif b_value == 0:
+            checks.append("False")
+        expr = f"a {_INT_ONLY[name]} b"
+    else:
+        checks = [f"(type({v}) is int or type({v}) is float)"
+                  for v, c in (("a", a_const), ("b", b_const)) if c not in (int, float)]
+        expr = f"a {_ARITH[name]} b"
+    t = stk.temp()
+    out.append(f"if {' and '.join(checks) or 'True'}:\n    {t} = {expr}\n"
+               f"else:\n    st.append(a)\n    st.append(b)\n    f.pc = {pc}\n"
+               f"    {h}(vm, f, st, {o})\n    {t} = st.pop()")
+    stk.push(t, True)
+
+
 def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
            scope: dict[str, Any]) -> str:
     out: list[str] = []
+    stk = _Stack(out)
     code = iseq.code
     while True:
         op = plain[pc]
@@ -78,57 +161,71 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
         h, o = f"H{pc}", f"O{pc}"
         scope[h], scope[o] = op[0], op
         if name == "getlocal_WC_0":
-            out.append(f"st.append(V[{op[3]}])")
-        elif name == "setlocal_WC_0":
-            out.append(f"V[{op[3]}] = st.pop()")
+            stk.push(f"V[{op[3]}]", False)
+        elif name == "getlocal_WC_1":
+            stk.push(f"f.env.parent.vars[{op[3]}]", False)
+        elif name in ("setlocal_WC_0", "setlocal_WC_1"):
+            value = stk.pop()
+            stk.settle()
+            target = "V" if name == "setlocal_WC_0" else "f.env.parent.vars"
+            out.append(f"{target}[{op[3]}] = {value}")
         elif name in ("putobject_INT2FIX_0_", "putobject_INT2FIX_1_"):
-            out.append(f"st.append({name[-2]})")
+            stk.push(name[-2], True)
         elif name == "putobject" and type(op[3]) in _SIMPLE_CONST:
             scope[f"K{pc}"] = op[3]
-            out.append(f"st.append(K{pc})")
+            stk.push(f"K{pc}", True)
         elif name == "putnil":
-            out.append("st.append(None)")
+            stk.push("None", True)
         elif name == "putself":
-            out.append("st.append(f.self_)")
+            stk.push("f.self_", True)
         elif name == "dup":
-            out.append("st.append(st[-1])")
+            if stk.pending:
+                if not stk.pending[-1][1]:
+                    stk.settle()
+                stk.push(stk.pending[-1][0], True)
+            else:
+                out.append("st.append(st[-1])")
         elif name == "pop":
-            out.append("st.pop()")
+            if stk.pending:
+                stk.pending.pop()
+            else:
+                out.append("st.pop()")
         elif name == "nop":
             pass
-        elif name in _ARITH:
-            sym = _ARITH[name]
-            out.append(
-                f"b = st[-1]\na = st[-2]\n"
-                f"if (type(a) is int or type(a) is float) and "
-                f"(type(b) is int or type(b) is float):\n"
-                f"    st.pop()\n    st[-1] = a {sym} b\n"
-                f"else:\n    f.pc = {pc}\n    {h}(vm, f, st, {o})")
+        elif name in _ARITH or name in _INT_ONLY:
+            _arith(out, stk, name, pc, h, o, scope)
         elif name in ("opt_send_without_block", "send"):
+            stk.flush()
             scope["SEND"] = send
             blk = f"{o}[4]" if name == "send" else "None"
             out.append(f"f.pc = {pc}\nst.append(SEND(vm, f, st, {o}[3], {blk}))")
         elif name == "jump":
+            stk.flush()
             out.append(f"return {op[3]}")
             break
-        elif name == "branchif":
-            out.append(f"v = st.pop()\nreturn {op[3]} if v is not None and v is not False "
-                       f"else {nxt}")
-            break
-        elif name == "branchunless":
-            out.append(f"v = st.pop()\nreturn {nxt} if v is not None and v is not False "
-                       f"else {op[3]}")
+        elif name in ("branchif", "branchunless", "branchnil"):
+            out.append(f"v = {stk.pop()}")
+            stk.flush()
+            if name == "branchnil":
+                out.append(f"return {op[3]} if v is None else {nxt}")
+            else:
+                yes, no = (op[3], nxt) if name == "branchif" else (nxt, op[3])
+                out.append(f"return {yes} if v is not None and v is not False else {no}")
             break
         elif name == "leave":
+            stk.flush()
             out.append("return -1")
             break
         elif name in _ENDS:
+            stk.flush()
             out.append(f"f.pc = {pc}\nreturn {h}(vm, f, st, {o})")
             break
         else:
+            stk.flush()
             out.append(f"f.pc = {pc}\n{h}(vm, f, st, {o})")
         pc = nxt
         if pc in leaders or pc >= len(code) or plain[pc] is None:
+            stk.flush()
             out.append(f"return {pc}")
             break
     lines = "\n".join(out).split("\n")

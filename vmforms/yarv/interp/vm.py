@@ -259,20 +259,20 @@ class VM(Support):
                 try:
                     return m.fn(self, recv, args, block)
                 except RubyError as e:
-                    self._cframe_backtrace(e, m.name)
+                    self.cframe_backtrace(e, m.name)
                     raise
                 finally:
                     self.stack.pop()
             try:
                 return m.fn(self, recv, args, block)
             except RubyError as e:
-                self._cframe_backtrace(e, m.name)
+                self.cframe_backtrace(e, m.name)
                 raise
         from vmforms.yarv.interp.loop import invoke_method
 
         return invoke_method(self, m, recv, args, block, kw)
 
-    def _cframe_backtrace(self, e: RubyError, name: str) -> None:
+    def cframe_backtrace(self, e: RubyError, name: str) -> None:
         if e.exc.backtrace is None:
             self.stack.append(CFrame(name))
             try:
