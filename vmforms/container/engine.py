@@ -21,14 +21,13 @@ from vmforms.container.runconfig import (
     RunOptions,
     build_spec,
     cgroup_name,
-    resolve_image,
     retarget,
 )
 from vmforms.container.runtime import Stdio
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
 
     from vmforms.container.cgroups.base import Cgroup
     from vmforms.container.spec import Spec
@@ -70,7 +69,9 @@ def create(opts: RunOptions) -> st.Container:
         raise InvalidOption(f'Invalid container name ({opts.name}), only '
                             '[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed')
     store = _image_store()
-    image = resolve_image(store, opts)
+    from vmforms.container import vmisolation
+
+    image, opts = vmisolation.resolve(store, opts)
     from vmforms.container.network.options import config_fields, record_fields
 
     network_fields = record_fields(opts.network, opts.publish, opts.publish_all,
@@ -138,10 +139,12 @@ def create(opts: RunOptions) -> st.Container:
                     "PidsLimit": spec.linux.resources.pids_limit,
                     "MemoryReservation": runopts.memory_reservation(opts.memory_reservation),
                     "OomKillDisable": opts.oom_kill_disable,
+                    "Isolation": opts.isolation,
                     **network_fields, "DnsSearch": list(opts.dns_search),
                     "DnsOptions": list(opts.dns_options),
                 },
                 "Spec": spec_mod.dump(spec),
+                **vmisolation.record_fields(opts),
             }
             st.write_json(tmp / "config.json", record)
             st.write_json(tmp / "state.json", {"Status": "created", "Pid": 0, "ExitCode": 0,
@@ -195,7 +198,8 @@ def seccomp_extras(spec: Spec) -> Any:
     def warn(message: str) -> None:
         sys.stderr.write(f"WARNING: {message}\n")
 
-    return runtime.Extras(seccomp=seccomp.prepare(spec.linux.seccomp, warn))
+    return runtime.Extras(seccomp=seccomp.prepare(spec.linux.seccomp, warn,
+                                                  state_root() / "seccomp"))
 
 
 def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
@@ -205,17 +209,26 @@ def _launch(c: st.Container, stdio: Stdio) -> tuple[int, Cgroup]:
     spec = container_spec(c)
     cgroup: Cgroup | None = None
     try:
+        in_vm = c.record["HostConfig"].get("Isolation") == "vm"
+        # A VM's limits are the guest's to apply; its host process is only accounted.
+        from vmforms.container.cgroups import Limits
+
         cgroup = _cgroup_driver().create(spec.linux.cgroups_path or cgroup_name(c.id),
-                                         _limits(spec))
+                                         Limits() if in_vm else _limits(spec))
         from vmforms.container.runopts import apply_memory_extras
 
         apply_memory_extras(c.record["HostConfig"], cgroup)
         overlay = (list(c.record["Layers"]), str(c.path / "upper"), str(c.path / "work"))
         from vmforms.container.network.endpoint import joined
 
-        with joined(c):
-            pid = runtime.start(spec, spec.root_path, overlay=overlay, cgroup=cgroup,
-                                stdio=stdio, extras=seccomp_extras(spec))
+        if in_vm:
+            from vmforms.container.vmisolation import launch
+
+            pid = launch.start(c, spec, cgroup, stdio)
+        else:
+            with joined(c):
+                pid = runtime.start(spec, spec.root_path, overlay=overlay, cgroup=cgroup,
+                                    stdio=stdio, extras=seccomp_extras(spec))
     except BaseException as exc:
         if cgroup is not None:
             cgroup.destroy()
@@ -247,13 +260,25 @@ def run(opts: RunOptions) -> int:
 
         kept = keeper.split(local_output=True)
         if kept is not None:
-            return kept  # the keeper: the monitor (our child) has finished
+            _exit_now(kept)  # the keeper: the monitor (our child) has finished
     c = create(opts)
     if opts.detach:
         _run_detached(c, opts)
         print(c.id)
         return 0
-    return _run_attached(c, opts)
+    _exit_now(_run_attached(c, opts))
+
+
+def _exit_now(code: int) -> NoReturn:
+    """End the keeper or the monitor of `run` once its work is done: nothing is left to
+    clean up, and the interpreter's tear-down of every loaded module, 5 ms and more in
+    each of the two processes, would be on the user's wait."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or 141
+    os._exit(code)
 
 
 def _run_attached(c: st.Container, opts: RunOptions) -> int:

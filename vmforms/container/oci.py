@@ -324,7 +324,8 @@ def _seccomp_filter(opts: Options, spec: Spec) -> Any:
         return None
     from vmforms.container import seccomp
 
-    return seccomp.prepare(spec.linux.seccomp, opts.warn)
+    # '@' is in no container ID: the listing passes over this directory
+    return seccomp.prepare(spec.linux.seccomp, opts.warn, opts.root / "@seccomp")
 
 
 def _check_lsm(opts: Options, spec: Spec) -> None:

@@ -13,9 +13,10 @@ from vmforms.container.errors import ContainerError, InvalidOption
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
     from typing import Any
 
-    from vmforms.linux.seccomp import Filter
+    from vmforms.linux.seccomp import Filter, Program
 
 _ARCH_PREFIX = "SCMP_ARCH_"
 # libseccomp's names for the runtime-spec's architectures, where they differ.
@@ -93,9 +94,13 @@ def build(profile: dict[str, Any]) -> Filter:
     return flt
 
 
-def prepare(profile: dict[str, Any], warn: Callable[[str], None]) -> Filter | None:
+def prepare(profile: dict[str, Any], warn: Callable[[str], None],
+            cache: Path | None = None) -> Filter | Program | None:
     """The filter to load in the container, or None (with one warning) when this host
-    has no libseccomp to compile it."""
+    has no libseccomp to compile it. With `cache` (a directory of the caller's own), the
+    compiled program is kept there by the digest of the profile, the libseccomp version
+    and the architecture: Docker's default profile is 366 rules that libseccomp takes a
+    few ms to compile, for each container."""
     from vmforms.linux.seccomp import library
 
     try:
@@ -103,10 +108,85 @@ def prepare(profile: dict[str, Any], warn: Callable[[str], None]) -> Filter | No
     except OSError as exc:
         warn(f"seccomp profile not applied: {exc}")
         return None
+    path = None if cache is None else cache / f"{_digest(profile)}.bpf"
+    if path is not None and (program := _cached(path)) is not None:
+        return program
     try:
-        return build(profile)
+        flt = build(profile)
     except OSError as exc:
         raise ContainerError(f"seccomp: {exc.strerror or exc}") from None
+    if path is not None:
+        try:
+            _keep(path, flt.export())
+        except OSError:
+            pass  # a cache: the filter in hand is loaded all the same
+    return flt
+
+
+_CACHE_FORMAT = b"vmforms-seccomp-bpf-1"
+
+
+def _digest(profile: dict[str, Any]) -> str:
+    import hashlib
+    import json
+    import os
+
+    from vmforms.linux.seccomp import version
+
+    h = hashlib.sha256(_CACHE_FORMAT)
+    h.update(f"\0{version()}\0{os.uname().machine}\0".encode())
+    h.update(json.dumps(profile, sort_keys=True, separators=(",", ":")).encode())
+    return h.hexdigest()
+
+
+def _cached(path: Path) -> Program | None:
+    """The program kept at `path`, if it is a regular file of ours that nobody else can
+    write, in a directory likewise (a program planted there would decide what the
+    container may call)."""
+    import os
+    import stat
+
+    from vmforms.linux.seccomp import Program
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        parent = os.stat(path.parent, follow_symlinks=False)
+        euid = os.geteuid()
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid != euid or st.st_mode & 0o022
+                or parent.st_uid != euid or parent.st_mode & 0o022
+                or st.st_size > _MAX_PROGRAM):
+            return None
+        return Program(os.pread(fd, _MAX_PROGRAM, 0))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+
+
+# BPF_MAXINSNS instructions of 8 bytes.
+_MAX_PROGRAM = 4096 * 8
+
+
+def _keep(path: Path, code: bytes) -> None:
+    import os
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o600)
+    try:
+        try:
+            os.write(fd, code)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def features() -> dict[str, Any]:

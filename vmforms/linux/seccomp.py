@@ -65,8 +65,21 @@ def library() -> ctypes.CDLL:
                                                ctypes.c_uint, ctypes.POINTER(_ArgCmp)]
         lib.seccomp_attr_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
         lib.seccomp_load.argtypes = [ctypes.c_void_p]
+        lib.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
         _LIB = lib
     return _LIB
+
+
+class _Version(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_uint), ("minor", ctypes.c_uint), ("micro", ctypes.c_uint)]
+
+
+def version() -> str:
+    """libseccomp's version (seccomp_version(3)): its compiler decides the BPF."""
+    lib = library()
+    lib.seccomp_version.restype = ctypes.POINTER(_Version)
+    v = lib.seccomp_version().contents
+    return f"{v.major}.{v.minor}.{v.micro}"
 
 
 def _check(ret: int, op: str, obj: str) -> int:
@@ -130,7 +143,50 @@ class Filter:
     def load(self) -> None:
         _check(self.lib.seccomp_load(self.ctx), "seccomp_load", "filter")
 
+    def export(self) -> bytes:
+        """The filter compiled to classic BPF (seccomp_export_bpf(3)): what `load` gives
+        the kernel, as an array of struct sock_filter."""
+        fd = os.memfd_create("seccomp-bpf", os.MFD_CLOEXEC)
+        try:
+            _check(self.lib.seccomp_export_bpf(self.ctx, fd), "seccomp_export_bpf", "filter")
+            size = os.fstat(fd).st_size
+            return os.pread(fd, size, 0)
+        finally:
+            os.close(fd)
+
     def release(self) -> None:
         if self.ctx:
             self.lib.seccomp_release(self.ctx)
             self.ctx = None
+
+
+# <linux/filter.h>: a program is at most BPF_MAXINSNS instructions of 8 bytes each.
+_BPF_MAXINSNS = 4096
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class Program:
+    """A filter already compiled to BPF (by `Filter.export`), loaded as seccomp_load
+    loads it: seccomp mode 2 with no flags, no_new_privs left to the caller. Everything
+    `load` touches is made here, so the child of a fork only makes one call."""
+
+    def __init__(self, code: bytes) -> None:
+        if not code or len(code) % 8 or len(code) // 8 > _BPF_MAXINSNS:
+            raise ValueError(f"not a seccomp BPF program: {len(code)} bytes")
+        self.code = code
+        self._buffer = ctypes.create_string_buffer(code, len(code))
+        self._prog = _SockFprog(len(code) // 8, ctypes.addressof(self._buffer))
+        from vmforms.linux.libc import libc
+
+        self._prctl = libc.prctl
+
+    def load(self) -> None:
+        from vmforms.linux.libc import check
+
+        check("prctl", "PR_SET_SECCOMP", self._prctl, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER,
+              ctypes.byref(self._prog), 0, 0)

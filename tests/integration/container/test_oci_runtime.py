@@ -36,7 +36,10 @@ PROBE = ("uname -r; id; grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):
 
 
 def _runtime_dirs() -> set[str]:
-    return set(os.listdir(RUNTIME_STATE)) if RUNTIME_STATE.is_dir() else set()
+    """The containers' state directories (not the runtime's cache of compiled seccomp
+    programs, `@seccomp`: '@' is in no container ID)."""
+    names = os.listdir(RUNTIME_STATE) if RUNTIME_STATE.is_dir() else []
+    return {n for n in names if not n.startswith("@")}
 
 
 class Podman:

@@ -7,6 +7,7 @@ import errno
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,7 +203,6 @@ def _libseccomp() -> None:
 def test_seccomp_profile_is_enforced(tmp_path: Path) -> None:
     _libseccomp()
     from vmforms.container.seccomp import build
-    from vmforms.linux.process import set_no_new_privs
 
     profile = {
         "defaultAction": "SCMP_ACT_ALLOW",
@@ -217,6 +217,16 @@ def test_seccomp_profile_is_enforced(tmp_path: Path) -> None:
         ],
     }
     flt = build(profile)
+    try:
+        assert _mkdir_refused_under(flt, tmp_path / "refused")
+    finally:
+        flt.release()
+
+
+def _mkdir_refused_under(flt: Any, where: Path) -> bool:
+    """Whether mkdir fails with EACCES in a child that loaded `flt`."""
+    from vmforms.linux.process import set_no_new_privs
+
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -224,15 +234,46 @@ def test_seccomp_profile_is_enforced(tmp_path: Path) -> None:
             set_no_new_privs()
             flt.load()
             try:
-                os.mkdir(tmp_path / "refused")
+                os.mkdir(where)
             except PermissionError as exc:
                 code = 0 if exc.errno == errno.EACCES else 2
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0 and not where.exists()
+
+
+def test_compiled_seccomp_programs_are_cached_and_enforced(tmp_path: Path) -> None:
+    _libseccomp()
+    from vmforms.container.seccomp import build, prepare
+    from vmforms.linux.seccomp import Program
+
+    profile = {"defaultAction": "SCMP_ACT_ALLOW",
+               "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                             "errnoRet": 13}]}
+    cache = tmp_path / "cache"
+    first = prepare(profile, pytest.fail, cache)
+    assert first is not None and not isinstance(first, Program)  # compiled this time
+    [kept] = cache.iterdir()
+    assert kept.stat().st_mode & 0o777 == 0o600 and cache.stat().st_mode & 0o777 == 0o700
+    second = prepare(profile, pytest.fail, cache)
+    assert isinstance(second, Program)
+    flt = build(profile)
+    assert second.code == flt.export() == kept.read_bytes()
     flt.release()
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert not (tmp_path / "refused").exists()
+    assert _mkdir_refused_under(second, tmp_path / "refused")
+    # Another profile is another program.
+    other = dict(profile, defaultAction="SCMP_ACT_LOG")
+    assert not isinstance(prepare(other, pytest.fail, cache), Program)
+    assert len(list(cache.iterdir())) == 2
+    # A program that others could have written is not loaded, nor is a damaged one.
+    kept.chmod(0o622)
+    assert not isinstance(prepare(profile, pytest.fail, cache), Program)
+    kept.chmod(0o600)
+    kept.write_bytes(b"\0" * 7)
+    assert not isinstance(prepare(profile, pytest.fail, cache), Program)
+    cache.chmod(0o777)
+    assert not isinstance(prepare(profile, pytest.fail, cache), Program)
 
 
 def test_bad_seccomp_profiles_are_named() -> None:
