@@ -149,6 +149,13 @@ def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
     recv = st.pop()
     if blockiseq is not None:
         block = make_block(vm, f, blockiseq)
+    return dispatch(vm, f, recv, args, kw, block, ci)
+
+
+def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, block: Any,
+             ci: CallSite) -> Any:
+    """Call ci's method on recv with the arguments read: through the call site's cache."""
+    flag = ci.flag
     tr = type(recv)
     if tr is int:
         cls = vm.cInteger

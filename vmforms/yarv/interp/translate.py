@@ -15,7 +15,8 @@ from typing import Any
 
 from vmforms.yarv.core.object import RSymbol
 from vmforms.yarv.insns import INSNS
-from vmforms.yarv.interp.calls import send
+from vmforms.yarv.interp.calls import COMPLEX, dispatch, make_block, send
+from vmforms.yarv.iseq.loader import VM_CALL_ARGS_BLOCKARG
 
 _ENDS = frozenset(("jump", "branchif", "branchunless", "branchnil", "leave", "throw",
                    "opt_case_dispatch", "opt_getinlinecache", "once"))
@@ -148,6 +149,29 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, h: str, o: str,
     stk.push(t, True)
 
 
+def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,
+          scope: dict[str, Any]) -> None:
+    """A call: with the receiver and arguments still pending, straight to the dispatch
+    (no trip through the stack); the result stays pending."""
+    ci = op[3]
+    blockiseq = op[4] if name == "send" else None
+    scope["SEND"], scope["DISPATCH"], scope["MB"] = send, dispatch, make_block
+    t = stk.temp()
+    n = ci.argc + 1
+    if not ci.flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG) and len(stk.pending) >= n:
+        values = [e for e, _ in stk.pending[-n:]]
+        del stk.pending[-n:]
+        stk.settle()
+        blk = f"MB(vm, f, {o}[4])" if blockiseq is not None else "None"
+        out.append(f"f.pc = {pc}\n{t} = DISPATCH(vm, f, {values[0]}, "
+                   f"[{', '.join(values[1:])}], None, {blk}, {o}[3])")
+    else:
+        stk.flush()
+        blk = f"{o}[4]" if blockiseq is not None else "None"
+        out.append(f"f.pc = {pc}\n{t} = SEND(vm, f, st, {o}[3], {blk})")
+    stk.push(t, True)
+
+
 def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
            scope: dict[str, Any]) -> str:
     out: list[str] = []
@@ -195,10 +219,7 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
         elif name in _ARITH or name in _INT_ONLY:
             _arith(out, stk, name, pc, h, o, scope)
         elif name in ("opt_send_without_block", "send"):
-            stk.flush()
-            scope["SEND"] = send
-            blk = f"{o}[4]" if name == "send" else "None"
-            out.append(f"f.pc = {pc}\nst.append(SEND(vm, f, st, {o}[3], {blk}))")
+            _send(out, stk, name, op, pc, o, scope)
         elif name == "jump":
             stk.flush()
             out.append(f"return {op[3]}")

@@ -19,6 +19,7 @@ from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.regexp import RRegexp
 from vmforms.yarv.core.string import RString
 from vmforms.yarv.interp.frame import CFrame, Cref, Env, Frame
+from vmforms.yarv.interp.loop import invoke_block
 from vmforms.yarv.interp.objects import (
     Method,
     RClass,
@@ -325,8 +326,6 @@ class VM(Support):
 
     def call_proc(self, block: Any, args: list[Any], kw: RHash | None = None,
                   blockarg: Any = None) -> Any:
-        from vmforms.yarv.interp.loop import invoke_block
-
         return invoke_block(self, block, args, kw, blockarg)
 
     # --- values ------------------------------------------------------------------------
