@@ -17,7 +17,8 @@ COMMAND = Command("build", "[OPTIONS] PATH", "Build an image from a Dockerfile",
     F(None, "target", VALUE, "set the target build stage to build", metavar="string"),
     F(None, "no-cache", help="do not use cache when building the image"),
     F(None, "label", LIST, "set metadata for an image", metavar="list"),
-    F(None, "platform", VALUE, "set platform (only this host's is built)", metavar="string"),
+    F(None, "platform", VALUE, "set target platform for build (one this host executes)",
+      metavar="string"),
     F(None, "progress", VALUE, "set type of progress output (auto, plain, quiet)",
       default="auto", metavar="string"),
     F("q", "quiet", help="suppress the build output and print image ID on success"),
@@ -51,12 +52,16 @@ def run(a: SimpleNamespace) -> int:
 
     if a.progress not in ("auto", "plain", "tty", "quiet", "rawjson"):
         raise InvalidOption(f'invalid progress mode "{a.progress}"')
+    platform = None
     if a.platform:
-        from vmforms.container.image.writer import host_architecture
+        from vmforms.container.image.platform import check_executable, parse_platform
 
-        if a.platform.split("/")[:2] != ["linux", host_architecture()]:
-            raise InvalidOption(f"--platform {a.platform}: this builder builds for "
-                                f"linux/{host_architecture()} only")
+        platform = parse_platform(a.platform.split(",")[0])
+        if "," in a.platform:
+            raise InvalidOption(f"--platform {a.platform}: one platform at a time (a "
+                                "multi-platform build needs a manifest list exporter)")
+        # RUN steps execute the platform's programs here: refused before anything runs.
+        check_executable(platform, "of this build")
     for tag in a.tag:
         normalize_tag(tag)  # a bad tag fails before anything is built
     context = Path(a.context)
@@ -70,7 +75,8 @@ def run(a: SimpleNamespace) -> int:
                         target=a.target, no_cache=a.no_cache,
                         labels=_pairs(a.label, "label", False), quiet=quiet,
                         progress="plain" if a.progress == "rawjson" else a.progress,
-                        network=None if a.network in (None, "default") else a.network)
+                        network=None if a.network in (None, "default") else a.network,
+                        platform=platform)
     image_id = Builder(opts).build()
     if a.iidfile:
         with open(a.iidfile, "w") as f:

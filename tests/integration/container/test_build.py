@@ -282,7 +282,7 @@ def test_build_options_and_stages(vmf: Any, tmp_path: Path) -> None:
         (tmp_path / "Dockerfile").write_text(dockerfile)
         missing = vmf("build", "--target", "nosuch", str(tmp_path))
         assert missing.returncode != 0 and "nosuch" in missing.stderr
-        (tmp_path / "Onbuild").write_text("FROM busybox\nONBUILD RUN true\n")
+        (tmp_path / "Onbuild").write_text("FROM busybox\nONBUILD ONBUILD RUN true\n")
         onbuild = vmf("build", "-f", str(tmp_path / "Onbuild"), str(tmp_path))
         assert onbuild.returncode == 1 and "line 2" in onbuild.stderr
     finally:

@@ -24,6 +24,7 @@ from vmforms.container.build.parser import Dockerfile, DockerfileError, Instruct
 from vmforms.container.build.progress import Progress, is_terminal
 from vmforms.container.build.steps import StepRunner, arg_pairs
 from vmforms.container.errors import ContainerError, ImageNotFound
+from vmforms.container.image.platform import Platform
 from vmforms.container.image.records import (
     ANNOTATION_BUILD_CACHE,
     Descriptor,
@@ -55,6 +56,7 @@ class BuildOptions:
     quiet: bool = False
     progress: str = "auto"  # auto (a terminal gets the compact view), plain, tty
     network: str | None = None  # RUN's network: the default bridge, or none, host, NAME
+    platform: Platform | None = None  # --platform: the target (default: this host's)
 
 
 @dataclass
@@ -107,10 +109,25 @@ def read_dockerfile(opts: BuildOptions) -> tuple[Dockerfile, str]:
     return parse(text), Path(path).name
 
 
-def split_stages(df: Dockerfile, build_args: dict[str, str]) -> tuple[list[Stage], dict[str, str]]:
+def platform_args(target: Platform | None) -> dict[str, str]:
+    """BuildKit's automatic platform ARGs: in the global scope, and in a stage once
+    declared there (`ARG TARGETARCH`)."""
+    from vmforms.container.image.platform import host_platform
+
+    build = host_platform()
+    out: dict[str, str] = {}
+    for prefix, p in (("BUILD", build), ("TARGET", target or build)):
+        out[prefix + "PLATFORM"] = str(p)
+        out[prefix + "OS"], out[prefix + "ARCH"] = p.os, p.architecture
+        out[prefix + "VARIANT"] = p.variant
+    return out
+
+
+def split_stages(df: Dockerfile, build_args: dict[str, str],
+                 platform: Platform | None = None) -> tuple[list[Stage], dict[str, str]]:
     from vmforms.container.build.parser import expand
 
-    global_args: dict[str, str] = {}
+    global_args: dict[str, str] = platform_args(platform)
     stages: list[Stage] = []
     for inst in df.instructions:
         if inst.cmd == "from":
@@ -184,7 +201,7 @@ class Builder:
         p.begin("[internal] load build definition from Dockerfile")
         df, df_name = read_dockerfile(self.opts)
         p.done()
-        stages, global_args = split_stages(df, self.opts.build_args)
+        stages, global_args = split_stages(df, self.opts.build_args, self.opts.platform)
         names = {s.name: s.index for s in stages if s.name is not None}
         if self.opts.target is not None:
             if self.opts.target.lower() not in names:
@@ -218,22 +235,32 @@ class Builder:
                 pass
 
     # -- the store -------------------------------------------------------------------------
-    def resolve_base(self, name: str, platform: str | None) -> State:
+    def resolve_base(self, name: str) -> State:
+        """A base image (or a COPY --from one) for the build's platform: the manifest of
+        an index for it, pulled if missing; a single-platform image must match it."""
+        platform = self.opts.platform
         try:
-            image = self.store.resolve(name)
+            image = self.store.resolve(name, platform)
         except ImageNotFound:
             from vmforms.container.image.registry import pull
 
             try:
-                pull(self.store, name, out=lambda line: None)
+                pull(self.store, name, out=lambda line: None, platform=platform)
+                image = self.store.resolve(name, platform)
             except ContainerError as exc:
                 raise BuildError(f"failed to solve: {name}: failed to resolve source "
                                  f"metadata: {exc}") from None
-            image = self.store.resolve(name)
+        except ContainerError as exc:  # no manifest for the platform
+            raise BuildError(f"failed to solve: {name}: {exc}") from None
         manifest = self.store.manifest(image.manifest_digest)
         conf = self.store.configuration(manifest)
+        if platform is not None and not platform.matches(
+                {"os": conf.os or "linux", "architecture": conf.architecture,
+                 "variant": conf.variant}):
+            raise BuildError(f"failed to solve: {name}: the image is for "
+                             f"{conf.os}/{conf.architecture}, not {platform}")
         return State(list(manifest.layers), list(conf.diff_ids), conf.config,
-                     list(conf.history), _key("from", image.id, platform or ""),
+                     list(conf.history), _key("from", image.id, str(platform or "")),
                      image.id, conf.architecture, conf.os or "linux")
 
     def cached(self, key: str) -> State | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from vmforms.container import inroot
 from vmforms.container.build.context import Ignore, Source, open_path, walk
+from vmforms.container.build.modes import Chmod
 from vmforms.container.errors import ContainerError
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
@@ -28,7 +29,7 @@ class CopySpec:
     dest: str  # absolute, in the image
     dest_is_dir: bool
     owner: tuple[int, int] | None  # --chown, resolved
-    mode: int | None  # --chmod
+    mode: Chmod | None  # --chmod, octal or symbolic
     keep_owner: bool  # files from an image keep theirs; the context's become 0:0
     unpack: bool = False  # ADD: a local tar archive is unpacked at the destination
     devices: bool = True  # device nodes and FIFOs made (with keep_owner), or refused
@@ -114,7 +115,8 @@ def _attrs(dfd: int, name: str, st: os.stat_result, spec: CopySpec) -> None:
         (st.st_uid, st.st_gid) if spec.keep_owner else (0, 0))
     os.chown(name, uid, gid, dir_fd=dfd, follow_symlinks=False)
     if not stat.S_ISLNK(st.st_mode):
-        mode = spec.mode if spec.mode is not None else stat.S_IMODE(st.st_mode)
+        mode = (spec.mode.apply(st.st_mode, stat.S_ISDIR(st.st_mode)) if spec.mode is not None
+                else stat.S_IMODE(st.st_mode))
         os.chmod(name, mode, dir_fd=dfd)
     os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=dfd, follow_symlinks=False)
 

@@ -47,6 +47,8 @@ class Instruction:
     args: tuple[str, ...]  # the words; for the shell form of RUN/CMD/... one string
     flags: tuple[tuple[str, str | None], ...] = ()  # --name=value, in order
     json: bool = False  # written in the exec (JSON array) form
+    # COPY/ADD here-documents: (name, content, expand), a source word `<<name` each
+    heredocs: tuple[tuple[str, str, bool], ...] = ()
 
     def flag(self, name: str) -> str | None:
         for key, value in self.flags:
@@ -233,7 +235,7 @@ class _Scanner:
         return ch
 
 
-def expand(word: str, env: dict[str, str], escape: str = "\\") -> str:
+def expand(word: str, env: dict[str, str], escape: str = "\\", raw: bool = False) -> str:
     """One word with its variables substituted and its quotes removed (BuildKit's
     ProcessWord): `$V`, `${V}`, `${V:-x}`, `${V-x}`, `${V:+x}`, `${V+x}`, `${V:?msg}`;
     single quotes keep everything literal, double quotes keep all but `$`."""
@@ -241,7 +243,9 @@ def expand(word: str, env: dict[str, str], escape: str = "\\") -> str:
     out: list[str] = []
     while s.peek():
         ch = s.next()
-        if ch == "'":
+        if raw and ch in ("'", '"', escape) and not (ch == escape and s.peek() == "$"):
+            out.append(ch)
+        elif ch == "'":
             while s.peek() and s.peek() != "'":
                 out.append(s.next())
             if not s.peek():
@@ -269,6 +273,12 @@ def expand(word: str, env: dict[str, str], escape: str = "\\") -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def expand_raw(text: str, env: dict[str, str], escape: str = "\\") -> str:
+    """A here-document's text with its variables substituted and nothing else changed
+    (quotes kept; an escaped `$` is a plain one), as BuildKit expands COPY's."""
+    return expand(text, env, escape, raw=True)
 
 
 def _name(s: _Scanner) -> str:
@@ -325,12 +335,11 @@ def _heredoc(inst: Instruction, marker: re.Match[str], lines: list[str],
              i: int) -> tuple[Instruction, int]:
     """Take the here-document's lines after the instruction's: a bare `RUN <<EOF` runs
     them as the script, `RUN cmd <<EOF` hands the shell the whole text (it reads the
-    here-document itself). COPY and ADD here-documents are refused."""
+    here-document itself). COPY and ADD take each as a file of that name."""
     from dataclasses import replace
 
     if inst.cmd != "run":
-        raise inst.error(f"{inst.cmd.upper()} with a here-document is not supported by this "
-                         "builder")
+        return _file_heredocs(inst, lines, i)
     strip_tabs, word = marker.group(1) == "-", marker.group(3)
     body: list[str] = []
     j = i + 1
@@ -348,3 +357,39 @@ def _heredoc(inst: Instruction, marker: re.Match[str], lines: list[str],
     if rest:
         script = text + "\n" + "\n".join(lines[i + 1:j + 1]) + "\n"
     return replace(inst, args=(script,), end_line=j + 1), j
+
+
+def _heredoc_body(inst: Instruction, lines: list[str], j: int, strip_tabs: bool,
+                  word: str) -> tuple[list[str], int]:
+    body: list[str] = []
+    while True:
+        if j >= len(lines):
+            raise inst.error(f"unterminated here-document: no line {word!r} after it")
+        line = lines[j].lstrip("\t") if strip_tabs else lines[j]
+        if line == word:
+            return body, j
+        body.append(line)
+        j += 1
+
+
+def _file_heredocs(inst: Instruction, lines: list[str], i: int) -> tuple[Instruction, int]:
+    """`COPY <<a <<b /dst/`: each source word `<<name` reads the next here-document;
+    the destination cannot be one. Quoting the word turns substitution off (BuildKit)."""
+    from dataclasses import replace
+
+    docs: list[tuple[str, str, bool]] = []
+    args: list[str] = []
+    j = i
+    for k, word in enumerate(inst.args):
+        marker = _HEREDOC.fullmatch(word)
+        if marker is None:
+            args.append(word)
+            continue
+        if k == len(inst.args) - 1:
+            raise inst.error(f"{inst.cmd.upper()}: a here-document cannot be the destination")
+        body, j = _heredoc_body(inst, lines, j + 1, marker.group(1) == "-", marker.group(3))
+        docs.append((marker.group(3), "\n".join(body) + "\n", not marker.group(2)))
+        args.append("<<" + marker.group(3))
+    if not docs:
+        raise inst.error(f"{inst.cmd.upper()}: a here-document must be a source word of its own")
+    return replace(inst, args=tuple(args), heredocs=tuple(docs), end_line=j + 1), j

@@ -58,30 +58,34 @@ class StepRunner:
         from vmforms.container.build.executor import State, _key
 
         b = self.b
-        total = 1 + sum(1 for i in stage.instructions if i.cmd in ("run", "copy", "add",
-                                                                   "workdir"))
+        layered = ("run", "copy", "add", "workdir")
+        total = [1 + sum(1 for i in stage.instructions if i.cmd in layered)]
         label = (stage.name or f"stage-{stage.index}") + " " if multi else ""
         self.step = 1
-        self.title = lambda text: f"[{label}{self.step}/{total}] {text}"
+        self.title = lambda text: f"[{label}{self.step}/{total[0]}] {text}"
         base = stage.base
         p = b.progress
         if base.lower() in self.names and self.names[base.lower()] < stage.index:
             parent = self.stages[self.names[base.lower()]].state
             assert parent is not None
             state = replace(parent, args={}, history=list(parent.history))
-            p.begin(self.title(f"FROM {base}"))
+            shown = base
         elif base == "scratch":
-            from vmforms.container.image.writer import host_architecture
+            from vmforms.container.image.platform import host_platform
 
-            state = State([], [], replace_config_default(), [], _key("scratch"),
-                          architecture=host_architecture())
-            p.begin(self.title("FROM scratch"))
+            arch = (b.opts.platform or host_platform()).architecture
+            state = State([], [], replace_config_default(), [],
+                          _key("scratch", arch), architecture=arch)
+            shown = "scratch"
         else:
-            p.begin(self.title(f"FROM {_display(base)}"))
-            state = b.resolve_base(base, None)
+            shown = _display(base)
+            state = b.resolve_base(base)
+        total[0] += sum(1 for t in state.config.on_build if _trigger(t, 0).cmd in layered)
+        p.begin(self.title(f"FROM {shown}"))
         p.done()
         self.global_args = global_args
         self.cmd_set = False
+        state = self.triggers(state)
         for inst in stage.instructions:
             state = self.dispatch(inst, state)
         stage.state = state
@@ -236,7 +240,25 @@ class StepRunner:
         return self.meta(state, inst, f"HEALTHCHECK {text}", healthcheck=check)
 
     def do_onbuild(self, inst: Instruction, state: State) -> State:
-        raise inst.error("ONBUILD is not supported by this builder")
+        """Stored in the config as written, run when a build starts FROM the image."""
+        text = inst.args[0]
+        _trigger(text, inst.line)  # refused now rather than in the child's build
+        return self.meta(state, inst, f"ONBUILD {text}",
+                         on_build=(*state.config.on_build, text))
+
+    def triggers(self, state: State) -> State:
+        """The base's ONBUILD triggers, run first and cleared from the new image's config
+        (Dockerfile reference, ONBUILD)."""
+        from vmforms.container.build.executor import _key
+
+        found = state.config.on_build
+        if not found:
+            return state
+        state = replace(state, config=rreplace(state.config, on_build=()),
+                        key=_key(state.key, "onbuild triggers consumed"))
+        for text in found:
+            state = self.dispatch(_trigger(text, 0), state)
+        return state
 
     # -- steps that make layers -----------------------------------------------------------
     def begin(self, text: str) -> None:
@@ -348,11 +370,7 @@ class StepRunner:
         return self.copy(inst, state, add=True)
 
     def copy(self, inst: Instruction, state: State, *, add: bool) -> State:
-        from vmforms.container.build import context as ctxmod
-        from vmforms.container.build import fsop
-        from vmforms.container.build.executor import _key
-
-        allowed = {"from", "chown", "chmod", "link"} if not add else {"chown", "chmod", "link"}
+        allowed = {"chown", "chmod", "link"} | ({"checksum"} if add else {"from"})
         for name, _ in inst.flags:
             if name not in allowed:
                 raise inst.error(f"{inst.cmd.upper()} --{name} is not supported")
@@ -360,8 +378,35 @@ class StepRunner:
             raise inst.error(f"{inst.cmd.upper()} requires at least two arguments")
         words = [self.x(w, state) for w in inst.args]
         patterns, dest = words[:-1], words[-1]
-        if add and any(p.startswith(("http://", "https://", "git@")) for p in patterns):
-            raise inst.error("ADD from a URL is not supported by this builder")
+        if add and any(p.startswith("git@") or p.endswith(".git") for p in patterns):
+            raise inst.error("ADD of a git repository is not supported by this builder")
+        from vmforms.container.build import sources as gen
+
+        checksum = inst.flag("checksum")
+        made = self.b.work / f"sources{self.b.progress.n + 1}"
+        try:
+            names = gen.prepare(inst, patterns, made, self.env(state), self.escape, add,
+                                self.x(checksum, state) if checksum is not None else None)
+        except ContainerError as exc:
+            if str(exc).startswith("dockerfile parse error"):
+                raise
+            raise ContainerError(f"failed to solve: {exc}") from None
+        if names is not None:
+            src_root = os.open(made, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                return self.copy_from(inst, state, add, words, names, dest, src_root, None)
+            finally:
+                os.close(src_root)
+                shutil.rmtree(made, ignore_errors=True)
+        return self.copy_from(inst, state, add, words, patterns, dest, self.ctx, self.ignore)
+
+    def copy_from(self, inst: Instruction, state: State, add: bool, words: list[str],
+                  patterns: list[str], dest: str, ctx: int, ignore: Ignore | None) -> State:
+        """COPY/ADD of `patterns` below `ctx` (the context, or generated sources)."""
+        from vmforms.container.build import context as ctxmod
+        from vmforms.container.build import fsop
+        from vmforms.container.build.executor import _key
+
         dest_is_dir = dest.endswith("/")
         dest = posixpath.join(state.config.working_dir or "/", dest)
         chown = inst.flag("chown")
@@ -369,10 +414,12 @@ class StepRunner:
         chmod = inst.flag("chmod")
         mode = None
         if chmod is not None:
+            from vmforms.container.build.modes import parse_chmod
+
             try:
-                mode = int(chmod, 8)
-            except ValueError:
-                raise inst.error(f"invalid --chmod value {chmod!r}: an octal mode") from None
+                mode = parse_chmod(self.x(chmod, state))
+            except ContainerError as exc:
+                raise inst.error(str(exc)) from None
         src_name = inst.flag("from")
         src_lowers: list[str] | None = None
         if src_name is not None:
@@ -382,8 +429,8 @@ class StepRunner:
             sources = None
             multi = len(patterns) > 1 or any(c in p for p in patterns for c in "*?[")
         else:
-            sources = ctxmod.find_sources(self.ctx, patterns, self.ignore)
-            digest = ctxmod.checksum(self.ctx, sources, self.ignore)
+            sources = ctxmod.find_sources(ctx, patterns, ignore)
+            digest = ctxmod.checksum(ctx, sources, ignore)
             multi = len(sources) > 1
         if multi and not dest_is_dir:
             raise ContainerError(f"{inst.cmd.upper()} failed: when using {inst.cmd.upper()} "
@@ -398,13 +445,12 @@ class StepRunner:
             self.b.progress.done(cached=True)
             return replace(hit, args=state.args)
         upper, work, merged, srcdir = self.scratch()
-        ignore = self.ignore
-        ctx = self.ctx
+        unpack = add and ctx == self.ctx  # a fetched archive stays packed
 
         def action(root: int, src: int | None) -> None:
             found = sources if src is None else ctxmod.find_sources(src, patterns, None)
             spec = fsop.CopySpec(tuple(found or ()), dest, dest_is_dir or multi, owner, mode,
-                                 keep_owner=src is not None, unpack=add)
+                                 keep_owner=src is not None, unpack=unpack)
             fsop.copy(root, ctx if src is None else src, spec,
                       ignore if src is None else None, self.b.work)
 
@@ -425,7 +471,7 @@ class StepRunner:
                 raise ContainerError(f"COPY --from={name}: the stage is not built before "
                                      "this one")
             return state
-        return self.b.resolve_base(name, None)
+        return self.b.resolve_base(name)
 
     def owner(self, spec: str, state: State) -> tuple[int, int]:
         from pathlib import Path
@@ -438,6 +484,28 @@ class StepRunner:
         layers = [Path(p) for p in self.layer_dirs(state)]
         uid, gid, _, _ = resolve_user(spec, layers)
         return uid, gid
+
+
+def _trigger(text: str, line: int) -> Instruction:
+    """An ONBUILD trigger as an instruction; ONBUILD, FROM and MAINTAINER cannot be."""
+    from vmforms.container.build.parser import DockerfileError, parse
+
+    try:
+        parsed = parse(text).instructions
+    except DockerfileError as exc:
+        message = str(exc)
+        if message.startswith("dockerfile parse error on line "):
+            message = message.split(": ", 1)[1]
+        raise DockerfileError(f"dockerfile parse error on line {line}: ONBUILD: "
+                              f"{message}") from None
+    if len(parsed) != 1:
+        raise DockerfileError(f"dockerfile parse error on line {line}: ONBUILD takes one "
+                              "instruction")
+    inst = parsed[0]
+    if inst.cmd in ("onbuild", "from", "maintainer"):
+        raise DockerfileError(f"dockerfile parse error on line {line}: {inst.cmd.upper()} "
+                              "isn't allowed as an ONBUILD trigger")
+    return replace(inst, line=line, end_line=line)
 
 
 def replace_config_default() -> ImageConfig:

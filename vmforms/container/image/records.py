@@ -207,6 +207,7 @@ class ImageConfig:
     stop_signal: str = ""
     healthcheck: Mapping[str, Any] | None = None  # Docker's Healthcheck
     shell: tuple[str, ...] | None = None  # Docker's Shell (the SHELL instruction)
+    on_build: tuple[str, ...] = ()  # Docker's OnBuild (ONBUILD triggers, as written)
 
     @classmethod
     def from_json(cls, obj: Any, what: str) -> ImageConfig:
@@ -227,6 +228,7 @@ class ImageConfig:
             stop_signal=_str(obj, "StopSignal", what),
             healthcheck=obj["Healthcheck"] if isinstance(obj.get("Healthcheck"), dict) else None,
             shell=None if obj.get("Shell") is None else _strs(obj.get("Shell"), what),
+            on_build=_strs(obj.get("OnBuild"), what),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -253,6 +255,8 @@ class ImageConfig:
             out["Healthcheck"] = dict(self.healthcheck)
         if self.shell is not None:
             out["Shell"] = list(self.shell)
+        if self.on_build:
+            out["OnBuild"] = list(self.on_build)
         return out
 
 

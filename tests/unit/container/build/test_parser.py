@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from vmforms.container.build.parser import DockerfileError, expand, name_values, parse
+from vmforms.container.build.modes import parse_chmod
+from vmforms.container.build.parser import (
+    DockerfileError,
+    expand,
+    expand_raw,
+    name_values,
+    parse,
+)
 from vmforms.container.errors import ContainerError
 
 
@@ -130,6 +137,39 @@ def test_run_here_documents() -> None:
     assert cmd.cmd == "cmd" and cmd.line == 9
     with pytest.raises(DockerfileError, match="unterminated here-document"):
         parse("FROM a\nRUN <<EOF\necho\n")
-    with pytest.raises(DockerfileError, match="line 2: COPY with a here-document"):
-        parse("FROM a\nCOPY <<EOF /x\nhi\nEOF\n")
+    with pytest.raises(DockerfileError, match="line 2: COPY: a here-document cannot be"):
+        parse("FROM a\nCOPY /x <<EOF\nhi\nEOF\n")
     assert parse('FROM a\nRUN ["sh", "-c", "a <<EOF"]\n').instructions[1].json
+
+
+def test_copy_here_documents_and_raw_expansion() -> None:
+    df = parse('FROM a\nCOPY --chmod=755 <<one <<"two" /dst/\n$A "q"\none\n\tb $A\ntwo\n'
+               "RUN true\n")
+    copy, run = df.instructions[1:]
+    assert copy.args == ("<<one", "<<two", "/dst/") and copy.end_line == 6
+    assert copy.heredocs == (("one", '$A "q"\n', True), ("two", "\tb $A\n", False))
+    assert run.line == 7
+    assert expand_raw('x=$A "${B:-d}" \\$A \'$A\'\n', {"A": "1"}) == 'x=1 "d" $A \'1\'\n'
+
+
+@pytest.mark.parametrize("text, mode, is_dir, want", [
+    ("755", 0o100600, False, 0o755),
+    ("0644", 0o100777, False, 0o644),
+    ("u+x", 0o100640, False, 0o740),
+    ("u+x,g-r,o+r", 0o100640, False, 0o704),
+    ("a=rX", 0o40700, True, 0o555),
+    ("a=rX", 0o100600, False, 0o444),
+    ("a=rX", 0o100700, False, 0o555),
+    ("+x", 0o100644, False, 0o755),
+    ("go-w", 0o100666, False, 0o644),
+    ("u=rw,g=r,o=", 0o104777, False, 0o640),
+    ("u+s,+t", 0o100755, False, 0o5755),
+])
+def test_chmod_octal_and_symbolic(text: str, mode: int, is_dir: bool, want: int) -> None:
+    assert parse_chmod(text).apply(mode, is_dir) == want
+
+
+@pytest.mark.parametrize("text", ["", "9", "77777", "u+q", "z+x", "u+x,", "rwx"])
+def test_chmod_refused(text: str) -> None:
+    with pytest.raises(ContainerError, match="invalid --chmod"):
+        parse_chmod(text)
