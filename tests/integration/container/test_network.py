@@ -235,6 +235,39 @@ def test_connect_and_disconnect(vmf: Any, cleanup: list[str]) -> None:
         vmf("network", "rm", "sidenet", check=True)
 
 
+def test_connect_a_stopped_container_as_docker_does(vmf: Any, cleanup: list[str]) -> None:
+    """`network connect` of a created container takes effect when it starts, and stays
+    across restarts until `disconnect`, which works on a stopped container too (Docker's
+    behaviour; the network a container was created on cannot be taken away while it is
+    stopped)."""
+    vmf("network", "create", "latenet", check=True)
+    try:
+        cleanup.extend(["late", "peer"])
+        vmf("create", "--name", "late", "busybox", "sleep", "60", check=True)
+        vmf("network", "connect", "--alias", "tardy", "latenet", "late", check=True)
+        again = vmf("network", "connect", "latenet", "late")
+        assert again.returncode == 1 and "already exists in network latenet" in again.stderr
+        networks = inspect(vmf, "late")["NetworkSettings"]["Networks"]
+        assert set(networks) == {"bridge", "latenet"} and networks["latenet"]["IPAddress"] == ""
+        vmf("start", "late", check=True)
+        assert " eth1 " in vmf("exec", "late", "ip", "-o", "-4", "addr", check=True).stdout
+        reached = vmf("run", "--rm", "--name", "peer", "--network", "latenet", "busybox",
+                      "ping", "-c", "1", "-W", "2", "tardy")
+        assert reached.returncode == 0, reached.stdout + reached.stderr
+        vmf("restart", "-t", "1", "late", check=True)
+        assert " eth1 " in vmf("exec", "late", "ip", "-o", "-4", "addr", check=True).stdout
+        vmf("stop", "-t", "1", "late", check=True)
+        primary = vmf("network", "disconnect", "bridge", "late")
+        assert primary.returncode == 1 and len(primary.stderr.splitlines()) == 1
+        vmf("network", "disconnect", "latenet", "late", check=True)
+        vmf("start", "late", check=True)
+        assert " eth1 " not in vmf("exec", "late", "ip", "-o", "-4", "addr", check=True).stdout
+        assert "latenet" not in inspect(vmf, "late")["NetworkSettings"]["Networks"]
+    finally:
+        vmf("rm", "-f", "late")
+        vmf("network", "rm", "latenet", check=True)
+
+
 def test_fifty_parallel_containers_get_distinct_addresses(vmf: Any) -> None:
     names = [f"par{i}" for i in range(50)]
     try:

@@ -228,6 +228,12 @@ def _aliases(c: st.Container) -> list[str]:
     return list(c.record.get("HostConfig", {}).get("NetworkAliases") or ())
 
 
+def extra_networks(c: st.Container) -> list[dict[str, Any]]:
+    """The networks `network connect` added: joined as eth1, eth2, ... at each start."""
+    extra = c.record.get("HostConfig", {}).get("ExtraNetworks") or ()
+    return [e for e in extra if isinstance(e, dict) and isinstance(e.get("Name"), str)]
+
+
 @contextlib.contextmanager
 def joined(c: st.Container) -> Iterator[None]:
     """Around the fork of PID 1: the container's network set up and entered (in the
@@ -240,6 +246,12 @@ def joined(c: st.Container) -> Iterator[None]:
         with _joined_container(c, mode.target):
             yield
         return
+    if mode.kind == "slirp4netns":
+        from vmforms.container.rootless_net import slirp_joined
+
+        with slirp_joined(c):
+            yield
+        return
     from vmforms.linux import process as lp
     from vmforms.linux.netlink import Rtnl
 
@@ -249,6 +261,13 @@ def joined(c: st.Container) -> Iterator[None]:
             net = cfg.load(mode.target or cfg.DEFAULT_NETWORK)
             ep = new_endpoint(c, net, "eth0", _aliases(c), held)
             refresh_hosts(_members(net, c.id))
+            more = []
+            for i, extra in enumerate(extra_networks(c), 1):
+                other = cfg.load(extra["Name"])
+                more.append((other, new_endpoint(c, other, f"eth{i}",
+                                                 [str(a) for a in extra.get("Aliases") or ()],
+                                                 held)))
+                refresh_hosts(_members(other, c.id))
         host_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
             with Rtnl() as rtnl_host:
@@ -265,6 +284,12 @@ def joined(c: st.Container) -> Iterator[None]:
                             if lo is not None:
                                 rtnl_ctr.set_up(lo, "lo")
                             plug(rtnl_host, rtnl_ctr, ns_fd, net, ep, bridge_index)
+                            for other, other_ep in more:
+                                index = rtnl_host.link_index(other.bridge)
+                                if index is None:
+                                    raise cfg.NetworkError(f"bridge {other.bridge} of "
+                                                           f"network {other.name} is gone")
+                                plug(rtnl_host, rtnl_ctr, ns_fd, other, other_ep, index)
                     finally:
                         os.close(ns_fd)
                     yield

@@ -53,6 +53,13 @@ def network_settings(c: st.Container, running: bool) -> dict[str, Any]:
         except cfg.NetworkError:
             net_id = ""
         networks[mode.target] = _endpoint_json(net_id, None, hc.get("NetworkAliases"), fixed)
+    for extra in endpoint.extra_networks(c):
+        if extra["Name"] not in networks:
+            try:
+                net_id = cfg.load(extra["Name"]).id
+            except cfg.NetworkError:
+                net_id = ""
+            networks[extra["Name"]] = _endpoint_json(net_id, None, extra.get("Aliases"))
     top = next((ep for net, ep in found if net.is_default), {})
     return {
         "Bridge": "", "SandboxID": "", "SandboxKey": "",

@@ -11,7 +11,6 @@ import ipaddress
 import os
 
 from vmforms.container import state as st
-from vmforms.container.errors import ContainerError
 from vmforms.container.network import config as cfg
 from vmforms.container.network import endpoint, ipam
 from vmforms.container.paths import locked
@@ -140,47 +139,90 @@ def prune() -> list[str]:
 
 
 def connect(ref: str, container: str, aliases: list[str]) -> None:
-    """Join a running container to one more network (as ethN)."""
-    from vmforms.linux.netlink import Rtnl
-    from vmforms.linux.process import ns_path
-
+    """Join a container to one more network (as ethN), as Docker does: a running one at
+    once, a created or stopped one when it starts; either way it stays connected across
+    restarts (HostConfig.ExtraNetworks) until `disconnect`."""
     c = st.find(container)
-    if not c.running:
-        raise ContainerError(f"container {c.id} is not running: start it to connect it")
     if endpoint.mode_of(c).kind in ("none", "host", "container"):
         raise cfg.NetworkError(f"container cannot be connected to network {ref}: its network "
                                f"mode is {endpoint.mode_of(c).name}")
     for alias in aliases:
         cfg.check_name(alias)
-    held: list[object] = []
-    with locked(cfg.lock_path()):
+    # The container's lock before the networks' one, as the monitor takes them.
+    with c.lock(), locked(cfg.lock_path()):
         net = cfg.find(ref)
-        mine = endpoint.container_networks(c.id)
-        if any(n.name == net.name for n, _ in mine):
+        running = c.reload() and c.running
+        if net.name in _network_names(c):
             raise cfg.NetworkError(f"endpoint with name {c.name} already exists in network "
                                    f"{net.name}")
-        interface = f"eth{len(mine)}"
-        ep = endpoint.new_endpoint(c, net, interface, aliases, held)  # type: ignore[arg-type]
+        if running:
+            _plug_running(c, net, aliases)
+        _set_extra(c, net.name, {"Name": net.name, "Aliases": aliases})
+        if running:
+            endpoint.refresh_hosts({e["ContainerId"] for e in endpoint.endpoints(net)})
+
+
+def _network_names(c: st.Container) -> set[str]:
+    """The networks the container is on, or will be on when it starts."""
+    mode = endpoint.mode_of(c)
+    names = {n.name for n, _ in endpoint.container_networks(c.id)}
+    names.update(e["Name"] for e in endpoint.extra_networks(c))
+    if mode.uses_bridge:
+        names.add(mode.target or cfg.DEFAULT_NETWORK)
+    return names
+
+
+def _plug_running(c: st.Container, net: cfg.Network, aliases: list[str]) -> None:
+    from vmforms.linux.netlink import Rtnl
+    from vmforms.linux.process import ns_path
+
+    held: list[object] = []
+    interface = f"eth{len(endpoint.container_networks(c.id))}"
+    ep = endpoint.new_endpoint(c, net, interface, aliases, held)  # type: ignore[arg-type]
+    try:
+        fd = os.open(ns_path(int(c.state["Pid"]), "network"), os.O_RDONLY | os.O_CLOEXEC)
         try:
-            fd = os.open(ns_path(int(c.state["Pid"]), "network"), os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                with Rtnl() as rtnl_host:
-                    index = rtnl_host.link_index(net.bridge)
-                    assert index is not None
-                    with endpoint.in_netns(fd), Rtnl() as rtnl_ctr:
-                        endpoint.plug(rtnl_host, rtnl_ctr, fd, net, ep, index)
-            finally:
-                os.close(fd)
-        except BaseException:
-            endpoint.release_locked(c.id, only=net.name)
-            raise
-        endpoint.refresh_hosts({e["ContainerId"] for e in endpoint.endpoints(net)})
+            with Rtnl() as rtnl_host:
+                index = rtnl_host.link_index(net.bridge)
+                assert index is not None
+                with endpoint.in_netns(fd), Rtnl() as rtnl_ctr:
+                    endpoint.plug(rtnl_host, rtnl_ctr, fd, net, ep, index)
+        finally:
+            os.close(fd)
+    except BaseException:
+        endpoint.release_locked(c.id, only=net.name)
+        raise
+
+
+def _set_extra(c: st.Container, name: str, entry: dict[str, object] | None) -> None:
+    """Under the container's lock: add `entry` to the networks it joins at each start, or
+    with None remove network `name` from them."""
+    record = st.read_json(c.path / "config.json")
+    hc = record.setdefault("HostConfig", {})
+    extra = [e for e in hc.get("ExtraNetworks") or () if e.get("Name") != name]
+    if entry is not None:
+        extra.append(entry)
+    hc["ExtraNetworks"] = extra
+    st.write_json(c.path / "config.json", record)
+    c.record = record
 
 
 def disconnect(ref: str, container: str) -> None:
     c = st.find(container)
-    with locked(cfg.lock_path()):
+    with c.lock(), locked(cfg.lock_path()):
         net = cfg.find(ref)
-        if endpoint.read_endpoint(net, c.id) is None:
+        c.reload()
+        listed = any(e["Name"] == net.name for e in endpoint.extra_networks(c))
+        attached = endpoint.read_endpoint(net, c.id) is not None
+        mode = endpoint.mode_of(c)
+        if (not c.running and mode.uses_bridge
+                and (mode.target or cfg.DEFAULT_NETWORK) == net.name):
+            raise cfg.NetworkError(f"container {c.id} is not running: {net.name} is the "
+                                   "network it was created on (start it to disconnect it "
+                                   "from that one)")
+        if not listed and not attached:
             raise cfg.NetworkError(f"container {c.id} is not connected to network {net.name}")
-        endpoint.release_locked(c.id, only=net.name)
+        if attached:
+            endpoint.release_locked(c.id, only=net.name)
+        if listed:
+            _set_extra(c, net.name, None)
