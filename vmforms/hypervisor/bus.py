@@ -60,6 +60,10 @@ class Bus:
         """(base, size, name) of every claimed range, in address order."""
         return [(b, e - b, n) for b, e, n in zip(self._bases, self._ends, self._names, strict=True)]
 
+    def devices(self) -> list[tuple[str, MmioDevice]]:
+        """(name, device) of every claimed range, in address order."""
+        return list(zip(self._names, self._devices, strict=True))
+
     def _find(self, addr: int, size: int, operation: str) -> tuple[MmioDevice, int]:
         i = bisect.bisect_right(self._bases, addr) - 1
         if i < 0 or addr + size > self._ends[i]:

@@ -30,3 +30,11 @@ class GuestMemoryError(HypervisorError):
 
 class CpuError(HypervisorError):
     """A request the CPU cannot honour (an unknown engine, a bad reset state)."""
+
+
+class SnapshotError(HypervisorError):
+    """A snapshot that cannot be taken, or one refused at restore: another machine shape,
+    another format version, a damaged or altered file. Exit status 125, as a container
+    engine's own failures."""
+
+    exit_code = 125

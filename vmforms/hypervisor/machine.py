@@ -295,6 +295,21 @@ class Machine:
         for disk in self.disks:
             disk.close()
 
+    # Snapshots (snapshot.py): between two runs, the CPU between two instructions.
+    def save_snapshot(self, directory: Path, extra: dict[str, Any] | None = None) -> None:
+        from vmforms.hypervisor.snapshot import save_snapshot
+
+        save_snapshot(self, directory, extra)
+
+    @classmethod
+    def restore_snapshot(
+        cls, directory: Path, console: Callable[[bytes], None], **options: Any
+    ) -> tuple[Machine, dict[str, Any]]:
+        """The machine a snapshot saved, and its `extra`; options as restore_snapshot's."""
+        from vmforms.hypervisor.snapshot import restore_snapshot
+
+        return restore_snapshot(directory, console, **options)
+
     # Wiring.
     def _m_external(self, level: bool) -> None:
         self.cpu.set_pending(IRQ_M_EXT, level)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vmforms.hypervisor.state import State, StateReader
+
 CLINT_MSIP = 0x0000
 CLINT_MTIMECMP = 0x4000
 CLINT_MTIME = 0xBFF8
@@ -58,3 +60,11 @@ class Clint:
             if self._on_mtimecmp is not None:
                 self._on_mtimecmp(self.mtimecmp)
         # mtime is kept by the CPU's instruction count; writes are ignored.
+
+    # Snapshots: mtime is the CPU's clock, saved with the CPU, as is its copy of mtimecmp.
+    def save_state(self) -> State:
+        return {"msip": self.msip, "mtimecmp": self.mtimecmp}
+
+    def load_state(self, state: StateReader) -> None:
+        msip, mtimecmp = state.number("msip", 0, 1), state.number("mtimecmp")
+        self.msip, self.mtimecmp = msip, mtimecmp

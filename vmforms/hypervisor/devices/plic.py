@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from vmforms.hypervisor.devices import IrqLine
 from vmforms.hypervisor.errors import BusError
+from vmforms.hypervisor.state import State, StateReader
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,30 @@ class Plic:
             if self.pending[src] and enabled >> src & 1 and self.priority[src] > best_prio:
                 best, best_prio = src, self.priority[src]
         return best
+
+    # Snapshots.
+    def save_state(self) -> State:
+        return {
+            "priority": list(self.priority), "level": list(self.level),
+            "pending": list(self.pending), "in_flight": list(self.in_flight),
+            "enable": list(self.enable), "threshold": list(self.threshold),
+            "out_level": list(self._out_level),
+        }
+
+    def load_state(self, state: StateReader) -> None:
+        """Every source and context as saved; the CPU's pending bits are restored with the
+        CPU, so the outputs are not driven again."""
+        n, contexts = PLIC_NUM_SOURCES, len(self._outputs)
+        priority = state.numbers("priority", n, 0, PLIC_MAX_PRIORITY)
+        level, pending = state.flags("level", n), state.flags("pending", n)
+        in_flight = state.flags("in_flight", n)
+        enable = state.numbers("enable", contexts, 0, 0xFFFFFFFF)
+        threshold = state.numbers("threshold", contexts, 0, PLIC_MAX_PRIORITY)
+        out_level = state.flags("out_level", contexts)
+        self.priority, self.level, self.pending, self.in_flight = (
+            priority, level, pending, in_flight
+        )
+        self.enable, self.threshold, self._out_level = enable, threshold, out_level
 
     @staticmethod
     def _bits(flags: list[bool], word: int) -> int:

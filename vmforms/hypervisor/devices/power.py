@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from vmforms.hypervisor.state import State, StateReader
+
 log = logging.getLogger(__name__)
 
 FINISHER_FAIL = 0x3333
@@ -25,6 +27,13 @@ class PowerDevice:
 
     def read(self, offset: int, size: int) -> int:
         return 0
+
+    # Snapshots: a command takes effect at once, so there is nothing between two.
+    def save_state(self) -> State:
+        return {}
+
+    def load_state(self, state: StateReader) -> None:
+        pass
 
     def write(self, offset: int, size: int, value: int) -> None:
         if offset != 0:

@@ -19,3 +19,10 @@ class Rom:
 
     def write(self, offset: int, size: int, value: int) -> None:
         log.warning("guest wrote the ROM at offset %#x; ignored", offset)
+
+    # Snapshots: the contents follow from the machine's configuration, rebuilt at restore.
+    def save_state(self) -> dict[str, object]:
+        return {}
+
+    def load_state(self, state: object) -> None:
+        pass

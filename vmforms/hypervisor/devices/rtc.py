@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from vmforms.hypervisor.devices import IrqLine
+from vmforms.hypervisor.state import State, StateReader
 
 RTC_TIME_LOW = 0x00
 RTC_TIME_HIGH = 0x04
@@ -94,6 +95,26 @@ class GoldfishRtc:
             self.alarm = None
             self.irq_pending = True
             self._update()
+
+    # Snapshots.
+    def save_state(self) -> State:
+        return {
+            "offset": self._offset, "time_high": self._time_high,
+            "alarm_high": self._alarm_high, "alarm": self.alarm,
+            "irq_enabled": self.irq_enabled, "irq_pending": self.irq_pending,
+        }
+
+    def load_state(self, state: StateReader) -> None:
+        offset = state.number("offset", -(1 << 64), 1 << 64)
+        high, alarm_high = state.number("time_high", 0, U32), state.number("alarm_high", 0, U32)
+        alarm = state.maybe_number("alarm")
+        enabled, pending = state.flag("irq_enabled"), state.flag("irq_pending")
+        self._offset, self._time_high, self._alarm_high = offset, high, alarm_high
+        self.alarm, self.irq_enabled, self.irq_pending = alarm, enabled, pending
+
+    def set_time(self, epoch_ns: int) -> None:
+        """Set the clock, as a battery-backed clock reads after the machine was off."""
+        self._offset = epoch_ns - self._guest_ns()
 
     def _update(self) -> None:
         self._irq(self.irq_pending and self.irq_enabled)

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable
 
 from vmforms.hypervisor.devices import IrqLine, no_irq
+from vmforms.hypervisor.state import State, StateReader
 
 # Register offsets (DLAB=0 unless noted).
 UART_RX = 0  # RBR, read
@@ -42,6 +43,7 @@ UART_LSR_TEMT = 0x40
 UART_MSR_DCD_DSR_CTS = 0xB0
 
 RX_FIFO_LIMIT = 4096
+_REGISTERS = ("ier", "lcr", "mcr", "fcr", "scr", "dll", "dlm")
 
 
 class Uart16550:
@@ -141,6 +143,22 @@ class Uart16550:
         elif offset == UART_SCR:
             self.scr = value
         self._update()
+
+    # Snapshots.
+    def save_state(self) -> State:
+        state: State = {name: getattr(self, name) for name in _REGISTERS}
+        state.update(thri_pending=self._thri_pending, level=self._level, rx=bytes(self._rx).hex())
+        return state
+
+    def load_state(self, state: StateReader) -> None:
+        """The registers, the receive FIFO and the line's level (the PLIC keeps its own)."""
+        values = [state.number(name, 0, 0xFF) for name in _REGISTERS]
+        thri, level, rx = state.flag("thri_pending"), state.flag("level"), state.blob(
+            "rx", RX_FIFO_LIMIT
+        )
+        for name, value in zip(_REGISTERS, values, strict=True):
+            setattr(self, name, value)
+        self._thri_pending, self._level, self._rx = thri, level, deque(rx)
 
     def _iir(self) -> int:
         if self.ier & UART_IER_RDI and self._rx:

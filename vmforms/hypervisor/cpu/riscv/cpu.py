@@ -27,6 +27,7 @@ from vmforms.hypervisor.cpu.riscv.csr import (
 )
 from vmforms.hypervisor.cpu.riscv.decoder import X_SINK, Instr, decode
 from vmforms.hypervisor.cpu.riscv.mmu import Bus, MmuMixin
+from vmforms.hypervisor.cpu.riscv.pmp import PMP_ENTRIES
 from vmforms.hypervisor.cpu.riscv.semantics import TERMINATORS, helper_namespace
 from vmforms.hypervisor.cpu.riscv.tcache import TranslationCache
 from vmforms.hypervisor.cpu.riscv.translate import (
@@ -46,8 +47,9 @@ from vmforms.hypervisor.cpu.riscv.trap import (
     SIP_STIP,
     Trap,
 )
-from vmforms.hypervisor.errors import CpuError
+from vmforms.hypervisor.errors import CpuError, SnapshotError
 from vmforms.hypervisor.memory import GuestMemory
+from vmforms.hypervisor.state import State, StateReader
 
 ENGINES = ("interp", "translate")
 # Instructions per second the guest believes it runs at; with the 10 MHz timebase one
@@ -65,6 +67,21 @@ ECALL_CAUSE = {
 }
 # A timer compare value this far away (29,000 years at 10 MHz) is a timer switched off.
 FAR = 1 << 63
+# The layout of save_state: a snapshot records it and is refused by a Cpu of another one.
+# Raise it when a field changes meaning; a field added or removed changes STATE_FIELDS.
+STATE_VERSION = 1
+# The 64-bit registers and CSRs, by attribute name.
+STATE_U64 = (
+    "pc", "status", "mie", "mip", "medeleg", "mideleg", "mtvec", "mepc", "mcause", "mtval",
+    "mscratch", "mcounteren", "mcountinhibit", "menvcfg", "stvec", "sepc", "scause", "stval",
+    "satp", "sscratch", "scounteren", "senvcfg", "fflags", "frm", "instret",
+)
+# Counters' offsets from instret (may be negative), the clock and its compare values.
+STATE_WIDE = ("_cycle_off", "_instret_off", "_idle", "_stimecmp", "_mtimecmp", "_reservation")
+STATE_FIELDS = (
+    *STATE_U64, *STATE_WIDE, "priv", "x", "f", "pmpcfg", "pmpaddr", "seip_line", "seip_soft",
+    "halted",
+)
 
 
 class Firmware(Protocol):
@@ -233,6 +250,49 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         for page in range(first, last + 1):
             if page in self._code_pages:
                 self.invalidate_code(page)
+
+    # --- snapshots ---
+
+    def save_state(self) -> State:
+        """Everything architectural (registers, CSRs, privilege, pending interrupts, the
+        clock, timers and the LR reservation); the TLBs and translations are caches."""
+        state: State = {name: getattr(self, name) for name in (*STATE_U64, *STATE_WIDE)}
+        state.update(
+            priv=self.priv, x=self.x[:32], f=list(self.f), pmpcfg=list(self.pmpcfg),
+            pmpaddr=list(self.pmpaddr), seip_line=self._seip_line, seip_soft=self._seip_soft,
+            halted=self.halted,
+        )
+        return state
+
+    def load_state(self, state: StateReader) -> None:
+        wide = 1 << 81  # NEVER and the counters' offsets fit; a hostile value does not
+        values = {name: state.number(name) for name in STATE_U64}
+        values.update({name: state.number(name, -wide, wide) for name in STATE_WIDE})
+        priv = state.number("priv", PRIV_U, PRIV_M)
+        if priv not in ECALL_CAUSE:
+            raise SnapshotError(f"snapshot state of {state.what}: privilege {priv} does not exist")
+        x, f = state.numbers("x", 32), state.numbers("f", 32)
+        pmpcfg, pmpaddr = state.numbers("pmpcfg", PMP_ENTRIES, 0, 0xFF), state.numbers(
+            "pmpaddr", PMP_ENTRIES
+        )
+        seip_line, seip_soft = state.flag("seip_line"), state.flag("seip_soft")
+        halted = state.flag("halted")
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.priv = priv
+        self.x[:32] = x
+        self.x[0] = 0
+        self.f[:] = f
+        self.pmpcfg[:], self.pmpaddr[:] = pmpcfg, pmpaddr
+        self._seip_line, self._seip_soft = seip_line, seip_soft
+        self.halted = halted
+        self.idle = False
+        self._pmp_update()
+        self._timer_changed()
+        self.select_tlb()
+        self.flush_tlb()
+        self.drop_blocks()
+        self._known.clear()
 
     # --- instructions with effects outside the register file ---
 

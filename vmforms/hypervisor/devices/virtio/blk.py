@@ -18,6 +18,7 @@ from vmforms.hypervisor.devices.virtio.queue import (
     VirtqueueError,
 )
 from vmforms.hypervisor.errors import HypervisorError
+from vmforms.hypervisor.state import State, StateReader
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,14 @@ class VirtioBlk:
         log.warning("virtio-blk: write of read-only config at %#x ignored", offset)
 
     def reset(self) -> None:
+        pass
+
+    # Snapshots: requests complete when notified; the image itself is named in the
+    # snapshot's machine shape (path, size, mtime) and must be the same file at restore.
+    def save_state(self) -> State:
+        return {}
+
+    def load_state(self, state: StateReader) -> None:
         pass
 
     def process(self, index: int, queue: Virtqueue) -> bool:

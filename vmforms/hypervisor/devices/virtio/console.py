@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 
 from vmforms.hypervisor.devices.virtio.queue import Virtqueue, VirtqueueError
+from vmforms.hypervisor.state import State, StateReader
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,13 @@ class VirtioConsole:
 
     def reset(self) -> None:
         self._input.clear()
+
+    # Snapshots: host input the driver has not taken yet.
+    def save_state(self) -> State:
+        return {"input": self._input.hex()}
+
+    def load_state(self, state: StateReader) -> None:
+        self._input = bytearray(state.blob("input", MAX_PENDING_INPUT))
 
     def receive(self, data: bytes) -> None:
         """Host input for the guest; the transport delivers it on the next receive pass."""

@@ -13,6 +13,8 @@ from typing import Protocol
 
 from vmforms.hypervisor.devices import IrqLine, no_irq
 from vmforms.hypervisor.devices.virtio.queue import GuestRam, Virtqueue, VirtqueueError
+from vmforms.hypervisor.errors import SnapshotError
+from vmforms.hypervisor.state import State, StateReader
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +270,69 @@ class VirtioMmio:
     def raise_interrupt(self, bits: int) -> None:
         self.interrupt_status |= bits
         self._irq(True)
+
+    # Snapshots: the registers, each queue as the driver set it up and the device's ring
+    # indices, then the device's own state (its save_state/load_state).
+    def save_state(self) -> State:
+        queues = []
+        for q in self.queues:
+            vq = q.queue
+            ring = None if vq is None else [
+                vq.size, vq.desc_addr, vq.avail_addr, vq.used_addr, vq.last_avail, vq.used_idx
+            ]
+            queues.append({"num": q.num, "ready": q.ready, "desc": q.desc, "avail": q.avail,
+                           "used": q.used, "ring": ring})
+        device: State = {}
+        if self.device is not None:
+            save = getattr(self.device, "save_state", None)
+            if save is None:
+                raise SnapshotError(
+                    f"snapshot of {type(self.device).__name__}: the device has no "
+                    "save_state/load_state"
+                )
+            device = save()
+        return {
+            "device_id": self.device.device_id if self.device else 0, "status": self.status,
+            "device_features_sel": self.device_features_sel,
+            "driver_features_sel": self.driver_features_sel,
+            "driver_features": self.driver_features, "queue_sel": self.queue_sel,
+            "interrupt_status": self.interrupt_status, "queues": queues, "device": device,
+        }
+
+    def load_state(self, state: StateReader) -> None:
+        device_id = self.device.device_id if self.device else 0
+        if state.number("device_id", 0, 0xFFFFFFFF) != device_id:
+            raise SnapshotError(f"snapshot state of {state.what}: another virtio device")
+        regs = {name: state.number(name, 0, hi) for name, hi in (
+            ("status", 0xFF), ("device_features_sel", 0xFFFFFFFF),
+            ("driver_features_sel", 0xFFFFFFFF), ("driver_features", (1 << 64) - 1),
+            ("queue_sel", 0xFFFFFFFF), ("interrupt_status", 3),
+        )}
+        queues = []
+        for saved, q in zip(state.children("queues", len(self.queues)), self.queues, strict=True):
+            new = QueueState(q.max_size, saved.number("num", 0, 0xFFFFFFFF), saved.flag("ready"),
+                             saved.number("desc"), saved.number("avail"), saved.number("used"))
+            raw = saved.maybe_numbers("ring", 6)
+            if raw is not None:
+                size, desc, avail, used, last_avail, used_idx = raw
+                try:
+                    new.queue = Virtqueue(self.memory, size, desc, avail, used)
+                except VirtqueueError as exc:
+                    raise SnapshotError(f"snapshot state of {saved.what}: {exc}") from None
+                if last_avail > 0xFFFF or used_idx > 0xFFFF:
+                    raise SnapshotError(f"snapshot state of {saved.what}: ring index > 0xffff")
+                new.queue.last_avail, new.queue.used_idx = last_avail, used_idx
+            queues.append(new)
+        if self.device is not None:
+            load = getattr(self.device, "load_state", None)
+            if load is None:
+                raise SnapshotError(
+                    f"restore of {type(self.device).__name__}: the device has no load_state"
+                )
+            load(state.child("device"))
+        self.queues = queues
+        for name, value in regs.items():
+            setattr(self, name, value)
 
     def _guest_error(self, what: str, exc: Exception) -> None:
         """A driver bug: log it, stop the device and tell the driver (virtio 1.2 2.1.2)."""

@@ -12,6 +12,7 @@ import logging
 import os
 
 from vmforms.hypervisor.devices.virtio.queue import Virtqueue, VirtqueueError
+from vmforms.hypervisor.state import State, StateReader
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,13 @@ class VirtioRng:
         log.warning("virtio-rng: write to its empty config space at %#x ignored", offset)
 
     def reset(self) -> None:
+        pass
+
+    # Snapshots: every request is served when notified, so nothing waits in the device.
+    def save_state(self) -> State:
+        return {}
+
+    def load_state(self, state: StateReader) -> None:
         pass
 
     def process(self, index: int, queue: Virtqueue) -> bool:
