@@ -91,9 +91,16 @@ def mount_overlay(target: str, lowerdirs: list[str], upper: str, work: str) -> N
         raise ContainerError(f"mount overlay root filesystem {target!r}: {exc.strerror}") from None
 
 
-def mount_one(rootfd: int, mnt: Mount) -> None:
-    """One mount of the spec, its target resolved inside the root on `rootfd`."""
-    flags, propagation, data = m.parse_options(list(mnt.options))
+# Idmapped mounts (idmap.py) by index in the spec's mounts: detached trees the runtime
+# made before forking PID 1, which attaches them in place of a bind mount.
+DETACHED: dict[int, int] = {}
+
+
+def mount_one(rootfd: int, mnt: Mount, tree: int | None = None) -> None:
+    """One mount of the spec, its target resolved inside the root on `rootfd`; with
+    `tree`, a bind mount attaches that detached tree instead of its source."""
+    flags, propagation, data = m.parse_options([o for o in mnt.options
+                                                if o not in ("idmap", "ridmap")])
     if mnt.type == "bind":
         flags |= m.MS_BIND
     if flags & m.MS_BIND:
@@ -102,7 +109,10 @@ def mount_one(rootfd: int, mnt: Mount) -> None:
             raise ContainerError(
                 f"bind mount {mnt.destination!r}: source {source!r} does not exist")
         with _Fd(inroot.open_target(rootfd, mnt.destination, os.path.isdir(source))) as fd:
-            m.mount(source, inroot.fd_path(fd), None, flags & (m.MS_BIND | m.MS_REC))
+            if tree is not None:
+                m.move_mount_fd(tree, fd, mnt.destination)
+            else:
+                m.mount(source, inroot.fd_path(fd), None, flags & (m.MS_BIND | m.MS_REC))
         # A bind mount ignores every other flag until it is remounted with them; the fd
         # above still names the directory underneath, so resolve the new mount afresh.
         if flags & ~(m.MS_BIND | m.MS_REC) or propagation:
@@ -376,12 +386,12 @@ def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None,
     m.mount(rootfs, rootfs, None, m.MS_BIND | m.MS_REC)
     later = []
     with _Fd(os.open(rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)) as rootfd:
-        for mnt in spec.mounts:
+        for i, mnt in enumerate(spec.mounts):
             if mnt.type == "cgroup":
                 os.close(inroot.open_target(rootfd, mnt.destination, True))
                 later.append(mnt)
                 continue
-            mount_one(rootfd, mnt)
+            mount_one(rootfd, mnt, DETACHED.get(i))
             if mnt.destination.rstrip("/") == "/dev":
                 populate_dev(rootfd)
         make_devices(rootfd, spec)

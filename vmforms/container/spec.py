@@ -89,6 +89,9 @@ class Mount:
     type: str | None = None
     source: str | None = None
     options: tuple[str, ...] = ()
+    # An idmapped mount's uidMappings and gidMappings: (containerID, hostID, size).
+    uid_mappings: tuple[tuple[int, int, int], ...] = ()
+    gid_mappings: tuple[tuple[int, int, int], ...] = ()
 
 
 @record
@@ -332,8 +335,13 @@ def _load_mounts(obj: dict[str, Any]) -> tuple[Mount, ...]:
         dest = _get(m, "destination", str, where, None)
         if not dest or not dest.startswith("/"):
             raise InvalidOption(f"config.json: {where}destination: must be an absolute path")
+        uids = _id_mappings(m, "uidMappings", where)
+        gids = _id_mappings(m, "gidMappings", where)
+        if bool(uids) != bool(gids):
+            raise InvalidOption(f"config.json: {where}uidMappings and gidMappings: one "
+                                "without the other")
         mounts.append(Mount(dest, _get(m, "type", str, where), _get(m, "source", str, where),
-                            _strings(m, "options", where)))
+                            _strings(m, "options", where), uids, gids))
     return tuple(mounts)
 
 
@@ -467,8 +475,8 @@ def load(obj: Any) -> Spec:
             devices=_load_devices(linux_obj),
             rootfs_propagation=_propagation(_get(linux_obj, "rootfsPropagation", str,
                                                  "linux.")),
-            uid_mappings=_id_mappings(linux_obj, "uidMappings"),
-            gid_mappings=_id_mappings(linux_obj, "gidMappings"),
+            uid_mappings=_id_mappings(linux_obj, "uidMappings", "linux."),
+            gid_mappings=_id_mappings(linux_obj, "gidMappings", "linux."),
             seccomp=seccomp,
         ),
         annotations=tuple(sorted(_get(obj, "annotations", dict, "", {}).items())),
@@ -477,10 +485,11 @@ def load(obj: Any) -> Spec:
     )
 
 
-def _id_mappings(linux_obj: dict[str, Any], key: str) -> tuple[tuple[int, int, int], ...]:
+def _id_mappings(obj: dict[str, Any], key: str, where: str
+                 ) -> tuple[tuple[int, int, int], ...]:
     out = []
-    for i, m in enumerate(_get(linux_obj, key, list, "linux.", [])):
-        at = f"linux.{key}[{i}]."
+    for i, m in enumerate(_get(obj, key, list, where, [])):
+        at = f"{where}{key}[{i}]."
         m = _object(m, at.rstrip("."))
         ids = (_int(m, "containerID", at), _int(m, "hostID", at), _int(m, "size", at))
         if any(v is None or v < 0 for v in ids) or ids[2] == 0:
@@ -496,6 +505,10 @@ def _propagation(value: str | None) -> str | None:
     if value and value not in PROPAGATION_FLAGS:
         raise InvalidOption(f"config.json: linux.rootfsPropagation: unknown {value!r}")
     return value or None
+
+
+def _dump_mappings(mappings: tuple[tuple[int, int, int], ...]) -> list[dict[str, int]]:
+    return [{"containerID": c, "hostID": h, "size": n} for c, h, n in mappings]
 
 
 def dump(spec: Spec) -> dict[str, Any]:
@@ -559,7 +572,7 @@ def dump(spec: Spec) -> dict[str, Any]:
     for key, mappings in (("uidMappings", spec.linux.uid_mappings),
                           ("gidMappings", spec.linux.gid_mappings)):
         if mappings:
-            linux[key] = [{"containerID": c, "hostID": h, "size": n} for c, h, n in mappings]
+            linux[key] = _dump_mappings(mappings)
     if spec.linux.sysctl:
         linux["sysctl"] = dict(spec.linux.sysctl)
     if spec.linux.devices:
@@ -580,7 +593,9 @@ def dump(spec: Spec) -> dict[str, Any]:
             {"destination": m.destination,
              **({"type": m.type} if m.type else {}),
              **({"source": m.source} if m.source else {}),
-             **({"options": list(m.options)} if m.options else {})}
+             **({"options": list(m.options)} if m.options else {}),
+             **({"uidMappings": _dump_mappings(m.uid_mappings),
+                 "gidMappings": _dump_mappings(m.gid_mappings)} if m.uid_mappings else {})}
             for m in spec.mounts
         ],
         "linux": linux,

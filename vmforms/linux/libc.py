@@ -14,13 +14,15 @@ if TYPE_CHECKING:
 libc = ctypes.CDLL(None, use_errno=True)
 
 # Syscall numbers for the calls glibc does not wrap, per architecture.
+# The new mount API's calls have the same numbers on every architecture.
+_MOUNT_API = {"open_tree": 428, "move_mount": 429, "mount_setattr": 442}
 _SYSCALLS: dict[str, dict[str, int]] = {
     "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "openat2": 437,
-               "bpf": 321},
+               "bpf": 321, **_MOUNT_API},
     "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437,
-                "bpf": 280},
+                "bpf": 280, **_MOUNT_API},
     "riscv64": {"pivot_root": 41, "capget": 90, "capset": 91, "openat2": 437,
-                "bpf": 280},
+                "bpf": 280, **_MOUNT_API},
 }
 
 

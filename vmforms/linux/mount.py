@@ -1,7 +1,9 @@
-"""mount(2), umount2(2) and pivot_root(2), with the MS_* flags of <sys/mount.h>."""
+"""mount(2), umount2(2) and pivot_root(2), with the MS_* flags of <sys/mount.h>; the
+new mount API's open_tree(2), mount_setattr(2) and move_mount(2) for idmapped mounts."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 
 from vmforms.linux.libc import check, cstr, libc, syscall
@@ -90,3 +92,40 @@ def umount(target: str | os.PathLike[str], flags: int = 0) -> None:
 
 def pivot_root(new_root: str, put_old: str) -> None:
     syscall("pivot_root", new_root, "pivot_root", cstr(new_root), cstr(put_old))
+
+
+# The new mount API (open_tree(2), mount_setattr(2), move_mount(2); Linux >= 5.12 for
+# idmapped mounts): a detached copy of a tree, given an idmapping, then attached.
+OPEN_TREE_CLONE = 0x1
+AT_EMPTY_PATH = 0x1000
+AT_RECURSIVE = 0x8000
+MOUNT_ATTR_IDMAP = 0x00100000
+MOVE_MOUNT_F_EMPTY_PATH = 0x4
+MOVE_MOUNT_T_EMPTY_PATH = 0x40
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+def open_tree_clone(path: str, recursive: bool) -> int:
+    """A detached copy of the mount at `path` (of the tree below it with `recursive`),
+    as an O_CLOEXEC fd."""
+    flags = OPEN_TREE_CLONE | os.O_CLOEXEC | (AT_RECURSIVE if recursive else 0)
+    return syscall("open_tree", path, "open_tree", -100, cstr(path), ctypes.c_uint(flags))
+
+
+def set_idmap(tree: int, userns_fd: int, recursive: bool, where: str) -> None:
+    """Make the detached mount `tree` show ids through the user namespace `userns_fd`."""
+    attr = _MountAttr(MOUNT_ATTR_IDMAP, 0, 0, userns_fd)
+    flags = AT_EMPTY_PATH | (AT_RECURSIVE if recursive else 0)
+    syscall("mount_setattr", where, "mount_setattr", tree, b"", ctypes.c_uint(flags),
+            ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)))
+
+
+def move_mount_fd(tree: int, target: int, where: str) -> None:
+    """Attach the detached mount `tree` on the directory or file open on `target`."""
+    syscall("move_mount", where, "move_mount", tree, b"", target, b"",
+            ctypes.c_uint(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+

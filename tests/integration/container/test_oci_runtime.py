@@ -831,3 +831,57 @@ def test_user_namespace_maps_ids_as_runc_does(bundle: Path, work: Path,
         assert done.stdout.split() == ["0", "0", "100000", "65536"]
     finally:
         rt("delete", "--force", "userns-exec")
+
+
+def test_idmapped_mounts_show_the_mapped_owners(bundle: Path, work: Path,
+                                                runtimes: dict[str, Runtime]) -> None:
+    """A mount's uidMappings/gidMappings with `idmap` (mount_setattr MOUNT_ATTR_IDMAP): a
+    tree owned by 0 and 1 on the host belongs to 0 and 1 in a container whose user
+    namespace maps 0 -> 100000, while a plain bind mount of it shows the overflow id; with
+    `idmap` alone the container's mappings are taken. Without a user namespace, `idmap`
+    needs mappings of its own: one line."""
+    tree = work / "tree"
+    tree.mkdir()
+    (tree / "root-file").write_text("r")
+    (tree / "one-file").write_text("1")
+    os.chown(tree / "one-file", 1, 1)
+    work.chmod(0o755)
+    for name in ("mapped", "plain", "implicit"):
+        (bundle / "rootfs" / name).mkdir()
+    mapping = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    config = json.loads((bundle / "config.json").read_text())
+    config["linux"]["namespaces"].append({"type": "user"})
+    config["linux"]["uidMappings"] = mapping
+    config["linux"]["gidMappings"] = mapping
+    config["mounts"] += [
+        {"destination": "/mapped", "type": "bind", "source": str(tree),
+         "options": ["bind", "idmap"], "uidMappings": mapping, "gidMappings": mapping},
+        {"destination": "/plain", "type": "bind", "source": str(tree), "options": ["bind"]},
+        {"destination": "/implicit", "type": "bind", "source": str(tree),
+         "options": ["bind", "idmap", "ro"]},
+    ]
+    config["process"]["args"] = ["sh", "-c", "stat -c %n=%u:%g /*/root-file /*/one-file; "
+                                 "touch /mapped/new; touch /implicit/x 2>/dev/null || "
+                                 "echo read-only"]
+    (bundle / "config.json").write_text(json.dumps(config))
+    rt = runtimes["vmforms"]
+    out = subprocess.run([rt.binary, "--root", str(rt.root), "run", "--bundle", str(bundle),
+                          "idmapped"], capture_output=True, text=True, timeout=60,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert sorted(out.stdout.split()) == sorted([
+        "/implicit/root-file=0:0", "/mapped/root-file=0:0", "/plain/root-file=65534:65534",
+        "/implicit/one-file=1:1", "/mapped/one-file=1:1", "/plain/one-file=65534:65534",
+        "read-only"])
+    # Made by the container's root through the idmapped mount: the host's root owns it.
+    assert (tree / "new").stat().st_uid == 0
+    # No user namespace and no mappings: refused, and nothing is left running.
+    del config["linux"]["uidMappings"], config["linux"]["gidMappings"]
+    config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"]
+                                     if ns["type"] != "user"]
+    config["mounts"] = [mnt for mnt in config["mounts"] if mnt["destination"] != "/mapped"]
+    (bundle / "config.json").write_text(json.dumps(config))
+    refused = rt("run", "--bundle", str(bundle), "idmapped-refused")
+    assert refused.returncode != 0
+    assert "idmap without uidMappings and gidMappings needs a user namespace" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -76,3 +76,20 @@ def test_bad_config_names_the_field(mutate: object, message: str) -> None:
 def test_not_an_object() -> None:
     with pytest.raises(InvalidOption, match="JSON object"):
         S.load([1, 2])
+
+
+def test_idmapped_mount_fields_round_trip_and_come_in_pairs() -> None:
+    raw = S.dump(S.default_spec(["true"]))
+    mapping = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    raw["mounts"].append({"destination": "/data", "type": "bind", "source": "/srv",
+                          "options": ["rbind", "ridmap"], "uidMappings": mapping,
+                          "gidMappings": mapping})
+    spec = S.load(raw)
+    assert spec.mounts[-1].uid_mappings == spec.mounts[-1].gid_mappings == ((0, 100000, 65536),)
+    assert S.dump(spec)["mounts"][-1] == raw["mounts"][-1]
+    del raw["mounts"][-1]["gidMappings"]
+    with pytest.raises(InvalidOption, match=r"mounts\[\d+\]\.uidMappings and gidMappings"):
+        S.load(raw)
+    raw["mounts"][-1]["gidMappings"] = [{"containerID": 0, "hostID": 1}]
+    with pytest.raises(InvalidOption, match=r"mounts\[\d+\]\.gidMappings\[0\]"):
+        S.load(raw)
