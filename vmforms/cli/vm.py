@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cpus", type=int, default=1, help="vCPUs, one thread each (kvm)")
     run.add_argument("--irqchip", choices=("kernel", "none"), default="kernel",
                      help="kvm: KVM's in-kernel PIC/IOAPIC/LAPIC and PIT, or none (HLT exits)")
+    run.add_argument("--net", action="store_true",
+                     help="virtio-net on a TAP of its own with a /30 between the host and the "
+                     "guest (QEMU: -netdev tap,id=n0 -device virtio-net-device,netdev=n0)")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run in the guest")
     return parser
 
@@ -79,7 +82,7 @@ def main(argv: list[str]) -> int:
     return run(args, cmd)
 
 
-def _config(args: argparse.Namespace, cmd: list[str]) -> MachineConfig:
+def _config(args: argparse.Namespace, cmd: list[str], extra: str = "") -> MachineConfig:
     from vmforms.hypervisor.boot.assets import AssetError, guest_assets
     from vmforms.hypervisor.boot.initramfs import command_parameter
     from vmforms.hypervisor.machine import DiskSpec, MachineConfig
@@ -101,7 +104,7 @@ def _config(args: argparse.Namespace, cmd: list[str]) -> MachineConfig:
     for disk in disks:
         if not disk.path.is_file():
             raise HypervisorError(f"disk image '{disk.path}': no such file")
-    words = [DEFAULT_APPEND, args.append]
+    words = [DEFAULT_APPEND, args.append, extra]
     if cmd:
         words.append(command_parameter(cmd))
     cmdline = " ".join(w for w in words if w)
@@ -142,11 +145,27 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         raise HypervisorError("--cpus: the software RISC-V machine has one hart; use --accel kvm")
     if args.machine == "spike":
         return run_spike(args, cmd)
+    link = net = None
+    if args.net:
+        from vmforms.hypervisor.devices.virtio.net import TapLink, VirtioNet
+
+        link = TapLink()
+        net = VirtioNet(link, link.plan.mac)
+        sys.stderr.write(f"vmforms vm: network: {link.describe()}\n")
+        sys.stderr.flush()
+    try:
+        return _run_riscv(args, cmd, net, link.plan.guest_parameter() if link else "")
+    finally:
+        if link is not None:
+            link.close()
+
+
+def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: str) -> int:
     from vmforms.hypervisor.boot.initramfs import GuestOutput
     from vmforms.hypervisor.machine import Machine
     from vmforms.hypervisor.progress import Status
 
-    config = _config(args, cmd)
+    config = _config(args, cmd, net_param)
     out = sys.stdout.buffer
     guest = GuestOutput()
     # On a terminal, until the command's output begins: the guest's last console line and
@@ -182,12 +201,12 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         with _raw_terminal(enabled=terminal is not None):
             while True:
                 try:
-                    machine = Machine(config, console)
+                    machine = Machine(config, console, net=net)
                 except ImportError as exc:
                     raise HypervisorError(
                         f"the RISC-V CPU backend is not available ({exc})"
                     ) from exc
-                poll = terminal.poller(machine.uart.receive) if terminal else boot_status
+                poll = terminal.poller(_console_input(machine)) if terminal else boot_status
                 try:
                     left = None if args.timeout is None else max(args.timeout - total_time, 0)
                     result = machine.run(left, poll)
@@ -238,7 +257,8 @@ def run_spike(args: argparse.Namespace, cmd: list[str]) -> int:
 
     # QEMU takes the program as -bios or -kernel: so do we, but only one of them
     program = args.kernel if args.bios is None else args.bios
-    if program is None or (args.kernel and args.bios) or cmd or args.initrd or args.disk:
+    if (program is None or (args.kernel and args.bios) or cmd or args.initrd or args.disk
+            or args.net):
         raise HypervisorError(
             "--machine spike runs one bare-metal ELF: give --kernel PROGRAM (or --bios "
             "PROGRAM) and nothing else"
@@ -265,6 +285,16 @@ def run_spike(args: argparse.Namespace, cmd: list[str]) -> int:
             exit_code=EXIT_TIMEOUT,
         )
     return result.exit_code
+
+
+def _console_input(machine: Any) -> Callable[[bytes], None]:
+    """Typed input goes to both consoles, the UART (ttyS0) and virtio-console (hvc0), as
+    QEMU's -nographic multiplexes stdin; whichever the guest reads takes it."""
+    def receive(data: bytes) -> None:
+        machine.uart.receive(data)
+        machine.hvc_receive(data)
+
+    return receive
 
 
 class _Detach(Exception):

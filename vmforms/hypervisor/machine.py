@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from vmforms.hypervisor.boot.elf import is_elf, read_elf
 from vmforms.hypervisor.boot.fdt import Node
@@ -36,6 +36,8 @@ from vmforms.hypervisor.devices.uart import Uart16550
 from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
 from vmforms.hypervisor.devices.virtio.console import RECEIVEQ, VirtioConsole
 from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
+from vmforms.hypervisor.devices.virtio.net import RECEIVEQ as NET_RECEIVEQ
+from vmforms.hypervisor.devices.virtio.net import VirtioNet
 from vmforms.hypervisor.devices.virtio.rng import VirtioRng
 from vmforms.hypervisor.errors import GuestMemoryError
 from vmforms.hypervisor.firmware.sbi import Sbi
@@ -58,7 +60,8 @@ VIRT_UART0_IRQ = 10
 VIRT_VIRTIO = 0x10001000
 VIRT_VIRTIO_STRIDE = 0x1000
 VIRT_VIRTIO_COUNT = 8
-# Disks from the first virtio slot; virtio-console (hvc0) and virtio-rng in the last two.
+# Disks from the first virtio slot, then virtio-net (--net); virtio-console (hvc0) and
+# virtio-rng in the last two.
 VIRT_CONSOLE_SLOT = VIRT_VIRTIO_COUNT - 2
 VIRT_RNG_SLOT = VIRT_VIRTIO_COUNT - 1
 VIRT_VIRTIO_IRQ = 1
@@ -79,6 +82,7 @@ PHANDLE_PLIC = 2
 PHANDLE_TEST = 3
 
 SLICE = 200_000  # instructions between looks at the console and the clock
+NET_IDLE_WAIT = 0.02  # seconds an idle guest with a network waits for a frame at a time
 MAX_FIRMWARE = 32 << 20
 # struct fw_dynamic_info (OpenSBI include/sbi/fw_dynamic.h), version 2
 FW_DYNAMIC_INFO_MAGIC = 0x4942534F  # "OSBI"
@@ -111,6 +115,16 @@ class CpuBackend(Protocol):
 
 
 CpuFactory = Callable[..., CpuBackend]
+
+
+class _PacedCpu(CpuBackend, Protocol):
+    """What the board needs of the CPU to pace an idle guest by the wall clock (--net)."""
+
+    nominal_ips: int
+    host_paced: bool
+    wake_at: int
+
+    def skip_idle(self, instructions: int) -> None: ...
 
 
 def default_cpu_factory(*args: Any, **kwargs: Any) -> CpuBackend:
@@ -173,6 +187,7 @@ class Machine:
         console: Callable[[bytes], None],
         *,
         cpu_factory: CpuFactory = default_cpu_factory,
+        net: VirtioNet | None = None,
     ) -> None:
         self.config = config
         header, kernel = read_kernel(config.kernel)
@@ -182,11 +197,14 @@ class Machine:
                 initrd = config.initrd.read_bytes()
             except OSError as exc:
                 raise GuestMemoryError(f"read initrd '{config.initrd}': {exc.strerror}") from exc
-        if len(config.disks) > VIRT_CONSOLE_SLOT:
+        free = VIRT_CONSOLE_SLOT - (net is not None)
+        if len(config.disks) > free:
             raise GuestMemoryError(
-                f"{len(config.disks)} disks: the board has {VIRT_CONSOLE_SLOT} virtio slots "
-                "for disks"
+                f"{len(config.disks)} disks: the board has {free} virtio slots for disks"
+                + (" beside the network" if net is not None else "")
             )
+        self.net = net
+        self.net_slot = len(config.disks)
         # Size the DTB before placing it: its size does not depend on the addresses.
         probe = self._device_tree(BootLayout(0, 0, 0, 0, 0), bool(initrd))
         self.layout = plan_layout(
@@ -224,7 +242,9 @@ class Machine:
         self.virtio: list[VirtioMmio] = []
         for slot in range(VIRT_VIRTIO_COUNT):
             device: VirtioDevice | None = self.disks[slot] if slot < len(self.disks) else None
-            if slot == VIRT_RNG_SLOT:
+            if slot == self.net_slot and net is not None:
+                device = net
+            elif slot == VIRT_RNG_SLOT:
                 device = self.rng
             elif slot == VIRT_CONSOLE_SLOT:
                 device = self.hvc
@@ -260,6 +280,8 @@ class Machine:
             rom = bytes(FW_DYNAMIC_INFO_OFFSET) + info
             self.bus.register(VIRT_MROM, VIRT_MROM_SIZE, Rom(rom, VIRT_MROM_SIZE), "mrom")
             self.cpu.reset(VIRT_DRAM, 0, self.layout.dtb, VIRT_MROM + FW_DYNAMIC_INFO_OFFSET)
+        if net is not None:
+            cast(_PacedCpu, self.cpu).host_paced = True
 
     def _read_firmware(self, path: Path) -> list[tuple[int, bytes]]:
         """The -bios image as (address, bytes) pieces: an ELF's segments, or a raw binary
@@ -290,6 +312,24 @@ class Machine:
         """Input for the guest's hvc0 (virtio-console)."""
         self.hvc.receive(data)
         self.virtio[VIRT_CONSOLE_SLOT].host_notify(RECEIVEQ)
+
+    def _net_step(self, idle: bool) -> None:
+        """Frames from the host for virtio-net. With a network the guest's clock follows
+        the wall clock while it waits in WFI: the host answers in wall time, and a clock
+        that jumped to the next timer would expire ARP and TCP timers before any reply
+        could come. So the board waits for a frame until the wake-up (at most
+        NET_IDLE_WAIT, to keep the console and --timeout responsive) and lets only the
+        time it waited pass for the guest."""
+        assert self.net is not None
+        cpu = cast(_PacedCpu, self.cpu)
+        if idle:
+            start = time.monotonic()
+            ahead = max(0, cpu.wake_at - cpu.instret) / cpu.nominal_ips
+            self.net.wait(min(NET_IDLE_WAIT, ahead))
+            if ahead:
+                cpu.skip_idle(int((time.monotonic() - start) * cpu.nominal_ips) + 1)
+        if self.net.pull() or self.net.backlog:
+            self.virtio[self.net_slot].host_notify(NET_RECEIVEQ)
 
     def close(self) -> None:
         for disk in self.disks:
@@ -356,8 +396,14 @@ class Machine:
                 panic_at = cpu.instret if panic_at is None else panic_at
                 if watch.panic_ended or cpu.instret - panic_at > PANIC_GRACE:
                     break
-            if poll is not None:
-                poll(done < budget and not cpu.halted)
+            idle = done < budget and not cpu.halted
+            if self.net is None:
+                if poll is not None:
+                    poll(idle)
+            else:
+                if poll is not None:
+                    poll(False)
+                self._net_step(idle)
             if deadline is not None and time.monotonic() > deadline:
                 break
         elapsed = time.monotonic() - start

@@ -4,7 +4,9 @@
 command line as `vmforms_cmd=<base64 of a shell command line>` (the kernel hands unknown
 `name=value` words to init as environment, Documentation/admin-guide/kernel-parameters.rst),
 framing its output between two OSC escape sequences the monitor can find in the serial
-stream, then powers off. Without a command it starts an interactive shell.
+stream, then powers off. Without a command it starts an interactive shell. With
+`vmforms_net=<address>/<prefix>,<host>` (vm run --net) it first puts the address on eth0
+and exports the host's as VMFORMS_HOST.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+if [ -n "$vmforms_net" ]; then
+    # vm run --net: our end of the VM's /30 on eth0; the host is the other end
+    ip link set lo up
+    ip addr add "${vmforms_net%,*}" dev eth0 && ip link set eth0 up
+    export VMFORMS_HOST="${vmforms_net#*,}"
+    unset vmforms_net
+fi
 if [ -n "$vmforms_cmd" ]; then
     # The serial line carries bytes as the program wrote them: no \n -> \r\n.
     stty -opost -echo 2>/dev/null

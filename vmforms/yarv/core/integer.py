@@ -46,11 +46,9 @@ def arith(op: str) -> Any:
                     return s // o
                 return fdiv(s, o)
             if op == "%":
-                if t is int and type(s) is int:
-                    if o == 0:
-                        zerodiv(vm)
-                    return s % o
-                return fmod(s, o)
+                if o == 0:  # Float's modulo by zero raises too (flodivmod)
+                    zerodiv(vm)
+                return s % o if t is int and type(s) is int else fmod(s, o)
         if t is RRational:
             return vm.send(RRational(s, 1), op, o)
         return coerce_fail(vm, s, o, op)
@@ -232,7 +230,7 @@ def i_chr(vm: Any, s: int, a: list[Any], b: Any) -> Any:
 
 def i_divmod(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
     o = a[0]
-    if o == 0 and type(o) is int and type(s) is int:
+    if o == 0 and type(o) in NUM:
         zerodiv(vm)
     if type(s) is float or type(o) is float:
         q = math.floor(fdiv(s, o))

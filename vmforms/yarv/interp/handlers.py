@@ -11,7 +11,7 @@ from vmforms.yarv.core.object import ClassRef, RObject, intern
 from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.string import RString
 from vmforms.yarv.insns import Insn, Op
-from vmforms.yarv.interp import calls
+from vmforms.yarv.interp import calls, fastops
 from vmforms.yarv.interp.defs import (
     checkmatch,
     const_get,
@@ -257,36 +257,21 @@ def _concatstrings(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
     n = op[3]
     parts = st[-n:]
     del st[-n:]
-    enc = parts[0].enc
-    out = RString(b"".join([p.b for p in parts]), enc, vm.cString)
-    for p in parts:
-        if p.enc != enc:
-            if not out.b.isascii():
-                out.enc = "UTF-8"
-            break
-    st.append(out)
+    st.append(fastops.concat(vm, parts))
     return op[1]  # type: ignore[no-any-return]
 
 
 @handler("anytostring")
 def _anytostring(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
     s = st.pop()
-    obj = st.pop()
-    st.append(s if type(s) is RString else RString(vm.any_to_s(obj)))
+    st[-1] = fastops.any_to_string(vm, st[-1], s)
     return op[1]  # type: ignore[no-any-return]
 
 
 @handler("objtostring")
 def _objtostring(vm: Any, f: Frame, st: list[Any], op: OpT) -> int:
-    obj = st.pop()
-    t = type(obj)
-    if t is RString:
-        st.append(obj)
-    elif t is int:
-        st.append(RString(str(obj).encode(), "US-ASCII", vm.cString))
-    else:
-        f.pc = op[2]
-        st.append(vm.send(obj, "to_s"))
+    f.pc = op[2]
+    st[-1] = fastops.obj_to_string(vm, st[-1])
     return op[1]  # type: ignore[no-any-return]
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vmforms.yarv.core.object import RSymbol
 from vmforms.yarv.insns import INSNS
+from vmforms.yarv.interp import fastops
 from vmforms.yarv.interp.calls import COMPLEX, dispatch, make_block, send
 from vmforms.yarv.iseq.loader import VM_CALL_ARGS_BLOCKARG
 
@@ -22,7 +22,6 @@ _ENDS = frozenset(("jump", "branchif", "branchunless", "branchnil", "leave", "th
                    "opt_case_dispatch", "opt_getinlinecache", "once"))
 _ARITH = {"opt_plus": "+", "opt_minus": "-", "opt_mult": "*", "opt_lt": "<",
           "opt_le": "<=", "opt_gt": ">", "opt_ge": ">=", "opt_eq": "==", "opt_neq": "!="}
-_SIMPLE_CONST = (int, float, bool, type(None), RSymbol)
 
 
 def _leaders(iseq: Any, starts: list[int]) -> set[int]:
@@ -68,6 +67,11 @@ def translate(vm: Any, iseq: Any, plain: list[Any]) -> list[Any]:
 
 
 _INT_ONLY = {"opt_div": "//", "opt_mod": "%"}
+_DIRECT: dict[str, tuple[Any, int]] = {
+    **{k: (v, 2) for k, v in fastops.BINARY.items() if k != "opt_eq"},
+    **{k: (v, 1) for k, v in fastops.UNARY.items()},
+    "opt_aset": (fastops.aset, 3),
+}
 
 
 class _Stack:
@@ -110,6 +114,30 @@ class _Stack:
             return self.pending.pop()[0]
         return "st.pop()"
 
+    def call(self, pc: int | None, fmt: str, argc: int) -> None:
+        """Take argc values as the arguments of the call fmt, its result pending. With a
+        pc, the call may run Ruby code: the frame's pc is set and local reads settled."""
+        values = self.take(argc)
+        t = self.temp()
+        if pc is not None:
+            self.settle()
+            self.out.append(f"f.pc = {pc}")
+        self.out.append(f"{t} = " + fmt.format(", ".join(values)))
+        self.push(t, True)
+
+    def take(self, n: int) -> list[str]:
+        """Expressions for the top n values, bottom first, taken off the stack: the pending
+        ones as they are, the others popped into temporaries now."""
+        p = min(n, len(self.pending))
+        exprs = [e for e, _ in self.pending[len(self.pending) - p:]]
+        del self.pending[len(self.pending) - p:]
+        popped = []
+        for _ in range(n - p):
+            t = self.temp()
+            self.out.append(f"{t} = st.pop()")
+            popped.append(t)
+        return popped[::-1] + exprs
+
 
 def _arith(out: list[str], stk: _Stack, name: str, pc: int, h: str, o: str,
            scope: dict[str, Any]) -> None:
@@ -125,8 +153,7 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, h: str, o: str,
         return None, None
     b_const, b_value = const(1)
     a_const, _ = const(2)
-    eb = stk.pop()
-    ea = stk.pop()
+    ea, eb = stk.take(2)
     stk.settle()  # the fallback is a method call
     out.append(f"b = {eb}")
     out.append(f"a = {ea}")
@@ -143,9 +170,14 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, h: str, o: str,
                   for v, c in (("a", a_const), ("b", b_const)) if c not in (int, float)]
         expr = f"a {_ARITH[name]} b"
     t = stk.temp()
+    if name == "opt_eq":
+        scope["EQ"] = fastops.eq
+        other = f"EQ(vm, f, a, b, {o}[3])"
+    else:
+        scope["DISPATCH"] = dispatch
+        other = f"DISPATCH(vm, f, a, [b], None, None, {o}[-1])"
     out.append(f"if {' and '.join(checks) or 'True'}:\n    {t} = {expr}\n"
-               f"else:\n    st.append(a)\n    st.append(b)\n    f.pc = {pc}\n"
-               f"    {h}(vm, f, st, {o})\n    {t} = st.pop()")
+               f"else:\n    f.pc = {pc}\n    {t} = {other}")
     stk.push(t, True)
 
 
@@ -158,9 +190,8 @@ def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,
     scope["SEND"], scope["DISPATCH"], scope["MB"] = send, dispatch, make_block
     t = stk.temp()
     n = ci.argc + 1
-    if not ci.flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG) and len(stk.pending) >= n:
-        values = [e for e, _ in stk.pending[-n:]]
-        del stk.pending[-n:]
+    if not ci.flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
+        values = stk.take(n)
         stk.settle()
         blk = f"MB(vm, f, {o}[4])" if blockiseq is not None else "None"
         out.append(f"f.pc = {pc}\n{t} = DISPATCH(vm, f, {values[0]}, "
@@ -195,7 +226,7 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
             out.append(f"{target}[{op[3]}] = {value}")
         elif name in ("putobject_INT2FIX_0_", "putobject_INT2FIX_1_"):
             stk.push(name[-2], True)
-        elif name == "putobject" and type(op[3]) in _SIMPLE_CONST:
+        elif name == "putobject":
             scope[f"K{pc}"] = op[3]
             stk.push(f"K{pc}", True)
         elif name == "putnil":
@@ -220,6 +251,23 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
             _arith(out, stk, name, pc, h, o, scope)
         elif name in ("opt_send_without_block", "send"):
             _send(out, stk, name, op, pc, o, scope)
+        elif name in _DIRECT:
+            fn, argc = _DIRECT[name]
+            scope[f"D{pc}"] = fn
+            stk.call(pc, f"D{pc}(vm, f, {{}}, {o}[3])", argc)
+        elif name == "objtostring":
+            scope["OTS"] = fastops.obj_to_string
+            stk.call(pc, "OTS(vm, {})", 1)
+        elif name == "anytostring":  # (obj, str): what to_s gave, checked
+            scope["ATS"] = fastops.any_to_string
+            stk.call(None, "ATS(vm, {})", 2)
+        elif name == "concatstrings":
+            scope["CAT"] = fastops.concat
+            stk.call(None, "CAT(vm, [{}])", op[3])
+        elif name == "setn" and len(stk.pending) > op[3]:
+            if not stk.pending[-1][1]:
+                stk.settle()
+            stk.pending[-1 - op[3]] = stk.pending[-1]
         elif name == "jump":
             stk.flush()
             out.append(f"return {op[3]}")

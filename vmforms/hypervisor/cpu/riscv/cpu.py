@@ -129,6 +129,10 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
         self._halted = False
         self.idle = False  # set when WFI has nothing to wait for: only an external event helps
         self._idle = 0  # timer ticks skipped by WFI, in instruction units
+        # A board with host input (the network) sets host_paced: WFI then stops the run
+        # with the wake-up in wake_at and the board lets time pass (skip_idle) as it waits.
+        self.host_paced = False
+        self.wake_at = NEVER
         self._stimecmp = NEVER
         self._mtimecmp = NEVER
         self._stimer_at = self._mtimer_at = self._timer_at = NEVER
@@ -324,12 +328,18 @@ class Cpu(BlockEngineMixin, MmuMixin, CsrMixin):
             wake = self._stimer_at
         if self.mie & MIP_MTIP:
             wake = min(wake, self._mtimer_at)
-        if wake < NEVER:
+        self.wake_at = wake
+        if wake < NEVER and not self.host_paced:
             self._idle += max(0, wake - self.instret)
             self._timer_changed()
         else:
             self.idle = True
         self._event_at = 0
+
+    def skip_idle(self, instructions: int) -> None:
+        """Let up to `instructions` of guest time pass in WFI, never beyond its wake-up."""
+        self._idle += max(0, min(instructions, self.wake_at - self.instret))
+        self._timer_changed()
 
     def fence_i(self) -> None:
         self.flush_icache()

@@ -96,6 +96,18 @@ class Virtqueue:
         off = self._check(addr, length, "buffer")
         return bytes(self.memory.data[off : off + length])
 
+    def read_chain(self, chain: DescriptorChain, limit: int, what: str) -> bytes:
+        """The driver-written bytes of a chain, at most `limit`; a device-writable buffer
+        in it is a driver error."""
+        out = bytearray()
+        for desc in chain.descriptors:
+            if desc.is_write_only:
+                raise VirtqueueError(f"{what} {chain.head}: writable buffer")
+            take = min(desc.len, limit - len(out))
+            if take > 0:
+                out += self.read(desc.addr, take)
+        return bytes(out)
+
     def write(self, addr: int, blob: bytes) -> None:
         off = self._check(addr, len(blob), "buffer")
         self.memory.data[off : off + len(blob)] = blob

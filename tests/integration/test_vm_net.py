@@ -1,0 +1,163 @@
+"""`vm run --net`: the guest on a TAP of its own reaches the host and the host reaches the
+guest (ping, busybox httpd fetched from the host, wget from the guest to a host server),
+and the TAP with its address goes away when the VM ends, killed with -9 included.
+
+One boot of the built-in guest (the initramfs built from the current /init script).
+"""
+
+from __future__ import annotations
+
+import http.server
+import ipaddress
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BOOT_TIMEOUT = 300
+NET_LINE = re.compile(r"network: TAP (\S+): host (\S+), guest (\S+)/30")
+GUEST_SCRIPT = """
+ping -c 1 -W 10 "$VMFORMS_HOST" >/dev/null && echo PING-OK
+mkdir -p /tmp/www && echo from-the-guest > /tmp/www/index.html
+httpd -p 8080 -h /tmp/www && echo READY
+port=$(nc -l -p 8081)
+wget -q -O - "http://$VMFORMS_HOST:$port/hello"
+"""
+
+
+def _probe() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root (a TAP needs CAP_NET_ADMIN)"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun on this host"
+    return None
+
+
+@pytest.fixture(scope="module")
+def initrd() -> Path:
+    reason = _probe()
+    if reason:
+        pytest.skip(reason)
+    from vmforms.errors import VmformsError
+    from vmforms.hypervisor.boot.assets import ensure_busybox, ensure_initramfs, guest_assets
+
+    try:
+        guest_assets()
+        return ensure_initramfs(ensure_busybox())
+    except VmformsError as exc:
+        pytest.fail(f"{exc} (make setup builds the guest)")
+
+
+def _start(
+    vmforms_bin: str, initrd: Path, *cmd: str
+) -> tuple[subprocess.Popen[str], str, str, str]:
+    proc = subprocess.Popen(
+        [vmforms_bin, "vm", "run", "--net", "--initrd", str(initrd),
+         "--timeout", str(BOOT_TIMEOUT), "--", *cmd],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    match = NET_LINE.search(line)
+    if match is None:
+        proc.kill()
+        pytest.fail(f"no network line from vm run: {line}{proc.communicate()[1]}")
+    return proc, match.group(1), match.group(2), match.group(3)
+
+
+def _host_has(address: str) -> bool:
+    from vmforms.linux.netlink import Rtnl
+
+    with Rtnl() as rtnl:
+        return any(a == address for _, a, _ in rtnl.addresses())
+
+
+def _gone(tap: str, host: str) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if not os.path.exists(f"/sys/class/net/{tap}") and not _host_has(host):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def host_server() -> Iterator[tuple[list[http.server.HTTPServer], list[str]]]:
+    """Where a test's host HTTP server goes (shut down after it) and who fetched from it."""
+    holder: list[http.server.HTTPServer] = []
+    seen: list[str] = []
+    yield holder, seen
+    for server in holder:
+        server.shutdown()
+        server.server_close()
+
+
+def test_host_and_guest_reach_each_other_and_the_tap_goes(
+    vmforms_bin: str, initrd: Path, host_server: tuple[list[http.server.HTTPServer], list[str]]
+) -> None:
+    proc, tap, host, guest = _start(vmforms_bin, initrd, "sh", "-c", GUEST_SCRIPT)
+    holder, seen = host_server
+    try:
+        assert ipaddress.IPv4Address(guest) in ipaddress.IPv4Network(f"{host}/30", strict=False)
+        # the host forwards nothing the guest sends: its end of the TAP does not route
+        forwarding = Path(f"/proc/sys/net/ipv4/conf/{tap}/forwarding").read_text().strip()
+        assert forwarding == "0"
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        assert lines == ["PING-OK\n", "READY\n"], proc.communicate()[1]
+        with urllib.request.urlopen(f"http://{guest}:8080/index.html", timeout=60) as reply:
+            assert reply.read() == b"from-the-guest\n"
+        # a server of the test's own on the host's end of the TAP, for the guest's wget
+        server = http.server.HTTPServer((host, 0), host_server_handler(seen))
+        holder.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        with socket.create_connection((guest, 8081), timeout=60) as conn:
+            conn.sendall(f"{server.server_address[1]}\n".encode())
+        out, err = proc.communicate(timeout=BOOT_TIMEOUT)
+        assert proc.returncode == 0, err
+        assert out == "from-the-host\n"
+        assert seen == [guest]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert _gone(tap, host), f"{tap} or {host} left behind"
+
+
+def host_server_handler(seen: list[str]) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+            seen.append(self.client_address[0])
+            body = b"from-the-host\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    return Handler
+
+
+def test_kill_9_leaves_no_tap_or_address(vmforms_bin: str, initrd: Path) -> None:
+    proc, tap, host, _ = _start(vmforms_bin, initrd, "sleep", "600")
+    try:
+        assert os.path.exists(f"/sys/class/net/{tap}") and _host_has(host)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert _gone(tap, host), f"{tap} or {host} left behind after kill -9"

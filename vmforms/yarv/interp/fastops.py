@@ -1,0 +1,139 @@
+"""The opt_* instructions as the translation tier calls them: operands as arguments, the
+result returned. Each takes CRuby's shortcut for the built-in receivers it knows (an Array
+or a plain Hash indexed, a String appended to, sizes, nil?) and otherwise calls the method
+through the call site's cache, as the instruction's fallback does (vm_opt_* in
+vm_insnhelper.c)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vmforms.yarv.core.array import RArray
+from vmforms.yarv.core.hash import RHash
+from vmforms.yarv.core.object import RSymbol
+from vmforms.yarv.core.string import RString
+from vmforms.yarv.interp.calls import dispatch
+
+
+def aref(vm: Any, f: Any, a: Any, k: Any, ci: Any) -> Any:
+    ta = type(a)
+    if ta is RArray and type(k) is int and a.cls is vm.cArray:
+        items = a.items
+        return items[k] if -len(items) <= k < len(items) else None
+    if ta is RHash and a.cls is vm.cHash and a.default_proc is None:
+        e = a.table.get(a.key_of(k))
+        return a.default if e is None else e[1]
+    return dispatch(vm, f, a, [k], None, None, ci)
+
+
+def aset(vm: Any, f: Any, a: Any, k: Any, v: Any, ci: Any) -> Any:
+    ta = type(a)
+    if ta is RArray and type(k) is int and a.cls is vm.cArray and not a.frozen and \
+            0 <= k < len(a.items):
+        a.items[k] = v
+        return v
+    if ta is RHash and a.cls is vm.cHash and not a.frozen:
+        if type(k) is RString and not k.frozen and not a.identity:
+            k = RString(k.b, k.enc, vm.cString)  # Hash#[]= keeps a frozen copy
+            k.frozen = True
+        a.put(k, v)
+        return v
+    return dispatch(vm, f, a, [k, v], None, None, ci)
+
+
+def ltlt(vm: Any, f: Any, a: Any, b: Any, ci: Any) -> Any:
+    ta = type(a)
+    if ta is RArray and a.cls is vm.cArray and not a.frozen:
+        a.items.append(b)
+        return a
+    if ta is RString and type(b) is RString and a.cls is vm.cString and not a.frozen:
+        a.b += b.b
+        return a
+    return dispatch(vm, f, a, [b], None, None, ci)
+
+
+def eq(vm: Any, f: Any, a: Any, b: Any, ci: Any) -> Any:
+    ta = type(a)
+    if ta is RString and type(b) is RString and a.cls is vm.cString:
+        return a.b == b.b
+    if ta is RSymbol:
+        return a is b
+    if a is None or ta is bool:
+        return a is b
+    return dispatch(vm, f, a, [b], None, None, ci)
+
+
+def length(vm: Any, f: Any, a: Any, ci: Any) -> Any:
+    ta = type(a)
+    if ta is RArray:
+        return len(a.items)
+    if ta is RHash:
+        return len(a.table)
+    return dispatch(vm, f, a, [], None, None, ci)
+
+
+def empty_p(vm: Any, f: Any, a: Any, ci: Any) -> Any:
+    ta = type(a)
+    if ta is RArray:
+        return not a.items
+    if ta is RHash:
+        return not a.table
+    if ta is RString:
+        return not a.b
+    return dispatch(vm, f, a, [], None, None, ci)
+
+
+def nil_p(vm: Any, f: Any, a: Any, ci: Any) -> Any:
+    if a is None:
+        return True
+    ta = type(a)
+    if ta is int or ta is float or ta is bool or ta is RString or ta is RArray:
+        return False
+    return dispatch(vm, f, a, [], None, None, ci)
+
+
+def not_(vm: Any, f: Any, a: Any, ci: Any) -> Any:
+    if a is None or a is False:
+        return True
+    ta = type(a)
+    if a is True or ta is int or ta is float or ta is RString or ta is RSymbol:
+        return False
+    return dispatch(vm, f, a, [], None, None, ci)
+
+
+def succ(vm: Any, f: Any, a: Any, ci: Any) -> Any:
+    if type(a) is int:
+        return a + 1
+    return dispatch(vm, f, a, [], None, None, ci)
+
+
+def obj_to_string(vm: Any, obj: Any) -> Any:
+    """objtostring: a String as it is, an Integer's digits, else obj.to_s."""
+    t = type(obj)
+    if t is RString:
+        return obj
+    if t is int:
+        return RString(str(obj).encode(), "US-ASCII", vm.cString)
+    return vm.send(obj, "to_s")
+
+
+def any_to_string(vm: Any, obj: Any, s: Any) -> Any:
+    """anytostring: what to_s gave, or #<Class> when it was not a String."""
+    return s if type(s) is RString else RString(vm.any_to_s(obj))
+
+
+def concat(vm: Any, parts: list[Any]) -> RString:
+    """concatstrings: one new String; a non-ASCII result of mixed encodings is UTF-8."""
+    enc = parts[0].enc
+    out = RString(b"".join([p.b for p in parts]), enc, vm.cString)
+    for p in parts:
+        if p.enc != enc:
+            if not out.b.isascii():
+                out.enc = "UTF-8"
+            break
+    return out
+
+
+BINARY = {"opt_aref": aref, "opt_ltlt": ltlt, "opt_eq": eq}
+UNARY = {"opt_length": length, "opt_size": length, "opt_empty_p": empty_p,
+         "opt_nil_p": nil_p, "opt_not": not_, "opt_succ": succ}
