@@ -507,7 +507,13 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
             sync = (ask[1], tell[0])
         _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w, extras, sync)
 
+    idmapped = any(m.uid_mappings or "idmap" in m.options or "ridmap" in m.options
+                   for m in spec.mounts)
     try:
+        if idmapped:
+            from vmforms.container import idmap
+
+            idmap.install(spec)  # the host's privilege: before any namespace is entered
         if userns:
             pid = _fork_in_user_namespace(spec, child, w, r)
         else:
@@ -516,6 +522,10 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
                 if pid == 0:
                     child()
     finally:
+        if idmapped:
+            from vmforms.container import idmap
+
+            idmap.uninstall()
         if pid_fd >= 0:
             os.close(pid_fd)
         if ask is not None and tell is not None:
