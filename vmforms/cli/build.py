@@ -25,7 +25,14 @@ COMMAND = Command("build", "[OPTIONS] PATH", "Build an image from a Dockerfile",
     F(None, "network", VALUE, "set the networking mode for the RUN instructions (default, "
       "none, host or a network's name)", metavar="string"),
     F(None, "iidfile", VALUE, "write the image ID to the file", metavar="string"),
+    F(None, "secret", LIST, "secret to expose to the build (format: "
+      "\"id=mysecret[,src=/local/secret]\" or \"id=mysecret,env=VAR\")", metavar="stringArray"),
 ), ("context",), interspersed=True)
+BUILDER = Command("builder", "COMMAND", "Manage builds (prune)", (), rest="args")
+BUILDER_PRUNE = Command("prune", "[OPTIONS]", "Remove build cache", (
+    F("a", "all", help="remove all unused build cache, not just dangling ones"),
+    F("f", "force", help="do not prompt for confirmation"),
+), interspersed=True)
 
 
 def _pairs(items: list[str], what: str, env_fallback: bool) -> dict[str, str]:
@@ -41,6 +48,45 @@ def _pairs(items: list[str], what: str, env_fallback: bool) -> dict[str, str]:
                 continue
             value = os.environ[key]
         out[key] = value
+    return out
+
+
+def _secrets(items: list[str]) -> dict[str, bytes]:
+    """`--secret id=ID[,src=FILE|,env=VAR]` (type=file|env): read now, bounded; a bare
+    id reads the variable of that name if set, else the file of that name (buildx)."""
+    import os
+
+    from vmforms.container.build.mounts import MAX_SECRET
+
+    out: dict[str, bytes] = {}
+    for item in items:
+        fields: dict[str, str] = {}
+        for part in item.split(","):
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise InvalidOption(f"invalid secret {item!r}: {part!r} is not key=value")
+            fields[{"source": "src"}.get(key.strip(), key.strip())] = value
+        ident = fields.pop("id", "")
+        kind = fields.pop("type", "env" if "env" in fields else "file")
+        src, env = fields.pop("src", None), fields.pop("env", None)
+        if not ident or fields or kind not in ("file", "env"):
+            raise InvalidOption(f"invalid secret {item!r}: want id=ID[,src=FILE|,env=VAR]")
+        if kind == "env" or (src is None and env is None and ident in os.environ):
+            found = os.environ.get(env or src or ident)
+            if found is None:
+                raise InvalidOption(f"secret {ident}: environment variable "
+                                    f"{env or src or ident} is not set")
+            data = found.encode()
+        else:
+            path = src or ident
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(MAX_SECRET + 1)
+            except OSError as exc:
+                raise InvalidOption(f"secret {ident}: open {path}: {exc.strerror}") from None
+        if len(data) > MAX_SECRET:
+            raise InvalidOption(f"secret {ident}: larger than {MAX_SECRET} bytes")
+        out[ident] = data
     return out
 
 
@@ -76,7 +122,7 @@ def run(a: SimpleNamespace) -> int:
                         labels=_pairs(a.label, "label", False), quiet=quiet,
                         progress="plain" if a.progress == "rawjson" else a.progress,
                         network=None if a.network in (None, "default") else a.network,
-                        platform=platform)
+                        platform=platform, secrets=_secrets(a.secret))
     image_id = Builder(opts).build()
     if a.iidfile:
         with open(a.iidfile, "w") as f:
@@ -85,3 +131,29 @@ def run(a: SimpleNamespace) -> int:
         print(image_id)
     sys.stdout.flush()
     return 0
+
+
+def run_builder(a: SimpleNamespace) -> int:
+    """`builder prune [-a] [-f]`: Docker's prompt, its list of removed records and total."""
+    from vmforms.cli.system import _confirm, _reclaimed, _sub
+
+    got = _sub("vmforms container builder", {"prune": BUILDER_PRUNE}, list(a.args))
+    if got is None:
+        return 0
+    args = got[1]
+    warning = ("WARNING! This will remove all build cache." if args.all else
+               "WARNING! This will remove all dangling build cache.")
+    if not _confirm(warning, args.force):
+        return 0
+    removed, size = prune_cache(args.all)
+    if removed:
+        print("Deleted build cache objects:\n" + "\n".join(removed) + "\n")
+    print(_reclaimed(size))
+    return 0
+
+
+def prune_cache(all_cache: bool) -> tuple[list[str], int]:
+    from vmforms.container.build.cache import prune
+    from vmforms.container.image.store import ImageStore
+
+    return prune(ImageStore(), all_cache)

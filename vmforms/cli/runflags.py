@@ -40,6 +40,9 @@ RUN_MORE = (
       "capability and host device, no seccomp filter, no masked paths, /sys writable"),
     F(None, "restart", VALUE, "restart policy to apply when a container exits (no, "
       "on-failure[:max-retries], always, unless-stopped)", default="no", metavar="string"),
+    F(None, "isolation", VALUE, "container isolation technology: process (the host's kernel), "
+      "vm (inside the RISC-V virtual machine) or default (vm for a linux/riscv64 image the "
+      "host cannot execute)", metavar="string"),
     F(None, "pull", VALUE, "pull image before running (always, missing, never; default: "
       "never reach a registry)", metavar="string"),
 )

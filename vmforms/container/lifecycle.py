@@ -261,6 +261,7 @@ def inspect(ref: str) -> dict[str, Any]:
         "Name": "/" + rec["Name"],
         "RestartCount": int(s.get("RestartCount") or 0),
         "HostConfig": rec["HostConfig"],
+        **({"VirtualMachine": rec["VirtualMachine"]} if "VirtualMachine" in rec else {}),
         "GraphDriver": {"Name": "overlay2", "Data": {
             "LowerDir": ":".join(reversed(rec["Layers"])),
             "UpperDir": str(c.path / "upper"), "WorkDir": str(c.path / "work"),

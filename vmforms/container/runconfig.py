@@ -77,6 +77,7 @@ class RunOptions:
     memory_reservation: str | None = None
     oom_kill_disable: bool = False
     shm_size: str | None = None
+    isolation: str | None = None  # --isolation default|process|vm (vmisolation/)
 
 
 def resolve_image(store: Any, opts: RunOptions) -> Image:

@@ -1,6 +1,7 @@
 """`build` beyond the context's files: COPY here-documents and symbolic --chmod, ADD of
-a URL (served from 127.0.0.1 here), ONBUILD against `podman build`, and --platform
-linux/386 running its RUN steps as 32-bit programs."""
+a URL (served from 127.0.0.1 here), ONBUILD against `podman build`, --platform
+linux/386 running its RUN steps as 32-bit programs, RUN --mount bind and secret, and
+`builder prune`."""
 
 from __future__ import annotations
 
@@ -215,5 +216,90 @@ def test_platform_386_runs_32_bit_steps(vmf: Any, tmp_path: Path) -> None:
             refused = vmf("build", "--platform", "linux/arm64", str(tmp_path))
             assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
             assert "cannot execute" in refused.stderr
+    finally:
+        vmf("rmi", "-f", tag)
+
+
+def _layer_bytes(saved: Path) -> bytes:
+    """Every file's content in every layer of a `save`d image, one after the other."""
+    import gzip
+    import io
+    import tarfile
+
+    out = b""
+    with tarfile.open(saved) as outer:
+        manifest = json.load(outer.extractfile("manifest.json"))  # type: ignore[arg-type]
+        for name in manifest[0]["Layers"]:
+            data = outer.extractfile(name).read()  # type: ignore[union-attr]
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            with tarfile.open(fileobj=io.BytesIO(data)) as layer:
+                for member in layer:
+                    out += member.name.encode() + b"\n"
+                    if member.isfile():
+                        out += layer.extractfile(member).read()  # type: ignore[union-attr]
+    return out
+
+
+def test_bind_and_secret_mounts_then_builder_prune(vmf: Any, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    (ctx / "sub").mkdir(parents=True)
+    (ctx / "sub" / "a").write_text("from the context\n")
+    (ctx / "sub" / "ignored").write_text("excluded\n")
+    (ctx / ".dockerignore").write_text("sub/ignored\n")
+    secret = tmp_path / "token"
+    secret.write_text("s3cr3t-value\n")
+    (ctx / "Dockerfile").write_text(
+        "FROM busybox AS other\nRUN mkdir /stuff && echo from-stage > /stuff/s\n"
+        "FROM busybox\n"
+        "RUN --mount=type=bind,target=/ctx --mount=type=bind,from=other,source=/stuff,"
+        "target=/st --mount=type=secret,id=tok --mount=type=secret,id=tok,target=/opt/x/y,"
+        "mode=0440,uid=7 --mount=type=bind,source=sub/a,target=/one,rw "
+        "--mount=type=cache,target=/cache "
+        "cat /ctx/sub/a /st/s /one > /seen && ls /ctx/sub >> /seen && "
+        "stat -c '%a %u' /run/secrets/tok /opt/x/y >> /seen && "
+        "cat /run/secrets/tok | wc -c >> /seen && "
+        "(touch /ctx/new 2>/dev/null || echo read-only >> /seen) && echo w > /one\n"
+        "RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent\n")
+    tag = f"vmf-build-mounts2:{os.getpid()}"
+    try:
+        build = ("build", "-q", "--secret", f"id=tok,src={secret}", "-t", tag, str(ctx))
+        vmf(*build, check=True)
+        assert vmf("run", "--rm", tag, "cat", "/seen", check=True).stdout.splitlines() == [
+            "from the context", "from-stage", "from the context", "a", "400 0", "440 7",
+            "13", "read-only"]
+        gone = vmf("run", "--rm", tag, "ls", "-d", "/run/secrets", "/opt/x", "/ctx", "/st",
+                   "/one", "/cache")
+        assert gone.returncode != 0 and gone.stdout == ""  # no mount point left behind
+        vmf("save", "-o", str(tmp_path / "img.tar"), tag, check=True)
+        layers = _layer_bytes(tmp_path / "img.tar")
+        assert b"s3cr3t" not in layers and b"run/secrets" not in layers
+        # the secret's content is not in the cache key; the context's content is
+        secret.write_text("another value\n")
+        again = vmf("build", "--progress", "plain", *build[2:])
+        assert again.returncode == 0 and again.stderr.count("CACHED") == 3, again.stderr
+        (ctx / "sub" / "a").write_text("changed\n")
+        third = vmf("build", "--progress", "plain", *build[2:], check=True).stderr
+        assert third.count("CACHED") == 1, third
+        (ctx / "Dockerfile").write_text("FROM busybox\n"
+                                        "RUN --mount=type=secret,id=tok,required=true true\n")
+        refused = vmf("build", str(ctx))  # required and not given: one line naming it
+        assert refused.returncode == 1 and "secret tok: not found" in refused.stderr
+        # builder prune: dangling cache and the cache mounts; the tagged image stays
+        mounts = vmf.root / "build-cache-mounts"
+        assert mounts.is_dir() and any(mounts.iterdir())
+        df = vmf("system", "df", "--format", "{{.Type}} {{.TotalCount}}", check=True).stdout
+        assert int(df.splitlines()[-1].split()[-1]) > 0
+        asked = vmf("builder", "prune", input="n\n", check=True)
+        assert "WARNING! This will remove all dangling build cache." in asked.stdout
+        assert mounts.is_dir()
+        pruned = vmf("builder", "prune", "-f", check=True).stdout
+        assert pruned.startswith("Deleted build cache objects:\n")
+        assert pruned.splitlines()[-1].startswith("Total reclaimed space: ")
+        assert not mounts.exists()
+        assert vmf("run", "--rm", tag, "cat", "/seen", check=True).returncode == 0
+        vmf("builder", "prune", "-a", "-f", check=True)
+        df = vmf("system", "df", "--format", "{{.Type}} {{.TotalCount}}", check=True).stdout
+        assert df.splitlines()[-1] == "Build Cache 0"
     finally:
         vmf("rmi", "-f", tag)

@@ -57,6 +57,7 @@ class BuildOptions:
     progress: str = "auto"  # auto (a terminal gets the compact view), plain, tty
     network: str | None = None  # RUN's network: the default bridge, or none, host, NAME
     platform: Platform | None = None  # --platform: the target (default: this host's)
+    secrets: dict[str, bytes] = field(default_factory=dict)  # --secret id -> content
 
 
 @dataclass
@@ -168,9 +169,14 @@ def _needed(stages: list[Stage], target: int) -> list[int]:
         if ref is not None and ref < i:
             visit(ref)
         for inst in st.instructions:
-            src = inst.flag("from") if inst.cmd == "copy" else None
-            if src is not None:
-                j = names.get(src.lower(), int(src) if src.isdigit() else None)
+            froms = [inst.flag("from")] if inst.cmd == "copy" else []
+            if inst.cmd == "run":  # RUN --mount=...,from=STAGE
+                froms = [part.partition("=")[2] for key, value in inst.flags
+                         if key == "mount" and value for part in value.split(",")
+                         if part.startswith("from=")]
+            for src in froms:
+                j = None if src is None else names.get(src.lower(),
+                                                       int(src) if src.isdigit() else None)
                 if j is not None and j < i:
                     visit(j)
 

@@ -302,20 +302,21 @@ class StepRunner:
 
     def do_run(self, inst: Instruction, state: State) -> State:
         from vmforms.container.build.executor import BuildError, _key
+        from vmforms.container.build.mounts import RunMount, plan, remove_stubs
         from vmforms.container.build.runstep import step_container
 
-        mounts = []
+        planned: list[RunMount] = []
         for name, value in inst.flags:
             if name != "mount" or not value:
                 raise inst.error(f"RUN --{name} is not supported by this builder")
-            mounts.append(self.run_mount(inst, self.x(value, state)))
+            planned.append(plan(self, inst, self.x(value, state), state, len(planned)))
         cmd = self.command(inst, state)
         shown = " ".join(cmd) if not inst.json else json.dumps(cmd)
         text = f"RUN {inst.args[0] if inst.args and not inst.json else shown}"
         args_env = [f"{k}={v}" for k, v in sorted(state.args.items())
                     if not any(e.startswith(k + "=") for e in state.config.env)]
         new = replace(state, key=_key(state.key, "RUN", json.dumps(cmd), *args_env,
-                                      *(m for m in mounts)))
+                                      *(m.key for m in planned)))
         self.begin(text)
         hit = self.b.cached(new.key)
         if hit is not None:
@@ -329,6 +330,7 @@ class StepRunner:
         assert state.image_id is not None
         p = self.b.progress
         env = [*state.config.env, *args_env]
+        mounts = [text for text in (m.make() for m in planned) if text is not None]
         with step_container(state.image_id, cmd, env, state.config.user,
                             state.config.working_dir, p.output,
                             self.b.opts.network, mounts) as (code, upper):
@@ -337,31 +339,11 @@ class StepRunner:
                            f"exit code: {code}")
                 p.fail(message)
                 raise BuildError(f"failed to solve: {message}")
+            remove_stubs(upper, [m.target for m in planned])
             new = self.b.commit(replace(new, args=state.args), upper,
                                 f"RUN {' '.join(cmd)} # buildkit", skip_placeholders=True)
         p.done()
         return new
-
-    def run_mount(self, inst: Instruction, text: str) -> str:
-        """RUN --mount=type=cache|tmpfs,target=...: a --mount for the step's container. A
-        cache is a directory of the state root's kept between builds (keyed by its id, or
-        its target), so a package manager's downloads survive; it is never in a layer."""
-        import hashlib
-
-        fields = dict(part.partition("=")[::2] for part in text.split(",") if part)
-        kind = fields.get("type", "bind")
-        target = fields.get("target") or fields.get("dst") or fields.get("destination")
-        if not target or not target.startswith("/"):
-            raise inst.error(f"RUN --mount={text}: an absolute target is needed")
-        if kind == "tmpfs":
-            return f"type=tmpfs,target={target}"
-        if kind != "cache":
-            raise inst.error(f"RUN --mount type={kind} is not supported by this builder "
-                             "(cache and tmpfs are)")
-        name = hashlib.sha256((fields.get("id") or target).encode()).hexdigest()[:32]
-        cache = self.b.store.root.parent / "build-cache-mounts" / name
-        cache.mkdir(parents=True, exist_ok=True, mode=0o755)
-        return f"type=bind,source={cache},target={target}"
 
     def do_copy(self, inst: Instruction, state: State) -> State:
         return self.copy(inst, state, add=False)

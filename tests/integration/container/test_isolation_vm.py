@@ -1,0 +1,116 @@
+"""Containers inside the RISC-V virtual machine (`run --isolation vm`): the kernel seen is
+the guest's, the exit status, -e/-w/-u/--memory reach the container, --rm leaves nothing,
+a linux/riscv64 image goes to the VM by default with a one-line notice, and a detached
+one is listed, inspected, stopped and removed like any container.
+
+Each VM boot costs seconds of our software CPU, so one attached run carries every check
+of the container's view, and the detached one is stopped while its guest boots.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Vmf
+
+BOOT_TIMEOUT = 600
+PROBE = ("uname -r; uname -m; echo $FOO; pwd; id -u; id -g; cat /sys/fs/cgroup/memory.max; "
+         "cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 7")
+
+
+@pytest.fixture(scope="module")
+def vm_root(vmf: Vmf) -> Iterator[Vmf]:
+    """The test root with the built-in guest of `vmforms setup` (its kernel and the
+    riscv64 busybox package) and its translation cache, which a container's VM uses."""
+    from vmforms.container.paths import DEFAULT_ROOT
+
+    default = Path(DEFAULT_ROOT)
+    manifest = default / "assets" / "guest.json"
+    debs = sorted((default / "assets" / "debs").glob("busybox-static_*_riscv64.deb"))
+    if not manifest.is_file() or not debs:
+        pytest.fail(f"the built-in guest is not built in {default} (make setup builds it)")
+    if shutil.which("riscv64-linux-gnu-gcc") is None or shutil.which("mke2fs") is None:
+        pytest.fail("riscv64-linux-gnu-gcc or mke2fs is missing (make setup installs them)")
+    assets = vmf.root / "assets"
+    (assets / "debs").mkdir(parents=True, exist_ok=True)
+    shutil.copy(manifest, assets / "guest.json")
+    shutil.copy(debs[-1], assets / "debs" / debs[-1].name)
+    cache = default / "cache" / "riscv-containers.tcache"
+    if cache.is_file():
+        (vmf.root / "cache").mkdir(mode=0o700, exist_ok=True)
+        os.symlink(cache, vmf.root / "cache" / cache.name)
+    yield vmf
+
+
+@pytest.fixture(scope="module")
+def attached(vm_root: Vmf) -> subprocess.CompletedProcess[str]:
+    """One container in the VM, chosen by default for its platform, with --rm."""
+    return vm_root("run", "--rm", "--platform", "linux/riscv64", "-e", "FOO=bar baz",
+                   "-w", "/work/dir", "-u", "1000:1001", "--memory", "32m", "busybox",
+                   "sh", "-c", PROBE, timeout=BOOT_TIMEOUT)
+
+
+def test_the_kernel_seen_is_the_guests(attached: subprocess.CompletedProcess[str]) -> None:
+    from vmforms.hypervisor.boot.assets import guest_assets
+
+    lines = attached.stdout.splitlines()
+    assert lines[0] == guest_assets().release, attached.stderr
+    assert lines[0] != os.uname().release
+    assert lines[1] == "riscv64"
+
+
+def test_exit_status_and_options(attached: subprocess.CompletedProcess[str]) -> None:
+    assert attached.returncode == 7, attached.stderr
+    assert attached.stdout.splitlines()[2:] == [
+        "bar baz", "/work/dir", "1000", "1001", str(32 << 20), f"sh -c {PROBE} "]
+
+
+def test_riscv64_goes_to_the_vm_with_a_notice(
+        attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:
+    [line] = attached.stderr.splitlines()
+    assert "linux/riscv64" in line and "--isolation vm" in line
+    assert vm_root.container_ids() == []  # --rm
+
+
+def test_detached_is_listed_inspected_stopped_removed(vm_root: Vmf) -> None:
+    done = vm_root("run", "-d", "--isolation", "vm", "--name", "in-vm", "busybox",
+                   "sleep", "600", check=True)
+    cid = done.stdout.strip()
+    assert vm_root("ps", "--format", "{{.Names}} {{.Status}}",
+                   check=True).stdout.startswith("in-vm Up")
+    [info] = json.loads(vm_root("inspect", cid, check=True).stdout)
+    assert info["HostConfig"]["Isolation"] == "vm"
+    vm = info["VirtualMachine"]
+    assert "riscv64" in vm["Kernel"] and "RISC-V CPU" in vm["CPU"]
+    pid = info["State"]["Pid"]
+    assert f"/vmforms/{cid}\n" in Path(f"/proc/{pid}/cgroup").read_text()
+    began = time.monotonic()
+    vm_root("stop", "-t", "1", "in-vm", check=True)
+    assert time.monotonic() - began < 30
+    [info] = json.loads(vm_root("inspect", cid, check=True).stdout)
+    assert info["State"]["Status"] == "exited" and info["State"]["ExitCode"] == 143
+    vm_root("rm", "in-vm", check=True)
+    assert vm_root.container_ids() == []
+
+
+def test_refusals_are_one_line(vm_root: Vmf) -> None:
+    for args, words in (
+            (["--isolation", "vm", "-v", "/tmp:/x"], "-v is not supported"),
+            (["--isolation", "vm", "--platform", "linux/386"], "runs linux/riscv64"),
+            (["--isolation", "bogus"], "invalid isolation"),
+            (["--isolation", "process", "--platform", "linux/riscv64"], "cannot execute")):
+        done = vm_root("run", "--rm", *args, "busybox", "true")
+        assert done.returncode == 125, (args, done.stderr)
+        [line] = done.stderr.splitlines()
+        assert words in line, line
+    assert vm_root.container_ids() == []

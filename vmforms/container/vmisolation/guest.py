@@ -1,0 +1,59 @@
+"""The guest a container runs in: the built-in RISC-V kernel (its configuration includes
+what a container host needs: namespaces, cgroups, overlayfs, ext4) and an initramfs of
+busybox, the agent script and vmforms-enter, cached by content under the assets root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vmforms.container.errors import ContainerError
+from vmforms.record import record
+
+
+@record
+class AgentGuest:
+    kernel: Path
+    initrd: Path
+    release: str
+
+
+def agent_guest() -> AgentGuest:
+    """The kernel of the last `vmforms setup` and the agent's initramfs, built once."""
+    from vmforms.container.vmisolation.agent import (
+        AGENT_PATH,
+        AGENT_SCRIPT,
+        ENTER_PATH,
+        ENTER_SOURCE,
+        build_enter,
+    )
+    from vmforms.hypervisor.boot.assets import (
+        AssetError,
+        assets_root,
+        content_hash,
+        ensure_busybox,
+        guest_assets,
+    )
+    from vmforms.hypervisor.boot.cpio import file
+    from vmforms.hypervisor.boot.initramfs import INIT_SCRIPT, build_initramfs
+
+    try:
+        base = guest_assets()
+        busybox = ensure_busybox().read_bytes()
+    except AssetError as exc:
+        raise ContainerError(f"--isolation vm: {exc}") from None
+    root = assets_root() / "vm-agent"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    enter = root / f"vmforms-enter-{content_hash(b'enter-v1', ENTER_SOURCE.read_bytes())}"
+    if not enter.exists():
+        build_enter(enter)
+    enter_bin = enter.read_bytes()
+    key = content_hash(b"agent-initramfs-v1", busybox, INIT_SCRIPT.encode(),
+                       AGENT_SCRIPT.encode(), enter_bin)
+    initrd = root / f"initramfs-{key}.cpio"
+    if not initrd.exists():
+        extra = [file(AGENT_PATH, AGENT_SCRIPT.encode(), 0o755),
+                 file(ENTER_PATH, enter_bin, 0o755)]
+        tmp = initrd.with_name(initrd.name + ".tmp")
+        tmp.write_bytes(build_initramfs(busybox, extra=extra))
+        tmp.rename(initrd)
+    return AgentGuest(base.kernel, initrd, base.release)

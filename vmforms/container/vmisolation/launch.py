@@ -1,0 +1,198 @@
+"""A container's virtual machine: the host process that stands where a container's PID 1
+would (the monitor waits for it, signals it, relays its output and records its status)
+and runs the RISC-V board with the agent's guest, the image disk and the container's
+description. The serial console carries stdin, stdout and stderr (one stream, as a
+serial line is) and the agent's exit mark, which becomes this process's exit status.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+
+from vmforms.container.errors import ContainerError
+from vmforms.container.vmisolation.agent import READY_MARK
+from vmforms.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from vmforms.container import state as st
+    from vmforms.container.runtime import Stdio
+    from vmforms.container.spec import Spec
+
+GUEST_APPEND = "console=ttyS0 quiet"
+DEFAULT_GUEST_RAM = 128 << 20
+# Above a --memory limit the guest's kernel and agent need about this much of their own.
+GUEST_OVERHEAD = 64 << 20
+MAX_GUEST_RAM = 2 << 30
+EOF = b"\x04"  # VEOF of the guest's terminal in canonical mode
+PRE_READY_LIMIT = 64 << 10
+INPUT_CHUNK = 1024  # at most this much waits in the UART's receive FIFO (4 KiB)
+EXIT_VM_FAILED = 125
+
+
+def guest_ram(memory_limit: int | None) -> int:
+    """The VM's RAM: the default, or enough for --memory and the guest itself."""
+    if memory_limit is None:
+        return DEFAULT_GUEST_RAM
+    need = memory_limit + GUEST_OVERHEAD
+    if need > MAX_GUEST_RAM:
+        raise ContainerError(f"--memory {memory_limit} with --isolation vm: the guest's RAM "
+                             f"would exceed {MAX_GUEST_RAM >> 20} MiB")
+    return max(DEFAULT_GUEST_RAM, (need + (1 << 20) - 1) & ~((1 << 20) - 1))
+
+
+@record
+class VmPlan:
+    config: Any  # vmforms.hypervisor.machine.MachineConfig
+    description: bytes
+    tty: bool
+    interactive: bool
+
+
+def plan(c: st.Container, spec: Spec) -> VmPlan:
+    """Everything the VM needs, made before the fork so that errors reach the caller."""
+    from pathlib import Path
+
+    from vmforms.container.paths import state_root
+    from vmforms.container.vmisolation.agent import description
+    from vmforms.container.vmisolation.disk import layers_disk
+    from vmforms.container.vmisolation.guest import agent_guest
+    from vmforms.hypervisor.boot.initramfs import command_parameter
+    from vmforms.hypervisor.machine import DiskSpec, MachineConfig
+
+    guest = agent_guest()
+    layers = [Path(p) for p in c.record["Layers"]]
+    disk = layers_disk(c.record["Image"], layers)
+    proc, res = spec.process, spec.linux.resources
+    text = description(
+        layers=len(layers), hostname=spec.hostname or c.id[:12], args=list(proc.args),
+        env=list(proc.env), cwd=proc.cwd, uid=proc.user.uid, gid=proc.user.gid,
+        groups=list(proc.user.additional_gids), memory=res.memory_limit,
+        pids=res.pids_limit, tty=proc.terminal, stdin=bool(c.record["Config"]["OpenStdin"]))
+    cache = state_root() / "cache"
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config = MachineConfig(
+        kernel=guest.kernel, initrd=guest.initrd,
+        cmdline=f"{GUEST_APPEND} {command_parameter(['sh', '/bin/vmforms-agent'])}",
+        mem_size=guest_ram(res.memory_limit), disks=(DiskSpec(disk, read_only=True),),
+        engine="translate", translation_cache=cache / "riscv-containers.tcache")
+    return VmPlan(config, text.encode(), proc.terminal,
+                  bool(c.record["Config"]["OpenStdin"]))
+
+
+def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
+    """Fork the VM process into `cgroup` with `stdio`; return its pid."""
+    p = plan(c, spec)
+    pid = os.fork()
+    if pid != 0:
+        return pid
+    code = EXIT_VM_FAILED
+    try:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
+                    signal.SIGPIPE, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        os.setsid()
+        cgroup.add(0)
+        from vmforms.container.runtime import _setup_stdio
+
+        _setup_stdio(stdio, None)
+        # Nothing of the monitor's stays open here: a pipe's writer held by this process
+        # would keep `run -d` waiting for the container to end.
+        os.closerange(3, 1 << 20)
+        code = run_machine(p)
+    except BaseException as exc:  # noqa: BLE001 - the VM process reports and exits
+        try:
+            os.write(2, f"vmforms: the container's VM failed: {exc}\n".encode())
+        except OSError:
+            pass
+    finally:
+        os._exit(code)
+
+
+class ConsoleSession:
+    """The console protocol of the agent: output before its ready mark is dropped, the
+    description goes in at the mark, then the container's input and output flow."""
+
+    def __init__(self, text: bytes) -> None:
+        self.ready = False
+        self.pending = bytearray()
+        self._description = text
+        self._early = bytearray()
+
+    def output(self, chunk: bytes) -> bytes:
+        """The container's part of the agent's output."""
+        if self.ready:
+            return chunk
+        self._early += chunk
+        at = self._early.find(READY_MARK)
+        if at < 0:
+            del self._early[:-PRE_READY_LIMIT]
+            return b""
+        self.ready = True
+        rest = bytes(self._early[at + len(READY_MARK):])
+        self._early.clear()
+        self.pending[:0] = self._description
+        return rest
+
+    def pump(self, uart: Any) -> None:
+        """Move pending input into the guest's UART as its FIFO drains."""
+        room = INPUT_CHUNK - uart.rx_pending
+        if self.ready and self.pending and room > 0:
+            uart.receive(bytes(self.pending[:room]))
+            del self.pending[:room]
+
+
+def run_machine(p: VmPlan) -> int:
+    """Boot, hand over the container, relay the console; the container's exit status."""
+    from vmforms.hypervisor.boot.initramfs import GuestOutput
+    from vmforms.hypervisor.machine import Machine
+
+    guest = GuestOutput()
+    session = ConsoleSession(p.description)
+    reading = p.interactive
+    if p.tty and os.isatty(0):
+        import tty
+
+        tty.setraw(0)  # the guest's terminal does the echo and the line editing
+
+    def console(data: bytes) -> None:
+        out = session.output(guest.feed(data))
+        while out:
+            out = out[os.write(1, out):]
+
+    def poll(idle: bool) -> None:
+        nonlocal reading
+        if reading and session.ready and not session.pending:
+            ready, _, _ = select.select([0], [], [], 0.02 if idle else 0)
+            if ready:
+                data = os.read(0, 4096)
+                if data:
+                    session.pending += data
+                else:
+                    reading = False
+                    if not p.tty:
+                        session.pending += EOF
+        session.pump(machine.uart)
+
+    machine = Machine(p.config, console)
+    try:
+        result = machine.run(None, poll)
+    finally:
+        machine.close()
+    if result.reason == "panic":
+        lines = machine.watch.last_lines(10)
+        sys.stderr.write("".join(f"  {line}\n" for line in lines))
+        sys.stderr.write("vmforms: the container's guest kernel panicked\n")
+        return EXIT_VM_FAILED
+    if guest.exit_status is None:
+        tail = bytes(guest.boot_log[-400:]).decode("utf-8", "replace").strip().splitlines()
+        sys.stderr.write("vmforms: the container's VM stopped before the container ended"
+                         f" ({result.reason}; last console line: "
+                         f"{tail[-1] if tail else 'none'})\n")
+        return EXIT_VM_FAILED
+    return guest.exit_status
