@@ -8,6 +8,7 @@ import time
 from types import SimpleNamespace
 
 from vmforms.cli import container_life as life
+from vmforms.cli.build import BUILDER
 from vmforms.cli.build import COMMAND as BUILD
 from vmforms.cli.flags import (
     LIST,
@@ -142,6 +143,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             "mapping for the container", (), ("container",), rest="port", interspersed=True),
     Command("network", "COMMAND", "Manage networks", (), rest="args"),
     BUILD,
+    BUILDER,
     Command("pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", (
         F(None, "tls-verify", VALUE, "require HTTPS and verified certificates (default true)",
           default="true", metavar="bool"),
@@ -224,6 +226,12 @@ def _cmd_build(a: SimpleNamespace) -> int:
     from vmforms.cli.build import run
 
     return run(a)
+
+
+def _cmd_builder(a: SimpleNamespace) -> int:
+    from vmforms.cli.build import run_builder
+
+    return run_builder(a)
 
 
 def _cmd_network(a: SimpleNamespace) -> int:

@@ -159,7 +159,12 @@ def _system_prune(a: SimpleNamespace) -> int:
     lines, image_size = prune_images(a.all)
     if lines:
         print("Deleted Images:\n" + "\n".join(lines) + "\n")
-    print(_reclaimed(size + image_size))
+    from vmforms.cli.build import prune_cache
+
+    cache, cache_size = prune_cache(a.all)
+    if cache:
+        print("Deleted build cache objects:\n" + "\n".join(cache) + "\n")
+    print(_reclaimed(size + image_size + cache_size))
     return 0
 
 

@@ -66,7 +66,6 @@ def prune_images(all_images: bool) -> tuple[list[str], int]:
 
 def disk_usage() -> list[dict[str, Any]]:
     """`system df`: images, containers, local volumes and the build cache."""
-    from vmforms.container.image.records import ANNOTATION_BUILD_CACHE
     from vmforms.container.lifecycle import image_in_use
 
     store = _store()
@@ -81,8 +80,9 @@ def disk_usage() -> list[dict[str, Any]]:
     sizes = {c.id: tree_size(c.path / "upper") for c in containers}
     c_size = sum(sizes.values())
     c_reclaim = sum(sizes[c.id] for c in containers if not c.running)
-    cache_entries = [d for d in store.read_index().manifests
-                     if ANNOTATION_BUILD_CACHE in d.annotations]
+    from vmforms.container.build.cache import usage
+
+    cache = usage(store)
     volumes_dir = st.containers_dir().parent / "volumes"
     volumes = [p for p in volumes_dir.iterdir()] if volumes_dir.is_dir() else []
     v_size = sum(tree_size(v) for v in volumes)
@@ -94,6 +94,6 @@ def disk_usage() -> list[dict[str, Any]]:
          "Reclaimable": c_reclaim},
         {"Type": "Local Volumes", "TotalCount": len(volumes), "Active": 0, "Size": v_size,
          "Reclaimable": v_size},
-        {"Type": "Build Cache", "TotalCount": len(cache_entries), "Active": 0, "Size": 0,
-         "Reclaimable": 0},
+        {"Type": "Build Cache", "TotalCount": cache.entries + cache.mounts, "Active": 0,
+         "Size": cache.size, "Reclaimable": cache.size},
     ]
