@@ -238,3 +238,22 @@ def test_tap_helpers_refuse_names_that_escape() -> None:
         set_interface_sysctl("../ipv4", "lo", "forwarding", "0")
     with pytest.raises(OSError, match="invalid"):
         open_tap("a-name-far-too-long%d")
+
+
+def test_snapshot_keeps_the_mac_and_drops_frames_in_flight(link: FakeLink) -> None:
+    from vmforms.hypervisor.errors import SnapshotError
+    from vmforms.hypervisor.state import StateReader
+
+    s, net = make(link)
+    link.incoming.append(FRAME)
+    net.pull()
+    state = s.mmio.save_state()
+    assert state["device"] == {"mac": MAC.hex()}
+    other = VirtioNet(link, bytes.fromhex("525400000001"))
+    restored = Setup(other)  # type: ignore[arg-type]
+    other.backlog.append(FRAME)
+    restored.mmio.load_state(StateReader(state, "virtio5"))
+    assert other.mac == MAC and other.backlog == []
+    assert bytes(restored.mmio.read(VIRTIO_MMIO_CONFIG + i, 1) for i in range(6)) == MAC
+    with pytest.raises(SnapshotError, match="mac"):
+        other.load_state(StateReader({"mac": "01" * 6}, "virtio5"))

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from vmforms.hypervisor.devices.virtio.queue import Virtqueue, VirtqueueError
-from vmforms.hypervisor.errors import HypervisorError
+from vmforms.hypervisor.errors import HypervisorError, SnapshotError
+from vmforms.hypervisor.state import State, StateReader
 from vmforms.linux.tap import open_tap, read_frame, set_interface_sysctl, write_frame
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,19 @@ class VirtioNet:
 
     def reset(self) -> None:
         self.backlog.clear()  # frames in flight from the host are lost, as on a link reset
+
+    # Snapshots: the MAC the guest knows (the transport keeps the ring indices); frames in
+    # flight from the host are not kept, as a link that went down for a moment.
+    def save_state(self) -> State:
+        return {"mac": self.mac.hex()}
+
+    def load_state(self, state: StateReader) -> None:
+        mac = state.blob("mac", 6)
+        if len(mac) != 6 or mac[0] & 1:
+            raise SnapshotError(f"snapshot state of {state.what}: 'mac' is not a unicast MAC")
+        self.mac = mac
+        self._config = mac + self._config[6:]
+        self.backlog.clear()
 
     # The host side.
     def pull(self) -> int:
