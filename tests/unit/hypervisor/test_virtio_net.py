@@ -10,6 +10,7 @@ import socket
 import struct
 import time
 from collections import deque
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,8 @@ from vmforms.hypervisor.devices.virtio.net import (
     plan_subnet,
 )
 from vmforms.hypervisor.devices.virtio.queue import Virtqueue, VirtqueueError
-from vmforms.hypervisor.errors import HypervisorError
+from vmforms.hypervisor.errors import GuestMemoryError, HypervisorError
+from vmforms.hypervisor.machine import VIRT_VIRTIO, DiskSpec, Machine, MachineConfig
 from vmforms.linux.tap import open_tap, set_interface_sysctl
 
 from .devices.test_virtio_mmio_blk import Setup
@@ -257,3 +259,35 @@ def test_snapshot_keeps_the_mac_and_drops_frames_in_flight(link: FakeLink) -> No
     assert bytes(restored.mmio.read(VIRTIO_MMIO_CONFIG + i, 1) for i in range(6)) == MAC
     with pytest.raises(SnapshotError, match="mac"):
         other.load_state(StateReader({"mac": "01" * 6}, "virtio5"))
+
+
+def _board(tmp_path: Path, link: FakeLink, disks: int = 0) -> Machine:
+    from .boot.fake_cpu import FakeCpu
+    from .boot.test_virt_machine import kernel_file
+
+    specs = []
+    for i in range(disks):
+        (tmp_path / f"d{i}").write_bytes(bytes(512))
+        specs.append(DiskSpec(tmp_path / f"d{i}"))
+    cfg = MachineConfig(kernel=kernel_file(tmp_path), cmdline="", disks=tuple(specs))
+    return Machine(cfg, lambda _: None, cpu_factory=FakeCpu, net=VirtioNet(link, MAC))
+
+
+def test_the_board_puts_the_network_after_the_disks(tmp_path: Path, link: FakeLink) -> None:
+    m = _board(tmp_path, link, disks=2)
+    ids = [m.bus.read(VIRT_VIRTIO + slot * 0x1000 + VIRTIO_MMIO_DEVICE_ID, 4) for slot in range(8)]
+    assert ids == [2, 2, 1, 0, 0, 0, 3, 4]
+    assert m.cpu.host_paced is True  # type: ignore[attr-defined]
+    m.close()
+    with pytest.raises(GuestMemoryError, match="5 virtio slots for disks beside the network"):
+        _board(tmp_path, link, disks=6)
+
+
+def test_console_input_reaches_the_uart_and_hvc0(tmp_path: Path, link: FakeLink) -> None:
+    from vmforms.cli.vm import _console_input
+
+    m = _board(tmp_path, link)
+    _console_input(m)(b"ls\r")
+    assert m.uart.take(16) == b"ls\r"
+    assert m.hvc.has_input
+    m.close()
