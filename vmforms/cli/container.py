@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from types import SimpleNamespace
@@ -178,6 +179,12 @@ def main(argv: list[str]) -> int:
     handler = getattr(life, f"cmd_{cmd.name}", None) or globals()[f"_cmd_{cmd.name}"]
     from vmforms.container.paths import ensure_private_root
 
+    if os.geteuid() != 0:  # rootless, as podman: a user namespace over a store of one's own
+        from vmforms.container import rootless
+
+        rootless.enter(cmd.name)
+        if cmd.name in ("run", "create"):
+            rootless.check_run_options(args)
     if cmd.name == "run":
         ensure_private_root()
         return int(handler(args))

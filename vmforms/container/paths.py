@@ -22,25 +22,26 @@ def state_root() -> Path:
 
 
 def ensure_private_root() -> str:
-    """Make the state root, or check it, as podman keeps its store: owned by root, mode
-    0700. Below it lie image layers with setuid binaries, device nodes and world-writable
-    directories that no other local user may reach; a looser mode (an older store) is
-    repaired here, by every container command and by `vmforms setup`."""
+    """Make the state root, or check it, as podman keeps its store: owned by its user
+    (root, or a rootless user: rootless.py), mode 0700. Below it lie image layers with
+    setuid binaries, device nodes and world-writable directories that no other local user
+    may reach; a looser mode (an older store) is repaired here, by every container
+    command and by `vmforms setup`."""
     from vmforms.container.errors import ContainerError
 
-    if os.geteuid() != 0:
-        raise ContainerError("containers need root (namespaces, mounts, cgroups, and a store "
-                             "only root can read): run this command as root")
     root = state_root()
+    if os.geteuid() != 0 and str(root) == DEFAULT_ROOT:
+        raise ContainerError(f"{root} is root's store: run this command as root, or as "
+                             "yourself without VMFORMS_ROOT (a store of your own)")
     root.parent.mkdir(parents=True, exist_ok=True)
     try:
         root.mkdir(mode=0o700)
     except FileExistsError:
         pass
     st = os.stat(root)
-    if st.st_uid != 0:
-        raise ContainerError(f"the state root {root} is owned by uid {st.st_uid}, not root: "
-                             "refusing to keep images there")
+    if st.st_uid != os.geteuid():
+        raise ContainerError(f"the state root {root} is owned by uid {st.st_uid}, not "
+                             f"{os.geteuid()}: refusing to keep images there")
     if st.st_mode & 0o077:
         os.chmod(root, 0o700)
         return f"{root} (mode {st.st_mode & 0o777:o} repaired to 700)"

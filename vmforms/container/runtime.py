@@ -218,7 +218,13 @@ def become(proc: Process, errfd: int, gate: int | None = None,
     bounding = lp.cap_numbers(list(caps.bounding))
     lp.drop_bounding(bounding)
     user = proc.user
-    os.setgroups(list(user.additional_gids))
+    try:
+        os.setgroups(list(user.additional_gids))
+    except PermissionError:
+        # A user namespace that maps only its creator's gid has setgroups denied (the
+        # kernel's rule for an unprivileged gid_map); with no groups to set, as runc, go on.
+        if user.additional_gids:
+            raise
     lp.set_keepcaps(True)
     os.setresgid(user.gid, user.gid, user.gid)
     os.setresuid(user.uid, user.uid, user.uid)
@@ -340,7 +346,7 @@ def _init_child(spec: Spec, root: str, overlay: tuple[list[str], str, str] | Non
         _preload(stdio)
         if sync is not None:
             import subprocess  # noqa: F401 - the hooks run it after pivot_root too
-        if spec.process.oom_score_adj is not None and not spec.linux.has_namespace("user"):
+        if spec.process.oom_score_adj is not None and not spec.linux.in_namespace("user"):
             lp.set_oom_score_adj(spec.process.oom_score_adj)
         flags = 0
         for ns in spec.linux.namespaces:
@@ -469,9 +475,9 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
     for ns in spec.linux.namespaces:
         if ns.type not in NAMESPACE_TYPES:
             raise ContainerError(f"unknown namespace type {ns.type!r}")
-        if ns.type == "user" and ns.path is not None:
-            raise ContainerError("joining a user namespace by path is not supported")
     userns = spec.linux.has_namespace("user")
+    user_path = next((ns.path for ns in spec.linux.namespaces
+                      if ns.type == "user" and ns.path is not None), None)
     if userns and not (spec.linux.uid_mappings and spec.linux.gid_mappings):
         raise ContainerError("a user namespace needs linux.uidMappings and gidMappings")
     if userns and any(ns.path is not None and ns.type == "pid"
@@ -507,6 +513,7 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
             sync = (ask[1], tell[0])
         _init_child(spec, root, overlay, go_r if go_r >= 0 else None, stdio, w, extras, sync)
 
+    user_fd = -1
     idmapped = any(m.uid_mappings or "idmap" in m.options or "ridmap" in m.options
                    for m in spec.mounts)
     try:
@@ -514,8 +521,19 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
             from vmforms.container import idmap
 
             idmap.install(spec)  # the host's privilege: before any namespace is entered
-        if userns:
-            pid = _fork_in_user_namespace(spec, child, w, r)
+        if user_path is not None:
+            try:
+                user_fd = os.open(user_path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as exc:
+                raise ContainerError(f"open user namespace {user_path!r}: "
+                                     f"{exc.strerror}") from None
+        # Without the host's privilege (rootless) there is no setns back into our own pid
+        # namespace: an intermediate process makes or joins it instead.
+        if userns or user_fd >= 0 or pid_ns is not False and (
+                os.geteuid() != 0 or os.environ.get("VMFORMS_ROOTLESS") == "1"):
+            from vmforms.container.userns import fork_staged
+
+            pid = fork_staged(spec, child, w, r, user_fd if user_fd >= 0 else None, pid_ns)
         else:
             with _children_in_pid_namespace(pid_ns):
                 pid = os.fork()
@@ -526,8 +544,9 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
             from vmforms.container import idmap
 
             idmap.uninstall()
-        if pid_fd >= 0:
-            os.close(pid_fd)
+        for fd in (pid_fd, user_fd):
+            if fd >= 0:
+                os.close(fd)
         if ask is not None and tell is not None:
             os.close(ask[1])
             os.close(tell[0])
@@ -550,80 +569,6 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
         _serve_hook_point(pid, ask[0], tell[1], r, extras.hooks)
     _wait_exec(pid, r)
     return pid
-
-
-def _fork_in_user_namespace(spec: Spec, child: Callable[[], NoReturn], errfd: int,
-                            errors: int) -> int:
-    """Fork PID 1 in a new user namespace with the spec's ID mappings, and return its
-    host pid. The namespaces it makes must belong to the user namespace, the pid
-    namespace too (mounting /proc needs privilege over it), so an intermediate child
-    unshares CLONE_NEWUSER, waits for us to write its uid_map and gid_map, unshares
-    CLONE_NEWPID and forks PID 1, tells us its pid and exits. We are a child subreaper
-    meanwhile, so PID 1 becomes our child, as it is without a user namespace."""
-    lp.set_child_subreaper()
-    unshared_r, unshared_w = os.pipe2(os.O_CLOEXEC)
-    mapped_r, mapped_w = os.pipe2(os.O_CLOEXEC)
-    pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
-    stage = os.fork()
-    if stage == 0:
-        try:
-            for fd in (unshared_r, mapped_w, pid_r):
-                os.close(fd)
-            lp.unshare(lp.CLONE_NEWUSER)
-            os.write(unshared_w, b"u")
-            if os.read(mapped_r, 1) != b"m":
-                os._exit(EXIT_SETUP_FAILED)
-            # The namespace's root, so that what PID 1 creates has a mapped owner; the
-            # user of the process comes later (become).
-            os.setresgid(0, 0, 0)
-            os.setresuid(0, 0, 0)
-            if spec.linux.has_namespace("pid"):
-                lp.unshare(lp.CLONE_NEWPID)
-            pid = os.fork()
-            if pid == 0:
-                os.close(pid_w)
-                child()
-            os.write(pid_w, str(pid).encode())
-            os._exit(0)
-        except OSError as exc:
-            _fail(errfd, EXIT_SETUP_FAILED, f"user namespace: {_describe(exc)}")
-        except BaseException as exc:
-            _fail(errfd, EXIT_SETUP_FAILED, f"user namespace: {type(exc).__name__}: {exc}")
-    for fd in (unshared_w, mapped_r, pid_w):
-        os.close(fd)
-    try:
-        if os.read(unshared_r, 1) == b"u":
-            for name, mappings in (("uid_map", spec.linux.uid_mappings),
-                                   ("gid_map", spec.linux.gid_mappings)):
-                text = "".join(f"{c} {h} {n}\n" for c, h, n in mappings)
-                try:
-                    with open(f"/proc/{stage}/{name}", "w") as f:
-                        f.write(text)
-                except OSError as exc:
-                    os.close(mapped_w)
-                    mapped_w = -1
-                    os.waitpid(stage, 0)
-                    raise ContainerError(f"write {name} of the user namespace: "
-                                         f"{exc.strerror}") from None
-            os.write(mapped_w, b"m")
-        chunks = []
-        while chunk := os.read(pid_r, 64):
-            chunks.append(chunk)
-        os.waitpid(stage, 0)
-        text = b"".join(chunks).decode()
-        if not text.isdigit():
-            os.close(errfd)
-            _wait_exec(stage, errors, reap=False)  # its reason, raised
-            raise ContainerError("user namespace: the intermediate process failed")
-        pid = int(text)
-        if spec.process.oom_score_adj is not None:  # needs the host's privilege
-            with open(f"/proc/{pid}/oom_score_adj", "w") as f:
-                f.write(str(spec.process.oom_score_adj))
-        return pid
-    finally:
-        for fd in (unshared_r, mapped_w, pid_r):
-            if fd >= 0:
-                os.close(fd)
 
 
 def _serve_hook_point(pid: int, ask: int, tell: int, errfd: int,

@@ -215,7 +215,7 @@ def parse_mode(text: str | None) -> Mode:
     text = text or DEFAULT_NETWORK
     if text in ("bridge", "default"):
         return Mode("bridge", DEFAULT_NETWORK)
-    if text in ("none", "host"):
+    if text in ("none", "host", "slirp4netns"):  # slirp4netns: rootless only (rootless_net)
         return Mode(text)
     if text.startswith("container:"):
         target = text.partition(":")[2]

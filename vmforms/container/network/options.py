@@ -59,7 +59,7 @@ def record_fields(network: str | None, publish: list[str], publish_all: bool,
     from vmforms.container.network import ports
 
     mode = cfg.parse_mode(network)
-    if (publish or publish_all) and not mode.uses_bridge:
+    if (publish or publish_all) and not mode.uses_bridge and mode.kind != "slirp4netns":
         if mode.kind == "host":
             publish, publish_all = [], False  # Docker ignores them with a warning
         else:
