@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.object import RObject
+from vmforms.yarv.core.string import RString
 
 
 def hash_key(value: Any) -> Any:
     """The Python dict key standing for a Ruby key under eql?: tagged by type for built-ins
     (Python's True == 1 == 1.0), by identity for other objects."""
-    from vmforms.yarv.core.array import RArray
-    from vmforms.yarv.core.string import RString
-
     t = type(value)
     if t is int:
         return ("i", value)

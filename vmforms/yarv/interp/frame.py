@@ -32,7 +32,7 @@ class Cref:
 
 class Frame:
     __slots__ = ("iseq", "self_", "env", "vars", "block", "method", "cref", "pc", "stack", "home",
-                 "is_lambda", "label", "defined_class", "proc", "parent_frame", "ops")
+                 "is_lambda", "label", "defined_class", "proc", "parent_frame")
 
     def __init__(self, iseq: Any, self_: Any, env: Env, block: Any, method: Any, cref: Cref,
                  home: Frame | None) -> None:
@@ -51,7 +51,6 @@ class Frame:
         self.defined_class: Any = None
         self.proc: Any = None
         self.parent_frame: Frame | None = None
-        self.ops: Any = None
 
 
 class CFrame:

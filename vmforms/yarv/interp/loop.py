@@ -71,15 +71,18 @@ def execute(vm: Any, f: Frame) -> Any:
     st = f.stack
     pc = f.pc
     vm.stack.append(f)
-    n = 0
     try:
         while True:
             try:
                 if counting:
-                    while pc >= 0:
-                        op = ops[pc]
-                        n += 1
-                        pc = op[0](vm, f, st, op)
+                    n = 0
+                    try:
+                        while pc >= 0:
+                            op = ops[pc]
+                            n += 1
+                            pc = op[0](vm, f, st, op)
+                    finally:
+                        vm.icount += n
                 else:
                     while pc >= 0:
                         op = ops[pc]
@@ -100,7 +103,6 @@ def execute(vm: Any, f: Frame) -> Any:
                         raise
                     raise final from None
     finally:
-        vm.icount += n
         vm.stack.pop()
 
 

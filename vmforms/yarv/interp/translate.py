@@ -139,7 +139,7 @@ class _Stack:
         return popped[::-1] + exprs
 
 
-def _arith(out: list[str], stk: _Stack, name: str, pc: int, h: str, o: str,
+def _arith(out: list[str], stk: _Stack, name: str, pc: int, o: str,
            scope: dict[str, Any]) -> None:
     def const(i: int) -> tuple[Any, Any]:
         """(type, value) of the operand i from the top if it is a known constant."""
@@ -166,16 +166,17 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, h: str, o: str,
             checks.append("False")
         expr = f"a {_INT_ONLY[name]} b"
     else:
-        checks = [f"(type({v}) is int or type({v}) is float)"
+        checks = [f"((t{v} := type({v})) is int or t{v} is float)"
                   for v, c in (("a", a_const), ("b", b_const)) if c not in (int, float)]
         expr = f"a {_ARITH[name]} b"
     t = stk.temp()
+    scope[f"C{pc}"] = scope[o][-1]  # the call site (opt_neq's second, for !=)
     if name == "opt_eq":
         scope["EQ"] = fastops.eq
-        other = f"EQ(vm, f, a, b, {o}[3])"
+        other = f"EQ(vm, f, a, b, C{pc})"
     else:
         scope["DISPATCH"] = dispatch
-        other = f"DISPATCH(vm, f, a, [b], None, None, {o}[-1])"
+        other = f"DISPATCH(vm, f, a, [b], None, None, C{pc})"
     out.append(f"if {' and '.join(checks) or 'True'}:\n    {t} = {expr}\n"
                f"else:\n    f.pc = {pc}\n    {t} = {other}")
     stk.push(t, True)
@@ -194,8 +195,9 @@ def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,
         values = stk.take(n)
         stk.settle()
         blk = f"MB(vm, f, {o}[4])" if blockiseq is not None else "None"
+        scope[f"C{pc}"] = ci
         out.append(f"f.pc = {pc}\n{t} = DISPATCH(vm, f, {values[0]}, "
-                   f"[{', '.join(values[1:])}], None, {blk}, {o}[3])")
+                   f"[{', '.join(values[1:])}], None, {blk}, C{pc})")
     else:
         stk.flush()
         blk = f"{o}[4]" if blockiseq is not None else "None"
@@ -248,13 +250,14 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
         elif name == "nop":
             pass
         elif name in _ARITH or name in _INT_ONLY:
-            _arith(out, stk, name, pc, h, o, scope)
+            _arith(out, stk, name, pc, o, scope)
         elif name in ("opt_send_without_block", "send"):
             _send(out, stk, name, op, pc, o, scope)
         elif name in _DIRECT:
             fn, argc = _DIRECT[name]
             scope[f"D{pc}"] = fn
-            stk.call(pc, f"D{pc}(vm, f, {{}}, {o}[3])", argc)
+            scope[f"C{pc}"] = op[3]
+            stk.call(pc, f"D{pc}(vm, f, {{}}, C{pc})", argc)
         elif name == "objtostring":
             scope["OTS"] = fastops.obj_to_string
             stk.call(pc, "OTS(vm, {})", 1)
