@@ -161,3 +161,42 @@ def test_kill_9_leaves_no_tap_or_address(vmforms_bin: str, initrd: Path) -> None
             proc.kill()
             proc.communicate()
     assert _gone(tap, host), f"{tap} or {host} left behind after kill -9"
+
+
+def _kvm_absent() -> str | None:
+    from vmforms.linux import kvm
+
+    try:
+        fd = kvm.open_kvm()
+    except OSError as exc:
+        return f"/dev/kvm unusable: {exc}"
+    os.close(fd)
+    return None
+
+
+def test_the_kvm_probe_finds_every_virtio_device_and_the_tap_goes(
+    vmforms_bin: str, initrd: Path, tmp_path: Path
+) -> None:
+    reason = _kvm_absent()
+    if reason:
+        pytest.skip(reason)
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"token kvm-net\n".ljust(4096, b"\0"))
+    proc = subprocess.Popen(
+        [vmforms_bin, "vm", "run", "--accel", "kvm", "--net", "--timeout", "60",
+         "--disk", f"{disk},ro"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    match = NET_LINE.search(err)
+    assert match is not None, err
+    # the same device models as the RISC-V board's, in the same slots
+    assert [line for line in out.splitlines() if "virtio slot" in line] == [
+        "x86 probe: virtio slot 0 device 2",  # the disk
+        "x86 probe: virtio slot 1 device 1",  # virtio-net
+        "x86 probe: virtio slot 6 device 3",  # virtio-console
+        "x86 probe: virtio slot 7 device 4",  # virtio-rng
+    ]
+    assert "x86 probe: disk: token kvm-net" in out
+    assert _gone(match.group(1), match.group(2))

@@ -15,7 +15,6 @@ import sys
 import termios
 import tty
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--kernel", type=Path, help="a RISC-V Linux Image (default: built-in)")
     run.add_argument("--initrd", type=Path, help="an initramfs (default: built-in)")
     run.add_argument("--append", default="", help="more kernel command line")
-    run.add_argument("--mem", help="guest RAM (default 128M; with --restore, the snapshot's)")
+    run.add_argument("--mem", default="128M", help="guest RAM (default 128M)")
     run.add_argument("--disk", action="append", default=[], metavar="FILE[,ro]")
     run.add_argument("--timeout", type=float, help="give up after S seconds of wall time")
     run.add_argument("--engine", choices=("interp", "translate"), default="translate")
@@ -70,12 +69,6 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--net", action="store_true",
                      help="virtio-net on a TAP of its own with a /30 between the host and the "
                      "guest (QEMU: -netdev tap,id=n0 -device virtio-net-device,netdev=n0)")
-    run.add_argument("--snapshot-at", metavar="REGEX",
-                     help="when a console line matches REGEX (a prompt, an agent's ready line), "
-                     "save the machine into --snapshot-to and stop")
-    run.add_argument("--snapshot-to", type=Path, metavar="DIR", help="see --snapshot-at")
-    run.add_argument("--restore", type=Path, metavar="DIR",
-                     help="resume a snapshot instead of booting: the console continues")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run in the guest")
     return parser
 
@@ -86,13 +79,6 @@ def main(argv: list[str]) -> int:
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     logging.basicConfig(level=logging.WARNING, format="vmforms vm: %(message)s")
-    if args.restore is not None:
-        return run_restore(args, cmd)
-    args.mem = args.mem or "128M"
-    if (args.snapshot_at is None) != (args.snapshot_to is None):
-        raise HypervisorError("--snapshot-at REGEX and --snapshot-to DIR go together")
-    if args.snapshot_at is not None and (args.accel != "tcg" or args.machine != "virt"):
-        raise HypervisorError("--snapshot-at: snapshots are of the software RISC-V virt board")
     return run(args, cmd)
 
 
@@ -153,11 +139,10 @@ Poll = Callable[[bool], None]
 
 def run(args: argparse.Namespace, cmd: list[str]) -> int:
     arch = args.arch or ("x86_64" if args.accel == "kvm" else "riscv64")
-    if args.accel == "kvm" or arch == "x86_64":
-        return run_kvm(args, cmd, arch)
-    if args.cpus != 1:
+    kvm = args.accel == "kvm" or arch == "x86_64"
+    if not kvm and args.cpus != 1:
         raise HypervisorError("--cpus: the software RISC-V machine has one hart; use --accel kvm")
-    if args.machine == "spike":
+    if not kvm and args.machine == "spike":
         return run_spike(args, cmd)
     link = net = None
     if args.net:
@@ -168,7 +153,10 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         sys.stderr.write(f"vmforms vm: network: {link.describe()}\n")
         sys.stderr.flush()
     try:
-        return _run_riscv(args, cmd, net, link.plan.guest_parameter() if link else "")
+        net_param = link.plan.guest_parameter() if link else ""
+        if kvm:
+            return run_kvm(args, cmd, arch, net, net_param)
+        return _run_riscv(args, cmd, net, net_param)
     finally:
         if link is not None:
             link.close()
@@ -207,9 +195,7 @@ def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: st
 
     machine: Machine | None = None
     terminal = None if cmd else _Terminal()
-    console: Callable[[bytes], None] = terminal.write if terminal else command_output
-    snap = _Snapshotter(args, guest, terminal) if args.snapshot_at else None
-    console = snap.console(console) if snap else console
+    console = terminal.write if terminal else command_output
     total_instr, total_time = 0, 0.0
     result = None
     panic: list[str] = []
@@ -225,7 +211,7 @@ def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: st
                 poll = terminal.poller(_console_input(machine)) if terminal else boot_status
                 try:
                     left = None if args.timeout is None else max(args.timeout - total_time, 0)
-                    result = machine.run(left, snap.poll(machine, poll) if snap else poll)
+                    result = machine.run(left, poll)
                 finally:
                     machine.close()
                     total_instr += machine.cpu.instret
@@ -236,9 +222,6 @@ def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: st
                     break
     except _Detach:
         result = None
-    except _SnapshotTaken:
-        sys.stderr.write(f"vmforms vm: snapshot saved in {args.snapshot_to}\n")
-        return 0
     finally:
         booting.close()
     if args.stats:
@@ -376,7 +359,9 @@ class _raw_terminal:  # noqa: N801 - used as a context manager, reads like one
             termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
 
 
-def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
+def run_kvm(
+    args: argparse.Namespace, cmd: list[str], arch: str, net: Any = None, net_param: str = ""
+) -> int:
     """The x86-64 board on KVM: the built-in probe guest, or a Linux bzImage/PVH vmlinux."""
     if arch != "x86_64" or args.accel != "kvm":
         raise HypervisorError("x86_64 guests run with --accel kvm; the software CPU is RISC-V")
@@ -389,7 +374,8 @@ def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
             "a command on x86_64 needs a Linux --kernel and an --initrd with vmforms' /init"
         )
     disks = [(d.path, d.read_only) for d in map(DiskSpec.parse, args.disk)]
-    append = " ".join(w for w in (args.append, command_parameter(cmd) if cmd else "") if w)
+    words = (args.append, net_param, command_parameter(cmd) if cmd else "")
+    append = " ".join(w for w in words if w)
     config = build_config(
         args.kernel, args.initrd, append, parse_size(args.mem), disks, args.cpus,
         args.irqchip == "kernel",
@@ -406,7 +392,8 @@ def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
     with _raw_terminal(enabled=terminal is not None):
         try:
             console = terminal.write if terminal else command_output
-            outcome = launch(config, console, args.timeout, terminal.poller if terminal else None)
+            poller = terminal.poller if terminal else None
+            outcome = launch(config, console, args.timeout, poller, net)
         except _Detach:
             return 0
     result = outcome.result
@@ -437,95 +424,3 @@ def run_kvm(args: argparse.Namespace, cmd: list[str], arch: str) -> int:
         last = tail.splitlines()[-1] if tail else "no console output"
         raise HypervisorError(f"guest stopped before the command ran; last output: {last}")
     return guest.exit_status
-
-
-class _SnapshotTaken(Exception):
-    """The machine was saved at --snapshot-at's line."""
-
-
-class _Snapshotter:
-    """--snapshot-at/--snapshot-to: watch the console for the line; between two CPU slices
-    after it shows (the CPU between two instructions), save the machine and stop."""
-
-    def __init__(self, args: argparse.Namespace, guest: Any, terminal: Any) -> None:
-        from vmforms.hypervisor.snapshot import ConsoleMarker
-
-        self._marker = ConsoleMarker(args.snapshot_at)
-        self._directory: Path = args.snapshot_to
-        self._guest = guest
-        self._mode = "command" if terminal is None else "terminal"
-
-    def console(self, write: Callable[[bytes], None]) -> Callable[[bytes], None]:
-        def watched(data: bytes) -> None:
-            write(data)
-            self._marker.feed(data)
-
-        return watched
-
-    def poll(self, machine: Any, poll: Poll) -> Poll:
-        def check(idle: bool) -> None:
-            if self._marker.matched:
-                extra = {"console": self._mode, "begun": self._guest.begun}
-                machine.save_snapshot(self._directory, extra)
-                raise _SnapshotTaken
-            poll(idle)
-
-        return check
-
-
-def run_restore(args: argparse.Namespace, cmd: list[str]) -> int:
-    """`vm run --restore DIR`: the machine resumes where the snapshot left it, and so does
-    its console: a terminal's, or a command's output framing and exit status."""
-    from vmforms.hypervisor.boot.initramfs import GuestOutput
-    from vmforms.hypervisor.machine import Machine
-    from vmforms.hypervisor.snapshot import read_snapshot
-
-    given = [name for name in ("kernel", "initrd", "bios", "disk", "append", "snapshot_at")
-             if getattr(args, name)]
-    if cmd or given or args.machine != "virt" or args.accel != "tcg":
-        raise HypervisorError(
-            "--restore resumes the machine the snapshot saved: give no command, --kernel, "
-            "--initrd, --bios, --disk, --append or --snapshot-at"
-        )
-    command = read_snapshot(args.restore).extra.get("console") == "command"
-    guest = GuestOutput()
-    guest.begun = True
-    out = sys.stdout.buffer
-    terminal = _Terminal()
-
-    def command_output(data: bytes) -> None:
-        chunk = guest.feed(data)
-        if chunk:
-            out.write(chunk)
-            out.flush()
-
-    options: dict[str, Any] = {"engine": args.engine}
-    if args.mem is not None:
-        from vmforms.hypervisor.snapshot import snapshot_config
-
-        config = snapshot_config(read_snapshot(args.restore), engine=args.engine)
-        options = {"config": replace(config, mem_size=parse_size(args.mem))}
-    machine, _ = Machine.restore_snapshot(
-        args.restore, command_output if command else terminal.write, **options
-    )
-    try:
-        with _raw_terminal(enabled=not command):
-            result = machine.run(args.timeout, terminal.poller(machine.uart.receive))
-    except _Detach:
-        return 0
-    finally:
-        machine.close()
-    if args.stats:
-        sys.stderr.write(f"vmforms vm: {result.instructions} instructions in "
-                         f"{result.seconds:.2f}s after the restore\n")
-    if result.reason == "panic":
-        raise HypervisorError("the guest kernel panicked", exit_code=EXIT_GUEST_PANIC)
-    if result.reason == "timeout":
-        raise HypervisorError(
-            f"guest did not power off within {args.timeout:g}s (--timeout)", exit_code=EXIT_TIMEOUT
-        )
-    if command:
-        if guest.exit_status is None:
-            raise HypervisorError("the guest stopped before the command finished")
-        return guest.exit_status
-    return 0

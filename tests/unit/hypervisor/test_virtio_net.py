@@ -291,3 +291,12 @@ def test_console_input_reaches_the_uart_and_hvc0(tmp_path: Path, link: FakeLink)
     assert m.uart.take(16) == b"ls\r"
     assert m.hvc.has_input
     m.close()
+
+
+def test_the_kvm_board_announces_only_populated_slots() -> None:
+    from vmforms.hypervisor.cpu.kvm.machine import virtio_cmdline
+
+    assert virtio_cmdline([0, 6]) == (
+        "virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0006000:11"
+    )
+    assert virtio_cmdline(1) == "virtio_mmio.device=4K@0xd0000000:5"

@@ -151,6 +151,7 @@ long_start:
         call marker
 
         call virtio_probe
+        call virtio_scan
 
         /* EXIT_BURST port writes that no device claims: each one a full exit to the
          * monitor and back. The guest times them with RDTSC and prints the count. */
@@ -223,6 +224,7 @@ long_start:
         sysretq
 
         .include "x86_probe_irq.S"
+        .include "x86_probe_virtio.S"
 
 /* rax: a handler, esi: the gate's attribute byte -> rdx: the gate's low quadword. */
 gate:

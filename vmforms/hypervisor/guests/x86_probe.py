@@ -1,6 +1,6 @@
-"""The x86-64 probe guest (x86_probe.S, which includes x86_probe_irq.S), assembled with
-the host's `as` and `ld` into an ELF linked at 0x8000 and cached under
-$VMFORMS_ROOT/assets by the sources' hash."""
+"""The x86-64 probe guest (x86_probe.S, which includes x86_probe_irq.S and
+x86_probe_virtio.S), assembled with the host's `as` and `ld` into an ELF linked at 0x8000
+and cached under $VMFORMS_ROOT/assets by the sources' hash."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 from vmforms.hypervisor.errors import HypervisorError
 
 SOURCE = Path(__file__).with_name("x86_probe.S")
-SOURCES = (SOURCE, SOURCE.with_name("x86_probe_irq.S"))  # the second is .include'd
+# the others are .include'd
+SOURCES = (SOURCE, SOURCE.with_name("x86_probe_irq.S"), SOURCE.with_name("x86_probe_virtio.S"))
 LOAD_ADDRESS = 0x8000
 BOOT_FLAG_HLT_POWEROFF = 1  # ESI bit 0: no in-kernel irqchip, so HLT reaches the monitor
 BOOT_FLAG_START_AP = 2  # ESI bit 1: a second vCPU waits for INIT/SIPI in the in-kernel LAPIC

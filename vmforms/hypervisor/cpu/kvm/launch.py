@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vmforms.hypervisor.cpu.kvm.machine import X86Config, X86Machine, X86RunResult
+from vmforms.hypervisor.devices.virtio.net import VirtioNet
 from vmforms.hypervisor.errors import HypervisorError
 from vmforms.hypervisor.guests import x86_probe
 
@@ -70,9 +71,10 @@ def launch(
     console: Callable[[bytes], None],
     timeout: float | None,
     poller: Callable[[Callable[[bytes], None]], Callable[[bool], None]] | None = None,
+    net: VirtioNet | None = None,
 ) -> KvmRun:
     """Build the board, run it to the end, release everything (fds, RAM, threads)."""
-    machine = X86Machine(config, console)
+    machine = X86Machine(config, console, net)
     try:
         poll = poller(machine.receive) if poller is not None else None
         result = machine.run(timeout, poll)

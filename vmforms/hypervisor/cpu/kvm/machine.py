@@ -1,6 +1,9 @@
 """The x86-64 KVM board: RAM from 0, COM1 and the i8042 on ports, virtio-mmio slots at
 0xd0000000 (as Firecracker places them), one thread per vCPU.
 
+The slots hold what the RISC-V board's do, from the same device models: the disks from
+slot 0, then virtio-net (--net), virtio-console (hvc0) in slot 6 and virtio-rng in slot 7.
+
 Data flows as on the RISC-V board: config -> memory + devices + boot protocol -> vCPU
 loops -> exits dispatched through a bus to a device -> KVM_IRQ_LINE. Port I/O has a bus of
 its own. The board's lock serialises the devices between vCPU threads and the console.
@@ -32,7 +35,11 @@ from vmforms.hypervisor.cpu.kvm.vcpu import KICK_SIGNAL, Vcpu
 from vmforms.hypervisor.cpu.kvm.vm import KvmError, KvmVm
 from vmforms.hypervisor.devices.uart import Uart16550
 from vmforms.hypervisor.devices.virtio.blk import VirtioBlk
+from vmforms.hypervisor.devices.virtio.console import RECEIVEQ, VirtioConsole
 from vmforms.hypervisor.devices.virtio.mmio import VirtioDevice, VirtioMmio
+from vmforms.hypervisor.devices.virtio.net import RECEIVEQ as NET_RECEIVEQ
+from vmforms.hypervisor.devices.virtio.net import VirtioNet
+from vmforms.hypervisor.devices.virtio.rng import VirtioRng
 from vmforms.hypervisor.errors import BusError, GuestMemoryError
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,9 @@ VIRTIO_MMIO_BASE = 0xD0000000
 VIRTIO_MMIO_STRIDE = 0x1000
 VIRTIO_MMIO_IRQ = 5
 VIRTIO_SLOTS = 8
+CONSOLE_SLOT = VIRTIO_SLOTS - 2
+RNG_SLOT = VIRTIO_SLOTS - 1
+NET_WAIT = 0.02  # seconds the main thread waits for a frame from the host at a time
 STOP_JOIN_SECONDS = 5.0
 GUEST_ERRORS_LOGGED = 10
 
@@ -72,11 +82,14 @@ class X86RunResult:
     setup_seconds: float = 0.0
 
 
-def virtio_cmdline(slots: int) -> str:
-    """Linux's virtio_mmio.device=<size>@<base>:<irq> for each populated slot."""
-    bases = (VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE for i in range(slots))
+def virtio_cmdline(slots: int | list[int]) -> str:
+    """Linux's virtio_mmio.device=<size>@<base>:<irq> for each populated slot (a count:
+    the first ones)."""
+    indices = range(slots) if isinstance(slots, int) else slots
     return " ".join(
-        f"virtio_mmio.device=4K@{base:#x}:{VIRTIO_MMIO_IRQ + i}" for i, base in enumerate(bases)
+        f"virtio_mmio.device=4K@{VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE:#x}:"
+        f"{VIRTIO_MMIO_IRQ + i}"
+        for i in indices
     )
 
 
@@ -100,12 +113,18 @@ def _read_image(path: Path, what: str, limit: int) -> bytes:
 class X86Machine:
     """Builds the board; every input is checked before a vCPU exists. close() frees all."""
 
-    def __init__(self, config: X86Config, console: Callable[[bytes], None]) -> None:
+    def __init__(
+        self, config: X86Config, console: Callable[[bytes], None], net: VirtioNet | None = None
+    ) -> None:
         self.created = time.perf_counter()
         if config.cpus < 1:
             raise KvmError(f"--cpus {config.cpus}: at least one vCPU")
-        if len(config.disks) > VIRTIO_SLOTS:
-            raise GuestMemoryError(f"{len(config.disks)} disks: the board has {VIRTIO_SLOTS} slots")
+        free = CONSOLE_SLOT - (net is not None)
+        if len(config.disks) > free:
+            raise GuestMemoryError(
+                f"{len(config.disks)} disks: the board has {free} virtio slots for disks"
+                + (" beside the network" if net is not None else "")
+            )
         image = _read_image(config.kernel, "kernel", config.mem_size)
         initrd = _read_image(config.initrd, "initrd", config.mem_size) if config.initrd else b""
         self.config = config
@@ -114,6 +133,9 @@ class X86Machine:
         self.reason = ""
         self.vcpus: list[Vcpu] = []
         self.disks: list[VirtioBlk] = []
+        self.net = net
+        self.net_slot = len(config.disks)
+        self.hvc = VirtioConsole(console)
         self._first_exit: float | None = None
         self.guest_errors = 0
         self.vm = KvmVm(config.mem_size, irqchip=config.irqchip)
@@ -138,13 +160,18 @@ class X86Machine:
                 self.ports.register(MASTER_PORT, 2, self.pic.master, "pic-master")
                 self.ports.register(SLAVE_PORT, 2, self.pic.slave, "pic-slave")
             self.virtio: list[VirtioMmio] = []
+            extra: dict[int, VirtioDevice] = {CONSOLE_SLOT: self.hvc, RNG_SLOT: VirtioRng()}
+            if net is not None:
+                extra[self.net_slot] = net
             for slot in range(VIRTIO_SLOTS):
                 device: VirtioDevice | None = self.disks[slot] if slot < len(self.disks) else None
+                device = extra.get(slot, device)
                 transport = VirtioMmio(memory, device, self._irq_line(VIRTIO_MMIO_IRQ + slot))
                 self.virtio.append(transport)
                 base = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_STRIDE
                 self.mmio.register(base, VIRTIO_MMIO_STRIDE, transport, f"virtio{slot}")
-            cmdline = " ".join(w for w in (config.cmdline, virtio_cmdline(len(self.disks))) if w)
+            used = [i for i, t in enumerate(self.virtio) if t.device is not None]
+            cmdline = " ".join(w for w in (config.cmdline, virtio_cmdline(used)) if w)
             self.boot: BootImage = load_kernel(
                 memory, image, cmdline.encode(), initrd, config.boot_flags, config.cpus
             )
@@ -263,8 +290,10 @@ class X86Machine:
                     self._power("timeout")
                     break
                 if poll is not None:
-                    poll(True)
-                else:
+                    poll(self.net is None)
+                if self.net is not None:
+                    self._net_step()
+                elif poll is None:
                     self.stop.wait(0.05)
         finally:
             self._power(self.reason or "stopped")
@@ -283,7 +312,18 @@ class X86Machine:
         first = None if self._first_exit is None else self._first_exit - start
         return X86RunResult(self.reason, elapsed, dict(exits), first, start - self.created)
 
+    def _net_step(self) -> None:
+        """Frames from the host for virtio-net, waited for here in the main thread (the
+        vCPU threads send the guest's frames as they notify)."""
+        assert self.net is not None
+        self.net.wait(NET_WAIT)
+        with self.lock:
+            if self.net.pull() or self.net.backlog:
+                self.virtio[self.net_slot].host_notify(NET_RECEIVEQ)
+
     def receive(self, data: bytes) -> None:
-        """Console input for COM1."""
+        """Console input for COM1 and hvc0 alike."""
         with self.lock:
             self.uart.receive(data)
+            self.hvc.receive(data)
+            self.virtio[CONSOLE_SLOT].host_notify(RECEIVEQ)
