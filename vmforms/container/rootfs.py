@@ -127,7 +127,17 @@ def mount_one(rootfd: int, mnt: Mount, tree: int | None = None) -> None:
             data = ",".join(o for o in data.split(",") if o and o != "tmpcopyup")
             _mount_tmpfs_copy_up(rootfd, fd, mnt.destination, flags, data)
         else:
-            m.mount(mnt.source or mnt.type, inroot.fd_path(fd), mnt.type, flags, data or None)
+            try:
+                m.mount(mnt.source or mnt.type, inroot.fd_path(fd), mnt.type, flags,
+                        data or None)
+            except OSError as exc:
+                # devpts' gid=5 is EINVAL where the user namespace maps no group 5 (a
+                # rootless user without subordinate ids): as crun, mount without it.
+                if mnt.type != "devpts" or exc.errno != errno.EINVAL or "gid=" not in data:
+                    raise
+                data = ",".join(o for o in data.split(",") if not o.startswith("gid="))
+                m.mount(mnt.source or mnt.type, inroot.fd_path(fd), mnt.type, flags,
+                        data or None)
     if propagation:
         with _Fd(_open_mounted(rootfd, mnt.destination)) as fd:
             m.mount(None, inroot.fd_path(fd), None, propagation)

@@ -38,6 +38,8 @@ LIMIT_FLAGS = ("memory", "memory_swap", "memory_reservation", "cpus", "cpu_share
                "cpu_quota", "cpu_period", "cpuset_cpus", "cpuset_mems", "pids_limit",
                "blkio_weight", "oom_kill_disable", "kernel_memory", "memory_swappiness")
 MAX_SUBID_FILE = 1 << 20
+# The first Linux whose overlayfs may be mounted in a user namespace (FS_USERNS_MOUNT).
+OVERLAY_IN_USERNS = (5, 11)
 SUBUID = Path("/etc/subuid")
 SUBGID = Path("/etc/subgid")
 NEWUIDMAP = "/usr/bin/newuidmap"
@@ -182,8 +184,9 @@ def enter(command: str) -> None:
     """Called by a non-root user's container command: set up the per-user store's paths
     and, unless the command stays on the host side, move this process into a new user
     namespace (and a mount namespace of its own) as its root. Returns in the namespace."""
-    if os.geteuid() == 0 or active():
+    if os.geteuid() == 0:
         return
+    os.environ.pop(MARKER, None)  # not in our namespace yet, whatever the caller's env says
     os.environ.setdefault("VMFORMS_ROOT", str(user_root()))
     root = Path(os.environ["VMFORMS_ROOT"])
     try:
@@ -285,6 +288,11 @@ def check_run_options(a: object) -> None:
     default for a rootless container is slirp4netns where installed, as podman 4's, else
     none (said once)."""
     get = a.__dict__.get
+    release = tuple(int(p) if p.isdigit() else 0
+                    for p in os.uname().release.split("-")[0].split(".")[:2])
+    if release < OVERLAY_IN_USERNS:
+        raise ContainerError(f"rootless containers need Linux 5.11 or later (overlayfs in a "
+                             f"user namespace); this kernel is {os.uname().release}")
     if get("privileged"):
         raise ContainerError("--privileged: the host's devices are not available to a "
                              "rootless container")

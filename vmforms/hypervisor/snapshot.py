@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import mmap
 import os
 import re
 import stat
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vmforms.hypervisor.errors import HypervisorError, SnapshotError
-from vmforms.hypervisor.memory import PAGE_SIZE
+from vmforms.hypervisor.memory import PAGE_SIZE, GuestMemory
 from vmforms.hypervisor.state import StateReader
 
 if TYPE_CHECKING:
@@ -150,84 +151,103 @@ def check_shape(directory: Path, saved: dict[str, Any], actual: dict[str, Any]) 
 # --- RAM ---
 
 
-def _nonzero_runs(data: bytearray) -> Iterator[tuple[int, int]]:
-    """[start, end) of each run of pages that are not all zero."""
-    start = -1
-    for off in range(0, len(data), PAGE_SIZE):
+Ram = mmap.mmap
+Runs = list[tuple[int, int]]
+
+
+def _nonzero_runs(data: Ram, lo: int = 0, hi: int | None = None) -> Iterator[tuple[int, int]]:
+    """[start, end) of each run of pages in [lo, hi) that are not all zero."""
+    hi = len(data) if hi is None else hi
+    run = -1
+    for off in range(lo, hi, PAGE_SIZE):
         if data[off : off + PAGE_SIZE] != _ZERO_PAGE:
-            if start < 0:
-                start = off
-        elif start >= 0:
-            yield start, off
-            start = -1
-    if start >= 0:
-        yield start, len(data)
+            if run < 0:
+                run = off
+        elif run >= 0:
+            yield run, off
+            run = -1
+    if run >= 0:
+        yield run, hi
 
 
-def ram_digest(data: bytearray) -> tuple[str, list[tuple[int, int]]]:
-    """The SHA-256 of RAM's contents (each non-zero run with its place) and the runs."""
+def ram_digest(data: Ram, extents: Runs | None = None) -> tuple[str, Runs]:
+    """The SHA-256 of RAM's contents (each run of non-zero pages with its place) and the
+    runs. With `extents` only those ranges are read: the rest is known to be zero."""
     digest = hashlib.sha256()
     view = memoryview(data)
-    runs = list(_nonzero_runs(data))
+    runs = [run for lo, hi in extents or [(0, len(data))] for run in _nonzero_runs(data, lo, hi)]
     for start, end in runs:
         digest.update(_RUN.pack(start, end))
         digest.update(view[start:end])
+    view.release()
     return digest.hexdigest(), runs
 
 
-def _write_memory(path: Path, data: bytearray, runs: list[tuple[int, int]]) -> None:
+def _write_memory(path: Path, data: Ram, runs: Runs) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  0o600)
+    view = memoryview(data)
     try:
         os.ftruncate(fd, len(data))
-        view = memoryview(data)
         for start, end in runs:
             pos = start
             while pos < end:
                 pos += os.pwrite(fd, view[pos : min(end, pos + _IO_CHUNK)], pos)
     finally:
+        view.release()
         os.close(fd)
 
 
-def _read_memory(path: Path, data: bytearray) -> None:
-    """Fill RAM from the image: its data extents read, its holes zeroed."""
+def _data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
+    """[start, end) of each extent of the file that holds data (lseek(2) SEEK_DATA)."""
+    pos = 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # only a hole remains
+                return
+            raise
+        if start >= size:
+            return
+        end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        yield start, end
+        pos = end
+
+
+def _read_memory(path: Path, memory: GuestMemory) -> Runs:
+    """Fill RAM from the image: its data extents read, its holes given back (zero); returns
+    the extents."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
         raise SnapshotError(f"open snapshot memory '{path}': {exc.strerror}") from exc
+    view = memoryview(memory.data)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise SnapshotError(f"snapshot memory '{path}': not a regular file")
-        size = len(data)
+        size = memory.size
         if st.st_size != size:
             raise SnapshotError(
                 f"snapshot memory '{path}': {st.st_size} bytes, the RAM is {size} "
                 "(truncated or another machine's)"
             )
-        view = memoryview(data)
+        extents = list(_data_extents(fd, size))
         pos = 0
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:  # ENXIO: only a hole remains
-                    raise
-                start = size
-            start = min(start, size)
-            view[pos:start] = bytes(start - pos)
-            if start >= size:
-                break
-            end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        for start, end in [*extents, (size, size)]:
+            memory.discard(pos, start - pos)
             while start < end:
                 got = os.preadv(fd, [view[start : min(end, start + _IO_CHUNK)]], start)
                 if got <= 0:
                     raise SnapshotError(f"snapshot memory '{path}': ends early")
                 start += got
             pos = end
+        return extents
     except OSError as exc:
         raise SnapshotError(f"read snapshot memory '{path}': {exc.strerror}") from exc
     finally:
+        view.release()
         os.close(fd)
 
 
@@ -391,8 +411,8 @@ def _restore_into(machine: Machine, snapshot: Snapshot) -> None:
     expected = memory.text("sha256", 64)
     state = StateReader(snapshot.state, "snapshot")
     devices = state.child("devices")
-    _read_memory(directory / MEMORY_FILE, machine.memory.data)
-    if ram_digest(machine.memory.data)[0] != expected:
+    extents = _read_memory(directory / MEMORY_FILE, machine.memory)
+    if ram_digest(machine.memory.data, extents)[0] != expected:
         raise SnapshotError(
             f"snapshot '{directory}': {MEMORY_FILE} is damaged or altered (its digest does not "
             "match the header's)"

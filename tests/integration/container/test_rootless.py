@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ class User:
         pw = pwd.getpwnam(name)
         self.name, self.home, self.start = name, home, start
         self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.load_warnings = ""
         self.env = {"HOME": str(home), "PATH": f"{VMFORMS_BIN}:/usr/sbin:/usr/bin:/sbin:/bin",
                     "LANG": "C.UTF-8", "USER": name}
 
@@ -75,8 +77,10 @@ class User:
         return proc.stdout
 
 
-@pytest.fixture(scope="module")
-def user(vmf: Any) -> Iterator[User]:
+@contextmanager
+def _test_user(vmf: Any, ranged: bool) -> Iterator[User]:
+    """A user made for the test, with a subordinate range of its own (or none), holding
+    the built-in busybox in its own store; removed with all it had at the end."""
     for tool in ("useradd", "userdel", "setpriv", "newuidmap", "newgidmap"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (apt-get install passwd util-linux uidmap)")
@@ -86,6 +90,7 @@ def user(vmf: Any) -> Iterator[User]:
     home = base / "home"
     start = max([s + n for s, n in _ranges("/etc/subuid") + _ranges("/etc/subgid")]
                 + [1 << 20]) + SUBID_COUNT
+    ids = f"{start}-{start + SUBID_COUNT - 1}"
     made = subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell",
                            "/bin/sh", "--key", "SUB_UID_COUNT=0", "--key", "SUB_GID_COUNT=0",
                            name], capture_output=True, text=True)
@@ -93,9 +98,9 @@ def user(vmf: Any) -> Iterator[User]:
     tun_mode = os.stat(TUN).st_mode & 0o7777 if TUN.exists() else None
     u: User | None = None
     try:
-        ids = f"{start}-{start + SUBID_COUNT - 1}"
-        subprocess.run(["usermod", "--add-subuids", ids, "--add-subgids", ids, name],
-                       check=True, capture_output=True)
+        if ranged:
+            subprocess.run(["usermod", "--add-subuids", ids, "--add-subgids", ids, name],
+                           check=True, capture_output=True)
         u = User(name, home, start)
         probe = u.run(str(VMFORMS_BIN / "vmforms"), "--version")
         if probe.returncode != 0:
@@ -103,7 +108,9 @@ def user(vmf: Any) -> Iterator[User]:
         archive = home / "busybox.tar"
         vmf("save", "-o", str(archive), "busybox", check=True)
         os.chown(archive, u.uid, u.gid)
-        assert "Loaded image" in u.ok("load", "-i", str(archive))
+        loaded = u.vmf("load", "-i", str(archive))
+        assert "Loaded image" in loaded.stdout, loaded.stderr
+        u.load_warnings = loaded.stderr
         yield u
     finally:
         if u is not None:
@@ -140,6 +147,12 @@ def user(vmf: Any) -> Iterator[User]:
         assert not _lines_of("/etc/subuid", name) and not _lines_of("/etc/subgid", name)
         assert not home.exists()
         assert not _processes_of(range(owner, owner + 1)) and not _processes_of(uids)
+
+
+@pytest.fixture(scope="module")
+def user(vmf: Any) -> Iterator[User]:
+    with _test_user(vmf, ranged=True) as u:
+        yield u
 
 
 def _podman(u: User, *args: str) -> subprocess.CompletedProcess[str] | None:
@@ -307,3 +320,14 @@ def test_oci_runtime_rootless_and_user_namespace_by_path(user: User) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_without_a_subordinate_range_only_the_users_own_id(vmf: Any) -> None:
+    with _test_user(vmf, ranged=False) as solo:
+        assert "no subordinate ids" in solo.load_warnings
+        proc = solo.vmf("run", "--rm", "--network", "none", "busybox", "sh", "-c",
+                        "id -u; cat /proc/self/uid_map")
+        assert proc.returncode == 0, proc.stderr
+        assert [line.split() for line in proc.stdout.splitlines()] == [
+            ["0"], ["0", str(solo.uid), "1"]]
+        assert len(proc.stderr.splitlines()) == 1  # the warning, once

@@ -9,6 +9,7 @@ decoder, the semantic templates and the translator, and is ignored when any chan
 
 import hashlib
 import marshal
+import mmap
 import os
 from pathlib import Path
 
@@ -83,7 +84,7 @@ class TranslationCache:
     def get(self, key: Key) -> Entry | None:
         return self.entries.get(key)
 
-    def find(self, pc: int, data: bytearray, offset: int) -> tuple[bytes, Entry] | None:
+    def find(self, pc: int, data: bytearray | mmap.mmap, offset: int) -> tuple[bytes, Entry] | None:
         """The entry for a block at `pc` whose bytes are those at `offset` in RAM.
 
         This spares decoding a block to learn its length before looking it up.
