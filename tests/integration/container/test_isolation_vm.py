@@ -1,10 +1,11 @@
 """Containers inside the RISC-V virtual machine (`run --isolation vm`): the kernel seen is
 the guest's, the exit status, -e/-w/-u/--memory reach the container, --rm leaves nothing,
 a linux/riscv64 image goes to the VM by default with a one-line notice, and a detached
-one is listed, inspected, stopped and removed like any container.
+one, resumed from the snapshot the first run saved, is listed, inspected, logged, stopped
+and removed like any container.
 
-Each VM boot costs seconds of our software CPU, so one attached run carries every check
-of the container's view, and the detached one is stopped while its guest boots.
+A VM boot costs seconds of our software CPU, so one attached run carries every check of
+the container's view.
 """
 
 from __future__ import annotations
@@ -82,9 +83,14 @@ def test_riscv64_goes_to_the_vm_with_a_notice(
     assert vm_root.container_ids() == []  # --rm
 
 
-def test_detached_is_listed_inspected_stopped_removed(vm_root: Vmf) -> None:
+def test_detached_from_the_snapshot(attached: subprocess.CompletedProcess[str],
+                                    vm_root: Vmf) -> None:
+    """The attached run booted the VM and saved it at the agent's ready mark; this one
+    resumes it, shows in ps, inspect and logs, and is stopped and removed."""
+    snapshots = list((vm_root.root / "vm" / "snapshots").iterdir())
+    assert len(snapshots) == 1 and (snapshots[0] / "vmstate").is_file()
     done = vm_root("run", "-d", "--isolation", "vm", "--name", "in-vm", "busybox",
-                   "sleep", "600", check=True)
+                   "sh", "-c", "echo started; exec sleep 600", check=True)
     cid = done.stdout.strip()
     assert vm_root("ps", "--format", "{{.Names}} {{.Status}}",
                    check=True).stdout.startswith("in-vm Up")
@@ -92,15 +98,17 @@ def test_detached_is_listed_inspected_stopped_removed(vm_root: Vmf) -> None:
     assert info["HostConfig"]["Isolation"] == "vm"
     vm = info["VirtualMachine"]
     assert "riscv64" in vm["Kernel"] and "RISC-V CPU" in vm["CPU"]
-    pid = info["State"]["Pid"]
-    assert f"/vmforms/{cid}\n" in Path(f"/proc/{pid}/cgroup").read_text()
-    began = time.monotonic()
+    assert f"/vmforms/{cid}\n" in Path(f"/proc/{info['State']['Pid']}/cgroup").read_text()
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while (logs := vm_root("logs", cid, check=True).stdout) != "started\n":
+        assert not logs and time.monotonic() < deadline, logs
+        time.sleep(0.5)
     vm_root("stop", "-t", "1", "in-vm", check=True)
-    assert time.monotonic() - began < 30
     [info] = json.loads(vm_root("inspect", cid, check=True).stdout)
     assert info["State"]["Status"] == "exited" and info["State"]["ExitCode"] == 143
     vm_root("rm", "in-vm", check=True)
     assert vm_root.container_ids() == []
+    assert list((vm_root.root / "vm" / "snapshots").iterdir()) == snapshots
 
 
 def test_refusals_are_one_line(vm_root: Vmf) -> None:

@@ -52,6 +52,24 @@ class VmPlan:
     description: bytes
     tty: bool
     interactive: bool
+    snapshot: Any = None  # Path of the VM saved at the agent's ready mark, or None
+
+
+def snapshot_dir(config: Any) -> Any:
+    """Where the machine of `config` is kept, booted to the agent's ready mark: one per
+    kernel, initramfs, image disk, RAM size and command line (a snapshot restores only
+    onto the machine it was taken of)."""
+    import hashlib
+    import json
+
+    from vmforms.container.paths import state_root
+
+    files = [config.kernel, config.initrd, *(d.path for d in config.disks)]
+    stats = [(str(f), os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
+    key = hashlib.sha256(json.dumps([stats, config.mem_size, config.cmdline]).encode())
+    root = state_root() / "vm" / "snapshots"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return root / key.hexdigest()[:24]
 
 
 def plan(c: st.Container, spec: Spec) -> VmPlan:
@@ -82,7 +100,7 @@ def plan(c: st.Container, spec: Spec) -> VmPlan:
         mem_size=guest_ram(res.memory_limit), disks=(DiskSpec(disk, read_only=True),),
         engine="translate", translation_cache=cache / "riscv-containers.tcache")
     return VmPlan(config, text.encode(), proc.terminal,
-                  bool(c.record["Config"]["OpenStdin"]))
+                  bool(c.record["Config"]["OpenStdin"]), snapshot_dir(config))
 
 
 def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
@@ -166,7 +184,7 @@ def run_machine(p: VmPlan) -> int:
             out = out[os.write(1, out):]
 
     def poll(idle: bool) -> None:
-        nonlocal reading
+        nonlocal reading, to_save
         if reading and session.ready and not session.pending:
             ready, _, _ = select.select([0], [], [], 0.02 if idle else 0)
             if ready:
@@ -177,9 +195,19 @@ def run_machine(p: VmPlan) -> int:
                     reading = False
                     if not p.tty:
                         session.pending += EOF
+        if to_save is not None and session.ready:
+            _save(machine, to_save)  # before the description: any container can follow
+            to_save = None
         session.pump(machine.uart)
 
-    machine = Machine(p.config, console)
+    machine = _restore(p, console)
+    if machine is not None:
+        guest.begun = True  # the console resumes after the agent's ready mark
+        session.output(READY_MARK)
+        to_save = None
+    else:
+        machine = Machine(p.config, console)
+        to_save = p.snapshot
     try:
         result = machine.run(None, poll)
     finally:
@@ -196,3 +224,39 @@ def run_machine(p: VmPlan) -> int:
                          f"{tail[-1] if tail else 'none'})\n")
         return EXIT_VM_FAILED
     return guest.exit_status
+
+
+def _restore(p: VmPlan, console: Any) -> Any:
+    """The machine of the plan's snapshot, resumed; None when there is none (or it no
+    longer fits: it is dropped, and the cold boot takes a new one)."""
+    from vmforms.hypervisor.errors import SnapshotError
+    from vmforms.hypervisor.machine import Machine
+
+    if p.snapshot is None or not (p.snapshot / "vmstate").is_file():
+        return None
+    try:
+        machine, _ = Machine.restore_snapshot(p.snapshot, console, config=p.config)
+    except SnapshotError as exc:
+        sys.stderr.write(f"vmforms: booting the container's VM afresh: {exc}\n")
+        import shutil
+
+        shutil.rmtree(p.snapshot, ignore_errors=True)
+        return None
+    return machine
+
+
+def _save(machine: Any, directory: Any) -> None:
+    """Save the machine beside `directory` and move it in place; another run that got
+    there first wins. A failure costs only the next run's boot."""
+    import shutil
+
+    from vmforms.hypervisor.errors import SnapshotError
+
+    tmp = directory.with_name(f".{directory.name}.{os.getpid()}")
+    try:
+        machine.save_snapshot(tmp)
+        os.rename(tmp, directory)
+    except (OSError, SnapshotError):
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
