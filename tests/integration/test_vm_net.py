@@ -1,6 +1,7 @@
 """`vm run --net`: the guest on a TAP of its own reaches the host and the host reaches the
-guest (ping, busybox httpd fetched from the host, wget from the guest to a host server),
-and the TAP with its address goes away when the VM ends, killed with -9 included.
+guest (ping, busybox httpd fetched from the host, wget from the guest to a host server;
+virtio-rng and virtio-console seen in the same boot), and the TAP with its address goes
+away when the VM ends, killed with -9 included.
 
 One boot of the built-in guest (the initramfs built from the current /init script).
 """
@@ -28,6 +29,9 @@ BOOT_TIMEOUT = 300
 NET_LINE = re.compile(r"network: TAP (\S+): host (\S+), guest (\S+)/30")
 GUEST_SCRIPT = """
 ping -c 1 -W 10 "$VMFORMS_HOST" >/dev/null && echo PING-OK
+cat /sys/class/misc/hw_random/rng_current
+head -c 4096 /dev/hwrng | wc -c
+test -c /dev/hvc0 && echo HVC0
 mkdir -p /tmp/www && echo from-the-guest > /tmp/www/index.html
 httpd -p 8080 -h /tmp/www && echo READY
 port=$(nc -l -p 8081)
@@ -113,8 +117,10 @@ def test_host_and_guest_reach_each_other_and_the_tap_goes(
         forwarding = Path(f"/proc/sys/net/ipv4/conf/{tap}/forwarding").read_text().strip()
         assert forwarding == "0"
         assert proc.stdout is not None
-        lines = [proc.stdout.readline(), proc.stdout.readline()]
-        assert lines == ["PING-OK\n", "READY\n"], proc.communicate()[1]
+        lines = [proc.stdout.readline() for _ in range(5)]
+        # virtio-rng feeds the guest's hw_random and virtio-console is its hvc0
+        expected = ["PING-OK\n", "virtio_rng.0\n", "4096\n", "HVC0\n", "READY\n"]
+        assert [line.lstrip() for line in lines] == expected, proc.communicate()[1]
         with urllib.request.urlopen(f"http://{guest}:8080/index.html", timeout=60) as reply:
             assert reply.read() == b"from-the-guest\n"
         # a server of the test's own on the host's end of the TAP, for the guest's wget
