@@ -173,6 +173,7 @@ def run_machine(p: VmPlan) -> int:
     guest = GuestOutput()
     session = ConsoleSession(p.description)
     reading = p.interactive
+    to_save: Any = None  # where to save the machine at the ready mark (a cold boot)
     if p.tty and os.isatty(0):
         import tty
 
