@@ -185,6 +185,8 @@ def main(argv: list[str]) -> int:
         rootless.enter(cmd.name)
         if cmd.name in ("run", "create"):
             rootless.check_run_options(args)
+        elif cmd.name == "build":
+            rootless.check_build_options(args)
     if cmd.name == "run":
         ensure_private_root()
         return int(handler(args))

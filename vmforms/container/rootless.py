@@ -372,6 +372,15 @@ class NoCgroupDriver:
         raise CgroupNotFound(f"cgroup {name}: rootless containers have none on this host")
 
 
+def check_build_options(a: object) -> None:
+    """build's RUN containers: the same network choice as `run`'s ("default" is ours)."""
+    if a.__dict__.get("network") == "default":
+        a.__dict__["network"] = None
+    from vmforms.container.rootless_net import choose_network
+
+    choose_network(a)
+
+
 def cgroup_driver() -> object:
     """On a cgroup-v2 host that delegates a subtree to the user (systemd's user@UID.service
     with Delegate=yes), a v2 driver rooted there, as podman's cgroupfs manager uses it;

@@ -81,11 +81,12 @@ def _contextmanager(func: Any) -> Any:
 
 @_contextmanager
 def slirp_joined(c: st.Container) -> Iterator[None]:
-    """Around the fork of PID 1: a new network namespace for this process (the monitor)
-    and PID 1, with slirp4netns serving it and the published ports forwarded. The monitor
-    stays in that namespace: in a user namespace there is no setns back into the host's
-    (it needs CAP_SYS_ADMIN over the host's), and it needs nothing of the host's network.
-    slirp4netns must start in the host's, so a child makes the new one for it to join."""
+    """Around the fork of PID 1: a new network namespace for PID 1, with slirp4netns
+    serving it and the published ports forwarded. A child makes the namespace (slirp4netns
+    must start in the host's), and the runtime's intermediate process joins it before it
+    forks PID 1 (userns.JOIN_NET): this process could enter it, but never return to the
+    host's (that needs CAP_SYS_ADMIN over the host's user namespace), and `build` runs one
+    container after another from the same process."""
     from vmforms.container.rootless import runtime_dir
 
     for fd in _running:
@@ -140,8 +141,6 @@ def _new_netns() -> tuple[int, int]:
 
 
 def _serve(c: st.Container, api: Any, ns_fd: int) -> Iterator[None]:
-    from vmforms.linux import process as lp
-
     ready_r, ready_w = os.pipe()
     exit_r, exit_w = os.pipe2(os.O_CLOEXEC)
     os.set_inheritable(exit_r, True)
@@ -186,8 +185,13 @@ def _serve(c: st.Container, api: Any, ns_fd: int) -> Iterator[None]:
         api.unlink()  # every port is forwarded: nothing more to ask
     except FileNotFoundError:
         pass
-    lp.setns(ns_fd, lp.CLONE_NEWNET, "the container's network namespace")
-    yield
+    from vmforms.container.userns import JOIN_NET
+
+    JOIN_NET.append(ns_fd)
+    try:
+        yield
+    finally:
+        JOIN_NET.remove(ns_fd)
 
 
 def _free_port(proto: str) -> int:

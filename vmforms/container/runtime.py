@@ -528,9 +528,9 @@ def start(spec: Spec, root: str, *, overlay: tuple[list[str], str, str] | None =
                 raise ContainerError(f"open user namespace {user_path!r}: "
                                      f"{exc.strerror}") from None
         # Without the host's privilege (rootless) there is no setns back into our own pid
-        # namespace: an intermediate process makes or joins it instead.
-        if userns or user_fd >= 0 or pid_ns is not False and (
-                os.geteuid() != 0 or os.environ.get("VMFORMS_ROOTLESS") == "1"):
+        # (or network) namespace: an intermediate process makes or joins it instead.
+        if userns or user_fd >= 0 or os.environ.get("VMFORMS_ROOTLESS") == "1" or (
+                pid_ns is not False and os.geteuid() != 0):
             from vmforms.container.userns import fork_staged
 
             pid = fork_staged(spec, child, w, r, user_fd if user_fd >= 0 else None, pid_ns)

@@ -12,6 +12,11 @@ from vmforms.container.errors import ContainerError
 from vmforms.container.runtime import EXIT_SETUP_FAILED, _describe, _fail, _wait_exec
 from vmforms.linux import process as lp
 
+# A network namespace (an fd) the intermediate process joins before it forks PID 1: set by
+# a rootless command for slirp4netns (rootless_net.py), which cannot enter the namespace
+# itself (it could never setns back into the host's).
+JOIN_NET: list[int] = []
+
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,6 +56,8 @@ def fork_staged(spec: Spec, child: Callable[[], NoReturn], errfd: int, errors: i
                 # user of the process comes later (become).
                 os.setresgid(0, 0, 0)
                 os.setresuid(0, 0, 0)
+            if JOIN_NET:
+                lp.setns(JOIN_NET[-1], lp.CLONE_NEWNET, "the container's network namespace")
             if pid_ns is None:
                 lp.unshare(lp.CLONE_NEWPID)
             elif pid_ns is not False:

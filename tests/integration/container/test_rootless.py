@@ -331,3 +331,19 @@ def test_without_a_subordinate_range_only_the_users_own_id(vmf: Any) -> None:
         assert [line.split() for line in proc.stdout.splitlines()] == [
             ["0"], ["0", str(solo.uid), "1"]]
         assert len(proc.stderr.splitlines()) == 1  # the warning, once
+
+
+def test_build_runs_its_steps_in_the_users_namespace(user: User) -> None:
+    context = user.home / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM busybox\n"
+                                        "RUN echo built > /b && chown 1000:1000 /b\n")
+    subprocess.run(["chown", "-R", f"{user.uid}:{user.gid}", str(context)], check=True)
+    try:
+        user.ok("build", "--network", "none", "-t", "rootless-built", str(context),
+                timeout=120)
+        out = user.ok("run", "--rm", "--network", "none", "rootless-built", "sh", "-c",
+                      "stat -c %u /b; cat /b")
+        assert out.split() == ["1000", "built"]
+    finally:
+        user.vmf("rmi", "rootless-built")
