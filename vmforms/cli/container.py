@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
     if os.geteuid() != 0:  # rootless, as podman: a user namespace over a store of one's own
         from vmforms.container import rootless
 
-        rootless.enter(cmd.name)
+        rootless.enter(cmd.name, args)
         if cmd.name in ("run", "create"):
             rootless.check_run_options(args)
         elif cmd.name == "build":

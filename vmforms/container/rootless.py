@@ -180,7 +180,7 @@ def user_mappings() -> tuple[list[tuple[int, int, int]], list[tuple[int, int, in
     return mappings(uid, uids), mappings(gid, gids), True
 
 
-def enter(command: str) -> None:
+def enter(command: str, args: object = None) -> None:
     """Called by a non-root user's container command: set up the per-user store's paths
     and, unless the command stays on the host side, move this process into a new user
     namespace (and a mount namespace of its own) as its root. Returns in the namespace."""
@@ -200,6 +200,8 @@ def enter(command: str) -> None:
                              "rootless command keeps to a store of its user's own")
     if command in HOST_SIDE:
         return
+    if command in ("rm", "restart"):
+        _stop_first(command, args)
     os.environ[RUN_DIR] = str(runtime_dir())
     uid_maps, gid_maps, ranged = user_mappings()
     if not ranged:
@@ -226,6 +228,29 @@ def fork_call(body: Callable[[], None], *, close: tuple[int, ...] = ()) -> int:
         finally:
             os._exit(code)
     return pid
+
+
+def _stop_first(command: str, args: object) -> None:
+    """`rm -f` and `restart` signal running containers from here, the host's user
+    namespace: the user owns each container's user namespace, so may signal a process of
+    any uid in it, which a root of a sibling namespace (the one we enter next) may not."""
+    from vmforms.container import lifecycle
+    from vmforms.container import state as st
+
+    get = args.__dict__.get if args is not None else {}.get
+    if command == "rm" and not get("force"):
+        return
+    time = get("time")
+    for ref in get("containers") or []:
+        try:
+            if not st.find(ref).running:
+                continue
+            if command == "rm":
+                lifecycle.kill(ref)
+            else:
+                lifecycle.stop(ref, int(time) if str(time).lstrip("-").isdigit() else None)
+        except ContainerError:
+            pass  # the command itself says what is wrong with this one
 
 
 def _unshare_mapped(uid_maps: list[tuple[int, int, int]],

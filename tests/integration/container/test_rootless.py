@@ -200,21 +200,27 @@ def test_files_are_owned_by_the_mapped_ids_on_the_host(user: User) -> None:
 
 
 def test_everyday_commands(user: User) -> None:
-    cid = user.ok("run", "-d", "--network", "none", "--name", "daemon", "busybox", "sh",
-                  "-c", "echo hello; exec sleep 60").strip()
+    # PID 1 runs as uid 1000: a host uid of the range, which only the host's user namespace
+    # (where the user owns the container's) may signal.
+    cid = user.ok("run", "-d", "-u", "1000", "--network", "none", "--name", "daemon",
+                  "busybox", "sh", "-c", "echo hello; exec sleep 60").strip()
     try:
         assert "daemon" in user.ok("ps")
         deadline = time.monotonic() + 5
         while "hello" not in user.ok("logs", "daemon") and time.monotonic() < deadline:
             time.sleep(0.05)
         assert user.ok("logs", "daemon") == "hello\n"
-        assert user.ok("exec", "daemon", "id", "-u") == "0\n"
-        assert user.ok("exec", "-u", "1000", "daemon", "id", "-u") == "1000\n"
+        assert user.ok("exec", "daemon", "id", "-u") == "1000\n"
+        assert user.ok("exec", "-u", "0", "daemon", "id", "-u") == "0\n"
         assert user.ok("images", "--format", "{{.Repository}}").split() == ["busybox"]
         user.ok("stop", "-t", "1", "daemon")
         assert "Exited" in user.ok("ps", "-a", "--filter", f"id={cid}")
+        user.ok("restart", "-t", "1", "daemon")
+        user.ok("restart", "-t", "1", "daemon")  # this time from running
+        assert "Up" in user.ok("ps", "--filter", f"id={cid}")
     finally:
-        user.ok("rm", "-f", cid)
+        user.ok("rm", "-f", cid)  # running: killed first
+    assert cid not in user.ok("ps", "-aq", "--no-trunc")
 
 
 def test_limits_warn_as_podman_and_privilege_is_refused(user: User) -> None:
