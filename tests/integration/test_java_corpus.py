@@ -77,3 +77,47 @@ def test_translated_program_matches_java(name: str, classes: Path) -> None:
     assert got.stderr.decode() == want.stderr.decode()
     assert got.stdout.decode() == want.stdout.decode()
     assert got.returncode == want.returncode
+
+
+MODULES = Path(__file__).resolve().parents[1] / "data" / "java_modules"
+# Command lines over a two-module program (tests/data/java_modules) compiled with
+# javac --module-source-path into exploded modules (out/) and packaged as modular jars
+# (lib/, com.greetings with a ModuleMainClass), then the launcher's refusals.
+MODULE_RUNS = [
+    ["-p", "out", "-m", "com.greetings/com.greetings.Main", "a", "b"],
+    ["--module-path=lib", "-m", "com.greetings", "x"],
+    ["-p", "out", "-m", "com.greetings/com.greetings.Nope"],
+    ["-p", "out", "-m", "org.astro"],
+    ["-m", "nomod"],
+    ["--add-modules", "java.sql,nomod", "-p", "out", "-m", "com.greetings"],
+    ["--add-opens", "java.base", "-p", "out", "-m", "com.greetings/com.greetings.Main"],
+    ["--add-exports", "java.base/=x", "-p", "out", "-m", "com.greetings/com.greetings.Main"],
+]
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("java_modules")
+    sources = sorted(map(str, MODULES.rglob("*.java")))
+    subprocess.run([_tool("javac"), "-d", str(out / "out"), "--module-source-path",
+                    str(MODULES), *sources], check=True, capture_output=True)
+    (out / "lib").mkdir()
+    jar = _tool("jar")
+    subprocess.run([jar, "--create", "--file", str(out / "lib" / "org.astro.jar"),
+                    "-C", str(out / "out" / "org.astro"), "."], check=True)
+    subprocess.run([jar, "--create", "--file", str(out / "lib" / "com.greetings.jar"),
+                    "--main-class", "com.greetings.Main",
+                    "-C", str(out / "out" / "com.greetings"), "."], check=True)
+    return out
+
+
+@pytest.mark.parametrize("argv", MODULE_RUNS, ids=[" ".join(a) for a in MODULE_RUNS])
+def test_modules_match_java(argv: list[str], modules: Path) -> None:
+    env = dict(os.environ, LC_ALL="C.UTF-8")
+    want = subprocess.run([_tool("java"), "-Xshare:auto", *argv], capture_output=True,
+                          timeout=TIMEOUT, cwd=modules, env=env)
+    got = subprocess.run([sys.executable, "-m", "vmforms", "java", *argv], capture_output=True,
+                         timeout=TIMEOUT, cwd=modules, env=env)
+    assert got.stderr.decode() == want.stderr.decode()
+    assert got.stdout.decode() == want.stdout.decode()
+    assert got.returncode == want.returncode

@@ -21,6 +21,12 @@ class LaunchError(Exception):
         self.code = code
 
 
+# The java launcher's module options and what it says when their value is missing.
+MODULE_OPTIONS = {
+    "--module-path": "module path specification", "-p": "module path specification",
+    "--add-modules": "modules to be specified", "--add-opens": "modules to be specified",
+    "--add-exports": "modules to be specified", "--module": "module name",
+}
 CREATE_FAILED = ("\nError: Could not create the Java Virtual Machine.\n"
                  "Error: A fatal exception has occurred. Program will exit.")
 # HotSpot refuses a maximum heap below this before it starts.
@@ -40,10 +46,26 @@ def _size(option: str, text: str, what: str) -> int:
 def parse(argv: list[str]) -> dict[str, Any]:
     opts: dict[str, Any] = {"cp": None, "props": {}, "ea": False, "jar": None, "xss": None,
                             "xmx": None, "main": None, "args": [],
-                            "version": None}
+                            "version": None, "module": None, "modules": {}}
     i = 0
     while i < len(argv):
         a = argv[i]
+        name, eq, value = a.partition("=")
+        if name in MODULE_OPTIONS and name.startswith("--") or a in ("-p", "-m"):
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise LaunchError(f"Error: {a} requires {MODULE_OPTIONS.get(a, 'module name')}",
+                                      1)
+                value = argv[i + 1]
+                i += 1
+            if a in ("-m", "--module") or name == "--module":
+                opts["module"] = value
+                opts["args"] = argv[i + 1:]
+                return opts
+            key = "--module-path" if a == "-p" else name
+            opts["modules"].setdefault(key, []).append(value)
+            i += 1
+            continue
         if a in ("-cp", "-classpath", "--class-path"):
             if i + 1 >= len(argv):
                 raise LaunchError(f"Error: {a} requires class path specification", 1)
@@ -122,7 +144,7 @@ def main(argv: list[str]) -> int:
         return 1
     if opts["version"] in ("-version", "--version"):
         opts["main"] = None
-    elif opts["jar"] is None and opts["main"] is None:
+    elif opts["jar"] is None and opts["main"] is None and opts["module"] is None:
         sys.stderr.write(USAGE)
         return 1
     cp = opts["cp"]
@@ -153,4 +175,4 @@ def run(opts: dict[str, Any], cp: str | None) -> int:
     from vmforms.jvm.runtime.launcher import launch
 
     return launch(opts["main"], opts["args"], cp, opts["props"], opts["ea"],
-                  opts["xss"], opts["xmx"], opts["version"])
+                  opts["xss"], opts["xmx"], opts["version"], opts["modules"], opts["module"])

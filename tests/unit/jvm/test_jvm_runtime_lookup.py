@@ -12,15 +12,7 @@ from vmforms.jvm.classfile import parse_class
 from vmforms.jvm.errors import ClassNotFoundError, JimageError
 from vmforms.jvm.javap import load_class_bytes
 from vmforms.jvm.runtime.classpath import ClassPath
-from vmforms.jvm.runtime.jimage import ImageReader, default_jdk_home, image_hash
-
-
-@pytest.fixture(scope="module")
-def image() -> ImageReader:
-    home = default_jdk_home()
-    if home is None:
-        pytest.skip("no JDK found through JAVA_HOME or PATH (make setup installs one)")
-    return ImageReader(str(Path(home) / "lib" / "modules"))
+from vmforms.jvm.runtime.jimage import ImageReader, image_hash
 
 
 def test_hash_is_the_jdk_one() -> None:

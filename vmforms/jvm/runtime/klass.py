@@ -158,6 +158,7 @@ class JClass:
         self.array_class: JClass | None = None
         self.module = ""  # the JDK module of a system class, "" for the class path
         self.hidden = False  # a hidden class (JVMS 5.3.5: lambda classes here)
+        self.nest_host: JClass | None = None  # a hidden nestmate's host (JVMS 5.4.4)
         self.code_source: str | None = None  # the class-path jar or directory it came from
         self.protection_domain: JObject | None = None
         self.finalizable: bool | None = None  # has a finalizer (references.py); None: unknown

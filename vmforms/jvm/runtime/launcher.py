@@ -25,7 +25,9 @@ def _err(text: str) -> None:
 
 
 def launch(main: str | None, args: list[str], cp: str | None, props: dict[str, str],
-           ea: bool, xss: int | None, xmx: int | None, version: str | None = None) -> int:
+           ea: bool, xss: int | None, xmx: int | None, version: str | None = None,
+           modules: dict[str, list[str]] | None = None, main_module: str | None = None) -> int:
+    from vmforms.jvm.runtime import modoptions
     from vmforms.jvm.runtime.boot import boot, vm_properties
     from vmforms.jvm.runtime.vm import VM
 
@@ -35,9 +37,28 @@ def launch(main: str | None, args: list[str], cp: str | None, props: dict[str, s
         return 1
     classpath = ClassPath.from_string(cp, home)
     cp_text = cp if cp is not None else os.environ.get("CLASSPATH") or "."
+    graph = None
+    modules = modules or {}
+    if modules or main_module:
+        try:
+            graph = modoptions.graph_for(classpath.image(), modules, main_module)
+            modoptions.check(modules)
+        except modoptions.BootLayerError as exc:
+            sys.stdout.write(f"{exc}\n")
+            return 1
+        # Module path modules are defined by the application loader, as class-path classes.
+        classpath.entries[0:0] = [graph.user[n] for n in sorted(graph.layer()) if n in graph.user]
+        if "--module-path" in modules:
+            props = {"jdk.module.path": os.pathsep.join(modules["--module-path"]), **props}
+        if main_module:
+            props = {"jdk.module.main": main_module.partition("/")[0], **props}
     depth = max(200, (xss or 1024 * 1024) // 100)
     vm = VM(classpath, vm_properties(home, cp_text, props), max_depth=depth, assertions=ea,
             max_heap=xmx)
+    if graph is not None:
+        from vmforms.jvm.runtime.natives.modules import configure
+
+        configure(vm, graph)
     started = time.perf_counter()
     try:
         th = boot(vm)
@@ -48,6 +69,14 @@ def launch(main: str | None, args: list[str], cp: str | None, props: dict[str, s
         return ex.status
     booted = time.perf_counter()
     boot_count = th.count
+    if graph is not None:
+        modoptions.apply(vm, th, graph, modules, _err)
+        if main_module:
+            try:
+                main = modoptions.main_class(graph, main_module)
+            except ValueError as exc:
+                _err(str(exc))
+                return 1
     try:
         if version is not None:
             # LauncherHelper prints the version through the library's VersionProps:
@@ -56,20 +85,23 @@ def launch(main: str | None, args: list[str], cp: str | None, props: dict[str, s
                            1 if version in ("-version", "-showversion") else 0)
         if main is None:
             return 0
-        return _run_main(vm, th, main, args)
+        return _run_main(vm, th, main, args, main_module.partition("/")[0] if main_module else None)
     finally:
         if os.environ.get("VMFORMS_JVM_STATS"):
             _stats(vm, started, booted, boot_count)
 
 
-def _run_main(vm: Any, th: Any, main: str, args: list[str]) -> int:
+def _run_main(vm: Any, th: Any, main: str, args: list[str], module: str | None) -> int:
     name = main.replace(".", "/")
     try:
         try:
             k = vm.load(name)
         except ClassNotFoundError:
-            _err(f"Error: Could not find or load main class {main}\n"
-                 f"Caused by: java.lang.ClassNotFoundException: {main}")
+            if module is not None:
+                _err(f"Error: Could not find or load main class {main} in module {module}")
+            else:
+                _err(f"Error: Could not find or load main class {main}\n"
+                     f"Caused by: java.lang.ClassNotFoundException: {main}")
             return 1
         except ClassFormatError as exc:
             return _link_error(vm, th, main, exc)

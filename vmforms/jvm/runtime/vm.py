@@ -157,6 +157,8 @@ class VM:
         """The class `name` as `referrer` sees it: the boot loader's view, then, for a
         class defined by a program's class loader, what that loader's loadClass finds."""
         loader = referrer.loader
+        if referrer.hidden and referrer.cf is not None and name == referrer.cf.name:
+            return referrer  # this_class of a hidden class is the class itself
         if loader is not None:
             own = self.loader_classes.get(loader)
             if own is not None:

@@ -112,6 +112,7 @@ def register_all(vm: VM) -> None:
         io,
         lang,
         misc,
+        modules,
         references,
         reflect,
         reflect_array,

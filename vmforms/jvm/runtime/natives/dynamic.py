@@ -40,12 +40,59 @@ def _define1(th: JThread, a: list[Any]) -> Any:
     return _define(th, a[0], a[1], _bytes(a[2], a[3], a[4]))
 
 
+# ClassLoader's flags for defineClass0 (Lookup.defineHiddenClass and its ClassOptions)
+NESTMATE_CLASS = 0x1
+HIDDEN_CLASS = 0x2
+_hidden_ids = itertools.count(0)
+
+
+def make_hidden(k: JClass, host: JClass | None) -> None:
+    """Mark `k` hidden with HotSpot's name for it: the name from its bytes, a slash and
+    the address of its class metadata (made up here, distinct per class), so that no
+    class loader can find it by name. `host`: the nest it joins (NESTMATE)."""
+    k.hidden = True
+    k.nest_host = host
+    k.java_name = f"{k.name.replace('/', '.')}/0x{0x800C00000 + 0x400 * next(_hidden_ids):016x}"
+
+
 @native(CL, "defineClass0(Ljava/lang/ClassLoader;Ljava/lang/Class;Ljava/lang/String;[BII"
             "Ljava/security/ProtectionDomain;ZILjava/lang/Object;)Ljava/lang/Class;")
 def _define0(th: JThread, a: list[Any]) -> Any:
-    mirror = _define(th, a[0], a[2], _bytes(a[3], a[4], a[5]))
+    data = _bytes(a[3], a[4], a[5])
+    if a[8] & HIDDEN_CLASS:
+        mirror = _define_hidden(th, a[0], a[1].native, data, a[8], a[9])
+    else:
+        mirror = _define(th, a[0], a[2], data)
     if a[7]:
         th.vm.initialize(mirror.native, th)
+    return mirror
+
+
+def _define_hidden(th: JThread, loader: Any, lookup: JClass, data: bytes, flags: int,
+                   class_data: Any) -> JObject:
+    """Lookup.defineHiddenClass (JVMS 5.3.5 with JEP 371): a class in the lookup class's
+    loader, package and module that is in no loader's namespace; only references keep
+    it, so it is unloaded with its last one."""
+    from vmforms.jvm.classfile import parse_class
+    from vmforms.jvm.errors import ClassFormatError
+    from vmforms.jvm.runtime.natives.reflect import nest_host
+
+    vm = th.vm
+    try:
+        cf = parse_class(data, "<defineHiddenClass>")
+    except ClassFormatError as exc:
+        vm.throw(th, "java/lang/ClassFormatError", str(exc))
+        raise
+    with vm.load_lock:
+        k = vm._define(cf.name, data, "<defineHiddenClass>", lookup.module, th, cf, loader,
+                       shared=False)
+    k.loader = loader
+    k.code_source = lookup.code_source
+    make_hidden(k, nest_host(th, lookup) if flags & NESTMATE_CLASS else None)
+    mirror = vm.mirror(k)
+    slots = mirror.klass.field_slots
+    mirror.fields[slots["classLoader"]] = loader
+    mirror.fields[slots["classData"]] = class_data
     return mirror
 
 

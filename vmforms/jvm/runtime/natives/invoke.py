@@ -258,7 +258,10 @@ def _lambda(th: JThread, k: JClass, name: str, desc: str, statics: list[Any],
     lk = JClass(lname, None, vm.load("java/lang/Object", th), interfaces)
     lk.access = 0x1030
     lk.state = 2
-    lk.hidden = True  # HotSpot spins lambda classes as hidden classes
+    from vmforms.jvm.runtime.natives.dynamic import make_hidden
+    from vmforms.jvm.runtime.natives.reflect import nest_host
+
+    make_hidden(lk, nest_host(th, k))  # HotSpot spins them as hidden nestmates
     inst_args, inst_ret = parse_arguments(inst_desc)
     impl_params = list(impl.args)
     if not impl.is_static and kind != 8:

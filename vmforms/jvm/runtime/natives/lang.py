@@ -143,6 +143,13 @@ def new_stack_trace_element(th: JThread, m: Any, pc: int) -> JObject:
         f[s["moduleName"]] = vm.intern(k.module)
         if not k.module.startswith(("java.", "jdk.")):
             f[s["moduleVersion"]] = vm.intern(vm.properties.get("java.version", "17"))
+    elif vm.booted:
+        from vmforms.jvm.runtime.natives.modules import user_module_of
+
+        info = user_module_of(vm, k)
+        if info is not None:
+            f[s["moduleName"]] = vm.intern(info.name)
+            f[s["moduleVersion"]] = vm.intern(info.version) if info.version else None
     f[s["format"]] = 2 if k.module else 1
     return e
 

@@ -39,7 +39,10 @@ def functional_class(th: JThread, caller: JClass, interfaces: list[JClass], name
     lk = JClass(lname, None, vm.load("java/lang/Object", th), interfaces)
     lk.access = 0x1030
     lk.state = INITIALIZED
-    lk.hidden = True  # HotSpot spins lambda classes as hidden classes
+    from vmforms.jvm.runtime.natives.dynamic import make_hidden
+    from vmforms.jvm.runtime.natives.reflect import nest_host
+
+    make_hidden(lk, nest_host(th, caller))  # HotSpot spins them as hidden nestmates
     lk.heap = vm.heap
     lk.module = caller.module
     lk.instance_size = max(16, (12 + 4 * len(captured) + 7) & -8)

@@ -42,10 +42,11 @@ def _system_package_location(th: JThread, a: list[Any]) -> Any:
 @override("jdk/internal/loader/BootLoader$PackageHelper",
           "findModule(Ljava/lang/String;)Ljava/lang/Module;")
 def _package_module(th: JThread, a: list[Any]) -> Any:
-    """The module a system package is defined in: the one unnamed module that stands for
-    every module while the module graph is not booted (boot.py)."""
+    """The named module a system package is defined in (its location is jrt:/MODULE)."""
+    from vmforms.jvm.runtime.natives.modules import module_object
+
     loc = th.vm.to_str(a[0]) if a[0] is not None else ""
-    return th.vm.unnamed_module if loc.startswith("jrt:/") else None
+    return module_object(th, loc[5:]) if loc.startswith("jrt:/") else None
 # The JDK's own native libraries are part of the VM.
 override("jdk/internal/loader/BootLoader", "loadLibrary(Ljava/lang/String;)V")(
     lambda th, a: None)

@@ -168,7 +168,9 @@ def _nest_host(th: JThread, a: list[Any]) -> Any:
 
 
 def nest_host(th: JThread, k: JClass) -> JClass:
-    if k.cf is None:
+    if k.nest_host is not None:
+        return k.nest_host
+    if k.cf is None or k.hidden:
         return k
     nh = k.cf.attribute(NestHostAttribute)
     if nh is None:

@@ -22,7 +22,7 @@ SL = "java/util/ServiceLoader"
 _catalog: dict[int, dict[str, list[str]]] = {}
 
 
-def _modules(image: Any) -> list[str]:
+def system_module_names(image: Any) -> list[str]:
     """The system modules in the order the JDK's `release` file lists them."""
     home = os.path.dirname(os.path.dirname(image.path))
     try:
@@ -43,7 +43,7 @@ def catalog(th: JThread) -> dict[str, list[str]]:
         return found
     out: dict[str, list[str]] = {}
     image = vm.classpath.image()
-    modules = _modules(image) if image is not None else []
+    modules = system_module_names(image) if image is not None else []
     # ServiceLoader walks the application loader's modules, then the platform loader's,
     # then the boot loader's.
     rank = {m: 0 for m in modules}

@@ -1,0 +1,4 @@
+module com.greetings {
+    requires org.astro;
+    requires java.sql;
+}

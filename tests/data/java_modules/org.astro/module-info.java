@@ -1,0 +1,4 @@
+module org.astro {
+    exports org.astro;
+    opens org.astro.internal to com.greetings;
+}

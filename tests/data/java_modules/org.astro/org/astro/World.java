@@ -1,0 +1,7 @@
+package org.astro;
+
+public class World {
+    public static String name() {
+        return "world";
+    }
+}

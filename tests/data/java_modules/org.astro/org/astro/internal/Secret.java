@@ -1,0 +1,7 @@
+package org.astro.internal;
+
+public class Secret {
+    static String code() {
+        return "42";
+    }
+}
