@@ -237,11 +237,12 @@ def _stop_first(command: str, args: object) -> None:
     from vmforms.container import lifecycle
     from vmforms.container import state as st
 
-    get = args.__dict__.get if args is not None else {}.get
-    if command == "rm" and not get("force"):
+    given: dict[str, object] = vars(args) if args is not None else {}
+    if command == "rm" and not given.get("force"):
         return
-    time = get("time")
-    for ref in get("containers") or []:
+    time = given.get("time")
+    refs = given.get("containers")
+    for ref in refs if isinstance(refs, list) else []:
         try:
             if not st.find(ref).running:
                 continue
