@@ -249,7 +249,7 @@ def _stop_first(command: str, args: object) -> None:
             if command == "rm":
                 lifecycle.kill(ref)
             else:
-                lifecycle.stop(ref, int(time) if str(time).lstrip("-").isdigit() else None)
+                lifecycle.stop(ref, int(str(time)) if str(time).lstrip("-").isdigit() else None)
         except ContainerError:
             pass  # the command itself says what is wrong with this one
 
