@@ -64,6 +64,8 @@ class VirtioNet:
         if len(mac) != 6 or mac[0] & 1:
             raise HypervisorError(f"virtio-net MAC {mac.hex(':')}: not a unicast address")
         self.device_id = VIRTIO_ID_NET
+        # No VIRTIO_NET_F_STATUS: the link never goes down, and without it Linux takes the
+        # carrier as up from the start (virtnet_probe) instead of after a config read.
         self.device_features = VIRTIO_NET_F_MAC
         self.queue_max_sizes: tuple[int, ...] = (QUEUE_SIZE, QUEUE_SIZE)
         self.link = link
