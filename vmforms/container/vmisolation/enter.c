@@ -1,30 +1,49 @@
-/* vmforms-enter: the last step of the container agent inside the RISC-V guest.
+/* vmforms-enter: starts a container inside the RISC-V guest, for the agent (agent.py).
  *
- *   vmforms-enter ROOT WORKDIR UID GID GIDS -- CMD [ARG...]
+ *   vmforms-enter LAYERS MEMORY PIDS TTY STDIN HOSTNAME WORKDIR UID GID GIDS -- CMD [ARG...]
  *
- * Run by the agent in the container's new mount, PID, UTS and IPC namespaces with the
- * container's environment already in place (env -i). It makes ROOT the root (the
- * initramfs is rootfs, which pivot_root(2) refuses to move, so the mount is moved over /
- * and chroot'ed into, as runc does with no_pivot), creates and enters WORKDIR, narrows
- * the capability sets to Docker's default ones (CAP_SYS_MODULE among those dropped),
- * takes the user's groups and ids, sets no_new_privs and execs CMD through PATH.
- * GIDS is a comma-separated list, or "-" for none. Exit statuses follow Docker's:
- * 127 for a command not found, 126 for one that cannot be executed, 125 for the rest.
+ * Run with the container's environment in place (env -i). Each step is a system call
+ * here rather than a busybox program: every fork and exec of a static busybox costs the
+ * software CPU about a million instructions of page faults.
+ * - the image: /dev/vda (ext4, a directory per layer, 0 the lowest) read-only, under an
+ *   overlay whose upper layer is a tmpfs (Documentation/filesystems/overlayfs.rst);
+ * - a cgroup v2 "container" with memory.max and pids.max ("" or "-" for none);
+ * - the console's mode: a terminal (TTY=1: echo, line editing, signals, and the console
+ *   becomes the container's controlling terminal) or a byte pipe with ^D as end of file;
+ * - new mount, UTS, IPC and PID namespaces; the child, PID 1 there, mounts /proc, /sys
+ *   (read-only, its cgroup at /sys/fs/cgroup), /dev, moves the overlay over / and
+ *   chroots (the initramfs is rootfs, which pivot_root(2) refuses to move, as runc's
+ *   no_pivot does), creates and enters WORKDIR, keeps Docker's default capabilities
+ *   (CAP_SYS_MODULE among those dropped), takes the user's ids, sets no_new_privs and
+ *   execs CMD through PATH. This process waits and exits with its status.
+ * GIDS is a comma-separated list, or "-". Exit statuses follow Docker's: 127 for a
+ * command not found, 126 for one that cannot be executed, 125 for the rest.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
+#define R "/run/vmforms"
+#define ROOT R "/root"
+#define CGROUP "/sys/fs/cgroup/container"
 #define MAX_GROUPS 64
+#define MAX_LAYERS 64
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
 static const int default_caps[] = {
@@ -32,6 +51,7 @@ static const int default_caps[] = {
     CAP_SETGID, CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
     CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
 };
+#define NCAPS (sizeof default_caps / sizeof default_caps[0])
 
 static void fail(const char *op, const char *object)
 {
@@ -39,12 +59,25 @@ static void fail(const char *op, const char *object)
     exit(125);
 }
 
-static int is_default(int cap)
+static void mnt(const char *src, const char *dst, const char *type, unsigned long flags,
+                const char *data)
 {
-    for (size_t i = 0; i < sizeof default_caps / sizeof default_caps[0]; i++)
-        if (default_caps[i] == cap)
-            return 1;
-    return 0;
+    if (mount(src, dst, type, flags, data) != 0)
+        fail("mount", dst);
+}
+
+static void dir(const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        fail("mkdir", path);
+}
+
+static void put(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+        fail("write", path);
+    close(fd);
 }
 
 static void make_dirs(const char *path)
@@ -59,8 +92,7 @@ static void make_dirs(const char *path)
         if (*p == '/' || *p == '\0') {
             char saved = *p;
             *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                fail("mkdir", buf);
+            dir(buf);
             *p = saved;
             if (saved == '\0')
                 break;
@@ -68,12 +100,103 @@ static void make_dirs(const char *path)
     }
 }
 
-static void drop_capabilities(int keep_effective)
+static void image(int layers)
+{
+    static char lower[MAX_LAYERS * 32], data[sizeof lower + 128];
+    if (layers < 1 || layers > MAX_LAYERS) {
+        errno = EINVAL;
+        fail("layers", "count");
+    }
+    dir("/run");
+    dir(R);
+    dir(R "/layers");
+    dir(R "/rw");
+    dir(ROOT);
+    /* After a snapshot restore the disk may differ from the one the kernel first read. */
+    int fd = open("/dev/vda", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ioctl(fd, BLKFLSBUF, 0) != 0)
+        fail("flush", "/dev/vda");
+    close(fd);
+    mnt("/dev/vda", R "/layers", "ext4", MS_RDONLY, NULL);
+    mnt("tmpfs", R "/rw", "tmpfs", 0, "mode=755");
+    dir(R "/rw/upper");
+    dir(R "/rw/work");
+    lower[0] = '\0';
+    for (int i = layers - 1; i >= 0; i--) {
+        size_t used = strlen(lower);
+        snprintf(lower + used, sizeof lower - used, "%s" R "/layers/%d", used ? ":" : "", i);
+    }
+    snprintf(data, sizeof data, "lowerdir=%s,upperdir=" R "/rw/upper,workdir=" R "/rw/work",
+             lower);
+    mnt("overlay", ROOT, "overlay", 0, data);
+}
+
+static void cgroup(const char *memory, const char *pids)
+{
+    mnt("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+    put("/sys/fs/cgroup/cgroup.subtree_control", "+memory +pids");
+    dir(CGROUP);
+    if (*memory && strcmp(memory, "-") != 0)
+        put(CGROUP "/memory.max", memory);
+    if (*pids && strcmp(pids, "-") != 0)
+        put(CGROUP "/pids.max", pids);
+}
+
+static void terminal(int tty)
+{
+    struct termios t;
+    if (tcgetattr(0, &t) != 0)
+        return;  /* not a terminal: nothing to set */
+    if (tty) {
+        t.c_iflag |= ICRNL;
+        t.c_oflag |= OPOST | ONLCR;
+        t.c_lflag |= ECHO | ECHOE | ECHOK | ICANON | ISIG | IEXTEN;
+    } else {
+        /* bytes as they are; canonical input so that ^D is an end of file */
+        t.c_iflag &= ~(ICRNL | IXON);
+        t.c_oflag &= ~OPOST;
+        t.c_lflag &= ~(ECHO | ISIG | IEXTEN);
+        t.c_lflag |= ICANON;
+    }
+    tcsetattr(0, TCSANOW, &t);
+}
+
+static void devices(void)
+{
+    static const struct { const char *name; int major, minor; } nodes[] = {
+        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8},
+        {"urandom", 1, 9}, {"tty", 5, 0},
+    };
+    static const char *links[][2] = {
+        {"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+        {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+    };
+    char path[256];
+    mnt("tmpfs", ROOT "/dev", "tmpfs", MS_NOSUID, "mode=755,size=64k");
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+        snprintf(path, sizeof path, ROOT "/dev/%s", nodes[i].name);
+        if (mknod(path, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) != 0)
+            fail("mknod", path);
+    }
+    dir(ROOT "/dev/pts");
+    dir(ROOT "/dev/shm");
+    mnt("devpts", ROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620");
+    mnt("shm", ROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=65536k");
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        snprintf(path, sizeof path, ROOT "/dev/%s", links[i][1]);
+        if (symlink(links[i][0], path) != 0)
+            fail("symlink", path);
+    }
+}
+
+static void capabilities(int keep_effective)
 {
     for (int cap = 0; cap <= 63; cap++) {
-        if (is_default(cap))
-            continue;
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+        int keep = 0;
+        for (size_t i = 0; i < NCAPS; i++)
+            keep |= default_caps[i] == cap;
+        if (!keep && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
             fail("drop capability", "bounding set");
     }
     if (!keep_effective)
@@ -81,54 +204,100 @@ static void drop_capabilities(int keep_effective)
     struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
-    for (size_t i = 0; i < sizeof default_caps / sizeof default_caps[0]; i++) {
-        int cap = default_caps[i];
-        data[cap / 32].effective |= 1u << (cap % 32);
-        data[cap / 32].permitted |= 1u << (cap % 32);
+    for (size_t i = 0; i < NCAPS; i++) {
+        data[default_caps[i] / 32].effective |= 1u << (default_caps[i] % 32);
+        data[default_caps[i] / 32].permitted |= 1u << (default_caps[i] % 32);
     }
     if (syscall(SYS_capset, &header, data) != 0)
         fail("capset", "effective and permitted");
 }
 
-int main(int argc, char **argv)
+static int container(char **argv)
 {
-    if (argc < 8 || strcmp(argv[6], "--") != 0) {
-        fprintf(stderr, "usage: vmforms-enter ROOT WORKDIR UID GID GIDS -- CMD [ARG...]\n");
-        return 125;
-    }
-    const char *root = argv[1], *workdir = argv[2];
-    uid_t uid = (uid_t)strtoul(argv[3], NULL, 10);
-    gid_t gid = (gid_t)strtoul(argv[4], NULL, 10);
+    const char *hostname = argv[6], *workdir = argv[7];
+    uid_t uid = (uid_t)strtoul(argv[8], NULL, 10);
+    gid_t gid = (gid_t)strtoul(argv[9], NULL, 10);
     gid_t groups[MAX_GROUPS];
     size_t ngroups = 0;
-    if (strcmp(argv[5], "-") != 0) {
-        char *list = argv[5], *save = NULL;
-        for (char *g = strtok_r(list, ",", &save); g && ngroups < MAX_GROUPS;
+    char *save = NULL;
+    if (strcmp(argv[10], "-") != 0)
+        for (char *g = strtok_r(argv[10], ",", &save); g && ngroups < MAX_GROUPS;
              g = strtok_r(NULL, ",", &save))
             groups[ngroups++] = (gid_t)strtoul(g, NULL, 10);
+    if (strcmp(argv[4], "1") == 0) {
+        int fd = open("/dev/ttyS0", O_RDWR);  /* /dev/console cannot be a controlling tty */
+        if (fd >= 0) {
+            for (int i = 0; i < 3; i++)
+                dup2(fd, i);
+            if (fd > 2)
+                close(fd);
+        }
+        if (setsid() < 0 || ioctl(0, TIOCSCTTY, 1) != 0)
+            fail("take the console as controlling terminal", "/dev/ttyS0");
+    } else if (strcmp(argv[5], "1") != 0) {
+        int fd = open("/dev/null", O_RDONLY);
+        if (fd < 0 || dup2(fd, 0) != 0)
+            fail("open", "/dev/null");
+        close(fd);
     }
-    if (chdir(root) != 0)
-        fail("chdir", root);
-    if (mount(".", "/", NULL, MS_MOVE, NULL) != 0)
-        fail("move mount", root);
-    if (chroot(".") != 0)
-        fail("chroot", root);
-    if (chdir("/") != 0)
-        fail("chdir", "/");
+    put(CGROUP "/cgroup.procs", "0");
+    if (sethostname(hostname, strlen(hostname)) != 0)
+        fail("sethostname", hostname);
+    mnt(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    umask(0);
+    dir(ROOT "/proc");
+    dir(ROOT "/sys");
+    dir(ROOT "/dev");
+    mnt("proc", ROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    mnt("sysfs", ROOT "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    /* its own cgroup, read-only, where a cgroup namespace would show it */
+    mnt(CGROUP, ROOT "/sys/fs/cgroup", NULL, MS_BIND, NULL);
+    mnt(NULL, ROOT "/sys/fs/cgroup", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+    devices();
+    umask(022);
+    if (chdir(ROOT) != 0)
+        fail("chdir", ROOT);
+    mnt(".", "/", NULL, MS_MOVE, NULL);
+    if (chroot(".") != 0 || chdir("/") != 0)
+        fail("chroot", ROOT);
     make_dirs(workdir);
     if (chdir(workdir) != 0)
         fail("chdir", workdir);
     if (setgroups(ngroups, groups) != 0)
-        fail("setgroups", argv[5]);
+        fail("setgroups", "additional groups");
     if (setgid(gid) != 0)
-        fail("setgid", argv[4]);
-    drop_capabilities(uid == 0);
+        fail("setgid", argv[9]);
+    capabilities(uid == 0);
     if (setuid(uid) != 0)
-        fail("setuid", argv[3]);
+        fail("setuid", argv[8]);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         fail("prctl", "no_new_privs");
-    execvp(argv[7], argv + 7);
+    execvp(argv[12], argv + 12);
     int code = (errno == ENOENT || errno == ENOTDIR) ? 127 : 126;
-    fprintf(stderr, "vmforms-enter: exec '%s': %s\n", argv[7], strerror(errno));
+    fprintf(stderr, "vmforms-enter: exec '%s': %s\n", argv[12], strerror(errno));
     return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 13 || strcmp(argv[11], "--") != 0) {
+        fprintf(stderr, "usage: vmforms-enter LAYERS MEMORY PIDS TTY STDIN HOSTNAME WORKDIR "
+                        "UID GID GIDS -- CMD [ARG...]\n");
+        return 125;
+    }
+    image(atoi(argv[1]));
+    cgroup(argv[2], argv[3]);
+    terminal(strcmp(argv[4], "1") == 0);
+    if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0)
+        fail("unshare", "mount, UTS, IPC and PID namespaces");
+    pid_t pid = fork();
+    if (pid < 0)
+        fail("fork", "the container's PID 1");
+    if (pid == 0)
+        return container(argv);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            fail("wait", "the container's PID 1");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
