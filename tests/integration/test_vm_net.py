@@ -12,6 +12,7 @@ import http.server
 import ipaddress
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,8 +28,13 @@ pytestmark = pytest.mark.slow
 
 BOOT_TIMEOUT = 300
 NET_LINE = re.compile(r"network: TAP (\S+): host (\S+), guest (\S+)/30")
-GUEST_SCRIPT = """
+# What the guest sees of its network, and the host from it: the same under QEMU.
+IDENTITY = """
+ip -4 addr show eth0 | grep -o "inet [0-9./]*"
+cat /sys/class/net/eth0/address
 ping -c 1 -W 10 "$VMFORMS_HOST" >/dev/null && echo PING-OK
+"""
+GUEST_SCRIPT = IDENTITY + """
 cat /sys/class/misc/hw_random/rng_current
 head -c 4096 /dev/hwrng | wc -c
 test -c /dev/hvc0 && echo HVC0
@@ -79,6 +85,47 @@ def _start(
     return proc, match.group(1), match.group(2), match.group(3)
 
 
+def _mac(guest: str) -> str:
+    return "52:54:00:" + ipaddress.IPv4Address(guest).packed[1:].hex(":")
+
+
+def _identity(guest: str, mac: str) -> list[str]:
+    return [f"inet {guest}/30", mac, "PING-OK"]
+
+
+def test_qemu_sees_the_same_network_from_the_same_tap(initrd: Path) -> None:
+    """The peer: QEMU's -netdev tap on a TapLink's fd, the same kernel, initramfs and
+    command line word, shows the guest the same address, MAC and host."""
+    qemu = shutil.which("qemu-system-riscv64")
+    if qemu is None:
+        pytest.skip("qemu-system-riscv64 is not installed")
+    from vmforms.hypervisor.boot.assets import guest_assets
+    from vmforms.hypervisor.boot.initramfs import GuestOutput, command_parameter
+    from vmforms.hypervisor.devices.virtio.net import TapLink
+
+    link = TapLink()
+    try:
+        plan = link.plan
+        append = " ".join(("console=ttyS0 quiet", plan.guest_parameter(),
+                           command_parameter(["sh", "-c", IDENTITY])))
+        proc = subprocess.run(
+            [qemu, "-M", "virt", "-m", "128M", "-nographic", "-no-reboot",
+             "-kernel", str(guest_assets().kernel), "-initrd", str(initrd), "-append", append,
+             "-netdev", f"tap,id=n0,fd={link.fd}",
+             "-device", f"virtio-net-device,netdev=n0,mac={plan.mac.hex(':')}"],
+            pass_fds=(link.fd,), capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
+        )
+    finally:
+        link.close()
+    guest = GuestOutput()
+    out = guest.feed(proc.stdout).decode(errors="replace")
+    assert guest.exit_status == 0, proc.stdout[-2000:]
+    ip = str(plan.guest.ip)
+    assert out.split("\n")[:3] == _identity(ip, _mac(ip))
+    assert plan.mac.hex(":") == _mac(ip)
+    assert _gone(link.name, str(plan.host.ip))
+
+
 def _host_has(address: str) -> bool:
     from vmforms.linux.netlink import Rtnl
 
@@ -117,10 +164,10 @@ def test_host_and_guest_reach_each_other_and_the_tap_goes(
         forwarding = Path(f"/proc/sys/net/ipv4/conf/{tap}/forwarding").read_text().strip()
         assert forwarding == "0"
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(5)]
+        lines = [proc.stdout.readline().strip() for _ in range(7)]
+        assert lines[:3] == _identity(guest, _mac(guest)), proc.communicate()[1]
         # virtio-rng feeds the guest's hw_random and virtio-console is its hvc0
-        expected = ["PING-OK\n", "virtio_rng.0\n", "4096\n", "HVC0\n", "READY\n"]
-        assert [line.lstrip() for line in lines] == expected, proc.communicate()[1]
+        assert lines[3:] == ["virtio_rng.0", "4096", "HVC0", "READY"]
         with urllib.request.urlopen(f"http://{guest}:8080/index.html", timeout=60) as reply:
             assert reply.read() == b"from-the-guest\n"
         # a server of the test's own on the host's end of the TAP, for the guest's wget
