@@ -106,23 +106,39 @@ def a_mul(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
     return arr(vm, s.items * a[0])
 
 
-def _join(vm: Any, items: list[Any], sep: str, seen: set[int]) -> str:
-    out = []
-    for x in items:
+def _join(vm: Any, items: list[Any], sep: RString | None, seen: set[int],
+          out: list[RString]) -> None:
+    for i, x in enumerate(items):
+        if i and sep is not None:
+            out.append(sep)
         if type(x) is RArray:
             if id(x) in seen:
                 vm.raise_error("ArgumentError", "recursive array join")
             seen.add(id(x))
-            out.append(_join(vm, x.items, sep, seen))
+            _join(vm, x.items, sep, seen, out)
             seen.discard(id(x))
         else:
-            out.append(vm.to_s(x))
-    return sep.join(out)
+            out.append(x if type(x) is RString else RString(vm.to_s(x)))
 
 
 def a_join(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
-    sep = vm.to_s(a[0]) if a and a[0] is not None else ""
-    return RString(_join(vm, s.items, sep, {id(s)}))
+    sep = a[0] if a and a[0] is not None else None
+    if sep is not None and type(sep) is not RString:
+        sep = RString(vm.to_s(sep))
+    parts: list[RString] = []
+    _join(vm, s.items, sep, {id(s)}, parts)
+    # the first string's encoding; an ASCII-only result takes a non-ASCII part's
+    # (rb_enc_cr_str_buf_cat), two different non-ASCII encodings are incompatible
+    enc = parts[0].enc if s.items and type(s.items[0]) is RString else "US-ASCII"
+    ascii = True
+    for part in parts:
+        if part.enc != enc and not part.b.isascii():
+            if not ascii:
+                vm.raise_error("Encoding::CompatibilityError", "incompatible character "
+                               f"encodings: {enc} and {part.enc}")
+            enc = part.enc
+        ascii = ascii and part.b.isascii()
+    return RString(b"".join([p.b for p in parts]), enc, vm.cString)
 
 
 def a_eq(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
@@ -294,12 +310,12 @@ def a_transpose(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
 
 
 def a_pack(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
-    fmt = a[0].text()
-    if fmt in ("U*", "C*", "c*"):
-        if fmt == "U*":
-            return RString("".join(chr(x) for x in s.items))
-        return RString(bytes(x & 0xFF for x in s.items), "ASCII-8BIT")
-    vm.raise_error("NotImplementedError", f"Array#pack {fmt!r} is not supported")
+    from vmforms.yarv.core.pack import pack
+
+    if type(a[0]) is not RString:
+        vm.raise_error("TypeError", f"no implicit conversion of {vm.real_class(a[0]).name} "
+                       "into String")
+    return pack(vm, s.items, a[0])
 
 
 def a_insert(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:

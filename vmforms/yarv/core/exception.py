@@ -112,6 +112,10 @@ def install(vm: Any) -> None:
         k.builtin_type = _alloc
         del parents[depth:]
         parents.append(k)
+    for name in ("CompatibilityError", "UndefinedConversionError",
+                 "InvalidByteSequenceError", "ConverterNotFoundError"):
+        k = vm.define_class(name, vm.exc_class("EncodingError"), under=vm.cEncoding)
+        k.builtin_type = _alloc
     E = vm.cException  # noqa: N806
     b = vm.builtin
     vm.sbuiltin(E, "exception", lambda vm, s, a, blk: vm.send(s, "new", *a))

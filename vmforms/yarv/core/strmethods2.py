@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
+from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.inspect import inspect_sym
 from vmforms.yarv.core.object import RObject, RSymbol, intern
 from vmforms.yarv.core.regexp import RRegexp
@@ -79,8 +80,10 @@ def install(vm: Any) -> None:
         s.text().lower(), a[0].text().lower()), 1)
     b(S, "casecmp?", lambda vm, s, a, blk: s.text().lower() == a[0].text().lower(), 1)
     b(S, "sum", lambda vm, s, a, blk: sum(s.b) & 0xFFFF)
-    b(S, "crypt unpack unpack1", lambda vm, s, a, blk: vm.raise_error(
-        "NotImplementedError", "not supported"))
+    b(S, "crypt", lambda vm, s, a, blk: vm.raise_error(
+        "NotImplementedError", "String#crypt is not supported"))
+    b(S, "unpack", lambda vm, s, a, blk: _unpack(vm, s, a, False))
+    b(S, "unpack1", lambda vm, s, a, blk: _unpack(vm, s, a, True))
     b(S, "each_grapheme_cluster grapheme_clusters", lambda vm, s, a, blk: RArray(
         [RString(c) for c in s.text()], vm.cArray))
     b(S, "delete_prefix", lambda vm, s, a, blk: RString(s.text().removeprefix(
@@ -128,3 +131,20 @@ def _rx(vm: Any, p: Any) -> Any:
     import re
 
     return vm.new_regexp(RString(re.escape(p.text())), 0)
+
+
+def _unpack(vm: Any, s: RString, a: list[Any], single: bool) -> Any:
+    """unpack(fmt, offset: 0) and unpack1."""
+    from vmforms.yarv.core.pack import unpack
+
+    offset = 0
+    if len(a) == 2 and type(a[1]) is RHash:
+        value = a[1].get(intern("offset"))
+        offset = value if type(value) is int else 0
+        a = a[:1]
+    if len(a) != 1:
+        vm.arg_error(len(a), "1")
+    if type(a[0]) is not RString:
+        vm.raise_error("TypeError", f"no implicit conversion of {vm.real_class(a[0]).name} "
+                       "into String")
+    return unpack(vm, s, a[0], offset, single)
