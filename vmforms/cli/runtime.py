@@ -174,7 +174,12 @@ def main(argv: list[str]) -> int:
         return 0 if g["help"] else 1
     from vmforms.container.oci import DEFAULT_ROOT, Options
 
-    opts = Options(g["root"] or DEFAULT_ROOT, bool(g["systemd-cgroup"]), log.warn)
+    root = g["root"]
+    if not root and os.geteuid() != 0:  # as runc rootless: the user's runtime directory
+        from vmforms.container.rootless import oci_root
+
+        root = oci_root()
+    opts = Options(root or DEFAULT_ROOT, bool(g["systemd-cgroup"]), log.warn)
     command, args = rest[0], rest[1:]
     try:
         if command not in COMMANDS:

@@ -96,6 +96,11 @@ def runtime_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
     return path
 
 
+def oci_root() -> str:
+    """vmforms-runc's --root for a non-root user, as runc's $XDG_RUNTIME_DIR/runc."""
+    return str(runtime_dir() / "runtime")
+
+
 def subordinate_ranges(path: Path, user: str, uid: int) -> list[tuple[int, int]]:
     """The (start, count) ranges of /etc/subuid or /etc/subgid for `user` (by name or by
     number, as shadow's getsubids does); malformed lines are skipped."""

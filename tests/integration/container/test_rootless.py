@@ -296,8 +296,9 @@ def test_oci_runtime_rootless_and_user_namespace_by_path(user: User) -> None:
     runc = str(VMFORMS_BIN / "vmforms-runc")
     state = str(user.home / "runc-state")
     bundle = _bundle(user, "b1", config)
-    proc = user.run(runc, "--root", state, "run", "-b", str(bundle), "r1")
+    proc = user.run(runc, "run", "-b", str(bundle), "r1")  # --root: the user's run dir
     assert proc.returncode == 0, proc.stderr
+    assert Path(f"/tmp/vmforms-run-{user.uid}/runtime").is_dir()
     assert [line.split() for line in proc.stdout.splitlines()[:2]] == [
         ["0", str(user.uid), "1"], ["1", str(user.start), str(SUBID_COUNT)]]
     # A user namespace of the user's own, held by a process, joined by path.
