@@ -311,7 +311,10 @@ def _ensure_init() -> None:
     from vmforms.container.init import ensure_init, init_binary
 
     if not init_binary().exists():
-        ensure_init()
+        try:
+            ensure_init()
+        except ContainerError:
+            pass  # no compiler: `exec` and `--init` say so when asked for
 
 
 def check_run_options(a: object) -> None:
@@ -412,14 +415,14 @@ def check_build_options(a: object) -> None:
     choose_network(a)
 
 
-def cgroup_driver() -> object:
+def cgroup_driver(base: Path = Path("/sys/fs/cgroup"),
+                  own_cgroup: Path = Path("/proc/self/cgroup")) -> object:
     """On a cgroup-v2 host that delegates a subtree to the user (systemd's user@UID.service
     with Delegate=yes), a v2 driver rooted there, as podman's cgroupfs manager uses it;
     else (cgroup v1, or nothing delegated) no cgroups at all."""
-    base = Path("/sys/fs/cgroup")
     if (base / "cgroup.controllers").exists():
         try:
-            with open("/proc/self/cgroup", "rb") as f:
+            with open(own_cgroup, "rb") as f:
                 lines = f.read(65536).decode(errors="replace").splitlines()
         except OSError:
             lines = []

@@ -99,3 +99,22 @@ def test_no_cgroup_driver_limits_nothing_and_finds_nothing() -> None:
         cgroup.freeze()
     with pytest.raises(CgroupNotFound):
         driver.open("vmforms/x")
+
+
+def test_cgroups_only_where_delegated(tmp_path: Path) -> None:
+    from vmforms.container.cgroups.v2 import V2Driver
+
+    base = tmp_path / "cgroup"
+    delegated = base / "user.slice" / "user@1000.service" / "app.slice"
+    (delegated / "shell.scope").mkdir(parents=True)
+    for name in ("cgroup.procs", "cgroup.subtree_control"):
+        (delegated / name).write_text("")
+    own = tmp_path / "self-cgroup"
+    own.write_text("0::/user.slice/user@1000.service/app.slice/shell.scope\n")
+    # cgroup v1 (no cgroup.controllers at the root): none at all
+    assert isinstance(rootless.cgroup_driver(base, own), rootless.NoCgroupDriver)
+    (base / "cgroup.controllers").write_text("cpu memory pids\n")
+    driver = rootless.cgroup_driver(base, own)
+    assert isinstance(driver, V2Driver) and driver.root == delegated
+    (delegated / "cgroup.procs").unlink()  # not writable by us: look higher, find nothing
+    assert isinstance(rootless.cgroup_driver(base, own), rootless.NoCgroupDriver)
