@@ -53,7 +53,7 @@ assets: venv
 # on the same host prune the shared /tmp/pytest-of-USER, under a running test too.
 test: setup
 	@tmp=$$(mktemp -d /tmp/vmforms-pytest-XXXXXX); \
-	$(VENV)/bin/pytest -q --basetemp=$$tmp/base tests; rc=$$?; rm -rf --one-file-system $$tmp; exit $$rc
+	$(VENV)/bin/pytest -q --durations=25 --basetemp=$$tmp/base tests; rc=$$?; rm -rf --one-file-system $$tmp; exit $$rc
 
 unit: venv
 	$(VENV)/bin/pytest -q tests/unit
