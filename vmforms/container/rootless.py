@@ -208,12 +208,13 @@ def enter(command: str, args: object = None) -> None:
     if command in ("rm", "restart"):
         _stop_first(command, args)
     os.environ[RUN_DIR] = str(runtime_dir())
-    uid_maps, gid_maps, ranged = user_mappings()
-    if not ranged:
-        sys.stderr.write(f'WARNING: no subordinate ids for uid {os.getuid()} in {SUBUID} '
-                         f'and {SUBGID}: only "0" (your own id) is mapped in the '
-                         "container\n")
-    _unshare_mapped(uid_maps, gid_maps)
+    if not _join_running(command, args):
+        uid_maps, gid_maps, ranged = user_mappings()
+        if not ranged:
+            sys.stderr.write(f'WARNING: no subordinate ids for uid {os.getuid()} in '
+                             f'{SUBUID} and {SUBGID}: only "0" (your own id) is mapped in '
+                             "the container\n")
+        _unshare_mapped(uid_maps, gid_maps)
     os.environ[MARKER] = "1"
     _ensure_init()
 
@@ -257,6 +258,45 @@ def _stop_first(command: str, args: object) -> None:
                 lifecycle.stop(ref, int(str(time)) if str(time).lstrip("-").isdigit() else None)
         except ContainerError:
             pass  # the command itself says what is wrong with this one
+
+
+def _join_running(command: str, args: object) -> bool:
+    """`cp`, `export`, `commit` and `diff` of a running container read its files through
+    /proc/PID/root, which only a process with privilege over the container's user
+    namespace may open: they join that namespace (the user owns it) instead of making a
+    sibling, and become its root. False when there is no running container to join."""
+    if command not in ("cp", "export", "commit", "diff"):
+        return False
+    given: dict[str, object] = vars(args) if args is not None else {}
+    refs = [given.get("container")]
+    if command == "cp":
+        refs = [str(t).partition(":")[0] for t in (given.get("source"),
+                                                   given.get("destination"))
+                if ":" in str(t) and not str(t).startswith(("/", "."))]
+    from vmforms.container import state as st
+    from vmforms.linux import process as lp
+
+    for ref in refs:
+        try:
+            c = st.find(str(ref))
+            if not c.running:
+                continue
+            fd = os.open(lp.ns_path(int(c.state["Pid"]), "user"), os.O_RDONLY | os.O_CLOEXEC)
+        except (ContainerError, OSError, ValueError):
+            continue  # the command says what is wrong with it
+        try:
+            lp.setns(fd, lp.CLONE_NEWUSER, "the container's user namespace")
+        finally:
+            os.close(fd)
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
+        try:
+            os.setgroups([])
+        except PermissionError:
+            pass  # denied in a namespace that maps only the user's own gid
+        lp.unshare(lp.CLONE_NEWNS)
+        return True
+    return False
 
 
 def _unshare_mapped(uid_maps: list[tuple[int, int, int]],
@@ -332,17 +372,17 @@ def check_run_options(a: object) -> None:
                              "rootless container")
     for dev in get("device") or get("devices") or []:
         raise ContainerError(f"--device {dev}: creating or binding host devices needs root")
-    from vmforms.container.rootless_net import choose_network
-
-    choose_network(a)
-    if any(get(flag) for flag in LIMIT_FLAGS) and isinstance(cgroup_driver(), NoCgroupDriver):
-        sys.stderr.write(LIMITS_WARNING + "\n")
     for key in (get("sysctl") or []):
         name = key.partition("=")[0]
         if not (name.startswith("net.") or name.startswith("kernel.") or
                 name.startswith("fs.mqueue.")):
             raise ContainerError(f"--sysctl {name}: not in a namespace of the container's "
                                  "own (a rootless container cannot set the host's)")
+    from vmforms.container.rootless_net import choose_network
+
+    choose_network(a)  # last: its note is said only for a container that will run
+    if any(get(flag) for flag in LIMIT_FLAGS) and isinstance(cgroup_driver(), NoCgroupDriver):
+        sys.stderr.write(LIMITS_WARNING + "\n")
 
 
 

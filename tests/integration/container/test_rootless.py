@@ -213,10 +213,10 @@ def test_everyday_commands(user: User) -> None:
         assert user.ok("exec", "daemon", "id", "-u") == "1000\n"
         assert user.ok("exec", "-u", "0", "daemon", "id", "-u") == "0\n"
         assert user.ok("images", "--format", "{{.Repository}}").split() == ["busybox"]
-        user.ok("stop", "-t", "1", "daemon")
+        user.ok("stop", "-t", "0", "daemon")
         assert "Exited" in user.ok("ps", "-a", "--filter", f"id={cid}")
-        user.ok("restart", "-t", "1", "daemon")
-        user.ok("restart", "-t", "1", "daemon")  # this time from running
+        user.ok("restart", "-t", "0", "daemon")
+        user.ok("restart", "-t", "0", "daemon")  # this time from running
         assert "Up" in user.ok("ps", "--filter", f"id={cid}")
     finally:
         user.ok("rm", "-f", cid)  # running: killed first
@@ -354,3 +354,25 @@ def test_build_runs_its_steps_in_the_users_namespace(user: User) -> None:
         assert out.split() == ["1000", "built"]
     finally:
         user.vmf("rmi", "rootless-built")
+
+
+def test_cp_export_commit_of_a_running_container(user: User) -> None:
+    cid = user.ok("run", "-d", "--network", "none", "busybox", "sh", "-c",
+                  "echo secret > /f; chown 1000:1000 /f; chmod 600 /f; "
+                  "touch /ready; exec sleep 60").strip()
+    try:
+        deadline = time.monotonic() + 5
+        while user.vmf("exec", cid, "test", "-e", "/ready").returncode != 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        user.ok("cp", f"{cid}:/f", str(user.home / "f.txt"))  # 600, uid 1000 inside
+        assert (user.home / "f.txt").read_text() == "secret\n"
+        exported = user.run("sh", "-c", f"vmforms container export {cid} | tar tvf - f")
+        assert exported.returncode == 0 and "1000/1000" in exported.stdout
+        user.ok("commit", cid, "rootless-committed")
+        out = user.ok("run", "--rm", "--network", "none", "rootless-committed", "sh", "-c",
+                      "stat -c '%u %a' /f; cat /f")
+        assert out.split() == ["1000", "600", "secret"]
+    finally:
+        user.ok("rm", "-f", cid)
+        user.vmf("rmi", "rootless-committed")
