@@ -39,6 +39,8 @@ def choose_network(a: object) -> None:
     """Check `run`'s --network for a rootless user, and fill in the default."""
     d = a.__dict__
     network = d.get("network")
+    if d.get("isolation") in ("vm", "hyperv"):
+        return  # the guest's network, not the host's: the VM path checks its own flags
     if network is None:
         why = _slirp_missing()
         if why is None:

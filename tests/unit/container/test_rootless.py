@@ -118,3 +118,9 @@ def test_cgroups_only_where_delegated(tmp_path: Path) -> None:
     assert isinstance(driver, V2Driver) and driver.root == delegated
     (delegated / "cgroup.procs").unlink()  # not writable by us: look higher, find nothing
     assert isinstance(rootless.cgroup_driver(base, own), rootless.NoCgroupDriver)
+
+
+def test_vm_isolation_keeps_its_own_network_default() -> None:
+    a = _run_args(network=None, isolation="vm")
+    rootless_net.choose_network(a)
+    assert a.network is None
