@@ -204,4 +204,7 @@ def install_all(vm: Any) -> None:
     time.install(vm)
     enumerator.install(vm)
     extras.install(vm)
+    from vmforms.yarv.core import marshal_load
+
+    marshal_load.install(vm)
     _ = (RArray, RSymbol)

@@ -142,7 +142,8 @@ def o_ivar_defined(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
 
 def o_ivars(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
     names = list((s.ivars or {}).keys()) if isinstance(s, RObject) else []
-    return RArray([intern(n) for n in names], vm.cArray)
+    # names without @ are internal (an exception's bt_locations), hidden as in CRuby
+    return RArray([intern(n) for n in names if n.startswith("@")], vm.cArray)
 
 
 def o_extend(vm: Any, s: Any, a: list[Any], b: Any) -> Any:

@@ -72,7 +72,7 @@ def install(vm: Any) -> None:
     b(S, "ascii_only?", lambda vm, s, a, blk: all(c < 0x80 for c in s.b), 0)
     b(S, "unicode_normalize", lambda vm, s, a, blk: RString(__import__(
         "unicodedata").normalize("NFC", s.text())))
-    b(S, "encode", lambda vm, s, a, blk: RString(s.b, s.enc, vm.cString))
+    b(S, "encode", _encode)
     b(S, "=~", s_match_op, 1)
     b(S, "match", lambda vm, s, a, blk: vm.send(_rx(vm, a[0]), "match", s, *a[1:]))
     b(S, "match?", lambda vm, s, a, blk: vm.send(_rx(vm, a[0]), "match?", s), 1)
@@ -148,3 +148,9 @@ def _unpack(vm: Any, s: RString, a: list[Any], single: bool) -> Any:
         vm.raise_error("TypeError", f"no implicit conversion of {vm.real_class(a[0]).name} "
                        "into String")
     return unpack(vm, s, a[0], offset, single)
+
+
+def _encode(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
+    from vmforms.yarv.core.encode import encode
+
+    return encode(vm, s, a)
