@@ -182,18 +182,27 @@ def info() -> dict[str, Any]:
         cgroup_version = str(detect().version)
     except Exception:  # noqa: BLE001 - reported, not fatal
         cgroup_version = "unknown"
+    from vmforms.container import rootless
+
+    security = ["name=seccomp,profile=builtin"]
+    cgroup_driver = "cgroupfs"
+    if rootless.active():  # as Docker's rootless mode reports itself
+        security.append("name=rootless")
+        if cgroup_version == "0":
+            cgroup_driver = "none"
+            cgroup_version = "2" if os.path.exists("/sys/fs/cgroup/cgroup.controllers") else "1"
     return {
         "Containers": len(containers), "ContainersRunning": running,
         "ContainersPaused": sum(1 for c in containers if c.state.get("Status") == "paused"),
         "ContainersStopped": len(containers) - running,
         "Images": len({i.id for i in _store().list()}),
         "Driver": "overlay", "LoggingDriver": "json-file",
-        "CgroupDriver": "cgroupfs", "CgroupVersion": cgroup_version,
+        "CgroupDriver": cgroup_driver, "CgroupVersion": cgroup_version,
         "KernelVersion": uname.release, "OperatingSystem": _os_name(), "OSType": "linux",
         "Architecture": uname.machine, "NCPU": os.cpu_count() or 1,
         "MemTotal": _mem_total(), "Name": uname.nodename,
         "DockerRootDir": str(state_root()), "ServerVersion": __version__,
-        "DefaultRuntime": "vmforms", "SecurityOptions": ["name=seccomp,profile=builtin"],
+        "DefaultRuntime": "vmforms", "SecurityOptions": security,
     }
 
 
@@ -237,6 +246,7 @@ def cmd_info(a: SimpleNamespace) -> int:
         f" Cgroup Version: {data['CgroupVersion']}",
         f" Default Runtime: {data['DefaultRuntime']}",
         " Security Options:", "  seccomp", "   Profile: builtin",
+        *(["  rootless"] if "name=rootless" in data["SecurityOptions"] else []),
         f" Kernel Version: {data['KernelVersion']}",
         f" Operating System: {data['OperatingSystem']}",
         f" OSType: {data['OSType']}",

@@ -178,6 +178,11 @@ def test_run_maps_root_to_the_user_and_the_subordinate_range(user: User) -> None
     store = user.home / ".local" / "share" / "vmforms"
     st = os.stat(store)
     assert st.st_uid == user.uid and stat.S_IMODE(st.st_mode) == 0o700
+    info = user.ok("info", "--format", "{{.DockerRootDir}} {{.CgroupDriver}} "
+                   "{{.SecurityOptions}}")
+    assert info.split()[0] == str(store) and "name=rootless" in info
+    if not Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        assert info.split()[1] == "none"  # cgroup v1: nothing delegated (Docker's word)
     podman = _podman(user, "run", "--rm", "--network", "none", "busybox", "sh", "-c",
                      "id -u; cat /proc/self/uid_map")
     if podman is not None and podman.returncode == 0:
