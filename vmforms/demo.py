@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMS = ("host", "container", "vm", "kvm", "jvm", "ruby")
+FORMS = ("host", "container", "vm", "vmcontainer", "kvm", "jvm", "ruby")
 TITLES = {"host": "host", "container": "container", "vm": "virtual machine",
+          "vmcontainer": "container in a VM",
           "kvm": "virtual machine (KVM)", "jvm": "JVM", "ruby": "Ruby (YARV)"}
 PROBES = Path(__file__).with_name("probes")
 VMFORMS = str(Path(sys.executable).with_name("vmforms"))
@@ -162,6 +163,9 @@ def measure_host() -> Column:
     values = _shell_values(_parse(proc.stdout))
     values.update(startup_s=startup, executes="the host CPU, directly",
                   kernel_is_host=True, isolation="none: one process among the host's")
+    from vmforms.demo_nested import host_modules
+
+    values["module"] = host_modules()
     return Column("host", values=values)
 
 
@@ -185,6 +189,9 @@ def measure_container() -> Column:
                   "namespaces and cgroups", kernel_is_host=values["kernel"] == os.uname().release,
                   isolation="namespaces (pid, mount, uts, ipc, net, cgroup) + cgroups")
     values["container_386"] = measure_container_386()
+    from vmforms.demo_nested import container_module
+
+    values["module"] = container_module()
     return Column("container", values=values)
 
 
@@ -230,7 +237,27 @@ def measure_vm(progress: Callable[[str], None]) -> Column:
                   isolation="virtual hardware: its own kernel, memory and devices")
     if "call_ns" in values:
         values["call"] = "getpid system call, in guest time"
+    from vmforms.demo_nested import guest_modules
+
+    values["module"] = guest_modules(progress)
     return Column("vm", values=values)
+
+
+def measure_vm_container(progress: Callable[[str], None]) -> Column:
+    """A container inside the RISC-V VM: the guest's kernel, our CPU, a snapshot."""
+    from vmforms import demo_nested
+
+    try:
+        found = demo_nested.measure_vm_container(progress, SHELL_PROBE)
+    except demo_nested.NestedError as exc:
+        raise DemoError(str(exc)) from None
+    values = _shell_values(_parse(found.pop("probe")))
+    values.update(found)
+    values.update(executes=f"our RISC-V CPU in Python ({found['guest_instructions']:,} guest "
+                  f"instructions from the snapshot, {found['boot_instructions']:,} booting)",
+                  kernel_is_host=values["kernel"] == os.uname().release,
+                  isolation="a VM, and in it namespaces + cgroups of the guest's kernel")
+    return Column("vmcontainer", values=values)
 
 
 def measure_kvm(progress: Callable[[str], None]) -> Column:
@@ -349,6 +376,8 @@ def measure(forms: tuple[str, ...], progress: Callable[[str], None]) -> dict[str
                 columns[form] = measure_container()
             elif form == "vm":
                 columns[form] = measure_vm(progress)
+            elif form == "vmcontainer":
+                columns[form] = measure_vm_container(progress)
             elif form == "kvm":
                 columns[form] = measure_kvm(progress)
             elif form == "ruby":
@@ -385,9 +414,11 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("CPUs seen", lambda v: str(v.get("cpus") or "-")),
     ("kernel image/modules inside", lambda v: "yes" if v.get("kernel_inside") else "no"),
     ("what executes instructions", lambda v: v.get("executes", "-")),
-    ("start-up", lambda v: _duration(v["startup_s"]) if "startup_s" in v else "-"),
+    ("start-up", lambda v: (_duration(v["startup_s"]) + (f" ({v['startup_note']})" if
+                            "startup_note" in v else "")) if "startup_s" in v else "-"),
     ("one cheap call", lambda v: (f"{_ns(v['call_ns'])} ({v['call']})"
                                   if "call_ns" in v else "-")),
+    ("load a kernel module", lambda v: v.get("module") or "-"),
     ("one VM exit", lambda v: (f"{_ns(v['exit_ns'])} (port write, guest to monitor and back)"
                                if "exit_ns" in v else "-")),
 )

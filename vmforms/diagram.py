@@ -11,7 +11,9 @@ from xml.sax.saxutils import escape
 
 SHARED = "#d9d9d9"
 OWN = {"host": "#9ecae1", "container": "#a1d99b", "vm": "#fdae6b", "kvm": "#fdd0a2",
-       "jvm": "#bcbddc", "ruby": "#fcbba1"}
+       "jvm": "#bcbddc", "ruby": "#fcbba1", "vmcontainer": "#fdae6b"}
+# the nested form's own layers: the VM's in its colour, the container's in the container's
+NESTED_CONTAINER = "#a1d99b"
 BOX_W, BOX_H, GAP, MARGIN = 230, 54, 6, 20
 
 
@@ -32,6 +34,14 @@ def _layers(form: str, v: dict[str, Any], host_kernel: str, host_machine: str
                  f"{v.get('guest_instructions', 0) / 1e6:.1f} M instructions", True),
                 ("guest kernel", f"Linux {v.get('kernel', '')} ({v.get('machine', '')})", True),
                 ("guest userland", f"PID 1 = {v.get('pid1', '')[:28]}", True)]
+    if form == "vmcontainer":
+        return [hw, kernel,
+                ("emulated hardware", "our RISC-V CPU, "
+                 f"{v.get('guest_instructions', 0) / 1e6:.1f} M instructions from a snapshot",
+                 True),
+                ("guest kernel", f"Linux {v.get('kernel', '')} ({v.get('machine', '')})", True),
+                ("namespaces + cgroups", "the guest kernel's, made by its agent", True),
+                ("container", f"PID 1 = {v.get('pid1', '')[:28]}", True)]
     if form == "kvm":
         return [("hardware", f"the host's {host_machine} CPU, in guest mode", False), kernel,
                 ("KVM + our monitor",
@@ -59,6 +69,7 @@ def render(columns: dict[str, Any], host_kernel: str, host_machine: str) -> str:
            f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
            f'<rect width="{width}" height="{height}" fill="white"/>']
     titles = {"host": "host", "container": "container", "vm": "virtual machine",
+              "vmcontainer": "container in a VM",
               "kvm": "virtual machine (KVM)", "jvm": "JVM", "ruby": "Ruby (YARV)"}
     for i, form in enumerate(forms):
         x = MARGIN + i * (BOX_W + MARGIN)
@@ -74,6 +85,8 @@ def render(columns: dict[str, Any], host_kernel: str, host_machine: str) -> str:
         for level, (title, detail, own) in enumerate(stacks[form]):
             y = base - (level + 1) * (BOX_H + GAP)
             fill = OWN.get(form, "#eeeeee") if own else SHARED
+            if form == "vmcontainer" and own and level >= 4:
+                fill = NESTED_CONTAINER
             out.append(f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
                        f'fill="{fill}" stroke="#555"/>')
             out.append(f'<text x="{x + 10}" y="{y + 21}" font-size="13" font-weight="bold">'

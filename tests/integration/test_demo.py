@@ -52,6 +52,25 @@ def test_vm_brings_its_own_kernel(demo: tuple[dict[str, dict[str, object]], Path
     assert str(vm["pid1"]).startswith("/init") or "init" in str(vm["pid1"])
 
 
+def test_container_in_a_vm_sees_the_guests_kernel(
+        demo: tuple[dict[str, dict[str, object]], Path]) -> None:
+    from vmforms.hypervisor.boot.assets import guest_assets
+
+    forms, _ = demo
+    nested = forms["vmcontainer"]
+    assert nested["available"] is True, nested.get("reason")
+    assert nested["kernel"] == guest_assets().release and nested["machine"] == "riscv64"
+    assert nested["kernel_is_host"] is False
+    assert str(nested["pid1"]).startswith("sh -c")
+    resumed, booted = nested["guest_instructions"], nested["boot_instructions"]
+    assert isinstance(resumed, int) and isinstance(booted, int) and 0 < resumed < booted
+    assert isinstance(nested["startup_s"], float) and isinstance(nested["cold_s"], float)
+    assert nested["startup_s"] < nested["cold_s"]
+    # no kernel code from a container: the host's refuses it, and so does the guest's
+    assert str(forms["container"]["module"]).startswith("fails")
+    assert str(nested["module"]).startswith("fails")
+
+
 def test_jvm_column(demo: tuple[dict[str, dict[str, object]], Path]) -> None:
     forms, _ = demo
     jvm = forms["jvm"]

@@ -99,8 +99,10 @@ def plan(c: st.Container, spec: Spec) -> VmPlan:
         cmdline=f"{GUEST_APPEND} {command_parameter(['sh', '/bin/vmforms-agent'])}",
         mem_size=guest_ram(res.memory_limit), disks=(DiskSpec(disk, read_only=True),),
         engine="translate", translation_cache=cache / "riscv-containers.tcache")
+    # VMFORMS_VM_SNAPSHOT=off: boot every time (the bench and the demo measure both ways)
+    snapshot = None if os.environ.get("VMFORMS_VM_SNAPSHOT") == "off" else snapshot_dir(config)
     return VmPlan(config, text.encode(), proc.terminal,
-                  bool(c.record["Config"]["OpenStdin"]), snapshot_dir(config))
+                  bool(c.record["Config"]["OpenStdin"]), snapshot)
 
 
 def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
@@ -202,6 +204,7 @@ def run_machine(p: VmPlan) -> int:
         session.pump(machine.uart)
 
     machine = _restore(p, console)
+    restored = machine is not None
     if machine is not None:
         guest.begun = True  # the console resumes after the agent's ready mark
         session.output(READY_MARK)
@@ -213,6 +216,10 @@ def run_machine(p: VmPlan) -> int:
         result = machine.run(None, poll)
     finally:
         machine.close()
+    if os.environ.get("VMFORMS_VM_STATS"):
+        how = "resumed from a snapshot" if restored else "booted"
+        sys.stderr.write(f"vmforms: {result.instructions} guest instructions in "
+                         f"{result.seconds:.2f}s ({how})\n")
     if result.reason == "panic":
         lines = machine.watch.last_lines(10)
         sys.stderr.write("".join(f"  {line}\n" for line in lines))
