@@ -9,7 +9,9 @@ Each command makes the namespace afresh with the same mappings, so files keep th
 owners from one command to the next. The commands that only signal or join a running
 container (`exec`, `stop`, `kill`) stay in the host's user namespace: the user owns the
 container's user namespace there, which gives them every capability over it, where a
-sibling namespace would give none.
+sibling namespace would give none. For the same reason `rm -f` and `restart` signal from
+there first, and `cp`, `export`, `commit` and `diff` of a running container join its
+user namespace rather than make one.
 """
 
 from __future__ import annotations
