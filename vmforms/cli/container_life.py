@@ -65,7 +65,9 @@ def commands(existing: dict[str, Command]) -> dict[str, Command]:
                 ), rest="containers", min_rest=1, interspersed=True),
         Command("attach", "[OPTIONS] CONTAINER", "Attach local standard output and error "
                 "streams to a running container", (
-                    F(None, "no-stdin", help="do not attach STDIN (it never is)"),
+                    F(None, "detach-keys", VALUE, "override the key sequence for "
+                      "detaching a container", metavar="string"),
+                    F(None, "no-stdin", help="do not attach STDIN"),
                     F(None, "sig-proxy", VALUE, "proxy all received signals to the process",
                       default="true", metavar="bool"),
                 ), ("container",), interspersed=True),
@@ -528,5 +530,8 @@ def cmd_update(a: SimpleNamespace) -> int:
 
 def cmd_attach(a: SimpleNamespace) -> int:
     from vmforms.container import control
+    from vmforms.container.attach import parse_detach_keys
 
-    return control.attach(a.container, sig_proxy=a.sig_proxy.lower() not in ("false", "0"))
+    keys = parse_detach_keys(a.detach_keys) if a.detach_keys else None
+    return control.attach(a.container, sig_proxy=a.sig_proxy.lower() not in ("false", "0"),
+                          stdin=not a.no_stdin, detach_keys=keys)

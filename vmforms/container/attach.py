@@ -39,7 +39,7 @@ def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
                 hand_over(owner, pid, relay.outputs)
             monitor.forward_signals(pid)
             with RawTerminal(0 if interactive else None), WinchForward(master):
-                relay.run()
+                relay.run(on_tick=_health_ticker(owner))
         return pid
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
@@ -58,8 +58,19 @@ def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
     if owner is not None:
         hand_over(owner, pid, relay.outputs)
     monitor.forward_signals(pid)
-    relay.run()
+    relay.run(on_tick=_health_ticker(owner))
     return pid
+
+
+def _health_ticker(owner: str | None) -> Callable[[], None] | None:
+    """The container's health check runs while it is attached too, as under Docker."""
+    if owner is None:
+        return None
+    from vmforms.container import health
+    from vmforms.container import state as st
+
+    c = st.load(st.containers_dir() / owner)
+    return None if c is None else health.ticker(c)
 
 
 class Console:
@@ -143,3 +154,195 @@ class WinchForward:
 
     def __exit__(self, *_: object) -> None:
         signal.signal(signal.SIGWINCH, self.previous)
+
+
+# -- `attach` to a container whose stdin is held by its monitor ----------------------------
+# The monitor serves the container's stdin (the pipe's write end, or the pty's master) on a
+# unix socket in the container's directory; `vmforms container attach` connects and sends
+# what it reads. The socket is reached through /proc/self/fd/N/NAME: a container's path can
+# be longer than sun_path's 108 bytes.
+ATTACH_SOCKET = "attach.sock"
+# Docker's default detach keys: ctrl-p ctrl-q, read only when the container has a tty.
+DETACH_KEYS = b"\x10\x11"
+
+
+class StdinServer:
+    """In the monitor: one client at a time writes to the container's stdin. With
+    `stdin_once` (Docker's StdinOnce: `create -i`, not `run -di`) a client's EOF closes
+    the container's stdin; otherwise it only ends that client's turn."""
+
+    def __init__(self, directory: str, fd: int, stdin_once: bool) -> None:
+        import socket
+        import threading
+
+        self.fd = fd  # owned from now on
+        self.stdin_once = stdin_once
+        self.wake_r, self.wake_w = os.pipe2(os.O_CLOEXEC)
+        self.dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        path = f"/proc/self/fd/{self.dir_fd}/{ATTACH_SOCKET}"
+        try:
+            os.unlink(ATTACH_SOCKET, dir_fd=self.dir_fd)
+        except FileNotFoundError:
+            pass
+        old = os.umask(0o077)
+        try:
+            self.listener.bind(path)
+        finally:
+            os.umask(old)
+        self.listener.listen(4)
+        self.thread = threading.Thread(target=self._serve, name="stdin", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import select
+
+        while self.fd >= 0:
+            ready, _, _ = select.select([self.listener.fileno(), self.wake_r], [], [])
+            if self.wake_r in ready:
+                return
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            with conn:
+                while True:
+                    ready, _, _ = select.select([conn.fileno(), self.wake_r], [], [])
+                    if self.wake_r in ready:
+                        return
+                    try:
+                        data = conn.recv(65536)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        break
+                    try:
+                        _write_all(self.fd, data)
+                    except OSError:  # the container's end is gone
+                        return
+            if self.stdin_once:
+                self._close_fd()
+
+    def _close_fd(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def close(self) -> None:
+        os.write(self.wake_w, b"x")
+        self.thread.join(timeout=5)
+        self.listener.close()
+        try:
+            os.unlink(ATTACH_SOCKET, dir_fd=self.dir_fd)
+        except FileNotFoundError:
+            pass
+        for fd in (self.dir_fd, self.wake_r, self.wake_w):
+            os.close(fd)
+        if not self.thread.is_alive():
+            self._close_fd()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def serve_stdin(directory: str, fd: int | None, *, owned: bool,
+                stdin_once: bool) -> StdinServer | None:
+    """Serve `fd` (taken over when `owned`, else duplicated) as the container's stdin."""
+    if fd is None:
+        return None
+    return StdinServer(directory, fd if owned else os.dup(fd), stdin_once)
+
+
+class StdinClient:
+    """In `attach`: this terminal's stdin sent to the monitor's socket by a thread; with
+    a tty, ctrl-p ctrl-q detaches (sets `detached`) instead of being sent."""
+
+    def __init__(self, directory: str, tty: bool, keys: bytes = DETACH_KEYS) -> None:
+        import socket
+        import threading
+
+        self.keys = keys
+
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        try:
+            self.sock.connect(f"/proc/self/fd/{dir_fd}/{ATTACH_SOCKET}")
+        except OSError as exc:
+            self.sock.close()
+            raise ContainerError("cannot attach to the container's standard input: its "
+                                 f"monitor does not serve it ({exc.strerror})") from None
+        finally:
+            os.close(dir_fd)
+        self.tty = tty
+        self.detached = threading.Event()
+        self.thread = threading.Thread(target=self._pump, name="stdin", daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        import socket
+
+        held = b""  # the part of the detach sequence seen so far
+        while True:
+            try:
+                data = os.read(0, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            if self.tty:
+                data, held, detach = scan_detach(held, data, self.keys)
+                if detach:
+                    self.detached.set()
+                    break
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                break
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def scan_detach(held: bytes, data: bytes, keys: bytes = DETACH_KEYS) -> tuple[bytes, bytes,
+                                                                              bool]:
+    """Docker's escape proxy: (bytes to send now, bytes held back as a possible start of
+    the sequence, whether the whole sequence was typed). Held bytes that turn out not to
+    be the sequence are sent after all."""
+    out = bytearray()
+    for byte in data:
+        if byte == keys[len(held)]:
+            held += bytes([byte])
+            if held == keys:
+                return bytes(out), b"", True
+            continue
+        out += held
+        held = b""
+        if byte == keys[0]:
+            held = bytes([byte])
+        else:
+            out.append(byte)
+    return bytes(out), held, False
+
+
+def parse_detach_keys(text: str) -> bytes:
+    """Docker's --detach-keys: comma-separated `ctrl-<c>` (c in a-z @ [ \\ ] ^ _) or
+    single characters, e.g. the default "ctrl-p,ctrl-q"."""
+    out = bytearray()
+    for part in text.split(","):
+        if len(part) == 1:
+            out.append(ord(part))
+        elif part.startswith("ctrl-") and len(part) == 6 and \
+                (part[5].isalpha() or part[5] in "@[\\]^_"):
+            out.append(ord(part[5].upper()) & 0x1F)
+        else:
+            raise ContainerError(f"Invalid detach keys ({part}) provided", exit_code=125)
+    if not out:
+        raise ContainerError("Invalid detach keys () provided", exit_code=125)
+    return bytes(out)

@@ -12,6 +12,8 @@ from vmforms.container.paths import locked, state_root
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
+    from typing import Any
+
     from vmforms.container.runconfig import RunOptions
 
 
@@ -206,16 +208,17 @@ def update(ref: str, *, memory: str | None = None, memory_swap: str | None = Non
         st.write_json(c.path / "config.json", record)
 
 
-def attach(ref: str, *, sig_proxy: bool = True, poll: float = 0.05) -> int:
-    """`docker attach` for output: what the container writes from now on, on this
-    command's stdout and stderr, until it ends; its exit status is returned. SIGINT and
-    SIGTERM are passed on to PID 1 (--sig-proxy). Standard input is not attached: the
-    monitor owns the container's stdin."""
-    import json
+def attach(ref: str, *, sig_proxy: bool = True, stdin: bool = True,
+           detach_keys: bytes | None = None, poll: float = 0.05) -> int:
+    """`docker attach`: what the container writes from now on, on this command's stdout
+    and stderr, until it ends; its exit status is returned. SIGINT and SIGTERM are passed
+    on to PID 1 (--sig-proxy). The container's stdin (`-i`) gets this one's through its
+    monitor (attach.StdinClient); with a tty, the local terminal is raw and the detach
+    keys (ctrl-p ctrl-q) leave the container running and return 0."""
     import signal
-    import sys
 
     from vmforms.container import lifecycle
+    from vmforms.container.attach import DETACH_KEYS, StdinClient
 
     c = st.find(ref)
     lifecycle.reconcile(c)
@@ -236,10 +239,27 @@ def attach(ref: str, *, sig_proxy: bool = True, poll: float = 0.05) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, forward)
     path = c.path / "ctr.log"
+    tty = bool(c.record.get("Config", {}).get("Tty"))
     with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
+        f.seek(0, os.SEEK_END)  # before any input: the answers to it are shown
+        client = StdinClient(str(c.path), tty, detach_keys or DETACH_KEYS) if stdin and \
+            c.record.get("Config", {}).get("OpenStdin") else None
+        return _follow(c, f, client, tty, poll)
+
+
+def _follow(c: st.Container, f: Any, client: Any, tty: bool, poll: float) -> int:
+    import json
+    import sys
+
+    from vmforms.container import lifecycle
+    from vmforms.container.attach import RawTerminal
+
+    with RawTerminal(0 if client is not None and tty else None):
         pending = b""
         while True:
+            if client is not None and client.detached.is_set():
+                client.close()
+                return 0
             chunk = f.readline(1 << 20)
             if chunk:
                 pending += chunk
@@ -257,5 +277,7 @@ def attach(ref: str, *, sig_proxy: bool = True, poll: float = 0.05) -> int:
             if not (c.reload() and c.running):
                 break
             time.sleep(poll)
+    if client is not None:
+        client.close()
     lifecycle._wait_finalized(c)
     return int(c.state.get("ExitCode") or 0) if c.reload() else 0

@@ -122,6 +122,8 @@ def create(opts: RunOptions) -> st.Container:
                         image.config.cmd or ()), "Image": opts.image,
                     "WorkingDir": spec.process.cwd, "Tty": opts.tty,
                     "OpenStdin": opts.interactive,
+                    # as Docker: a stdin attached at creation (not `run -di`) closes at EOF
+                    "StdinOnce": opts.interactive and not opts.detach,
                     "Entrypoint": list(image.config.entrypoint or ()),
                     "StopSignal": opts.stop_signal or image.config.stop_signal or "SIGTERM",
                     "Labels": dict(image.config.labels) | runopts.labels(opts.label),
@@ -389,10 +391,12 @@ def _monitor_once(c: st.Container, opts: RunOptions, report: int | None) -> int:
 
     relay = monitor.Relay(_log_writer(c))
     keep_stdin: int | None = None
+    master: int | None = None
     if opts.tty:
         with Console() as console:
             pid, cgroup = _launch(c, Stdio(0, 1, 2, console=console.remote))
-            relay.add_output(console.receive(), "stdout", None)
+            master = console.receive()
+            relay.add_output(master, "stdout", None)
     else:
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
@@ -413,9 +417,18 @@ def _monitor_once(c: st.Container, opts: RunOptions, report: int | None) -> int:
         os.close(report)
     monitor.forward_signals(pid)
     from vmforms.container import health
+    from vmforms.container.attach import serve_stdin
 
+    # `attach` writes to the container's stdin through this (attach.py)
+    stdin_server = serve_stdin(str(c.path), keep_stdin if keep_stdin is not None else (
+        master if opts.interactive else None), owned=keep_stdin is not None,
+        stdin_once=bool(c.record["Config"].get("StdinOnce")))
+    if stdin_server is not None and keep_stdin is not None:
+        keep_stdin = None  # the server's now
     relay.run(on_tick=health.ticker(c))
     status = monitor.wait_child(pid)
+    if stdin_server is not None:
+        stdin_server.close()
     if relay.log is not None:
         relay.log.close()
     if keep_stdin is not None:

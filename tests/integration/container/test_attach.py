@@ -1,0 +1,123 @@
+"""`attach` with standard input, as `docker attach` / `podman attach`: a `create -i`
+container's stdin closes at the client's EOF, a `run -di` one's stays open, a tty's
+ctrl-p ctrl-q detaches and leaves it running; and health checks run for an attached
+`run` too."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from typing import Any
+
+import pytest
+
+READER = 'while read l; do echo "got $l"; done; echo eof'
+PODMAN = ("--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
+
+
+def _state(vmf: Any, name: str) -> dict[str, Any]:
+    return json.loads(vmf("inspect", name, check=True).stdout)[0]["State"]  # type: ignore[no-any-return]
+
+
+def _attach(cmd: list[str], env: dict[str, str] | None, chunks: list[bytes]) -> tuple[int, str]:
+    """Run an attach command, feeding `chunks` with a pause between them."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env)
+    assert proc.stdin is not None and proc.stdout is not None
+    for chunk in chunks:
+        proc.stdin.write(chunk)
+        proc.stdin.flush()
+        time.sleep(0.4)
+    proc.stdin.close()
+    try:
+        out = proc.stdout.read()
+        return proc.wait(timeout=20), out.decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def _peer_image(vmf: Any) -> str | None:
+    if shutil.which("podman") is None:
+        return None
+    pulled = subprocess.run(["podman", "pull", "-q", f"oci:{vmf.root / 'images'}:busybox:latest"],
+                            capture_output=True, text=True, timeout=120)
+    return pulled.stdout.strip() if pulled.returncode == 0 else None
+
+
+def test_attach_passes_stdin_as_podman(vmf: Any) -> None:
+    once, kept, tty = (f"vmf-attach-{n}-{os.getpid()}" for n in ("once", "kept", "tty"))
+    ours = [vmf.bin, "container", "attach"]
+    try:
+        vmf("create", "-i", "--name", once, "busybox", "sh", "-c", READER, check=True)
+        vmf("start", once, check=True)
+        code, out = _attach([*ours, once], vmf.env, [b"x\ny\n"])
+        assert (code, out) == (0, "got x\ngot y\neof\n")
+        assert vmf("wait", once, check=True).stdout == "0\n"
+        # `run -di`: stdin stays open after a client's EOF; a second client goes on
+        vmf("run", "-di", "--name", kept, "busybox", "sh", "-c", READER, check=True)
+        procs = [vmf.popen("attach", *flags, kept, stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE) for flags in ((), ("--no-stdin",))]
+        for proc, line in zip(procs, ("one\n", "ignored\n"), strict=True):
+            proc.stdin.write(line)
+            proc.stdin.close()
+        time.sleep(1)
+        assert _state(vmf, kept)["Running"] and procs[0].poll() is None
+        vmf("kill", kept, check=True)
+        for proc in procs:
+            assert proc.wait(timeout=20) == 137 and proc.stdout.read() == "got one\n"
+            proc.stdout.close()
+        assert vmf("logs", kept, check=True).stdout == "got one\n"
+        # a tty: ctrl-p ctrl-q detaches, the container runs on; a custom sequence too
+        vmf("run", "-dit", "--name", tty, "busybox", "sh", check=True)
+        time.sleep(0.3)
+        code, out = _attach([*ours, tty], vmf.env, [b"echo hi-$((6*7))\n", b"\x10\x11"])
+        assert code == 0 and "hi-42" in out and _state(vmf, tty)["Running"]
+        code, out = _attach([*ours, "--detach-keys", "ctrl-a,x", tty], vmf.env,
+                            [b"echo again\n", b"\x01x"])
+        assert code == 0 and "again" in out and _state(vmf, tty)["Running"]
+        code, _ = _attach([*ours, tty], vmf.env, [b"exit 3\n"])
+        assert code == 3
+        bad = vmf("attach", "--detach-keys", "ctrl-", tty)
+        assert bad.returncode != 0 and "Invalid detach keys" in bad.stderr
+        image = _peer_image(vmf)
+        if image is None:
+            return
+        name = f"vmf-attach-peer-{os.getpid()}"
+        try:
+            made = subprocess.run(["podman", "create", "-i", *PODMAN, "--name", name, image,
+                                   "sh", "-c", READER], capture_output=True, timeout=60)
+            started = subprocess.run(["podman", "start", name], capture_output=True, timeout=60)
+            if made.returncode or started.returncode:
+                pytest.skip(f"podman cannot run here: {started.stderr[-300:]!r}")
+            code, out = _attach(["podman", "attach", name], None, [b"x\ny\n"])
+            # podman ends an attach with a blank line of its own
+            assert (code, out.rstrip("\n")) == (0, "got x\ngot y\neof")
+        finally:
+            subprocess.run(["podman", "rm", "-f", name], capture_output=True, timeout=60)
+    finally:
+        vmf("rm", "-f", once, kept, tty)
+
+
+def test_health_checks_run_for_an_attached_run(vmf: Any) -> None:
+    name = f"vmf-attach-health-{os.getpid()}"
+    proc = vmf.popen("run", "--name", name, "--health-cmd", "test -f /tmp/up",
+                     "--health-interval", "200ms", "--health-retries", "1", "busybox", "sh",
+                     "-c", "sleep 1; touch /tmp/up; sleep 1.5", stdout=subprocess.DEVNULL)
+    try:
+        seen = set()
+        deadline = time.monotonic() + 15
+        while proc.poll() is None and time.monotonic() < deadline:
+            health = vmf("inspect", "--format", "{{json .State.Health}}", name).stdout.strip()
+            if health.startswith("{"):
+                seen.add(json.loads(health)["Status"])
+            time.sleep(0.1)
+        assert proc.wait(timeout=20) == 0
+        assert {"unhealthy", "healthy"} <= seen, seen
+    finally:
+        vmf("rm", "-f", name)
