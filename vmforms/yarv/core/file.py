@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
+from vmforms.yarv.core.object import intern
 from vmforms.yarv.core.string import RString
 
 MAX_READ = 256 << 20
@@ -74,8 +75,8 @@ def install(vm: Any) -> None:
     s(F, "directory?", lambda vm, c, a, blk: os.path.isdir(_path(vm, a[0])), 1)
     s(F, "size", lambda vm, c, a, blk: os.path.getsize(_path(vm, a[0])), 1)
     s(F, "read", f_read)
-    s(F, "readlines", lambda vm, c, a, blk: RArray([RString(x) for x in bytes(
-        f_read(vm, c, a, blk).b).splitlines(keepends=True)], vm.cArray))
+    s(F, "readlines", lambda vm, c, a, blk: RArray(_lines(vm, c, a), vm.cArray))
+    s(io, "foreach", f_foreach)
     s(F, "write", f_write)
     s(D, "pwd getwd", lambda vm, c, a, blk: RString(os.getcwd()), 0)
     s(D, "exist?", lambda vm, c, a, blk: os.path.isdir(_path(vm, a[0])), 1)
@@ -83,6 +84,22 @@ def install(vm: Any) -> None:
         os.listdir(_path(vm, a[0])))], vm.cArray), 1)
     s(D, "entries", lambda vm, c, a, blk: RArray([RString(x) for x in [".", ".."] + sorted(
         os.listdir(_path(vm, a[0])))], vm.cArray), 1)
+
+
+def _lines(vm: Any, c: Any, a: list[Any]) -> list[RString]:
+    """A file's lines, each with its "\n" (Ruby splits at newlines only)."""
+    data = bytes(f_read(vm, c, a[:1], None).b)
+    parts = data.split(b"\n")
+    lines = [p + b"\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    return [RString(x) for x in lines]
+
+
+def f_foreach(vm: Any, c: Any, a: list[Any], b: Any) -> Any:
+    if b is None:
+        return vm.send(c, "enum_for", intern("foreach"), *a)
+    for line in _lines(vm, c, a):
+        vm.call_proc(b, [line])
+    return None
 
 
 def _basename(path: str, suffix: list[Any]) -> str:

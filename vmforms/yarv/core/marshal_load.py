@@ -4,7 +4,6 @@ ArgumentError or TypeError, never a Python error."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
@@ -27,6 +26,7 @@ class Loader:
         self.symbols: list[str] = []
         self.objects: list[Any] = []
         self.proc = proc
+        self.fstrings: dict[tuple[bytes, str], RString] = {}
 
     def short(self) -> Any:
         return self.vm.raise_error("ArgumentError", "marshal data too short")
@@ -143,9 +143,8 @@ class Loader:
             return self.entry(-n if sign == 0x2D else n)
         if c == 0x66:  # f
             text = self.bytes_().split(b"\0")[0].decode("latin-1")
-            special = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
-            try:
-                return self.entry(special[text] if text in special else float(text))
+            try:  # a new float each time: only flonums are shared (marshal.py)
+                return self.entry(float(text))
             except ValueError:
                 return self.entry(0.0)
         if c == 0x22:  # "
@@ -163,7 +162,7 @@ class Loader:
             h = self.entry(RHash(vm.cHash))
             for _ in range(self.long()):
                 key = self.value(depth)
-                h_set(vm, h, key, self.value(depth))
+                self.h_set(h, key, self.value(depth))
             if c == 0x7D:
                 h.default = self.value(depth)
             return h
@@ -206,6 +205,19 @@ class Loader:
         if not vm.respond_to(cls, "_load"):
             vm.raise_error("TypeError", f"class {cls.name} needs to have method `_load'")
         return self.entry(vm.send(cls, "_load", data))
+
+    def h_set(self, h: RHash, key: Any, value: Any) -> None:
+        """Hash#[]= as CRuby's: an unfrozen String key is stored as its frozen interned
+        copy (rb_fstring), so equal keys of one load are one object."""
+        if type(key) is RString and not key.frozen and key.cls is self.vm.cString and \
+                not key.ivars:
+            interned = (bytes(key.b), key.enc)
+            key = self.fstrings.get(interned)
+            if key is None:
+                key = self.fstrings[interned] = RString(interned[0], interned[1],
+                                                        self.vm.cString)
+                key.frozen = True
+        h.put(key, value)
 
     def set_ivar(self, obj: Any, name: str, value: Any) -> None:
         if type(obj) in (RString, RRegexp) and name in ("E", "encoding"):
@@ -293,12 +305,6 @@ class Loader:
         return obj
 
 
-def h_set(vm: Any, h: RHash, key: Any, value: Any) -> None:
-    """Hash#[]= as a load does it: an unfrozen String key is stored as a frozen copy."""
-    if type(key) is RString and not key.frozen:
-        key = RString(key.b, key.enc, key.cls)
-        key.frozen = True
-    h.put(key, value)
 
 
 def load(vm: Any, data: bytes, proc: Any = None, freeze: bool = False) -> Any:
