@@ -381,3 +381,32 @@ def test_cp_export_commit_of_a_running_container(user: User) -> None:
     finally:
         user.ok("rm", "-f", cid)
         user.vmf("rmi", "rootless-committed")
+
+
+def test_an_image_with_ids_beyond_the_range_is_refused_in_one_line(user: User) -> None:
+    import hashlib
+    import io
+    import tarfile
+
+    def member(tar: tarfile.TarFile, name: str, data: bytes, uid: int = 0) -> None:
+        info = tarfile.TarInfo(name)
+        info.size, info.uid, info.gid, info.mode = len(data), uid, uid, 0o644
+        tar.addfile(info, io.BytesIO(data))
+
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        member(tar, "far", b"x\n", uid=SUBID_COUNT + 10)  # beyond 0..65536
+    diff = hashlib.sha256(layer.getvalue()).hexdigest()
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{diff}"]}})
+    archive = user.home / "far.tar"
+    with tarfile.open(archive, "w") as tar:
+        member(tar, f"{diff}/layer.tar", layer.getvalue())
+        member(tar, "config.json", config.encode())
+        member(tar, "manifest.json", json.dumps([{
+            "Config": "config.json", "RepoTags": ["far:latest"],
+            "Layers": [f"{diff}/layer.tar"]}]).encode())
+    os.chown(archive, user.uid, user.gid)
+    proc = user.vmf("load", "-i", str(archive))
+    assert proc.returncode != 0 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert f"owner {SUBID_COUNT + 10}:{SUBID_COUNT + 10} is not mapped" in proc.stderr

@@ -203,6 +203,16 @@ def split_member_name(name: str) -> tuple[str, ...]:
     return parts
 
 
+def _unmapped(exc: OSError, info: tarfile.TarInfo) -> OSError:
+    """chown's EINVAL: an id the user namespace does not map (a rootless user's
+    subordinate range is smaller than the image's ids), said as podman says it."""
+    if exc.errno != errno.EINVAL:
+        return exc
+    return OSError(exc.errno, f"owner {info.uid}:{info.gid} is not mapped in the user "
+                              "namespace (insufficient UIDs or GIDs: check /etc/subuid and "
+                              "/etc/subgid)")
+
+
 class _Unpacker:
     """Writes members below `root_fd`; never resolves a path through the kernel's lookup."""
 
@@ -377,11 +387,17 @@ class _Unpacker:
     # -- metadata ------------------------------------------------------------------------
     def _chown(self, parent: int, base: str, info: tarfile.TarInfo) -> None:
         if self._privileged:
-            os.chown(base, info.uid, info.gid, dir_fd=parent, follow_symlinks=False)
+            try:
+                os.chown(base, info.uid, info.gid, dir_fd=parent, follow_symlinks=False)
+            except OSError as exc:
+                raise _unmapped(exc, info) from None
 
     def _set_attrs(self, fd: int, info: tarfile.TarInfo) -> None:
         if self._privileged:
-            os.fchown(fd, info.uid, info.gid)  # before chmod: chown clears set-id bits
+            try:
+                os.fchown(fd, info.uid, info.gid)  # before chmod: chown clears set-id bits
+            except OSError as exc:
+                raise _unmapped(exc, info) from None
         os.fchmod(fd, info.mode & 0o7777)
         for key, value in info.pax_headers.items():
             if not key.startswith(_PAX_XATTR):
