@@ -1,13 +1,15 @@
 /* vmforms-enter: starts a container inside the RISC-V guest, for the agent (agent.py).
  *
- *   vmforms-enter LAYERS MEMORY PIDS TTY STDIN HOSTNAME WORKDIR UID GID GIDS -- CMD [ARG...]
+ *   vmforms-enter DESCRIPTION
  *
- * Run with the container's environment in place (env -i). Each step is a system call
- * here rather than a busybox program: every fork and exec of a static busybox costs the
- * software CPU about a million instructions of page faults.
+ * DESCRIPTION is a file of base64 text (newlines ignored) whose bytes are NUL-terminated
+ * fields: "vmforms-container-1", LAYERS, MEMORY, PIDS, TTY, STDIN, HOSTNAME, WORKDIR, UID,
+ * GID, GIDS, the number of environment entries, the entries, then CMD and its ARGs.
+ * Each step is a system call here rather than a busybox program: every fork and exec of
+ * a static busybox costs the software CPU about a million instructions of page faults.
  * - the image: /dev/vda (ext4, a directory per layer, 0 the lowest) read-only, under an
  *   overlay whose upper layer is a tmpfs (Documentation/filesystems/overlayfs.rst);
- * - a cgroup v2 "container" with memory.max and pids.max ("" or "-" for none);
+ * - a cgroup v2 "container" with memory.max and pids.max ("-" for none);
  * - the console's mode: a terminal (TTY=1: echo, line editing, signals, and the console
  *   becomes the container's controlling terminal) or a byte pipe with ^D as end of file;
  * - new mount, UTS, IPC and PID namespaces; the child, PID 1 there, mounts /proc, /sys
@@ -15,7 +17,7 @@
  *   chroots (the initramfs is rootfs, which pivot_root(2) refuses to move, as runc's
  *   no_pivot does), creates and enters WORKDIR, keeps Docker's default capabilities
  *   (CAP_SYS_MODULE among those dropped), takes the user's ids, sets no_new_privs and
- *   execs CMD through PATH. This process waits and exits with its status.
+ *   execs CMD through the container's PATH. This process waits and exits with its status.
  * GIDS is a comma-separated list, or "-". Exit statuses follow Docker's: 127 for a
  * command not found, 126 for one that cannot be executed, 125 for the rest.
  */
@@ -44,6 +46,10 @@
 #define CGROUP "/sys/fs/cgroup/container"
 #define MAX_GROUPS 64
 #define MAX_LAYERS 64
+#define MAX_DESCRIPTION (1 << 20)
+#define MAX_FIELDS 4096
+#define MAGIC "vmforms-container-1"
+#define SETTINGS 10 /* LAYERS .. GIDS */
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
 static const int default_caps[] = {
@@ -278,13 +284,84 @@ static int container(char **argv)
     return code;
 }
 
+static int b64(int c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* The description's fields, as an argv for container(): the settings at 1..10, "--" at
+ * 11, CMD and its ARGs from 12; the environment replaces ours. */
+static char **read_description(const char *path)
+{
+    static char text[MAX_DESCRIPTION + 1];
+    static char *fields[MAX_FIELDS + 3];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fail("open", path);
+    size_t len = 0;
+    ssize_t got;
+    while (len < MAX_DESCRIPTION && (got = read(fd, text + len, MAX_DESCRIPTION - len)) > 0)
+        len += (size_t)got;
+    close(fd);
+    size_t out = 0;
+    unsigned bits = 0, acc = 0;
+    for (size_t i = 0; i < len; i++) {  /* decoded in place: out never passes i */
+        int v = b64((unsigned char)text[i]);
+        if (v < 0)
+            continue;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            text[out++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < out && n < MAX_FIELDS; n++) {
+        fields[n + 1] = text + i;
+        char *end = memchr(text + i, '\0', out - i);
+        if (end == NULL) {
+            errno = EINVAL;
+            fail("read", path);
+        }
+        i = (size_t)(end - text) + 1;
+    }
+    if (n < SETTINGS + 3 || strcmp(fields[1], MAGIC) != 0) {
+        errno = EINVAL;
+        fail("read the container description", path);
+    }
+    /* fields[1] is the magic: shift the settings to 1..10 */
+    memmove(fields + 1, fields + 2, SETTINGS * sizeof fields[0]);
+    size_t nenv = strtoul(fields[SETTINGS + 2], NULL, 10);
+    if (SETTINGS + 3 + nenv >= n + 1) {
+        errno = EINVAL;
+        fail("read the environment of", path);
+    }
+    clearenv();
+    for (size_t i = 0; i < nenv; i++)
+        if (putenv(fields[SETTINGS + 3 + i]) != 0)
+            fail("putenv", fields[SETTINGS + 3 + i]);
+    /* CMD and ARGs follow the environment: move them to 12.. */
+    size_t first = SETTINGS + 3 + nenv, nargs = n + 1 - first;
+    fields[0] = "vmforms-enter";
+    fields[11] = "--";
+    memmove(fields + 12, fields + first, nargs * sizeof fields[0]);
+    fields[12 + nargs] = NULL;
+    return fields;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 13 || strcmp(argv[11], "--") != 0) {
-        fprintf(stderr, "usage: vmforms-enter LAYERS MEMORY PIDS TTY STDIN HOSTNAME WORKDIR "
-                        "UID GID GIDS -- CMD [ARG...]\n");
+    if (argc != 2) {
+        fprintf(stderr, "usage: vmforms-enter DESCRIPTION\n");
         return 125;
     }
+    argv = read_description(argv[1]);
     image(atoi(argv[1]));
     cgroup(argv[2], argv[3]);
     terminal(strcmp(argv[4], "1") == 0);
