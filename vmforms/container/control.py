@@ -33,8 +33,12 @@ def start(ref: str, *, attach: bool = False, interactive: bool = False) -> int:
 
     c = st.find(ref)
     lifecycle.reconcile(c)
-    if c.running:
-        return 0
+    if c.running:  # as Docker's client: -a attaches to it, which start does not change
+        if not attach:
+            return 0
+        from vmforms.container.control import attach as attach_running
+
+        return attach_running(ref, stdin=interactive)
     if c.state.get("Paused") and c.running:
         raise ContainerError(f"cannot start a paused container {c.id}, try unpause instead",
                              exit_code=1)

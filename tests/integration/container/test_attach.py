@@ -68,11 +68,20 @@ def test_attach_passes_stdin_as_podman(vmf: Any) -> None:
             proc.stdin.close()
         time.sleep(1)
         assert _state(vmf, kept)["Running"] and procs[0].poll() is None
+        # `start -ai` of a running container attaches to it, as Docker's client does
+        procs.append(vmf.popen("start", "-ai", kept, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE))
+        procs[-1].stdin.write("two\n")
+        procs[-1].stdin.close()
+        time.sleep(1)
         vmf("kill", kept, check=True)
+        outputs = []
         for proc in procs:
-            assert proc.wait(timeout=20) == 137 and proc.stdout.read() == "got one\n"
+            assert proc.wait(timeout=20) == 137
+            outputs.append(proc.stdout.read())
             proc.stdout.close()
-        assert vmf("logs", kept, check=True).stdout == "got one\n"
+        assert outputs == ["got one\ngot two\n"] * 2 + ["got two\n"]
+        assert vmf("logs", kept, check=True).stdout == "got one\ngot two\n"
         # a tty: ctrl-p ctrl-q detaches, the container runs on; a custom sequence too
         vmf("run", "-dit", "--name", tty, "busybox", "sh", check=True)
         time.sleep(0.3)
