@@ -83,8 +83,12 @@ def _ensure_target(path: str, is_dir: bool) -> None:
 
 
 def mount_overlay(target: str, lowerdirs: list[str], upper: str, work: str) -> None:
-    # overlayfs takes the lower layers top-first.
+    # overlayfs takes the lower layers top-first. In a rootless user namespace, which may
+    # not write trusted.* xattrs, its metadata goes to user.overlay.* (`userxattr`): without
+    # it, removing a lower directory fails with EIO.
     data = f"lowerdir={':'.join(reversed(lowerdirs))},upperdir={upper},workdir={work}"
+    if os.environ.get("VMFORMS_ROOTLESS") == "1":
+        data += ",userxattr"
     try:
         m.mount("overlay", target, "overlay", 0, data)
     except OSError as exc:

@@ -346,17 +346,28 @@ def test_without_a_subordinate_range_only_the_users_own_id(vmf: Any) -> None:
 
 
 def test_build_runs_its_steps_in_the_users_namespace(user: User) -> None:
+    # A file and a lower directory removed: a whiteout and an opaque directory, which the
+    # overlay of a user namespace keeps in user.overlay.* xattrs (`userxattr`).
     context = user.home / "ctx"
     context.mkdir()
-    (context / "Dockerfile").write_text("FROM busybox\n"
-                                        "RUN echo built > /b && chown 1000:1000 /b\n")
+    (context / "Dockerfile").write_text(
+        "FROM busybox\n"
+        "RUN echo built > /b && chown 1000:1000 /b && mkdir -p /d/sub && echo a > /d/a\n"
+        "RUN rm /bin/ls && rm -rf /d && mkdir /d && echo new > /d/n\n")
     subprocess.run(["chown", "-R", f"{user.uid}:{user.gid}", str(context)], check=True)
+    check = ("stat -c %u /b; cat /b; echo /d/*; test -e /bin/ls || echo no-ls")
+    expected = ["1000", "built", "/d/n", "no-ls"]
+    archive = str(user.home / "built.tar")
     try:
         user.ok("build", "--network", "none", "-t", "rootless-built", str(context),
                 timeout=120)
-        out = user.ok("run", "--rm", "--network", "none", "rootless-built", "sh", "-c",
-                      "stat -c %u /b; cat /b")
-        assert out.split() == ["1000", "built"]
+        out = user.ok("run", "--rm", "--network", "none", "rootless-built", "sh", "-c", check)
+        assert out.split() == expected
+        user.ok("save", "-o", archive, "rootless-built")  # and unpacked again from a tar
+        user.ok("rmi", "rootless-built")
+        user.ok("load", "-i", archive)
+        out = user.ok("run", "--rm", "--network", "none", "rootless-built", "sh", "-c", check)
+        assert out.split() == expected
     finally:
         user.vmf("rmi", "rootless-built")
 

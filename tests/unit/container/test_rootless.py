@@ -124,3 +124,41 @@ def test_vm_isolation_keeps_its_own_network_default() -> None:
     a = _run_args(network=None, isolation="vm")
     rootless_net.choose_network(a)
     assert a.network is None
+
+
+def _layer(path: Path, members: list[tuple[str, bytes, dict[str, str]]]) -> None:
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data, pax in members:
+            info = tarfile.TarInfo(name)
+            if name.endswith("/"):
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+            else:
+                info.size, info.mode = len(data), 0o644
+            info.pax_headers = pax
+            tar.addfile(info, io.BytesIO(data) if data else None)
+
+
+def test_a_rootless_layer_keeps_overlay_metadata_in_user_xattrs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from vmforms.container.image.unpack import unpack_layer
+
+    try:
+        os.setxattr(tmp_path, "user.probe", b"1")
+    except OSError:
+        pytest.skip(f"{tmp_path} keeps no user.* xattrs")
+    src = tmp_path / "layer.tar"
+    _layer(src, [("d/", b"", {}), ("d/.wh..wh..opq", b"", {}),
+                 ("f", b"x", {"SCHILY.xattr.user.overlay.redirect": "/elsewhere",
+                              "SCHILY.xattr.user.note": "kept"})])
+    monkeypatch.setenv(rootless.MARKER, "1")
+    with open(src, "rb") as raw:
+        unpack_layer(raw, tmp_path / "out", tarball=str(src))
+    out = tmp_path / "out"
+    assert os.getxattr(out / "d", "user.overlay.opaque") == b"y"  # `userxattr`'s opaque
+    assert os.getxattr(out / "f", "user.note") == b"kept"
+    assert "user.overlay.redirect" not in os.listxattr(out / "f")  # forged: dropped

@@ -16,6 +16,7 @@ from typing import IO
 from vmforms.container.errors import ContainerError
 
 OPAQUE_XATTR = "trusted.overlay.opaque"
+OPAQUE_XATTRS = (OPAQUE_XATTR, "user.overlay.opaque")  # the second: `userxattr` (rootless)
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # Mount points the runtime makes in a container's root when the image lacks them:
 # Docker keeps them in an "init" layer under the container's, so they never reach a
@@ -32,7 +33,7 @@ def _xattrs(name: str, dfd: int) -> dict[str, bytes]:
     except OSError:
         return out
     for key in keys:
-        if key.startswith("trusted.overlay."):
+        if key.startswith(("trusted.overlay.", "user.overlay.")):
             continue
         try:
             out[key] = os.getxattr(path, key, follow_symlinks=False)
@@ -118,10 +119,13 @@ def write_diff(upper: str, out: IO[bytes], *, skip_placeholders: bool = True,
                 if stat.S_ISDIR(st.st_mode):
                     child = os.open(base, _DIR, dir_fd=dfd)
                     try:
-                        try:
-                            opaque = os.getxattr(f"/proc/self/fd/{child}", OPAQUE_XATTR)
-                        except OSError:
-                            opaque = b""
+                        opaque = b""
+                        for name in OPAQUE_XATTRS:
+                            try:
+                                opaque = os.getxattr(f"/proc/self/fd/{child}", name)
+                                break
+                            except OSError:
+                                continue
                         if opaque == b"y":
                             marker(f"{rel}/.wh..wh..opq")
                         visit(child, rel + "/")

@@ -30,16 +30,20 @@ WHITEOUT_PREFIX = ".wh."
 WHITEOUT_META_PREFIX = ".wh..wh."
 WHITEOUT_OPAQUE = ".wh..wh..opq"
 OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque"
+# A rootless store's overlay is mounted with `userxattr` (a user namespace may not write
+# trusted.*): its opaque directories carry the user.overlay one (rootless.py).
+OVERLAY_OPAQUE_USER_XATTR = "user.overlay.opaque"
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _CHUNK = 1 << 20
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _PAX_XATTR = "SCHILY.xattr."
-# trusted.overlay.* from a tarball could forge redirects or metacopy state in overlayfs;
-# whiteouts are the only overlay metadata a layer may express, so those are dropped.
+# trusted.overlay.* (user.overlay.* under `userxattr`) from a tarball could forge redirects
+# or metacopy state in overlayfs; whiteouts are the only overlay metadata a layer may
+# express, so those are dropped.
 _XATTR_ALLOWED = ("user.", "trusted.", "security.capability")
-_XATTR_DENIED = ("trusted.overlay.",)
+_XATTR_DENIED = ("trusted.overlay.", "user.overlay.")
 
 
 class Hostile(Exception):
@@ -307,7 +311,9 @@ class _Unpacker:
         parent = self._open_dir(parts[:-1], create=True)
         try:
             if base == WHITEOUT_OPAQUE:
-                os.setxattr(parent, OVERLAY_OPAQUE_XATTR, b"y")
+                rootless = os.environ.get("VMFORMS_ROOTLESS") == "1"
+                os.setxattr(parent, OVERLAY_OPAQUE_USER_XATTR if rootless
+                            else OVERLAY_OPAQUE_XATTR, b"y")
             elif base.startswith(WHITEOUT_META_PREFIX):
                 pass  # aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): no meaning here
             else:
