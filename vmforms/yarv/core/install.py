@@ -207,4 +207,7 @@ def install_all(vm: Any) -> None:
     from vmforms.yarv.core import marshal_load
 
     marshal_load.install(vm)
+    from vmforms.yarv.interp import evals
+
+    evals.install(vm)
     _ = (RArray, RSymbol)

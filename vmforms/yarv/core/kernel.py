@@ -372,14 +372,6 @@ def k_autoload(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
     return None
 
 
-def k_binding(vm: Any, s: Any, args: list[Any], blk: Any) -> Any:
-    """A Binding object; reading its variables (eval of strings) is not supported."""
-    cls = vm.cObject.consts.get("Binding") or vm.define_class("Binding")
-    b = RObject(cls)
-    b.ivars = {"@receiver": s}
-    return b
-
-
 def install(vm: Any) -> None:
     k = vm.mKernel
     vm.stdout_obj = RObject(vm.cObject)
@@ -418,7 +410,6 @@ def install(vm: Any) -> None:
     b(k, "load", k_load, visibility=priv)
     b(k, "caller", k_caller, visibility=priv)
     b(k, "__method__", k_method_name, 0, visibility=priv)
-    b(k, "binding", k_binding, 0, visibility=priv)
     b(k, "__dir__", k_dir, 0, visibility=priv)
     b(k, "autoload", k_autoload, 2, visibility=priv)
     b(vm.cModule, "autoload", k_autoload, 2)

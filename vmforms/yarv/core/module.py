@@ -344,8 +344,9 @@ def install(vm: Any) -> None:
         _name(vm, a[0]) in k.cvars for k in vm.ancestors(s)), 1)
     from vmforms.yarv.core.objectmethods import o_instance_exec
 
-    b(M, "class_eval module_eval class_exec module_exec",
+    b(M, "class_exec module_exec",
       lambda vm, s, a, blk: o_instance_exec(vm, s, a or [s], blk))
+    b(M, "class_eval module_eval", _class_eval)
     b(M, "freeze", lambda vm, s, a, blk: setattr(s, "frozen", True) or s, 0)
     b(M, "module_function", m_module_function)
     b(C, "new", m_new)
@@ -377,3 +378,16 @@ def _instance_method(vm: Any, s: RClass, name: Any) -> Any:
         n = _name(vm, name)
         vm.raise_name_error(f"undefined method `{n}' for class `{mod_name(vm, s)}'", n)
     return unbound_method(vm, m)
+
+
+def _class_eval(vm: Any, s: RClass, a: list[Any], b: Any) -> Any:
+    """class_eval with a block (as class_exec), or of a string (compiled, see evals.py)."""
+    if b is not None:
+        from vmforms.yarv.core.objectmethods import o_instance_exec
+
+        return o_instance_exec(vm, s, [s], b)
+    if not 1 <= len(a) <= 3:
+        vm.arg_error(len(a), "1..3")
+    from vmforms.yarv.interp.evals import string_eval
+
+    return string_eval(vm, s, a, "class_eval")

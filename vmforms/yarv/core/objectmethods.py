@@ -26,6 +26,8 @@ def addr(vm: Any, v: Any) -> str:
 
 
 def o_inspect(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
+    if s is vm.main:
+        return RString("main")
     cls = vm.real_class(s)
     if isinstance(s, RObject) and s.ivars:
         parts = ", ".join(f"{k}={vm.inspect(v)}" for k, v in s.ivars.items())
@@ -162,7 +164,11 @@ def o_instance_eval(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
     from vmforms.yarv.interp.loop import invoke_block
 
     if b is None:
-        vm.raise_error("ArgumentError", "wrong number of arguments (given 0, expected 1..3)")
+        if not 1 <= len(a) <= 3:
+            vm.arg_error(len(a), "1..3")
+        from vmforms.yarv.interp.evals import string_eval
+
+        return string_eval(vm, s, a, "instance_eval")
     return _with_cref(vm, s, b, lambda: invoke_block(vm, b, a if a else [s], None,
                                                      self_=s))
 

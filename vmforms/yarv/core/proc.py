@@ -131,6 +131,10 @@ def install(vm: Any) -> None:
     b(UM, "name", lambda vm, s, a, blk: intern((s.ivars or {})["@method"].name), 0)
     b(UM, "owner", lambda vm, s, a, blk: (s.ivars or {})["@method"].owner, 0)
     b(UM, "arity", m_arity, 0)
+    for k in (M, UM):
+        b(k, "source_location", _source_location, 0)
+    b(P, "source_location", lambda vm, s, a, blk: None if s.iseq is None else RArray(
+        [s.iseq.path, s.iseq.first_lineno], vm.cArray), 0)
     N, T, F = vm.cNilClass, vm.cTrueClass, vm.cFalseClass  # noqa: N806
     b(N, "to_s", lambda vm, s, a, blk: RString("", "US-ASCII"), 0)
     b(N, "to_a", lambda vm, s, a, blk: RArray([], vm.cArray), 0)
@@ -149,6 +153,12 @@ def install(vm: Any) -> None:
     b(F, "| ^", lambda vm, s, a, blk: vm.truthy(a[0]), 1)
     for k in (N, T, F):
         b(k, "==", lambda vm, s, a, blk: s is a[0], 1)
+
+
+def _source_location(vm: Any, s: RObject, a: list[Any], b: Any) -> Any:
+    """[file, line] of a method written in Ruby, nil for a builtin."""
+    iseq = (s.ivars or {})["@method"].iseq
+    return None if iseq is None else RArray([iseq.path, iseq.first_lineno], vm.cArray)
 
 
 def _compose(vm: Any, first: Any, second: Any) -> RProc:
