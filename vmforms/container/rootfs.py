@@ -95,6 +95,9 @@ def mount_overlay(target: str, lowerdirs: list[str], upper: str, work: str) -> N
         raise ContainerError(f"mount overlay root filesystem {target!r}: {exc.strerror}") from None
 
 
+# Set when sysfs was bound from the host (mount_one): its cgroup mounts came with it.
+SYSFS_FROM_HOST: list[bool] = []
+
 # Idmapped mounts (idmap.py) by index in the spec's mounts: detached trees the runtime
 # made before forking PID 1, which attaches them in place of a bind mount.
 DETACHED: dict[int, int] = {}
@@ -135,6 +138,15 @@ def mount_one(rootfd: int, mnt: Mount, tree: int | None = None) -> None:
                 m.mount(mnt.source or mnt.type, inroot.fd_path(fd), mnt.type, flags,
                         data or None)
             except OSError as exc:
+                if mnt.type == "sysfs" and exc.errno == errno.EPERM:
+                    # A network namespace our user namespace does not own (rootless with
+                    # the host's network) refuses sysfs: bind the host's, as runc does.
+                    from vmforms.record import replace
+
+                    sysfs = replace(mnt, type="bind", source="/sys",
+                                    options=(*mnt.options, "rbind"))
+                    SYSFS_FROM_HOST.append(True)
+                    return mount_one(rootfd, sysfs)
                 # devpts' gid=5 is EINVAL where the user namespace maps no group 5 (a
                 # rootless user without subordinate ids): as crun, mount without it.
                 if mnt.type != "devpts" or exc.errno != errno.EINVAL or "gid=" not in data:
@@ -418,6 +430,8 @@ def setup(spec: Spec, rootfs: str, overlay: tuple[list[str], str, str] | None,
 
 
 def mount_cgroups(mounts: list[Mount], own_only: bool = False) -> None:
+    if SYSFS_FROM_HOST:
+        return  # the host's /sys came with its cgroup mounts, which stay (as with runc)
     for mnt in mounts:
         flags, _, _ = m.parse_options(list(mnt.options))
         mount_cgroupfs(secure_join("/", mnt.destination), readonly=bool(flags & m.MS_RDONLY),

@@ -421,3 +421,14 @@ def test_an_image_with_ids_beyond_the_range_is_refused_in_one_line(user: User) -
     proc = user.vmf("load", "-i", str(archive))
     assert proc.returncode != 0 and len(proc.stderr.splitlines()) == 1, proc.stderr
     assert f"owner {SUBID_COUNT + 10}:{SUBID_COUNT + 10} is not mapped" in proc.stderr
+
+
+def test_host_network_with_the_hosts_sysfs_bound_read_only(user: User) -> None:
+    # sysfs cannot be mounted for a network namespace the user does not own: bound from
+    # the host instead, as runc does, read-only.
+    out = user.ok("run", "--rm", "--network", "host", "busybox", "sh", "-c",
+                  "readlink /proc/self/ns/net; touch /sys/x 2>&1; ls /sys/class/net")
+    lines = out.splitlines()
+    assert lines[0] == os.readlink("/proc/self/ns/net")
+    assert "Read-only file system" in lines[1]
+    assert "lo" in lines[2:]
