@@ -290,8 +290,9 @@ def run_spike(args: argparse.Namespace, cmd: list[str]) -> int:
 
 
 def _console_input(machine: Any) -> Callable[[bytes], None]:
-    """Typed input goes to both consoles, the UART (ttyS0) and virtio-console (hvc0), as
-    QEMU's -nographic multiplexes stdin; whichever the guest reads takes it."""
+    """Typed input goes to both consoles, the UART (ttyS0) and virtio-console (hvc0):
+    whichever the guest reads takes it, with no key to switch (QEMU's -nographic mux gives
+    it to one front end at a time, changed with Ctrl-A c)."""
     def receive(data: bytes) -> None:
         machine.uart.receive(data)
         machine.hvc_receive(data)
