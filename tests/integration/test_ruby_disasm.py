@@ -6,8 +6,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import struct
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -15,17 +18,18 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "ruby_programs"
 STDLIB = Path("/usr/lib/ruby/3.1.0")
 pytestmark = pytest.mark.integration
 
-# One ruby process compiles every file, writes N.yarb, and its disasm as N.txt.
+# One ruby process compiles every file and streams, per file that compiles, its index,
+# the binary iseq and ruby's disasm of it; the comparisons run while it goes on.
 _DUMP = """
-out = ARGV.shift
+STDOUT.binmode
 ARGV.each_with_index do |f, i|
   begin
     bin = RubyVM::InstructionSequence.compile_file(f).to_binary
   rescue SyntaxError, StandardError
     next
   end
-  File.binwrite("#{out}/#{i}.yarb", bin)
-  File.binwrite("#{out}/#{i}.txt", RubyVM::InstructionSequence.load_from_binary(bin).disasm)
+  txt = RubyVM::InstructionSequence.load_from_binary(bin).disasm.b
+  STDOUT.write([i, bin.bytesize, txt.bytesize].pack("NNN"), bin, txt)
 end
 """
 
@@ -37,14 +41,14 @@ def _ruby() -> str:
     return path
 
 
-def _compare(args: tuple[str, str]) -> str | None:
+def _compare(job: tuple[str, bytes, bytes]) -> str | None:
     from vmforms.yarv.disasm import disasm
     from vmforms.yarv.iseq import load
 
-    stem, name = args
-    want = Path(stem + ".txt").read_bytes().decode("utf-8", "surrogateescape")
+    name, binary, text = job
+    want = text.decode("utf-8", "surrogateescape")
     try:
-        got = disasm(load(Path(stem + ".yarb").read_bytes(), name).top)
+        got = disasm(load(binary, name).top)
     except Exception as exc:  # reported with the file's name, below
         return f"{name}: {type(exc).__name__}: {exc}"
     if got == want:
@@ -55,31 +59,43 @@ def _compare(args: tuple[str, str]) -> str | None:
     return f"{name}: output lengths differ"
 
 
-def _check_all(files: list[Path], tmp_path: Path) -> int:
+def _records(stream: IO[bytes], files: list[Path]) -> Iterator[tuple[str, bytes, bytes]]:
+    while header := stream.read(12):
+        i, nbin, ntxt = struct.unpack(">III", header)
+        yield str(files[i]), stream.read(nbin), stream.read(ntxt)
+
+
+def _check_all(files: list[Path]) -> int:
     ruby = _ruby()
-    subprocess.run([ruby, "--disable-gems", "-e", _DUMP, str(tmp_path)] + [str(f) for f in files],
-                   check=True, env={"LANG": "C.UTF-8", "PATH": os.environ.get("PATH", "")})
-    jobs = [(str(tmp_path / str(i)), str(f)) for i, f in enumerate(files)
-            if (tmp_path / f"{i}.yarb").exists()]
+    proc = subprocess.Popen([ruby, "--disable-gems", "-e", _DUMP] + [str(f) for f in files],
+                            stdout=subprocess.PIPE,
+                            env={"LANG": "C.UTF-8", "PATH": os.environ.get("PATH", "")})
+    assert proc.stdout is not None
     # Two workers: the comparison is CPU-bound Python, about 10 ms a file.
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        failures = [r for r in pool.map(_compare, jobs, chunksize=16) if r is not None]
-    assert not failures, f"{len(failures)} of {len(jobs)} differ:\n" + "\n".join(failures[:10])
-    return len(jobs)
+    try:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            results = list(pool.imap_unordered(_compare, _records(proc.stdout, files),
+                                               chunksize=8))
+    finally:
+        proc.stdout.close()
+        assert proc.wait(timeout=60) == 0
+    failures = [r for r in results if r is not None]
+    assert not failures, f"{len(failures)} of {len(results)} differ:\n" + "\n".join(failures[:10])
+    return len(results)
 
 
-def test_every_stdlib_file_disassembles_as_ruby_does(tmp_path: Path) -> None:
+def test_every_stdlib_file_disassembles_as_ruby_does() -> None:
     files = sorted(STDLIB.rglob("*.rb"))
     if not files:
         pytest.skip(f"no Ruby standard library under {STDLIB}")
-    checked = _check_all(files, tmp_path)
+    checked = _check_all(files)
     assert checked > 0.9 * len(files)  # nearly all of them compile
 
 
-def test_corpus_disassembles_as_ruby_does(tmp_path: Path) -> None:
+def test_corpus_disassembles_as_ruby_does() -> None:
     files = sorted(CORPUS.glob("*.rb"))
     assert files, "the Ruby corpus is missing"
-    assert _check_all(files, tmp_path) == len(files)
+    assert _check_all(files) == len(files)
 
 
 def test_cli_dump_insns_is_ruby_dump_insns(vmforms_bin: str, tmp_path: Path) -> None:
