@@ -45,11 +45,10 @@ def qemu_run() -> float | None:
         return None
     from vmforms.container.image.platform import parse_platform
     from vmforms.container.image.store import ImageStore
-    from vmforms.container.vmisolation.agent import READY_MARK, description
+    from vmforms.container.vmisolation.agent import GUEST_CMDLINE, READY_MARK, description
     from vmforms.container.vmisolation.disk import layers_disk
     from vmforms.container.vmisolation.guest import agent_guest
-    from vmforms.container.vmisolation.launch import GUEST_APPEND
-    from vmforms.hypervisor.boot.initramfs import GUEST_EXIT_RE, command_parameter
+    from vmforms.hypervisor.boot.initramfs import GUEST_EXIT_RE
 
     store = ImageStore()
     image = store.resolve("busybox", parse_platform("linux/riscv64"))
@@ -61,7 +60,7 @@ def qemu_run() -> float | None:
                        memory=None, pids=None, tty=False, stdin=False)
     argv = [qemu, "-M", "virt", "-m", "128M", "-smp", "1", "-nographic", "-no-reboot",
             "-kernel", str(guest.kernel), "-initrd", str(guest.initrd),
-            "-append", f"{GUEST_APPEND} {command_parameter(['sh', '/bin/vmforms-agent'])}",
+            "-append", GUEST_CMDLINE,
             "-drive", f"file={disk},format=raw,if=none,id=d0,readonly=on",
             "-device", "virtio-blk-device,drive=d0"]
     start = time.perf_counter()

@@ -111,6 +111,14 @@ def test_detached_from_the_snapshot(attached: subprocess.CompletedProcess[str],
     assert list((vm_root.root / "vm" / "snapshots").iterdir()) == snapshots
 
 
+def test_stdin_with_i(attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:
+    """-i: the input reaches the guest's console, its end is an end of file there."""
+    done = vm_root("run", "-i", "--rm", "--isolation", "vm", "busybox", "sh", "-c",
+                   "wc -l; echo end", input="one\ntwo\nthree", timeout=BOOT_TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "end"]
+
+
 def test_refusals_are_one_line(vm_root: Vmf) -> None:
     for args, words in (
             (["--isolation", "vm", "-v", "/tmp:/x"], "-v is not supported"),

@@ -1,14 +1,14 @@
-"""The container agent of the RISC-V guest: a shell script of busybox built-ins, and
-vmforms-enter (enter.c, cross-compiled static for riscv64) that does the work.
+"""The container agent of the RISC-V guest: vmforms-enter (enter.c, cross-compiled
+static for riscv64 with the cross compiler the kernel is built with), the guest's PID 1.
 
-The built-in guest's /init runs the agent as its command. The agent prints one ready
-mark and waits on the serial console for the container's description (base64 lines
-ended by a line holding a dot): a VM snapshot can be taken at the mark and restored for
-any container. It then execs vmforms-enter on the description, which mounts the image
-disk (/dev/vda, one directory per layer) under an overlay with a tmpfs upper layer, makes
-a cgroup (memory.max, pids.max), unshares the mount, UTS, IPC and PID namespaces, and in
-them switches root, user and capabilities and execs the command. Its exit status is the
-container's.
+It prints one ready mark and waits on the serial console for the container's
+description (base64 lines ended by a line holding a dot): a VM snapshot can be taken at
+the mark and restored for any container. It then mounts the image disk (/dev/vda, one
+directory per layer) under an overlay with a tmpfs upper layer, makes a cgroup
+(memory.max, pids.max), unshares the mount, UTS, IPC and PID namespaces, and in them
+switches root, user and capabilities and execs the command. The container's exit status
+goes out as the exit mark of the built-in guest's /init (initramfs.py), then the guest
+powers off.
 """
 
 from __future__ import annotations
@@ -23,22 +23,12 @@ from vmforms.container.errors import ContainerError
 
 ENTER_SOURCE = Path(__file__).with_name("enter.c")
 CROSS_GCC = "riscv64-linux-gnu-gcc"
-AGENT_PATH = "bin/vmforms-agent"
 ENTER_PATH = "bin/vmforms-enter"
+# The guest's command line: vmforms-enter is PID 1 in place of the initramfs's /init.
+GUEST_CMDLINE = f"console=ttyS0 quiet rdinit=/{ENTER_PATH}"
 READY_MARK = b"\x1b]vmforms;agent-ready\x07"
 DESCRIPTION_END = "."
 
-AGENT_SCRIPT = r"""#!/bin/busybox sh
-# vmforms-agent: runs one container in this guest (see agent.py). Shell built-ins only:
-# the snapshot is taken while `read` waits, and every program started costs our CPU.
-printf '\033]vmforms;agent-ready\007'
-: > /tmp/desc.b64
-while IFS= read -r line; do
-    [ "$line" = . ] && break
-    echo "$line" >> /tmp/desc.b64
-done
-exec /bin/vmforms-enter /tmp/desc.b64
-"""
 DESCRIPTION_MAGIC = "vmforms-container-1"
 # vmforms-enter's bounds (enter.c: MAX_DESCRIPTION of base64 text, MAX_FIELDS)
 MAX_DESCRIPTION = 1 << 20

@@ -1,12 +1,12 @@
-/* vmforms-enter: starts a container inside the RISC-V guest, for the agent (agent.py).
+/* vmforms-enter: the container agent, PID 1 of the RISC-V guest (rdinit=, agent.py).
  *
- *   vmforms-enter DESCRIPTION
- *
- * DESCRIPTION is a file of base64 text (newlines ignored) whose bytes are NUL-terminated
- * fields: "vmforms-container-1", LAYERS, MEMORY, PIDS, TTY, STDIN, HOSTNAME, WORKDIR, UID,
- * GID, GIDS, the number of environment entries, the entries, then CMD and its ARGs.
- * Each step is a system call here rather than a busybox program: every fork and exec of
- * a static busybox costs the software CPU about a million instructions of page faults.
+ * It mounts the API file systems, prints the begin and ready marks and reads the
+ * container's description from the console: base64 lines up to a line holding a dot,
+ * whose bytes are NUL-terminated fields: "vmforms-container-1", LAYERS, MEMORY, PIDS,
+ * TTY, STDIN, HOSTNAME, WORKDIR, UID, GID, GIDS, the number of environment entries, the
+ * entries, then CMD and its ARGs. Each step is a system call here rather than a shell
+ * and busybox programs: every fork and exec costs the software CPU hundreds of thousands
+ * of instructions of page faults.
  * - the image: /dev/vda (ext4, a directory per layer, 0 the lowest) read-only, under an
  *   overlay whose upper layer is a tmpfs (Documentation/filesystems/overlayfs.rst);
  * - a cgroup v2 "container" with memory.max and pids.max ("-" for none);
@@ -17,7 +17,8 @@
  *   chroots (the initramfs is rootfs, which pivot_root(2) refuses to move, as runc's
  *   no_pivot does), creates and enters WORKDIR, keeps Docker's default capabilities
  *   (CAP_SYS_MODULE among those dropped), takes the user's ids, sets no_new_privs and
- *   execs CMD through the container's PATH. This process waits and exits with its status.
+ *   execs CMD through the container's PATH. This process waits, prints the exit mark
+ *   with the status and powers the guest off.
  * GIDS is a comma-separated list, or "-". Exit statuses follow Docker's: 127 for a
  * command not found, 126 for one that cannot be executed, 125 for the rest.
  */
@@ -34,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -59,9 +61,24 @@ static const int default_caps[] = {
 };
 #define NCAPS (sizeof default_caps / sizeof default_caps[0])
 
+static int is_init;  /* this process is the guest's PID 1: it must not exit */
+
+/* The exit mark the monitor reads as the container's status (initramfs.py), then off. */
+static void finish(int status)
+{
+    printf("\033]vmforms;exit=%d\007", status);
+    fflush(stdout);
+    sync();
+    reboot(RB_POWER_OFF);
+    for (;;)
+        pause();
+}
+
 static void fail(const char *op, const char *object)
 {
     fprintf(stderr, "vmforms-enter: %s '%s': %s\n", op, object, strerror(errno));
+    if (is_init)
+        finish(125);
     exit(125);
 }
 
@@ -260,6 +277,15 @@ static int container(char **argv)
     mnt(CGROUP, ROOT "/sys/fs/cgroup", NULL, MS_BIND, NULL);
     mnt(NULL, ROOT "/sys/fs/cgroup", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
     devices();
+    /* the console bound at /dev/console, as Docker binds a container's terminal there:
+     * ttyname(3) knows a terminal by its inode, so a node of the same number would not do */
+    if (strcmp(argv[4], "1") == 0) {
+        int fd = open(ROOT "/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC, 0620);
+        if (fd < 0)
+            fail("create", ROOT "/dev/console");
+        close(fd);
+        mnt("/dev/ttyS0", ROOT "/dev/console", NULL, MS_BIND, NULL);
+    }
     umask(022);
     if (chdir(ROOT) != 0)
         fail("chdir", ROOT);
@@ -296,18 +322,23 @@ static int b64(int c)
 
 /* The description's fields, as an argv for container(): the settings at 1..10, "--" at
  * 11, CMD and its ARGs from 12; the environment replaces ours. */
-static char **read_description(const char *path)
+static char **read_description(void)
 {
     static char text[MAX_DESCRIPTION + 1];
     static char *fields[MAX_FIELDS + 3];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        fail("open", path);
+    const char *path = "the console";
     size_t len = 0;
     ssize_t got;
-    while (len < MAX_DESCRIPTION && (got = read(fd, text + len, MAX_DESCRIPTION - len)) > 0)
+    /* lines of base64 up to a line holding a dot; the terminal is in canonical mode */
+    while (len < MAX_DESCRIPTION) {
+        got = read(0, text + len, MAX_DESCRIPTION - len);
+        if (got <= 0)
+            fail("read the description from", path);
         len += (size_t)got;
-    close(fd);
+        if ((len == 2 || (len > 2 && text[len - 3] == '\n')) && text[len - 2] == '.'
+            && text[len - 1] == '\n')
+            break;
+    }
     size_t out = 0;
     unsigned bits = 0, acc = 0;
     for (size_t i = 0; i < len; i++) {  /* decoded in place: out never passes i */
@@ -355,13 +386,33 @@ static char **read_description(const char *path)
     return fields;
 }
 
-int main(int argc, char **argv)
+/* PID 1 of the guest: the API file systems, the marks, the description. */
+static char **start_guest(void)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: vmforms-enter DESCRIPTION\n");
+    is_init = 1;
+    mnt("proc", "/proc", "proc", 0, NULL);
+    mnt("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);  /* CONFIG_DEVTMPFS_MOUNT did it */
+    mnt("tmpfs", "/tmp", "tmpfs", 0, NULL);
+    struct termios t;
+    if (tcgetattr(0, &t) == 0) {
+        t.c_oflag &= ~OPOST;
+        t.c_lflag &= ~ECHO;
+        tcsetattr(0, TCSANOW, &t);
+    }
+    /* begin: boot messages end here; ready: a snapshot may be taken while we read */
+    fputs("\033]vmforms;begin\007\033]vmforms;agent-ready\007", stdout);
+    fflush(stdout);
+    return read_description();
+}
+
+int main(void)
+{
+    if (getpid() != 1) {
+        fprintf(stderr, "vmforms-enter is the guest's init (rdinit=/bin/vmforms-enter)\n");
         return 125;
     }
-    argv = read_description(argv[1]);
+    char **argv = start_guest();
     image(atoi(argv[1]));
     cgroup(argv[2], argv[3]);
     terminal(strcmp(argv[4], "1") == 0);
@@ -370,11 +421,13 @@ int main(int argc, char **argv)
     pid_t pid = fork();
     if (pid < 0)
         fail("fork", "the container's PID 1");
-    if (pid == 0)
-        return container(argv);
+    if (pid == 0) {
+        is_init = 0;
+        exit(container(argv));
+    }
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             fail("wait", "the container's PID 1");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    finish(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

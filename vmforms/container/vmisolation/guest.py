@@ -1,6 +1,7 @@
 """The guest a container runs in: the built-in RISC-V kernel (its configuration includes
-what a container host needs: namespaces, cgroups, overlayfs, ext4) and an initramfs of
-busybox, the agent script and vmforms-enter, cached by content under the assets root."""
+what a container host needs: namespaces, cgroups, overlayfs, ext4) and the built-in
+initramfs (busybox, for a look around with `vm run`) with vmforms-enter, the agent, as
+well; cached by content under the assets root."""
 
 from __future__ import annotations
 
@@ -19,13 +20,7 @@ class AgentGuest:
 
 def agent_guest() -> AgentGuest:
     """The kernel of the last `vmforms setup` and the agent's initramfs, built once."""
-    from vmforms.container.vmisolation.agent import (
-        AGENT_PATH,
-        AGENT_SCRIPT,
-        ENTER_PATH,
-        ENTER_SOURCE,
-        build_enter,
-    )
+    from vmforms.container.vmisolation.agent import ENTER_PATH, ENTER_SOURCE, build_enter
     from vmforms.hypervisor.boot.assets import (
         AssetError,
         assets_root,
@@ -47,12 +42,10 @@ def agent_guest() -> AgentGuest:
     if not enter.exists():
         build_enter(enter)
     enter_bin = enter.read_bytes()
-    key = content_hash(b"agent-initramfs-v1", busybox, INIT_SCRIPT.encode(),
-                       AGENT_SCRIPT.encode(), enter_bin)
+    key = content_hash(b"agent-initramfs-v2", busybox, INIT_SCRIPT.encode(), enter_bin)
     initrd = root / f"initramfs-{key}.cpio"
     if not initrd.exists():
-        extra = [file(AGENT_PATH, AGENT_SCRIPT.encode(), 0o755),
-                 file(ENTER_PATH, enter_bin, 0o755)]
+        extra = [file(ENTER_PATH, enter_bin, 0o755)]
         tmp = initrd.with_name(initrd.name + ".tmp")
         tmp.write_bytes(build_initramfs(busybox, extra=extra))
         tmp.rename(initrd)

@@ -13,7 +13,7 @@ import signal
 import sys
 
 from vmforms.container.errors import ContainerError
-from vmforms.container.vmisolation.agent import READY_MARK
+from vmforms.container.vmisolation.agent import GUEST_CMDLINE, READY_MARK
 from vmforms.record import record
 
 TYPE_CHECKING = False
@@ -24,12 +24,13 @@ if TYPE_CHECKING:
     from vmforms.container.runtime import Stdio
     from vmforms.container.spec import Spec
 
-GUEST_APPEND = "console=ttyS0 quiet"
 DEFAULT_GUEST_RAM = 128 << 20
 # Above a --memory limit the guest's kernel and agent need about this much of their own.
 GUEST_OVERHEAD = 64 << 20
 MAX_GUEST_RAM = 2 << 30
-EOF = b"\x04"  # VEOF of the guest's terminal in canonical mode
+# VEOF of the guest's terminal in canonical mode: the first ends a partial line, the
+# second is then the end of file (one at the start of a line is, and the other waits)
+EOF = b"\x04\x04"
 PRE_READY_LIMIT = 64 << 10
 INPUT_CHUNK = 1024  # at most this much waits in the UART's receive FIFO (4 KiB)
 EXIT_VM_FAILED = 125
@@ -80,7 +81,6 @@ def plan(c: st.Container, spec: Spec) -> VmPlan:
     from vmforms.container.vmisolation.agent import description
     from vmforms.container.vmisolation.disk import layers_disk
     from vmforms.container.vmisolation.guest import agent_guest
-    from vmforms.hypervisor.boot.initramfs import command_parameter
     from vmforms.hypervisor.machine import DiskSpec, MachineConfig
 
     guest = agent_guest()
@@ -96,7 +96,7 @@ def plan(c: st.Container, spec: Spec) -> VmPlan:
     cache.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = MachineConfig(
         kernel=guest.kernel, initrd=guest.initrd,
-        cmdline=f"{GUEST_APPEND} {command_parameter(['sh', '/bin/vmforms-agent'])}",
+        cmdline=GUEST_CMDLINE,
         mem_size=guest_ram(res.memory_limit), disks=(DiskSpec(disk, read_only=True),),
         engine="translate", translation_cache=cache / "riscv-containers.tcache")
     # VMFORMS_VM_SNAPSHOT=off: boot every time (the bench and the demo measure both ways)
@@ -116,7 +116,8 @@ def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
                     signal.SIGPIPE, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
-        os.setsid()
+        if stdio.console is None:
+            os.setsid()  # with a terminal, _setup_stdio makes the session around it
         cgroup.add(0)
         from vmforms.container.runtime import _setup_stdio
 
