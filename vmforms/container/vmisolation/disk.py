@@ -76,11 +76,6 @@ def layers_disk(image_id: str, layers: list[Path]) -> Path:
     return out
 
 
-def remove_disk(image_id: str) -> None:
-    """Drop the cached disk of an image (when the image itself is removed)."""
-    (disks_dir() / f"{image_id.removeprefix('sha256:')}.ext4").unlink(missing_ok=True)
-
-
 def _tool(argv: list[str]) -> None:
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, check=False)
