@@ -432,3 +432,15 @@ def test_host_network_with_the_hosts_sysfs_bound_read_only(user: User) -> None:
     assert lines[0] == os.readlink("/proc/self/ns/net")
     assert "Read-only file system" in lines[1]
     assert "lo" in lines[2:]
+
+
+def test_pull_from_a_loopback_registry(user: User, vmf: Any, registry: Any) -> None:
+    ref = f"{registry.host}/vmforms-rootless/busybox:t{os.getpid()}"
+    vmf("tag", "busybox", ref, check=True)
+    try:
+        vmf("push", ref, check=True)
+        user.ok("pull", ref, timeout=120)
+        assert user.ok("run", "--rm", "--network", "none", ref, "echo", "pulled") == "pulled\n"
+    finally:
+        vmf("rmi", ref)
+        user.vmf("rmi", ref)
