@@ -288,8 +288,9 @@ def test_bind_and_secret_mounts_then_builder_prune(vmf: Any, tmp_path: Path) -> 
         # builder prune: dangling cache and the cache mounts; the tagged image stays
         mounts = vmf.root / "build-cache-mounts"
         assert mounts.is_dir() and any(mounts.iterdir())
-        df = vmf("system", "df", "--format", "{{.Type}} {{.TotalCount}}", check=True).stdout
-        assert int(df.splitlines()[-1].split()[-1]) > 0
+        df = vmf("system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}",
+                 check=True).stdout.splitlines()[-1].split()
+        assert int(df[-2]) > 0 and df[-1] != "0B"  # the cache mount and the steps' layers
         asked = vmf("builder", "prune", input="n\n", check=True)
         assert "WARNING! This will remove all dangling build cache." in asked.stdout
         assert mounts.is_dir()

@@ -14,7 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from vmforms.container.image.records import ANNOTATION_BUILD_CACHE, Index
+from vmforms.container.errors import ContainerError
+from vmforms.container.image.records import ANNOTATION_BUILD_CACHE, Descriptor, Index
 from vmforms.container.image.store import ImageStore
 
 
@@ -22,7 +23,7 @@ from vmforms.container.image.store import ImageStore
 class CacheUsage:
     entries: int
     mounts: int
-    size: int  # bytes of the cache mounts and of content only the cache holds
+    size: int  # bytes of the cache mounts and of the blobs only the cache holds
 
 
 def mounts_dir(store: ImageStore) -> Path:
@@ -35,12 +36,34 @@ def _tree_size(path: Path) -> int:
     return tree_size(path)
 
 
+def _blobs(store: ImageStore, desc: Descriptor) -> dict[str, int]:
+    """The config and layer blobs an index.json entry holds, with their sizes."""
+    out: dict[str, int] = {}
+    try:
+        for child in store.children(desc):
+            manifest = store.manifest(child.digest)
+            out[manifest.config.digest] = manifest.config.size
+            out.update((layer.digest, layer.size) for layer in manifest.layers)
+    except ContainerError:
+        pass  # a damaged entry counts for nothing
+    return out
+
+
 def usage(store: ImageStore) -> CacheUsage:
+    """Entries, cache mounts, and the bytes only the cache holds (what a prune -a frees)."""
     manifests = store.read_index().manifests
+    cached: dict[str, int] = {}
+    named: set[str] = set()
+    for desc in manifests:
+        if ANNOTATION_BUILD_CACHE in desc.annotations:
+            cached.update(_blobs(store, desc))
+        else:
+            named.update(_blobs(store, desc))
     entries = sum(1 for d in manifests if ANNOTATION_BUILD_CACHE in d.annotations)
     root = mounts_dir(store)
     mounts = sorted(root.iterdir()) if root.is_dir() else []
-    return CacheUsage(entries, len(mounts), sum(_tree_size(m) for m in mounts))
+    only_cached = sum(size for digest, size in cached.items() if digest not in named)
+    return CacheUsage(entries, len(mounts), only_cached + sum(_tree_size(m) for m in mounts))
 
 
 def prune(store: ImageStore, all_cache: bool) -> tuple[list[str], int]:
