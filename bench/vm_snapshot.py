@@ -55,9 +55,13 @@ def session(argv: list[str], release: bytes, *, wait_prompt: bool) -> tuple[floa
     seen = bytearray()
     try:
         prompt = _read_until(proc, PROMPT, start, seen) if wait_prompt else 0.0
-        proc.stdin.write(b"uname -r\n")
+        # a first newline: ash may still be reading the reply to its cursor query (ESC [6n)
+        proc.stdin.write(b"\nuname -r\n")
         proc.stdin.flush()
         output = _read_until(proc, b"\n" + release, start, seen)
+        proc.stdin.write(b"exit\n")  # the guest powers off: compiled blocks are kept
+        proc.stdin.flush()
+        proc.wait(timeout=120)
     finally:
         proc.kill()
         proc.wait()
@@ -84,7 +88,7 @@ def qemu_save(argv: list[str], monitor: Path, state: Path) -> None:
         _read_until(proc, PROMPT, time.perf_counter(), bytearray())
         with socket.socket(socket.AF_UNIX) as mon:
             mon.connect(str(monitor))
-            for command in ("stop", f'migrate "exec:cat > {state}"'):
+            for command in (f'migrate "exec:cat > {state}"',):
                 mon.sendall(command.encode() + b"\n")
             reply = b""
             while b"Migration status: completed" not in reply:
@@ -113,6 +117,7 @@ def main() -> int:
                        stdin=subprocess.DEVNULL, capture_output=True, check=True)
         taken = time.perf_counter() - t0
         ours_restore = [VMFORMS, "vm", "run", "--restore", str(snap)]
+        first = session(ours_restore, release, wait_prompt=False)[1]  # compiles its blocks
         qemu = shutil.which("qemu-system-riscv64")
         qstate = work / "qemu.state"
         if qemu is not None:
@@ -139,6 +144,8 @@ def main() -> int:
               "on disk (sparse)")
         print(f"  vmforms cold boot to the prompt            median {med['prompt']:7.2f} s")
         print(f"  vmforms cold boot to `uname -r` output     median {med['cold']:7.2f} s")
+        print(f"  vmforms first restore to `uname -r` output        {first:7.2f} s "
+              "(compiling the blocks kept for later ones)")
         print(f"  vmforms restore to `uname -r` output       median {med['restore']:7.2f} s "
               f"(target < {TARGET_RESTORE_S:.0f} s)")
         print(f"  ratio cold/restore: {med['cold'] / med['restore']:.1f}x")

@@ -15,6 +15,7 @@ import sys
 import termios
 import tty
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--kernel", type=Path, help="a RISC-V Linux Image (default: built-in)")
     run.add_argument("--initrd", type=Path, help="an initramfs (default: built-in)")
     run.add_argument("--append", default="", help="more kernel command line")
-    run.add_argument("--mem", default="128M", help="guest RAM (default 128M)")
+    run.add_argument("--mem", help="guest RAM (default 128M; with --restore, the snapshot's)")
     run.add_argument("--disk", action="append", default=[], metavar="FILE[,ro]")
     run.add_argument("--timeout", type=float, help="give up after S seconds of wall time")
     run.add_argument("--engine", choices=("interp", "translate"), default="translate")
@@ -69,7 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--net", action="store_true",
                      help="virtio-net on a TAP of its own with a /30 between the host and the "
                      "guest (QEMU: -netdev tap,id=n0 -device virtio-net-device,netdev=n0)")
+    run.add_argument("--snapshot-at", metavar="REGEX",
+                     help="when a console line matches REGEX (a prompt, an agent's ready line), "
+                     "save the machine into --snapshot-to and stop")
+    run.add_argument("--snapshot-to", type=Path, metavar="DIR", help="see --snapshot-at")
+    run.add_argument("--restore", type=Path, metavar="DIR",
+                     help="resume a snapshot instead of booting: the console continues")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run in the guest")
+    snap = sub.add_parser("snapshot", help="check a snapshot (vm run --snapshot-at) and show it")
+    snap.add_argument("directory", type=Path, metavar="DIR")
+    snap.set_defaults(cmd=[])
     return parser
 
 
@@ -79,6 +89,18 @@ def main(argv: list[str]) -> int:
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     logging.basicConfig(level=logging.WARNING, format="vmforms vm: %(message)s")
+    if args.command == "snapshot":
+        from vmforms.hypervisor.snapshot import verify_snapshot
+
+        sys.stdout.write("".join(f"{line}\n" for line in verify_snapshot(args.directory)))
+        return 0
+    if args.restore is not None:
+        return run_restore(args, cmd)
+    args.mem = args.mem or "128M"
+    if (args.snapshot_at is None) != (args.snapshot_to is None):
+        raise HypervisorError("--snapshot-at REGEX and --snapshot-to DIR go together")
+    if args.snapshot_at is not None and (args.accel != "tcg" or args.machine != "virt"):
+        raise HypervisorError("--snapshot-at: snapshots are of the software RISC-V virt board")
     return run(args, cmd)
 
 
@@ -195,7 +217,9 @@ def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: st
 
     machine: Machine | None = None
     terminal = None if cmd else _Terminal()
-    console = terminal.write if terminal else command_output
+    console: Callable[[bytes], None] = terminal.write if terminal else command_output
+    snap = _Snapshotter(args, guest, terminal) if args.snapshot_at else None
+    console = snap.console(console) if snap else console
     total_instr, total_time = 0, 0.0
     result = None
     panic: list[str] = []
@@ -211,7 +235,7 @@ def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: st
                 poll = terminal.poller(_console_input(machine)) if terminal else boot_status
                 try:
                     left = None if args.timeout is None else max(args.timeout - total_time, 0)
-                    result = machine.run(left, poll)
+                    result = machine.run(left, snap.poll(machine, poll) if snap else poll)
                 finally:
                     machine.close()
                     total_instr += machine.cpu.instret
@@ -222,6 +246,9 @@ def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: st
                     break
     except _Detach:
         result = None
+    except _SnapshotTaken:
+        sys.stderr.write(f"vmforms vm: snapshot saved in {args.snapshot_to}\n")
+        return 0
     finally:
         booting.close()
     if args.stats:
@@ -425,3 +452,101 @@ def run_kvm(
         last = tail.splitlines()[-1] if tail else "no console output"
         raise HypervisorError(f"guest stopped before the command ran; last output: {last}")
     return guest.exit_status
+
+
+class _SnapshotTaken(Exception):
+    """The machine was saved at --snapshot-at's line."""
+
+
+class _Snapshotter:
+    """--snapshot-at/--snapshot-to: watch the console for the line; between two CPU slices
+    after it shows (the CPU between two instructions), save the machine and stop."""
+
+    def __init__(self, args: argparse.Namespace, guest: Any, terminal: Any) -> None:
+        from vmforms.hypervisor.snapshot import ConsoleMarker
+
+        self._marker = ConsoleMarker(args.snapshot_at)
+        self._directory: Path = args.snapshot_to
+        self._guest = guest
+        self._mode = "command" if terminal is None else "terminal"
+
+    def console(self, write: Callable[[bytes], None]) -> Callable[[bytes], None]:
+        def watched(data: bytes) -> None:
+            write(data)
+            self._marker.feed(data)
+
+        return watched
+
+    def poll(self, machine: Any, poll: Poll) -> Poll:
+        def check(idle: bool) -> None:
+            if self._marker.matched:
+                extra = {"console": self._mode, "begun": self._guest.begun}
+                machine.save_snapshot(self._directory, extra)
+                raise _SnapshotTaken
+            poll(idle)
+
+        return check
+
+
+def run_restore(args: argparse.Namespace, cmd: list[str]) -> int:
+    """`vm run --restore DIR`: the machine resumes where the snapshot left it, and so does
+    its console: a terminal's, or a command's output framing and exit status."""
+    from vmforms.hypervisor.boot.initramfs import GuestOutput
+    from vmforms.hypervisor.machine import Machine
+    from vmforms.hypervisor.snapshot import (
+        read_snapshot,
+        snapshot_config,
+        translation_cache_path,
+    )
+
+    given = [name for name in ("kernel", "initrd", "bios", "disk", "append", "snapshot_at")
+             if getattr(args, name)]
+    if cmd or given or args.machine != "virt" or args.accel != "tcg":
+        raise HypervisorError(
+            "--restore resumes the machine the snapshot saved: give no command, --kernel, "
+            "--initrd, --bios, --disk, --append or --snapshot-at"
+        )
+    snapshot = read_snapshot(args.restore)
+    command = snapshot.extra.get("console") == "command"
+    guest = GuestOutput()
+    guest.begun = True
+    out = sys.stdout.buffer
+    terminal = _Terminal()
+
+    def command_output(data: bytes) -> None:
+        chunk = guest.feed(data)
+        if chunk:
+            out.write(chunk)
+            out.flush()
+
+    cache = None
+    if args.engine == "translate":
+        cache = translation_cache_path(_translation_cache().parent, snapshot)
+    options: dict[str, Any] = {"engine": args.engine, "translation_cache": cache}
+    if args.mem is not None:
+        config = snapshot_config(snapshot, engine=args.engine, translation_cache=cache)
+        options = {"config": replace(config, mem_size=parse_size(args.mem))}
+    machine, _ = Machine.restore_snapshot(
+        args.restore, command_output if command else terminal.write, **options
+    )
+    try:
+        with _raw_terminal(enabled=not command):
+            result = machine.run(args.timeout, terminal.poller(machine.uart.receive))
+    except _Detach:
+        return 0
+    finally:
+        machine.close()
+    if args.stats:
+        sys.stderr.write(f"vmforms vm: {result.instructions} instructions in "
+                         f"{result.seconds:.2f}s after the restore\n")
+    if result.reason == "panic":
+        raise HypervisorError("the guest kernel panicked", exit_code=EXIT_GUEST_PANIC)
+    if result.reason == "timeout":
+        raise HypervisorError(
+            f"guest did not power off within {args.timeout:g}s (--timeout)", exit_code=EXIT_TIMEOUT
+        )
+    if command:
+        if guest.exit_status is None:
+            raise HypervisorError("the guest stopped before the command finished")
+        return guest.exit_status
+    return 0

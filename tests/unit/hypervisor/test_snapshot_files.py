@@ -18,9 +18,12 @@ from vmforms.hypervisor.snapshot import (
     FORMAT_VERSION,
     MAGIC,
     MEMORY_FILE,
+    SNAPSHOT_CACHES_KEPT,
     STATE_FILE,
     ConsoleMarker,
     read_snapshot,
+    translation_cache_path,
+    verify_snapshot,
 )
 
 from .cpu.rig import HAVE_TOOLS, build
@@ -238,3 +241,29 @@ def test_the_console_marker_sees_prompts_and_lines() -> None:
     assert ready.matched
     with pytest.raises(SnapshotError, match="not a regular expression"):
         ConsoleMarker("(")
+
+
+def test_compiled_blocks_are_kept_per_snapshot_and_pruned(saved: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old = [cache / f"snapshot-{i:024d}.tcache" for i in range(SNAPSHOT_CACHES_KEPT + 3)]
+    for i, path in enumerate(old):
+        path.write_bytes(b"x")
+        os.utime(path, (1000 + i, 1000 + i))
+    snapshot = read_snapshot(saved)
+    path = translation_cache_path(cache, snapshot)
+    assert path.parent == cache and snapshot.seal[:24] in path.name
+    left = sorted(cache.iterdir())
+    assert len(left) == SNAPSHOT_CACHES_KEPT and old[-1] in left and old[0] not in left
+
+
+def test_verify_checks_a_snapshot_without_running_it(saved: Path, tmp_path: Path) -> None:
+    lines = verify_snapshot(saved)
+    assert "riscv64 virt, 32 MiB RAM" in lines[1] and lines[-1] == "console: terminal"
+    assert any(line.startswith("kernel: ") and "unchanged" in line for line in lines)
+    bad = copy(saved, tmp_path / "v")
+    with (bad / MEMORY_FILE).open("r+b") as f:
+        f.seek(0x200040)
+        f.write(b"\xff")
+    with pytest.raises(SnapshotError, match="memory is damaged or altered"):
+        verify_snapshot(bad)
