@@ -38,7 +38,8 @@ _REFUSED = (
 
 
 def resolve(store: Any, opts: RunOptions) -> tuple[Image, RunOptions]:
-    """The image to run and the options, with `isolation` settled to "process" or "vm"."""
+    """The image to run and the options, with `isolation` settled to "vm", or to "" for
+    the host's kernel (what Docker on Linux records in HostConfig.Isolation)."""
     from vmforms.container.image.platform import (
         binfmt_handler,
         check_executable,
@@ -65,14 +66,14 @@ def resolve(store: Any, opts: RunOptions) -> tuple[Image, RunOptions]:
                     check_executable(platform_of({"os": found.os,
                                                   "architecture": found.architecture}),
                                      opts.image)
-                return found, replace(opts, isolation="process")
+                return found, replace(opts, isolation="")
         if found is not None or (wanted is not None and wanted.architecture == GUEST_ARCH):
             sys.stderr.write(f"vmforms container: image {opts.image} is for {VM_PLATFORM}, "
                              f"which this {host_platform()} host cannot execute: running it "
                              "in the RISC-V virtual machine (--isolation vm)\n")
             chosen = "vm"
     if chosen != "vm":
-        return resolve_image(store, opts), replace(opts, isolation="process")
+        return resolve_image(store, opts), replace(opts, isolation="")
     check_vm_options(opts)
     wanted = parse_platform(opts.platform or VM_PLATFORM)
     if wanted.architecture != GUEST_ARCH:
