@@ -42,13 +42,16 @@ def _lines_of(path: str, name: str) -> list[str]:
 
 
 def _processes_of(uids: range) -> list[int]:
+    """Live processes of these uids (zombies wait for the host's init to reap them)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.stat(f"/proc/{entry}").st_uid in uids:
+                if (os.stat(f"/proc/{entry}").st_uid in uids and
+                        Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[0]
+                        != "Z"):
                     found.append(int(entry))
-            except OSError:
+            except (OSError, IndexError):
                 pass
     return found
 
