@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 MARKER = "VMFORMS_ROOTLESS"
 RUN_DIR = "VMFORMS_ROOTLESS_RUN"
 # The commands that stay in the host's user namespace (see the module's docstring).
-HOST_SIDE = frozenset({"exec", "stop", "kill", "version"})
+HOST_SIDE = frozenset({"exec", "stop", "kill", "top", "stats", "version"})
 # podman's words on a cgroup-v1 host (libpod/runtime_ctr.go); a v2 host that delegates
 # no controller to the user gets the same warning.
 LIMITS_WARNING = ("WARNING: Resource limits are not supported and ignored on cgroups V1 "
@@ -383,69 +383,12 @@ def check_run_options(a: object) -> None:
     from vmforms.container.rootless_net import choose_network
 
     choose_network(a)  # last: its note is said only for a container that will run
+    from vmforms.container.rootless_cgroup import NoCgroupDriver, cgroup_driver
+
     if any(get(flag) for flag in LIMIT_FLAGS) and isinstance(cgroup_driver(), NoCgroupDriver):
         sys.stderr.write(LIMITS_WARNING + "\n")
 
 
-
-
-class NoCgroup:
-    """A rootless container's stand-in for a cgroup where none is delegated: it holds no
-    process (PID 1's pid namespace takes the others with it when it dies) and limits
-    nothing (the warning said so)."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def paths(self) -> dict[str, Path]:
-        return {}
-
-    def exists(self) -> bool:
-        return False
-
-    def add(self, pid: int) -> None:
-        pass
-
-    def procs(self) -> list[int]:
-        return []
-
-    def kill_all(self, sig: int = 9) -> None:
-        pass
-
-    def freeze(self, timeout: float = 5.0) -> None:
-        raise ContainerError("pause needs the freezer cgroup, which is not delegated to "
-                             "rootless containers on this host")
-
-    def thaw(self) -> None:
-        pass
-
-    def oom_killed(self) -> bool:
-        return False
-
-    def stats(self) -> dict[str, int]:
-        return {}
-
-    def destroy(self, timeout: float = 10.0) -> None:
-        pass
-
-
-class NoCgroupDriver:
-    """The cgroup driver of a rootless command on a host that delegates none."""
-
-    version = 0
-
-    def create(self, name: str, limits: object) -> NoCgroup:
-        return NoCgroup(name)  # `run` has warned that limits are not applied
-
-    def open(self, name: str) -> NoCgroup:
-        from vmforms.container.errors import CgroupNotFound
-
-        raise CgroupNotFound(f"cgroup {name}: rootless containers have none on this host")
 
 
 def check_build_options(a: object) -> None:
@@ -455,33 +398,3 @@ def check_build_options(a: object) -> None:
     from vmforms.container.rootless_net import choose_network
 
     choose_network(a)
-
-
-def cgroup_driver(base: Path = Path("/sys/fs/cgroup"),
-                  own_cgroup: Path = Path("/proc/self/cgroup")) -> object:
-    """On a cgroup-v2 host that delegates a subtree to the user (systemd's user@UID.service
-    with Delegate=yes), a v2 driver rooted there, as podman's cgroupfs manager uses it;
-    else (cgroup v1, or nothing delegated) no cgroups at all."""
-    if (base / "cgroup.controllers").exists():
-        try:
-            with open(own_cgroup, "rb") as f:
-                lines = f.read(65536).decode(errors="replace").splitlines()
-        except OSError:
-            lines = []
-        own = next((line[3:] for line in lines if line.startswith("0::/")), None)
-        if own is not None:
-            # Our own cgroup holds processes, so children go beside it, in the nearest
-            # ancestor that is ours to write (no internal processes: cgroup-v2.rst).
-            path = (base / own.lstrip("/")).parent
-            while path != base and base in path.parents:
-                try:
-                    ours = all(os.stat(path / f).st_uid == os.geteuid()
-                               for f in ("", "cgroup.procs", "cgroup.subtree_control"))
-                except OSError:
-                    ours = False
-                if ours:
-                    from vmforms.container.cgroups.v2 import V2Driver
-
-                    return V2Driver(path)
-                path = path.parent
-    return NoCgroupDriver()

@@ -226,6 +226,9 @@ def test_everyday_commands(user: User) -> None:
         user.ok("restart", "-t", "0", "daemon")
         user.ok("restart", "-t", "0", "daemon")  # this time from running
         assert "Up" in user.ok("ps", "--filter", f"id={cid}")
+        assert "sleep 60" in user.ok("top", "daemon")  # no cgroup: PID 1's pid namespace
+        paused = user.vmf("pause", "daemon")
+        assert paused.returncode != 0 and "freezer" in paused.stderr
     finally:
         user.ok("rm", "-f", cid)  # running: killed first
     assert cid not in user.ok("ps", "-aq", "--no-trunc")

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from vmforms.container import rootless, rootless_net
+from vmforms.container import rootless, rootless_cgroup, rootless_net
 from vmforms.container.errors import CgroupNotFound, ContainerError
 
 
@@ -89,16 +89,26 @@ def test_default_network_without_slirp4netns_is_none_said_once(
         rootless_net.choose_network(_run_args(network="slirp4netns"))
 
 
-def test_no_cgroup_driver_limits_nothing_and_finds_nothing() -> None:
-    driver = rootless.NoCgroupDriver()
+def test_no_cgroup_driver_limits_nothing_and_finds_only_running_containers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setenv("VMFORMS_ROOT", str(tmp_path))
+    driver = rootless_cgroup.NoCgroupDriver()
     cgroup = driver.create("vmforms/x", object())
     cgroup.add(1)
     assert cgroup.procs() == [] and not cgroup.exists() and not cgroup.oom_killed()
     cgroup.destroy()
     with pytest.raises(ContainerError, match="freezer"):
         cgroup.freeze()
-    with pytest.raises(CgroupNotFound):
-        driver.open("vmforms/x")
+    for name in ("vmforms/x", "vmforms/..", "vmforms/"):
+        with pytest.raises(CgroupNotFound):
+            driver.open(name)
+    # Opened for a running PID 1 (here: this process), the processes of its pid namespace.
+    ours = rootless_cgroup.NoCgroup("vmforms/y", os.getpid())
+    assert os.getpid() in ours.procs()
+    use = ours.stats()
+    assert use["pids_current"] >= 1 and use["memory_usage"] > 0 and use["cpu_usage_ns"] > 0
 
 
 def test_cgroups_only_where_delegated(tmp_path: Path) -> None:
@@ -112,12 +122,12 @@ def test_cgroups_only_where_delegated(tmp_path: Path) -> None:
     own = tmp_path / "self-cgroup"
     own.write_text("0::/user.slice/user@1000.service/app.slice/shell.scope\n")
     # cgroup v1 (no cgroup.controllers at the root): none at all
-    assert isinstance(rootless.cgroup_driver(base, own), rootless.NoCgroupDriver)
+    assert isinstance(rootless_cgroup.cgroup_driver(base, own), rootless_cgroup.NoCgroupDriver)
     (base / "cgroup.controllers").write_text("cpu memory pids\n")
-    driver = rootless.cgroup_driver(base, own)
+    driver = rootless_cgroup.cgroup_driver(base, own)
     assert isinstance(driver, V2Driver) and driver.root == delegated
     (delegated / "cgroup.procs").unlink()  # not writable by us: look higher, find nothing
-    assert isinstance(rootless.cgroup_driver(base, own), rootless.NoCgroupDriver)
+    assert isinstance(rootless_cgroup.cgroup_driver(base, own), rootless_cgroup.NoCgroupDriver)
 
 
 def test_vm_isolation_keeps_its_own_network_default() -> None:

@@ -41,11 +41,11 @@ def detect(
     """The driver for this host: v2 when `root` is itself a cgroup2 mount, else v1 over
     the cgroup hierarchies mounted directly below `root`, as /proc/self/mountinfo lists
     them. A hybrid host (tmpfs root, cgroup2 only at root/unified) is v1. A rootless
-    command gets only what is delegated to its user (rootless.cgroup_driver)."""
+    command gets only what is delegated to its user (rootless_cgroup.py)."""
     from os import environ, geteuid
 
     if environ.get("VMFORMS_ROOTLESS") == "1" or geteuid() != 0:
-        from vmforms.container.rootless import cgroup_driver
+        from vmforms.container.rootless_cgroup import cgroup_driver
 
         return cgroup_driver()  # type: ignore[return-value]
     mounts = fs.read_mounts(mountinfo)
