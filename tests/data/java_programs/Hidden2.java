@@ -26,6 +26,12 @@ public class Hidden2 {
     WeakReference<Class<?>> ref = new WeakReference<>(lk.defineHiddenClass(bytes, false).lookupClass());
     for (int i = 0; i < 100 && ref.get() != null; i++) { System.gc(); Thread.sleep(10); }
     System.out.println("unloaded " + (ref.get() == null));
+    byte[] boom = Hidden2.class.getResourceAsStream("Hidden2Boom.class").readAllBytes();
+    Runnable b = (Runnable) lk.defineHiddenClass(boom, true).lookupClass().getDeclaredConstructor().newInstance();
+    try { b.run(); } catch (IllegalStateException e) {
+      // HotSpot leaves the frames of hidden classes out of stack traces.
+      for (StackTraceElement s : e.getStackTrace()) System.out.println("at " + mask(s));
+    }
     Runnable r = () -> {};
     System.out.println(r.getClass().isHidden() + " " + mask(r.getClass().getName()).replaceAll("[0-9]+/", "N/") + " " + (r.getClass().getNestHost() == Hidden2.class));
   }
@@ -34,3 +40,7 @@ class Hidden2Plugin implements Runnable {
   static int count;
   public String toString() { return "plugin " + getClass().getName(); }
   public void run() { count++; Hidden2Plugin p = this; System.out.println("run " + count + " " + (p.getClass() == getClass())); } }
+class Hidden2Boom implements Runnable {
+  public void run() { boom(); }
+  void boom() { throw new IllegalStateException("boom"); }
+}

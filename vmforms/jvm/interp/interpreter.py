@@ -304,14 +304,14 @@ def execute(th: JThread, m: JMethod, args: list[Any]) -> Any:
                             push(len(pop().data))
                         elif op == 0xD7:  # CHECKCAST_Q
                             v = stack[-1]
-                            if v is not None and a.name not in v.klass.ancestors:
+                            if v is not None and (a.name not in v.klass.ancestors or a.shadowed):
                                 frame[1] = pc - 1
                                 checkcast_slow(th, v, a)
                         elif op == 0xD8:  # INSTANCEOF_Q
                             v = pop()
                             if v is None:
                                 push(0)
-                            elif v.klass is a or a.name in v.klass.ancestors:
+                            elif v.klass is a or a.name in v.klass.ancestors and not a.shadowed:
                                 push(1)
                             else:
                                 push(1 if is_assignable(v.klass, a) else 0)

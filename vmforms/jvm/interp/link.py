@@ -42,21 +42,17 @@ def vm_exception(th: JThread, cls: str, message: str | None) -> NoReturn:
     raise JavaThrowable(make_exception(th, cls, message))
 
 
-def describe(k: JClass) -> str:
-    """How HotSpot names a class and its module and loader in ClassCastException."""
-    if k.module:
-        return f"module {k.module} of loader 'bootstrap'"
-    return "unnamed module of loader 'app'"
-
-
 def checkcast_slow(th: JThread, v: JObject, target: JClass) -> None:
+    from vmforms.jvm.runtime.loaders import describe
+
     if is_assignable(v.klass, target):
         return
     s, t = v.klass, target
-    if describe(s) == describe(t):
-        where = f"{s.java_name} and {t.java_name} are in {describe(s)}"
+    ds, dt = describe(th, s), describe(th, t)
+    if ds == dt:
+        where = f"{s.java_name} and {t.java_name} are in {ds}"
     else:
-        where = f"{s.java_name} is in {describe(s)}; {t.java_name} is in {describe(t)}"
+        where = f"{s.java_name} is in {ds}; {t.java_name} is in {dt}"
     vm_exception(th, "java/lang/ClassCastException",
                  f"class {s.java_name} cannot be cast to class {t.java_name} ({where})")
 

@@ -121,7 +121,9 @@ def _abstract(th: JThread, k: Any, key: str) -> None:
 def _instanceof(v: Any, k: Any) -> int:
     if v is None:
         return 0
-    return 1 if v.klass is k or k.name in v.klass.ancestors or is_assignable(v.klass, k) else 0
+    if v.klass is k or k.name in v.klass.ancestors and not k.shadowed:
+        return 1
+    return 1 if is_assignable(v.klass, k) else 0
 
 
 def _monitor(th: JThread, v: Any, enter: bool) -> None:
@@ -489,7 +491,8 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
         return [f"ip = {i}", f"s{d} = JObject({e.const(a)}, list({e.const(b)}))"]
     if op == D.CHECKCAST_Q:
         k = e.const(a)
-        return [f"if s{t} is not None and {k}.name not in s{t}.klass.ancestors:",
+        return [f"if s{t} is not None and ({k}.name not in s{t}.klass.ancestors"
+                f" or {k}.shadowed):",
                 f"    frame[1] = ip = {i}", f"    checkcast_slow(th, s{t}, {k})"]
     if op == D.INSTANCEOF_Q:
         return [f"s{t} = _instanceof(s{t}, {e.const(a)})"]
@@ -573,7 +576,7 @@ def _perform(th: JThread, m: JMethod, i: int, vals: list[Any]) -> Any:
     if op == D.NEW_Q:
         return JObject(a, list(b))
     if op == D.CHECKCAST_Q:
-        if vals[0] is not None and a.name not in vals[0].klass.ancestors:
+        if vals[0] is not None and (a.name not in vals[0].klass.ancestors or a.shadowed):
             checkcast_slow(th, vals[0], a)
         return vals[0]
     if op == D.INSTANCEOF_Q:

@@ -159,6 +159,9 @@ class JClass:
         self.module = ""  # the JDK module of a system class, "" for the class path
         self.hidden = False  # a hidden class (JVMS 5.3.5: lambda classes here)
         self.nest_host: JClass | None = None  # a hidden nestmate's host (JVMS 5.4.4)
+        # Another loader defined a class of the same name: type checks that match the
+        # name must also match the class (JVMS 5.3: a class is its name and its loader).
+        self.shadowed = False
         self.code_source: str | None = None  # the class-path jar or directory it came from
         self.protection_domain: JObject | None = None
         self.finalizable: bool | None = None  # has a finalizer (references.py); None: unknown
@@ -197,7 +200,15 @@ class JClass:
 
     def is_subclass_of(self, other: JClass) -> bool:
         """Assignment compatibility of JVMS 6.5.checkcast for non-array classes."""
-        return other.name in self.ancestors
+        return other.name in self.ancestors and (not other.shadowed or self.has_ancestor(other))
+
+    def has_ancestor(self, other: JClass) -> bool:
+        """Whether `other` itself (not only a class of its name) is this class, a
+        superclass or a superinterface."""
+        if self is other:
+            return True
+        return any(c is not None and other.name in c.ancestors and c.has_ancestor(other)
+                   for c in (self.superclass, *self.interfaces))
 
     def find_method(self, key: str) -> JMethod | None:
         """Method resolution (JVMS 5.4.3.3): this class, its superclasses, then the

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import weakref
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vmforms.jvm.runtime.heap import JObject
+    from vmforms.jvm.runtime.klass import JClass
     from vmforms.jvm.runtime.vm import JThread
 
 BUILTIN = {"jdk/internal/loader/ClassLoaders$AppClassLoader": "'app'",
@@ -22,6 +24,68 @@ def loader_text(th: JThread, loader: JObject | None) -> str:
     name = loader.fields[loader.klass.field_slots["name"]]
     label = f"'{vm.to_str(name)}'" if name is not None else loader.klass.java_name
     return f"{label} @{vm.identity_hash(loader, th):x}"
+
+
+# Per class loader, the classes it was asked for and answered (HotSpot records it as
+# their initiating loader), so each name is asked once.
+_initiated: weakref.WeakKeyDictionary[JObject, dict[str, JClass]] = weakref.WeakKeyDictionary()
+
+
+def load_via(vm: Any, loader: JObject, name: str, th: JThread) -> JClass:
+    """The class `name` as a program's class loader gives it to the classes it defined
+    (JVMS 5.3.2): its own, the system classes (every loader ends at the boot loader for
+    those), else what its loadClass answers, as HotSpot asks it, so a child-first
+    loader's own copy wins over the class path's."""
+    from vmforms.jvm.runtime.heap import JavaThrowable
+
+    own = vm.loader_classes.get(loader)
+    if own is not None and name in own:
+        return own[name]  # type: ignore[no-any-return]
+    seen = _initiated.setdefault(loader, {})
+    k = seen.get(name)
+    if k is not None:
+        return k
+    shared = vm.classes.get(name)
+    if shared is not None and shared.module or \
+            shared is None and vm.classpath.find_system(name) is not None:
+        return vm.load(name, th)  # type: ignore[no-any-return]
+    try:
+        mirror = vm.call_virtual(th, loader, "loadClass", "(Ljava/lang/String;)Ljava/lang/Class;",
+                                 vm.new_string(name.replace("/", ".")))
+    except JavaThrowable as exc:
+        if exc.obj.klass.name != "java/lang/ClassNotFoundException":
+            raise
+        mirror = None
+    if mirror is None:
+        vm.throw(th, "java/lang/NoClassDefFoundError", name)
+    found: JClass = mirror.native
+    seen[name] = found
+    return found
+
+
+def note_definition(vm: Any, k: JClass) -> None:
+    """Once two loaders define one name, mark every class of that name shadowed, so
+    that type checks compare classes, not names."""
+    same = [c for c in (vm.classes.get(k.name),
+                        *(own.get(k.name) for own in vm.loader_classes.values()))
+            if c is not None and c is not k]
+    if same:
+        k.shadowed = True
+        for c in same:
+            c.shadowed = True
+
+
+def describe(th: JThread, k: JClass) -> str:
+    """A class's module and loader as HotSpot's ClassCastException names them."""
+    from vmforms.jvm.runtime.natives.modules import module_name_of
+    from vmforms.jvm.runtime.natives.services import loader_of
+
+    while k.component is not None:
+        k = k.component
+    loader = loader_of(th, th.vm.mirror(k)) if not k.primitive else None
+    module = module_name_of(th.vm, k)
+    where = f"module {module}" if module else "unnamed module"
+    return f"{where} of loader {loader_text(th, loader)}"
 
 
 def duplicate_message(th: JThread, loader: JObject | None, name: str) -> str:

@@ -100,8 +100,10 @@ def _params_name(desc: str) -> str:
 
 def is_assignable(s: JClass, t: JClass) -> bool:
     """JVMS 6.5.checkcast: may a value of class `s` be used as a `t`?"""
-    if s is t or t.name in s.ancestors:
+    if s is t:
         return True
+    if t.name in s.ancestors:
+        return not t.shadowed or s.has_ancestor(t)
     if s.is_array and t.is_array:
         sc, tc = s.component, t.component
         assert sc is not None and tc is not None

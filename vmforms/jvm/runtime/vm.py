@@ -41,6 +41,7 @@ from vmforms.jvm.runtime.klass import (
     JClass,
     JMethod,
 )
+from vmforms.jvm.runtime.loaders import load_via, note_definition
 from vmforms.jvm.runtime.values import bits_to_double, bits_to_float
 
 if TYPE_CHECKING:
@@ -159,17 +160,9 @@ class VM:
         loader = referrer.loader
         if referrer.hidden and referrer.cf is not None and name == referrer.cf.name:
             return referrer  # this_class of a hidden class is the class itself
-        if loader is not None:
-            own = self.loader_classes.get(loader)
-            if own is not None:
-                k = own.get(name)
-                if k is not None:
-                    return k
-        k = self.classes.get(name)
-        if k is not None:
-            return k
         if loader is None:
-            return self.load(name, th)
+            k = self.classes.get(name)
+            return k if k is not None else self.load(name, th)
         elem = name.lstrip("[")
         if elem != name:
             if elem[0] == "L":
@@ -178,27 +171,7 @@ class VM:
         return self._load_via(loader, name, th)
 
     def _load_via(self, loader: JObject | None, name: str, th: JThread) -> JClass:
-        if loader is not None:
-            own = self.loader_classes.get(loader)
-            if own is not None and name in own:
-                return own[name]
-        try:
-            return self.load(name, th)
-        except JavaThrowable as exc:
-            if loader is None or exc.obj.klass.name != "java/lang/NoClassDefFoundError":
-                raise
-        try:
-            mirror = self.call_virtual(th, loader, "loadClass",
-                                       "(Ljava/lang/String;)Ljava/lang/Class;",
-                                       self.new_string(name.replace("/", ".")))
-        except JavaThrowable as exc:
-            if exc.obj.klass.name != "java/lang/ClassNotFoundException":
-                raise
-            mirror = None
-        if mirror is None:
-            self.throw(th, "java/lang/NoClassDefFoundError", name)
-        k: JClass = mirror.native
-        return k
+        return self.load(name, th) if loader is None else load_via(self, loader, name, th)
 
     def define(self, name: str | None, data: bytes, loader: JObject | None,
                th: JThread) -> JClass:
@@ -226,6 +199,7 @@ class VM:
                              shared=existing is None)
             k.loader = loader
             if loader is not None:
+                note_definition(self, k)
                 self.loader_classes.setdefault(loader, {})[cname] = k
                 cc = self.load("java/lang/Class")
                 self.mirror(k).fields[cc.field_slots["classLoader"]] = loader

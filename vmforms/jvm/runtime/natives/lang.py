@@ -74,6 +74,8 @@ def _fill_in_stack_trace(th: JThread, a: list[Any]) -> Any:
     above = None  # the method of the frame called by the one being walked
     for f in reversed(frames[:i + 1]):
         m = f[0]
+        if m.klass.hidden:
+            continue  # HotSpot marks the methods of hidden classes hidden frames
         pc = m.pcs[f[1]] if m.pcs else -1
         callee = native_callee(th, m, pc)
         if callee is not None and (above is None or above.key != callee.key):

@@ -24,13 +24,17 @@ def _frames(th: JThread, walker: JObject) -> list[tuple[JMethod, int]]:
     vm = th.vm
     opt = vm.load(SW + "$Option", th)
     vm.initialize(opt, th)
-    show = vm.call_virtual(th, walker, "hasOption", f"(L{SW}$Option;)Z",
-                           opt.statics["SHOW_REFLECT_FRAMES"])
+    hidden = vm.call_virtual(th, walker, "hasOption", f"(L{SW}$Option;)Z",
+                             opt.statics["SHOW_HIDDEN_FRAMES"])
+    show = hidden or vm.call_virtual(th, walker, "hasOption", f"(L{SW}$Option;)Z",
+                                     opt.statics["SHOW_REFLECT_FRAMES"])
     out = []
     for f in reversed(th.frames):
         m = f[0]
         if not show and (m.klass.name in _REFLECTION
                          or m.klass.name.startswith("jdk/internal/reflect/")):
+            continue
+        if not hidden and m.klass.hidden:
             continue
         out.append((m, m.pcs[f[1]] if m.pcs else -1))
     return out
