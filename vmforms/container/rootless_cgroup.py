@@ -94,16 +94,33 @@ class NoCgroupDriver:
     version = 0
 
     def create(self, name: str, limits: object) -> NoCgroup:
-        return NoCgroup(name)  # `run` has warned that limits are not applied
+        """No cgroup; limits asked for are said not to be applied, as runc rootless does,
+        by the OCI runtime (the engine's `run` has said it before starting)."""
+        from vmforms.container.rootless import LIMITS_WARNING, active
+
+        if not active() and any(getattr(limits, field, None) is not None for field in (
+                "memory", "memory_swap", "cpu_quota", "cpu_shares", "pids", "cpuset_cpus",
+                "cpuset_mems")):
+            import sys
+
+            sys.stderr.write(LIMITS_WARNING + "\n")
+        return NoCgroup(name)
 
     def open(self, name: str) -> NoCgroup:
-        """The stand-in of a running container ("vmforms/ID"); CgroupNotFound otherwise,
-        as for a cgroup whose directory is gone."""
+        """The stand-in of the engine's running container ("vmforms/ID"); CgroupNotFound
+        otherwise (the OCI runtime's containers, stopped ones), as for a cgroup whose
+        directory is gone."""
         from vmforms.container import state as st
         from vmforms.container.errors import CgroupNotFound
+        from vmforms.container.rootless import active
 
         cid = name.rstrip("/").rpartition("/")[2]
-        c = st.load(st.containers_dir() / cid) if cid and cid not in (".", "..") else None
+        c = None
+        if active() and cid and cid not in (".", ".."):
+            try:
+                c = st.load(st.containers_dir() / cid)
+            except OSError:
+                c = None
         if c is None or not c.running:
             raise CgroupNotFound(f"cgroup {name}: rootless containers have none on this host")
         return NoCgroup(name, int(c.state["Pid"]))
