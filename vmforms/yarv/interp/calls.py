@@ -12,7 +12,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import RObject, RSymbol
-from vmforms.yarv.interp.frame import Env, Frame
+from vmforms.yarv.interp.frame import Frame, method_frame
 from vmforms.yarv.interp.loop import execute, invoke_block
 from vmforms.yarv.interp.objects import RProc, RubyError
 from vmforms.yarv.iseq.loader import (
@@ -100,7 +100,8 @@ class CallSite:
     a new frame), FAST_FN (a builtin called without re-packing its arguments) or GENERAL.
     """
 
-    __slots__ = ("mid", "name", "flag", "argc", "kwargs", "cls", "serial", "method", "kind")
+    __slots__ = ("mid", "name", "flag", "argc", "kwargs", "cls", "serial", "method", "kind",
+                 "pad")
 
     def __init__(self, ci: Any) -> None:
         self.mid = ci.mid
@@ -112,6 +113,7 @@ class CallSite:
         self.serial = -1
         self.method: Any = None
         self.kind = GENERAL
+        self.pad: list[Any] = []
 
 
 GENERAL, FAST_ISEQ, FAST_FN = 0, 1, 2
@@ -175,15 +177,13 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
                                      vcall=bool(flag & VM_CALL_VCALL))
         kind = _kind(m, ci)
         ci.cls, ci.serial, ci.method, ci.kind = cls, vm.serial, m, kind
+        if kind == FAST_ISEQ:
+            ci.pad = [None] * (len(m.iseq.local_table) - ci.argc)
     if kind == FAST_ISEQ:
         # the common call: required parameters only, straight into a new frame
-        iseq = m.iseq
-        nlocals = len(iseq.local_table)
-        if nlocals > len(args):
-            args += [None] * (nlocals - len(args))
-        fr = Frame(iseq, recv, Env(args, None), block, m, m.cref, None)
-        fr.defined_class = m.owner
-        return execute(vm, fr)
+        if ci.pad:
+            args += ci.pad  # the method's other locals
+        return execute(vm, method_frame(m.iseq, recv, args, block, m))
     if kind == FAST_FN and block is None:
         try:
             return m.fn(vm, recv, args, None)
