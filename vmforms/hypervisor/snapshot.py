@@ -302,6 +302,11 @@ def save_snapshot(machine: Machine, directory: Path, extra: dict[str, Any] | Non
         os.replace(directory / f".{MEMORY_FILE}.new", directory / MEMORY_FILE)
         os.replace(directory / f".{STATE_FILE}.new", directory / STATE_FILE)
     except OSError as exc:
+        for name in (MEMORY_FILE, STATE_FILE):
+            try:
+                (directory / f".{name}.new").unlink(missing_ok=True)
+            except OSError:
+                pass
         raise SnapshotError(
             f"write snapshot into '{directory}': {exc.strerror or exc}"
         ) from exc

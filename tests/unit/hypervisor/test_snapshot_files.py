@@ -267,3 +267,18 @@ def test_verify_checks_a_snapshot_without_running_it(saved: Path, tmp_path: Path
         f.write(b"\xff")
     with pytest.raises(SnapshotError, match="memory is damaged or altered"):
         verify_snapshot(bad)
+
+
+def test_a_snapshot_that_cannot_be_written_leaves_nothing(kernel: Path, tmp_path: Path) -> None:
+    machine, _ = boot(kernel)
+    target = tmp_path / "full"
+    target.mkdir()
+    (target / f".{STATE_FILE}.new").mkdir()  # in the way, and not removable by unlink
+    (target / f".{STATE_FILE}.new" / "x").write_bytes(b"")
+    with pytest.raises(SnapshotError, match="write snapshot into"):
+        machine.save_snapshot(target)
+    assert sorted(p.name for p in target.iterdir()) == [f".{STATE_FILE}.new"]
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(SnapshotError, match="write snapshot into"):
+        machine.save_snapshot(tmp_path / "file")
+    machine.close()
