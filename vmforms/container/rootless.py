@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # Set in the environment of a command re-entered in the user namespace (and its children).
 MARKER = "VMFORMS_ROOTLESS"
 RUN_DIR = "VMFORMS_ROOTLESS_RUN"
+HOST_MARK = "host"  # MARKER's value in a rootless command that stays in the host's
 # The commands that stay in the host's user namespace (see the module's docstring).
 HOST_SIDE = frozenset({"exec", "stop", "kill", "top", "stats", "version"})
 # podman's words on a cgroup-v1 host (libpod/runtime_ctr.go); a v2 host that delegates
@@ -206,6 +207,7 @@ def enter(command: str, args: object = None) -> None:
         raise ContainerError(f"the store {root} belongs to uid {owner}, not to you: a "
                              "rootless command keeps to a store of its user's own")
     if command in HOST_SIDE:
+        os.environ[MARKER] = HOST_MARK
         return
     if command in ("rm", "restart"):
         _stop_first(command, args)
