@@ -269,6 +269,8 @@ def save_snapshot(machine: Machine, directory: Path, extra: dict[str, Any] | Non
     cpu = machine.cpu
     if not isinstance(cpu, Cpu):
         raise SnapshotError(f"snapshot: the CPU backend {type(cpu).__name__} cannot be saved")
+    if machine.power.reason:
+        raise SnapshotError(f"snapshot: the guest has already asked for a {machine.power.reason}")
     devices = {}
     for name, dev in machine.bus.devices():
         save = getattr(dev, "save_state", None)

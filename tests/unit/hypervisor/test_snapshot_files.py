@@ -282,3 +282,12 @@ def test_a_snapshot_that_cannot_be_written_leaves_nothing(kernel: Path, tmp_path
     with pytest.raises(SnapshotError, match="write snapshot into"):
         machine.save_snapshot(tmp_path / "file")
     machine.close()
+
+
+def test_a_machine_that_powered_off_is_not_saved(kernel: Path, tmp_path: Path) -> None:
+    machine, _ = boot(kernel)
+    machine.bus.write(0x100000, 4, 0x5555)  # the test finisher: power off
+    with pytest.raises(SnapshotError, match="already asked for a shutdown"):
+        machine.save_snapshot(tmp_path / "s")
+    assert not (tmp_path / "s").exists()
+    machine.close()
