@@ -1,4 +1,5 @@
 module com.greetings {
     requires org.astro;
     requires java.sql;
+    uses org.astro.spi.Star;
 }

@@ -58,6 +58,17 @@ def user_module_of(vm: VM, k: Any) -> ModuleInfo | None:
     return st.graph.info(name) if name else None
 
 
+def user_providers(vm: VM) -> list[tuple[str, list[str]]]:
+    """The `provides` of the boot layer's module path modules (internal names)."""
+    st = _states.get(id(vm))
+    if st is None or not st.graph.user:
+        return []
+    layer = st.graph.layer()
+    return [(svc.replace(".", "/"), [i.replace(".", "/") for i in impls])
+            for name in st.graph.user if name in layer
+            for svc, impls in st.graph.infos[name].provides]
+
+
 def module_name_of(vm: VM, k: Any) -> str:
     """The named module of a class ("" for an unnamed one)."""
     while k.component is not None:

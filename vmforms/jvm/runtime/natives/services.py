@@ -36,12 +36,17 @@ def system_module_names(image: Any) -> list[str]:
 
 
 def catalog(th: JThread) -> dict[str, list[str]]:
-    """Service interface -> provider classes (internal names) of the system modules."""
+    """Service interface -> provider classes (internal names) of the modules: the module
+    path's (the application loader's), then the system modules'."""
     vm = th.vm
     found = _catalog.get(id(vm))
     if found is not None:
         return found
     out: dict[str, list[str]] = {}
+    from vmforms.jvm.runtime.natives.modules import user_providers
+
+    for service, impls in user_providers(vm):
+        out.setdefault(service, []).extend(impls)
     image = vm.classpath.image()
     modules = system_module_names(image) if image is not None else []
     # ServiceLoader walks the application loader's modules, then the platform loader's,

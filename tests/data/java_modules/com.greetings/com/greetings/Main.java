@@ -13,7 +13,7 @@ public class Main {
         Module astro = World.class.getModule();
         System.out.println(me + " " + astro + " " + me.isNamed() + " " + me.getClassLoader().getName());
         System.out.println(me.getDescriptor().requires().stream().map(r -> r.name()).sorted().toList());
-        System.out.println(astro.getDescriptor().exports() + " " + astro.getPackages().stream().sorted().toList());
+        System.out.println(astro.getDescriptor().exports().stream().map(e -> e.source()).sorted().toList() + " " + astro.getPackages().stream().sorted().toList());
         System.out.println(me.canRead(astro) + " " + astro.canRead(me) + " " + me.canRead(Object.class.getModule())
             + " " + me.canRead(java.util.logging.Logger.class.getModule()));
         System.out.println(astro.isExported("org.astro", me) + " " + astro.isExported("org.astro.internal", me)
@@ -34,6 +34,14 @@ public class Main {
             System.out.println(e.getMessage());
         }
         System.out.println(System.getProperty("jdk.module.main"));
+        for (org.astro.spi.Star s : java.util.ServiceLoader.load(org.astro.spi.Star.class)) {
+            System.out.println("star " + s.name() + " " + s.getClass().getModule());
+        }
+        try {
+            java.util.ServiceLoader.load(java.sql.Driver.class).findFirst();
+        } catch (java.util.ServiceConfigurationError e) {
+            System.out.println(e.getMessage());
+        }
         if (args.length == 1) {
             throw new IllegalStateException(World.name());
         }

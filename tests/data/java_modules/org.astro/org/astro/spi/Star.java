@@ -1,0 +1,5 @@
+package org.astro.spi;
+
+public interface Star {
+    String name();
+}
