@@ -82,11 +82,25 @@ def _ensure_target(path: str, is_dir: bool) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o644))
 
 
+def lower_option(lowerdirs: list[str]) -> str:
+    """overlayfs's lowerdir= value for layers given lowest first: top-first, and each
+    directory once. The same layer twice (two RUN steps that changed nothing, stored
+    under one diff id) makes the mount fail with ELOOP; only its topmost place counts,
+    since it shadows everything of its own between the two."""
+    seen: set[str] = set()
+    top_first = []
+    for d in reversed(lowerdirs):
+        if d not in seen:
+            seen.add(d)
+            top_first.append(d)
+    return ":".join(top_first)
+
+
 def mount_overlay(target: str, lowerdirs: list[str], upper: str, work: str) -> None:
     # overlayfs takes the lower layers top-first. In a rootless user namespace, which may
     # not write trusted.* xattrs, its metadata goes to user.overlay.* (`userxattr`): without
     # it, removing a lower directory fails with EIO.
-    data = f"lowerdir={':'.join(reversed(lowerdirs))},upperdir={upper},workdir={work}"
+    data = f"lowerdir={lower_option(lowerdirs)},upperdir={upper},workdir={work}"
     if os.environ.get("VMFORMS_ROOTLESS") == "1":
         data += ",userxattr"
     try:

@@ -41,6 +41,7 @@ def run_in_overlay(lowers: list[str], upper: Path, work: Path, merged: Path,
                    empty: Path | None = None) -> None:
     """Mount the overlay in a child's own mount namespace and run `action(root_fd,
     source_fd)` there; an error in the child comes back as one ContainerError."""
+    from vmforms.container.rootfs import lower_option
     from vmforms.linux import mount as m
     from vmforms.linux.process import CLONE_NEWNS, unshare
 
@@ -54,13 +55,22 @@ def run_in_overlay(lowers: list[str], upper: Path, work: Path, merged: Path,
             m.mount(None, "/", None, m.MS_REC | m.MS_PRIVATE)
             low = list(lowers) or [str(empty)]
             m.mount("overlay", str(merged), "overlay", 0,
-                    f"lowerdir={':'.join(reversed(low))},upperdir={upper},workdir={work}")
+                    f"lowerdir={lower_option(low)},upperdir={upper},workdir={work}")
             src_fd = None
             if source_dir is not None:
-                src = list(source_lowers or []) + ([str(empty)] * (2 - len(source_lowers or [])))
-                m.mount("overlay", str(source_dir), "overlay", m.MS_RDONLY,
-                        f"lowerdir={':'.join(reversed(src))}")
-                src_fd = os.open(source_dir, _DIR)
+                src = lower_option(list(source_lowers or []) or [str(empty)])
+                if ":" in src:
+                    m.mount("overlay", str(source_dir), "overlay", m.MS_RDONLY,
+                            f"lowerdir={src}")
+                    src_fd = os.open(source_dir, _DIR)
+                else:  # an overlay without an upper needs two lowers: one gets a tmpfs upper
+                    m.mount("tmpfs", str(source_dir), "tmpfs", 0, "mode=0700")
+                    for d in ("u", "w", "m"):
+                        os.mkdir(source_dir / d, 0o700)
+                    m.mount("overlay", str(source_dir / "m"), "overlay", 0,
+                            f"lowerdir={src},upperdir={source_dir / 'u'},"
+                            f"workdir={source_dir / 'w'}")
+                    src_fd = os.open(source_dir / "m", _DIR)
             root_fd = os.open(merged, _DIR)
             action(root_fd, src_fd)
             code = 0

@@ -9,8 +9,9 @@ besides its image, never part of the layer it makes.
   It is a copy made for the step, so the step cannot reach the context itself; its
   content goes into the step's cache key, as BuildKit's does.
 - secret: a file given to `build --secret id=ID,src=FILE`, at /run/secrets/ID (or
-  `target=`), mode 0400 unless `mode=`; neither its content nor the mount point is ever
-  in a layer, and only its id is in the cache key.
+  `target=`), mode 0400 unless `mode=`, or with `env=NAME` a variable of the step's
+  process; neither its content nor the mount point is ever in a layer, and only its id
+  is in the cache key.
 
 The mount points the runtime had to create are removed from the step's upper directory
 before it becomes a layer (BuildKit's "mount stub" clean-up).
@@ -44,6 +45,7 @@ class RunMount:
     target: str
     key: str  # what the step's cache key takes from the mount
     make: Callable[[], str | None]  # the step container's --mount text, made on a miss
+    env: tuple[str, ...] = ()  # NAME=VALUE for the step's process only (a secret's env=)
 
 
 def _fields(inst: Instruction, text: str) -> dict[str, str]:
@@ -130,7 +132,17 @@ def _secret(runner: StepRunner, inst: Instruction, fields: dict[str, str], ident
             os.close(fd)
         return f"type=bind,source={path},target={target},readonly"
 
-    return RunMount(target, f"secret {ident} {target} {mode:o} {uid}:{gid}", make)
+    key = f"secret {ident} {target} {mode:o} {uid}:{gid}"
+    name = fields.get("env")
+    if name is None:
+        return RunMount(target, key, make)
+    if not name or not (name[0].isalpha() or name[0] == "_") or \
+            not all(c.isalnum() or c == "_" for c in name):
+        raise inst.error(f"RUN --mount=type=secret: invalid env name {name!r}")
+    # env= alone makes no file (BuildKit); with a target too, both
+    env = () if data is None else (f"{name}={data.decode(errors='replace')}",)
+    return RunMount(target, f"{key} env {name}",
+                    make if "target" in fields else (lambda: None), env)
 
 
 def _bind(runner: StepRunner, inst: Instruction, fields: dict[str, str], target: str,

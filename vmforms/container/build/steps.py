@@ -329,7 +329,7 @@ class StepRunner:
             state = replace(self.b.commit(state, None, ""), args=state.args)
         assert state.image_id is not None
         p = self.b.progress
-        env = [*state.config.env, *args_env]
+        env = [*state.config.env, *args_env, *(e for m in planned for e in m.env)]
         mounts = [text for text in (m.make() for m in planned) if text is not None]
         with step_container(state.image_id, cmd, env, state.config.user,
                             state.config.working_dir, p.output,
