@@ -12,7 +12,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import RObject, RSymbol
-from vmforms.yarv.interp.frame import Frame, method_frame
+from vmforms.yarv.interp.frame import Frame
 from vmforms.yarv.interp.loop import execute, invoke_block
 from vmforms.yarv.interp.objects import RProc, RubyError
 from vmforms.yarv.iseq.loader import (
@@ -183,7 +183,9 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
         # the common call: required parameters only, straight into a new frame
         if ci.pad:
             args += ci.pad  # the method's other locals
-        return execute(vm, method_frame(m.iseq, recv, args, block, m))
+        fr = Frame(m.iseq, recv, None, block, m, m.cref, None, args)
+        fr.defined_class = m.owner
+        return execute(vm, fr)
     if kind == FAST_FN and block is None:
         try:
             return m.fn(vm, recv, args, None)

@@ -31,15 +31,25 @@ class Cref:
 
 
 class Frame:
+    """One activation. A method's frame is its own Env (env is the frame, with vars and a
+    parent of None), saving an allocation per call; blocks and others have an Env."""
+
     __slots__ = ("iseq", "self_", "env", "vars", "block", "method", "cref", "pc", "stack", "home",
                  "is_lambda", "label", "defined_class", "proc", "parent_frame", "parent")
 
-    def __init__(self, iseq: Any, self_: Any, env: Env, block: Any, method: Any, cref: Cref,
-                 home: Frame | None) -> None:
+    def __init__(self, iseq: Any, self_: Any, env: Env | None, block: Any, method: Any,
+                 cref: Cref, home: Frame | None, vars_: list[Any] | None = None) -> None:
         self.iseq = iseq
         self.self_ = self_
-        self.env = env
-        self.vars = env.vars
+        self.env: Any
+        self.vars: list[Any]
+        if env is None:
+            self.env = self
+            self.vars = vars_  # type: ignore[assignment]
+        else:
+            self.env = env
+            self.vars = env.vars
+        self.parent = None
         self.block = block
         self.method = method
         self.cref = cref
@@ -51,33 +61,6 @@ class Frame:
         self.defined_class: Any = None
         self.proc: Any = None
         self.parent_frame: Frame | None = None
-        self.parent: Any = None
-
-
-_new = object.__new__
-
-
-def method_frame(iseq: Any, recv: Any, vars_: list[Any], block: Any, method: Any) -> Frame:
-    """A method's frame, made without __init__ and serving as its own Env (vars and a
-    parent of None): the call path's allocation."""
-    fr: Frame = _new(Frame)
-    fr.iseq = iseq
-    fr.self_ = recv
-    fr.env = fr  # type: ignore[assignment]
-    fr.vars = vars_
-    fr.parent = None
-    fr.block = block
-    fr.method = method
-    fr.cref = method.cref
-    fr.pc = 0
-    fr.stack = []
-    fr.home = fr
-    fr.is_lambda = False
-    fr.label = None
-    fr.defined_class = method.owner
-    fr.proc = None
-    fr.parent_frame = None
-    return fr
 
 
 class CFrame:
