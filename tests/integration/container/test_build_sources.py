@@ -84,6 +84,7 @@ def test_heredocs_symbolic_chmod_and_add_url(vmf: Any, tmp_path: Path,
                            "/docs/two 600 0 " + out[4].split()[-1],
                            f"/dl/file.txt 600 0 {MTIME}", f"/named 600 0 {MTIME}"]
         assert out[7:] == ['hi world "quoted" $WHO', "raw $WHO", "second", "payload"]
+        _same_url_files_as_podman(vmf, tmp_path, url, out[5:7])
         # a rebuild fetches the URL again: unchanged content is a cache hit...
         again = vmf("build", "--progress", "plain", "-t", tag, str(ctx), check=True).stderr
         assert again.count("CACHED") == 6, again
@@ -102,6 +103,29 @@ def test_heredocs_symbolic_chmod_and_add_url(vmf: Any, tmp_path: Path,
         assert bad.returncode == 1 and "line 2" in bad.stderr and "--chmod" in bad.stderr
     finally:
         vmf("rmi", "-f", tag)
+
+
+def _same_url_files_as_podman(vmf: Any, tmp_path: Path, url: str, ours: list[str]) -> None:
+    """podman build's ADD of the same URLs: the same modes, owners and mtimes."""
+    if shutil.which("podman") is None:
+        return
+    pulled = _podman("pull", "-q", f"oci:{vmf.root / 'images'}:busybox:latest")
+    if pulled.returncode != 0:
+        return
+    peer = tmp_path / "peer"
+    peer.mkdir()
+    (peer / "Dockerfile").write_text(f"FROM {pulled.stdout.strip()}\n"
+                                     f"ADD {url}/file.txt /dl/\nADD {url}/file.txt /named\n")
+    tag = f"localhost/vmf-add-url:{os.getpid()}"
+    try:
+        made = _podman("build", *PODMAN_BUILD, "-t", tag, str(peer))
+        if made.returncode != 0:
+            pytest.skip(f"podman cannot build here: {made.stderr.strip()[-300:]}")
+        listing = _podman("run", *PODMAN_RUN, tag, "stat", "-c", "%n %a %u %Y", "/dl/file.txt",
+                          "/named")
+        assert listing.stdout.splitlines() == ours, listing.stderr
+    finally:
+        _podman("rmi", "-f", tag)
 
 
 PARENT = """FROM {base}
