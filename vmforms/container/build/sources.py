@@ -53,13 +53,11 @@ def prepare(inst: Instruction, patterns: list[str], scratch: Path, env: dict[str
         if word in docs:
             name, body, do_expand = docs[word]
             data = (expand_raw(body, env, escape) if do_expand else body).encode()
-            fd = os.open(scratch / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                         0o644)
             try:
-                os.write(fd, data)
-            finally:
-                os.close(fd)
-            os.chmod(scratch / name, 0o644)  # whatever the umask
+                (scratch / name).write_bytes(data)
+                os.chmod(scratch / name, 0o644)  # whatever the umask
+            except OSError as exc:
+                raise ContainerError(f"{inst.cmd.upper()} <<{name}: {exc.strerror}") from None
         else:
             name = fetch(word, scratch, checksum)
         if name in names:
@@ -72,8 +70,11 @@ def _url_name(url: str) -> str:
     from urllib.parse import unquote, urlsplit
 
     name = posixpath.basename(unquote(urlsplit(url).path))
-    # Docker names a file with no path component after the host "__unnamed__".
-    return name if name not in ("", ".", "..") and "/" not in name else "__unnamed__"
+    # Docker names a file with no path component after the host "__unnamed__"; a name
+    # no file can have (a NUL, too long) is refused rather than changed.
+    if "\0" in name or len(name.encode()) > 255:
+        raise ContainerError(f"ADD {url}: the URL's last path component is not a file name")
+    return name if name not in ("", ".", "..") else "__unnamed__"
 
 
 def fetch(url: str, scratch: Path, checksum: str | None) -> str:
@@ -105,7 +106,10 @@ def fetch(url: str, scratch: Path, checksum: str | None) -> str:
     with resp:
         if not resp.geturl().startswith(("http://", "https://")):
             raise ContainerError(f"ADD {url}: redirected to a non-http URL")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise ContainerError(f"ADD {url}: create {name}: {exc.strerror}") from None
         try:
             while chunk := resp.read(1 << 20):
                 total += len(chunk)

@@ -173,3 +173,16 @@ def test_chmod_octal_and_symbolic(text: str, mode: int, is_dir: bool, want: int)
 def test_chmod_refused(text: str) -> None:
     with pytest.raises(ContainerError, match="invalid --chmod"):
         parse_chmod(text)
+
+
+def test_add_url_file_names() -> None:
+    from vmforms.container.build.sources import _url_name
+
+    assert _url_name("http://h:1/a/b/file.tar.gz?x=1#f") == "file.tar.gz"
+    assert _url_name("http://h/dir/") == "__unnamed__"
+    assert _url_name("http://h") == "__unnamed__"
+    assert _url_name("http://h/%2e%2e") == "__unnamed__"
+    assert _url_name("http://h/a%2Fb") == "b"  # an encoded slash is no way out
+    for bad in ("http://h/a%00b", "http://h/" + "x" * 256):
+        with pytest.raises(ContainerError, match="not a file name"):
+            _url_name(bad)
