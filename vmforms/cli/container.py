@@ -182,11 +182,18 @@ def main(argv: list[str]) -> int:
     if os.geteuid() != 0:  # rootless, as podman: a user namespace over a store of one's own
         from vmforms.container import rootless
 
-        rootless.enter(cmd.name, args)
-        if cmd.name in ("run", "create"):
-            rootless.check_run_options(args)
-        elif cmd.name == "build":
-            rootless.check_build_options(args)
+        try:
+            rootless.enter(cmd.name, args)
+            if cmd.name in ("run", "create"):
+                rootless.check_run_options(args)
+            elif cmd.name == "build":
+                rootless.check_build_options(args)
+        except InvalidOption:
+            raise
+        except ContainerError as exc:
+            if cmd.name != "run" and exc.exit_code == 125:
+                exc.exit_code = 1  # as below: the daemon's errors outside `run`
+            raise
     if cmd.name == "run":
         ensure_private_root()
         return int(handler(args))
