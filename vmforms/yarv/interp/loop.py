@@ -198,7 +198,7 @@ def invoke_method(vm: Any, m: Method, recv: Any, args: list[Any], block: Any,
     return execute(vm, f)
 
 
-def invoke_block(vm: Any, proc: RProc, args: list[Any], kw: RHash | None,
+def invoke_block(vm: Any, proc: RProc, args: list[Any], kw: RHash | None = None,
                  blockarg: Any = None, self_: Any = UNDEF) -> Any:
     if proc is None:
         vm.raise_error("LocalJumpError", "no block given (yield)")

@@ -9,6 +9,7 @@ empties every cache.
 from __future__ import annotations
 
 import sys
+from functools import partial
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
@@ -45,6 +46,8 @@ class VM(Support):
         self.at_exit: list[RProc] = []
         self.serial = 0
         self.object_ids: dict[int, int] = {}
+        # call_proc(block, args, kw=None, blockarg=None) without a Python frame of its own
+        self.call_proc = partial(invoke_block, self)  # type: ignore[method-assign]
         self.next_object_id = 8
         self._bootstrap()
 
