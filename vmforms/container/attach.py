@@ -38,8 +38,19 @@ def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
             if owner is not None:
                 hand_over(owner, pid, relay.outputs)
             monitor.forward_signals(pid)
-            with RawTerminal(0 if interactive else None), WinchForward(master):
-                relay.run(on_tick=_health_ticker(owner))
+            # another terminal's `attach` may type into it too, as with Docker
+            server = None
+            if interactive and owner is not None:
+                from vmforms.container import state as st
+
+                server = serve_stdin(str(st.containers_dir() / owner), master, owned=False,
+                                     stdin_once=False)
+            try:
+                with RawTerminal(0 if interactive else None), WinchForward(master):
+                    relay.run(on_tick=_health_ticker(owner))
+            finally:
+                if server is not None:
+                    server.close()
         return pid
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)

@@ -92,6 +92,18 @@ def test_attach_passes_stdin_as_podman(vmf: Any) -> None:
         assert code == 0 and "again" in out and _state(vmf, tty)["Running"]
         code, _ = _attach([*ours, tty], vmf.env, [b"exit 3\n"])
         assert code == 3
+        # a foreground `run -it` takes input from an `attach` elsewhere too
+        front = vmf.popen("run", "-it", "--name", f"{tty}-fg", "busybox", "sh",
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        code, out = _attach([*ours, f"{tty}-fg"], vmf.env, [b"echo via-$((40+2))\n",
+                                                          b"\x10\x11"])
+        assert code == 0 and "via-42" in out
+        front.stdin.write("exit 5\n")
+        front.stdin.close()
+        assert front.wait(timeout=20) == 5 and "via-42" in front.stdout.read()
+        front.stdout.close()
         bad = vmf("attach", "--detach-keys", "ctrl-", tty)
         assert bad.returncode != 0 and "Invalid detach keys" in bad.stderr
         image = _peer_image(vmf)
@@ -110,23 +122,24 @@ def test_attach_passes_stdin_as_podman(vmf: Any) -> None:
         finally:
             subprocess.run(["podman", "rm", "-f", name], capture_output=True, timeout=60)
     finally:
-        vmf("rm", "-f", once, kept, tty)
+        vmf("rm", "-f", once, kept, tty, f"{tty}-fg")
 
 
 def test_health_checks_run_for_an_attached_run(vmf: Any) -> None:
     name = f"vmf-attach-health-{os.getpid()}"
     proc = vmf.popen("run", "--name", name, "--health-cmd", "test -f /tmp/up",
                      "--health-interval", "200ms", "--health-retries", "1", "busybox", "sh",
-                     "-c", "sleep 1; touch /tmp/up; sleep 1.5", stdout=subprocess.DEVNULL)
+                     "-c", "sleep 1; touch /tmp/up; sleep 30", stdout=subprocess.DEVNULL)
     try:
         seen = set()
-        deadline = time.monotonic() + 15
-        while proc.poll() is None and time.monotonic() < deadline:
+        deadline = time.monotonic() + 20
+        while "healthy" not in seen and proc.poll() is None and time.monotonic() < deadline:
             health = vmf("inspect", "--format", "{{json .State.Health}}", name).stdout.strip()
             if health.startswith("{"):
                 seen.add(json.loads(health)["Status"])
             time.sleep(0.1)
-        assert proc.wait(timeout=20) == 0
+        vmf("kill", name)
+        assert proc.wait(timeout=20) == 137
         assert {"unhealthy", "healthy"} <= seen, seen
     finally:
         vmf("rm", "-f", name)
