@@ -283,8 +283,10 @@ def e_partition(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
 
 
 def e_each_slice(vm: Any, s: Any, a: list[Any], b: Any, cons: bool = False) -> Any:
+    n = int(a[0]) if type(a[0]) in (int, float) else vm.send(a[0], "to_int")
+    if n <= 0:
+        vm.raise_error("ArgumentError", "invalid size" if cons else "invalid slice size")
     items = list(to_list(vm, s))
-    n = a[0]
     if cons:
         groups = [arr(vm, items[i:i + n]) for i in range(len(items) - n + 1)]
     else:

@@ -42,11 +42,27 @@ def to_block(vm: Any, value: Any) -> Any:
         return value
     if type(value) is RSymbol:
         name = value.name
+        cache: list[Any] = [None, -1, None]  # class, serial, method: an inline cache
 
         def call(vm_: Any, args: list[Any], blockarg: Any) -> Any:
             if not args:
                 vm.raise_error("ArgumentError", "no receiver given")
-            return vm.send(args[0], name, *args[1:], block=blockarg)
+            recv = args[0]
+            cls = vm.class_of(recv)
+            if cache[0] is cls and cache[1] == vm.serial:
+                m = cache[2]
+            else:
+                m = cache[2] = vm.find_method(cls, name)
+                cache[0], cache[1] = cls, vm.serial
+            if m is None:
+                return vm.send(recv, name, *args[1:], block=blockarg)
+            if m.fn is not None and blockarg is None and m.arity in (-1, len(args) - 1):
+                try:
+                    return m.fn(vm, recv, args[1:], None)
+                except RubyError as e:
+                    vm.cframe_backtrace(e, m.name)
+                    raise
+            return vm.call_method(m, recv, args[1:], blockarg, None)
         p = RProc(None, None, None, None, None, is_lambda=True, fn=call)
         p.cls = vm.cProc
         return p

@@ -263,7 +263,8 @@ class VM(Support):
                 try:
                     return m.fn(self, recv, args, block)
                 except RubyError as e:
-                    self.cframe_backtrace(e, m.name)
+                    if e.exc.backtrace is None:  # raised by the builtin: its frame is on top
+                        e.exc.backtrace = self.backtrace()
                     raise
                 finally:
                     self.stack.pop()
