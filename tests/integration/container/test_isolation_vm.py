@@ -119,6 +119,21 @@ def test_stdin_with_i(attached: subprocess.CompletedProcess[str], vm_root: Vmf) 
     assert done.stdout.split() == ["2", "end"]
 
 
+def test_terminal_with_t(attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:
+    """-t: the console is the container's terminal, at /dev/console, with the caller's
+    terminal's size (a pseudo-terminal made by script(1))."""
+    script = shutil.which("script")
+    if script is None:
+        pytest.fail("script is missing (apt-get install bsdutils)")
+    line = (f"stty rows 33 cols 101; {vm_root.bin} container run -it --rm --isolation vm "
+            "busybox sh -c 'tty; stty size; exit 5'")
+    done = subprocess.run([script, "-eqc", line, "/dev/null"], env=vm_root.env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=BOOT_TIMEOUT)
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert done.stdout.split()[-3:] == ["/dev/console", "33", "101"]
+
+
 def test_refusals_are_one_line(vm_root: Vmf) -> None:
     for args, words in (
             (["--isolation", "vm", "-v", "/tmp:/x"], "-v is not supported"),

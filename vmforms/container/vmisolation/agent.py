@@ -37,13 +37,15 @@ MAX_FIELDS = 4000
 
 def description(*, layers: int, hostname: str, args: list[str], env: list[str], cwd: str,
                 uid: int, gid: int, groups: list[int], memory: int | None,
-                pids: int | None, tty: bool, stdin: bool) -> str:
+                pids: int | None, tty: bool, stdin: bool,
+                tty_size: tuple[int, int] | None = None) -> str:
     """The text sent after the ready mark: vmforms-enter's NUL-terminated fields (see
     enter.c), base64 in lines of 76 and a closing dot."""
     if not args:
         raise ContainerError("no command specified")
     settings = [str(layers), str(memory) if memory is not None else "-",
-                str(pids) if pids is not None and pids > 0 else "-", str(int(tty)),
+                str(pids) if pids is not None and pids > 0 else "-",
+                f"1:{tty_size[0]}x{tty_size[1]}" if tty and tty_size else str(int(tty)),
                 str(int(stdin)), hostname, cwd, str(uid), str(gid),
                 ",".join(map(str, groups)) or "-"]
     fields = [DESCRIPTION_MAGIC, *settings, str(len(env)), *env, *args]

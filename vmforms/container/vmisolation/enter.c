@@ -10,8 +10,9 @@
  * - the image: /dev/vda (ext4, a directory per layer, 0 the lowest) read-only, under an
  *   overlay whose upper layer is a tmpfs (Documentation/filesystems/overlayfs.rst);
  * - a cgroup v2 "container" with memory.max and pids.max ("-" for none);
- * - the console's mode: a terminal (TTY=1: echo, line editing, signals, and the console
- *   becomes the container's controlling terminal) or a byte pipe with ^D as end of file;
+ * - the console's mode: a terminal (TTY=1[:ROWSxCOLUMNS]: echo, line editing, signals,
+ *   the size, and the console becomes the container's controlling terminal, bound at
+ *   /dev/console) or a byte pipe with ^D as end of file;
  * - new mount, UTS, IPC and PID namespaces; the child, PID 1 there, mounts /proc, /sys
  *   (read-only, its cgroup at /sys/fs/cgroup), /dev, moves the overlay over / and
  *   chroots (the initramfs is rootfs, which pivot_root(2) refuses to move, as runc's
@@ -165,12 +166,18 @@ static void cgroup(const char *memory, const char *pids)
         put(CGROUP "/pids.max", pids);
 }
 
-static void terminal(int tty)
+/* TTY is "0", "1", or "1:ROWSxCOLUMNS" with the size of the caller's terminal */
+static void terminal(const char *tty)
 {
     struct termios t;
     if (tcgetattr(0, &t) != 0)
         return;  /* not a terminal: nothing to set */
-    if (tty) {
+    unsigned rows, cols;
+    if (sscanf(tty, "1:%ux%u", &rows, &cols) == 2 && rows < 65536 && cols < 65536) {
+        struct winsize size = {(unsigned short)rows, (unsigned short)cols, 0, 0};
+        ioctl(0, TIOCSWINSZ, &size);
+    }
+    if (tty[0] == '1') {
         t.c_iflag |= ICRNL;
         t.c_oflag |= OPOST | ONLCR;
         t.c_lflag |= ECHO | ECHOE | ECHOK | ICANON | ISIG | IEXTEN;
@@ -247,7 +254,7 @@ static int container(char **argv)
         for (char *g = strtok_r(argv[10], ",", &save); g && ngroups < MAX_GROUPS;
              g = strtok_r(NULL, ",", &save))
             groups[ngroups++] = (gid_t)strtoul(g, NULL, 10);
-    if (strcmp(argv[4], "1") == 0) {
+    if (argv[4][0] == '1') {
         int fd = open("/dev/ttyS0", O_RDWR);  /* /dev/console cannot be a controlling tty */
         if (fd >= 0) {
             for (int i = 0; i < 3; i++)
@@ -279,7 +286,7 @@ static int container(char **argv)
     devices();
     /* the console bound at /dev/console, as Docker binds a container's terminal there:
      * ttyname(3) knows a terminal by its inode, so a node of the same number would not do */
-    if (strcmp(argv[4], "1") == 0) {
+    if (argv[4][0] == '1') {
         int fd = open(ROOT "/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC, 0620);
         if (fd < 0)
             fail("create", ROOT "/dev/console");
@@ -415,7 +422,7 @@ int main(void)
     char **argv = start_guest();
     image(atoi(argv[1]));
     cgroup(argv[2], argv[3]);
-    terminal(strcmp(argv[4], "1") == 0);
+    terminal(argv[4]);
     if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0)
         fail("unshare", "mount, UTS, IPC and PID namespaces");
     pid_t pid = fork();

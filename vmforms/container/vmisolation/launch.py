@@ -73,7 +73,7 @@ def snapshot_dir(config: Any) -> Any:
     return root / key.hexdigest()[:24]
 
 
-def plan(c: st.Container, spec: Spec) -> VmPlan:
+def plan(c: st.Container, spec: Spec, tty_size: tuple[int, int] | None = None) -> VmPlan:
     """Everything the VM needs, made before the fork so that errors reach the caller."""
     from pathlib import Path
 
@@ -91,7 +91,8 @@ def plan(c: st.Container, spec: Spec) -> VmPlan:
         layers=len(layers), hostname=spec.hostname or c.id[:12], args=list(proc.args),
         env=list(proc.env), cwd=proc.cwd, uid=proc.user.uid, gid=proc.user.gid,
         groups=list(proc.user.additional_gids), memory=res.memory_limit,
-        pids=res.pids_limit, tty=proc.terminal, stdin=bool(c.record["Config"]["OpenStdin"]))
+        pids=res.pids_limit, tty=proc.terminal, stdin=bool(c.record["Config"]["OpenStdin"]),
+        tty_size=tty_size)
     cache = state_root() / "cache"
     cache.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = MachineConfig(
@@ -107,7 +108,7 @@ def plan(c: st.Container, spec: Spec) -> VmPlan:
 
 def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
     """Fork the VM process into `cgroup` with `stdio`; return its pid."""
-    p = plan(c, spec)
+    p = plan(c, spec, stdio.console_size)
     pid = os.fork()
     if pid != 0:
         return pid
