@@ -45,6 +45,7 @@ FORMAT_VERSION = 1
 STATE_FILE = "vmstate"
 MEMORY_FILE = "memory"
 MAX_DOCUMENT = 8 << 20  # the state of a board is tens of KiB; more is not a snapshot
+MAX_RAM = 64 << 30  # a sparse memory file of any size costs nothing to make: bound it
 _PREFIX = struct.Struct("<8sII")
 _RUN = struct.Struct("<QQ")
 _ZERO_PAGE = bytes(PAGE_SIZE)
@@ -392,7 +393,7 @@ def snapshot_config(
     )
     return MachineConfig(
         kernel=kernel, initrd=image("initrd"), cmdline=shape.text("cmdline"),
-        mem_size=shape.number("ram", PAGE_SIZE, 1 << 40), disks=disks, engine=engine,
+        mem_size=shape.number("ram", PAGE_SIZE, MAX_RAM), disks=disks, engine=engine,
         timebase_hz=shape.number("timebase_hz", 1, 1 << 40),
         translation_cache=translation_cache, bios=image("bios"),
     )
@@ -441,8 +442,11 @@ def verify_snapshot(directory: Path) -> list[str]:
     it; return a description, one line per fact. Refusals are SnapshotErrors."""
     snapshot = read_snapshot(directory)
     shape = StateReader(snapshot.shape, "snapshot shape")
-    ram = shape.number("ram", PAGE_SIZE, 1 << 40)
-    memory = GuestMemory(0, ram)
+    ram = shape.number("ram", PAGE_SIZE, MAX_RAM)
+    try:
+        memory = GuestMemory(0, ram)
+    except OSError as exc:
+        raise SnapshotError(f"snapshot '{directory}': {ram >> 20} MiB of RAM: {exc}") from exc
     extents = _read_memory(directory / MEMORY_FILE, memory)
     expected = StateReader(snapshot.memory, "snapshot memory").text("sha256", 64)
     if ram_digest(memory.data, extents)[0] != expected:

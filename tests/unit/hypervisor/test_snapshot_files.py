@@ -205,6 +205,7 @@ def test_another_version_ram_size_or_kernel_is_refused(
         ({"state.devices.virtio6.queues": [{}] * 10**5}, "a list of 2 objects"),
         ({"memory.size": 1 << 62}, "another size"),
         ({"shape.ram": "a lot"}, "'ram' is not an integer"),
+        ({"shape.ram": 1 << 50}, "'ram' is not an integer in"),
         ({"shape.disks": 7}, "'disks' is not a list"),
     ],
 )
