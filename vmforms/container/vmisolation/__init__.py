@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from vmforms.container.image.records import Image
     from vmforms.container.runconfig import RunOptions
 
-ISOLATIONS = ("default", "process", "vm")
+ISOLATIONS = ("default", "process", "vm", "hyperv")  # hyperv: Docker on Windows' name
 GUEST_ARCH = "riscv64"
 VM_PLATFORM = "linux/riscv64"
 # RunOptions fields that mean host resources a container in the VM cannot have yet.
@@ -54,6 +54,7 @@ def resolve(store: Any, opts: RunOptions) -> tuple[Image, RunOptions]:
     chosen = opts.isolation or "default"
     if chosen not in ISOLATIONS:
         raise InvalidOption(f"invalid isolation {chosen!r}: use default, process or vm")
+    chosen = "vm" if chosen == "hyperv" else chosen
     if chosen == "default" and host_platform().architecture != GUEST_ARCH \
             and binfmt_handler(GUEST_ARCH) is None:
         wanted = parse_platform(opts.platform) if opts.platform is not None else None
