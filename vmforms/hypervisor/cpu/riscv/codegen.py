@@ -193,13 +193,18 @@ def _fast_access(d: Instr, base: Base) -> str:
 
 class _Accesses:
     """Emits a block's instructions, checking runs of accesses once (nested up to
-    MAX_NESTED bases); `one(k, depth)` emits instruction k the usual way."""
+    MAX_NESTED bases); `one(k, depth)` emits instruction k the usual way, `leave(k, depth)`
+    leaves the region before instruction k when a run's check fails (False when k is the
+    region's entry, whose block would be this region again: the run is then emitted a
+    second time with a check at each access)."""
 
     def __init__(self, instrs: tuple[Instr, ...], emit: Callable[[str, int, int], None],
-                 one: Callable[[int, int], bool], base: int) -> None:
+                 one: Callable[[int, int], bool], leave: Callable[[int, int], bool],
+                 base: int) -> None:
         self.instrs = instrs
         self.emit = emit
         self.one = one
+        self.leave = leave
         self.base = base
 
     def seq(self, lo: int, hi: int, depth: int, active: dict[int, Base],
@@ -247,7 +252,8 @@ class _Accesses:
             self.emit(f"{hb}_{size} = {hb} >> {_SHIFT[size]}", g, depth + 1)
         self.seq(lo, end + 1, depth + 1, {**active, reg: (hb, views)}, unchecked)
         self.emit("else:", g, depth)
-        self.seq(lo, end + 1, depth + 1, active, unchecked | {reg})
+        if not self.leave(lo, depth + 1):
+            self.seq(lo, end + 1, depth + 1, active, unchecked | {reg})
 
 
 # Results that are always a sign-extended 32-bit value (bits 63..31 all equal).
@@ -361,6 +367,16 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
         else:
             emit(f"L = {lab}\ncontinue", k, depth)
 
+    def leave_before(s: int, pcs: tuple[int, ...], base: int, k: int, depth: int) -> bool:
+        """Leave for instruction k of block s, which the dispatcher finds as a block of its
+        own (never a label: a block starting there would fail the same check again)."""
+        if s == 0 and k == 0:
+            return False
+        if k:
+            emit(f"c.instret += {k}", base + k, depth)
+        emit(f"pc = {pcs[k]}\nbreak", base + k, depth)
+        return True
+
     def instruction(s: int, instrs: tuple[Instr, ...], pcs: tuple[int, ...], seg: list[_Piece],
                     texts: list[str], base: int, k: int, depth: int) -> bool:
         """Emit instruction k of block s (at `base`); True when it ends the block."""
@@ -421,7 +437,8 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
         _simplified(instrs, texts)
         n = len(instrs)
         one = partial(instruction, s, instrs, pcs, seg, texts, base)
-        ended = _Accesses(instrs, emit, one, base).seq(0, len(instrs), depth, {})
+        leave = partial(leave_before, s, pcs, base)
+        ended = _Accesses(instrs, emit, one, leave, base).seq(0, len(instrs), depth, {})
         if not ended:
             transfer(pcs[-1] + instrs[-1].length, n, base + n - 1, depth, s, True)
         base += n
