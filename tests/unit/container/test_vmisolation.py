@@ -4,6 +4,11 @@ through a real shell), the console protocol, the guest's RAM and the refused opt
 from __future__ import annotations
 
 import base64
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +16,7 @@ from vmforms.container.errors import ContainerError, InvalidOption
 from vmforms.container.runconfig import RunOptions
 from vmforms.container.vmisolation import check_vm_options
 from vmforms.container.vmisolation.agent import READY_MARK, description
+from vmforms.container.vmisolation.disk import layers_disk
 from vmforms.container.vmisolation.launch import ConsoleSession, guest_ram
 
 HOSTILE = ["it's", "$(touch /nonexistent/x)", "a\nb", "`id`", '"$1"', "-x"]
@@ -88,3 +94,38 @@ def test_refused_options(field: str, value: object) -> None:
     with pytest.raises(InvalidOption):
         check_vm_options(RunOptions(image="busybox", **{field: value}))  # type: ignore[arg-type]
     check_vm_options(RunOptions(image="busybox", network="none"))
+
+
+def test_layers_disk_is_cached_private_and_holds_each_layer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mke2fs -d over the layers, one directory each, cached per image ID, 0600 in 0700."""
+    debugfs = shutil.which("debugfs") or shutil.which("debugfs", path="/usr/sbin:/sbin")
+    if shutil.which("mke2fs", path="/usr/sbin:/sbin:/usr/bin") is None or debugfs is None:
+        pytest.fail("e2fsprogs is missing (make setup installs it)")
+    monkeypatch.setenv("VMFORMS_ROOT", str(tmp_path / "root"))
+    monkeypatch.setenv("PATH", os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+    layers = [tmp_path / "l0", tmp_path / "l1"]
+    (layers[0] / "etc").mkdir(parents=True)
+    (layers[0] / "etc" / "motd").write_text("lower\n")
+    (layers[1] / "etc").mkdir(parents=True)
+    (layers[1] / "etc" / "motd").write_text("upper\n")
+    os.symlink("motd", layers[1] / "etc" / "link")
+    image_id = "sha256:" + "ab" * 32
+    disk = layers_disk(image_id, layers)
+    assert disk.name == "ab" * 32 + ".ext4"
+    assert stat.S_IMODE(disk.stat().st_mode) == 0o600
+    assert stat.S_IMODE(disk.parent.stat().st_mode) == 0o700
+    assert not list(disk.parent.glob(".*stage")) and not list(disk.parent.glob(".*tmp"))
+
+    def cat(path: str) -> str:
+        return subprocess.run([debugfs, "-R", f"cat {path}", str(disk)], capture_output=True,
+                              text=True, check=True).stdout
+
+    assert cat("/0/etc/motd") == "lower\n" and cat("/1/etc/motd") == "upper\n"
+    links = subprocess.run([debugfs, "-R", "stat /1/etc/link", str(disk)],
+                           capture_output=True, text=True, check=True).stdout
+    assert "Type: symlink" in links and 'Fast link dest: "motd"' in links
+    before = disk.stat().st_mtime_ns
+    assert layers_disk(image_id, layers) == disk and disk.stat().st_mtime_ns == before
+    with pytest.raises(ContainerError):
+        layers_disk("sha256:../../x", layers)
