@@ -3,7 +3,8 @@
 Prints the wall time of each, the ratio, and the YARV instructions per second our
 interpreter executed: the instructions counted in one run (VMFORMS_YARV_STATS=1) over the
 time of the program in a run that does not count (VMFORMS_YARV_STATS=time), compiler cache
-warm; plus the wall time of Hello World for both (warm cache).
+warm, by the wall clock and by the run's own CPU time (steadier on a shared machine); plus
+the wall time of Hello World for both (warm cache).
 Run: .venv/bin/python bench/ruby.py [--quick]
 """
 
@@ -76,7 +77,7 @@ printf("%.6f\\n", bodies[0].x)
 # (program, full size, --quick size)
 CASES = [("loop", "1000000", "100000"), ("fib", "24", "18"), ("hash", "100000", "10000"),
          ("string", "100000", "10000"), ("nbody", "5000", "500")]
-STATS = re.compile(r"vmforms-stats insns=(\d+) run_s=(\S+) rate=(\d+)")
+STATS = re.compile(r"vmforms-stats insns=(\d+) run_s=(\S+) rate=(\d+) cpu_s=(\S+)")
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str, str]:
@@ -98,7 +99,7 @@ def main() -> int:
     env = dict(os.environ, VMFORMS_YARV_STATS="1", LANG="C.UTF-8")
     time_env = dict(env, VMFORMS_YARV_STATS="time")  # times the run without counting
     print(f"{'program':<8} {'arg':>8} {'vmforms s':>10} {'ruby s':>8} {'ratio':>7} "
-          f"{'insns':>11} {'insns/s':>10}")
+          f"{'insns':>11} {'insns/s':>10} {'per CPU s':>10}")
     with tempfile.TemporaryDirectory(prefix="vmforms-bench-") as tmp:
         for name, full, small in CASES:
             arg = small if quick else full
@@ -113,9 +114,12 @@ def main() -> int:
                 raise SystemExit(f"{name}: output differs:\n{out_ours}\n---\n{out_ruby}")
             m = STATS.search(err)
             run_s = float(m.group(2)) if m else t_ours
+            cpu_s = float(m.group(4)) if m else t_ours
             rate = int(insns / run_s) if run_s > 0 else 0
+            cpu_rate = int(insns / cpu_s) if cpu_s > 0 else 0
             print(f"{name:<8} {arg:>8} {t_ours:>10.2f} {t_ruby:>8.3f} "
-                  f"{t_ours / t_ruby:>6.0f}x {insns:>11} {rate / 1e6:>8.2f} M")
+                  f"{t_ours / t_ruby:>6.0f}x {insns:>11} {rate / 1e6:>8.2f} M "
+                  f"{cpu_rate / 1e6:>8.2f} M")
         hello = Path(tmp) / "hello.rb"
         hello.write_text('puts "Hello, World!"\n')
         timed(ours + [str(hello)], env)

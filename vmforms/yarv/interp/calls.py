@@ -173,7 +173,6 @@ def send(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:
 def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, block: Any,
              ci: CallSite) -> Any:
     """Call ci's method on recv with the arguments read: through the call site's cache."""
-    flag = ci.flag
     tr = type(recv)
     if tr is int:
         cls = vm.cInteger
@@ -189,8 +188,8 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
         m = vm.find_method(cls, ci.name)
         if m is None:
             return vm.method_missing(recv, ci.name, args, block,
-                                     fcall=bool(flag & VM_CALL_FCALL),
-                                     vcall=bool(flag & VM_CALL_VCALL))
+                                     fcall=bool(ci.flag & VM_CALL_FCALL),
+                                     vcall=bool(ci.flag & VM_CALL_VCALL))
         kind = _kind(m, ci)
         ci.cls, ci.serial, ci.method, ci.kind = cls, vm.serial, m, kind
         if kind == FAST_ISEQ:
@@ -209,7 +208,7 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
             vm.cframe_backtrace(e, m.name)
             raise
     name = ci.name
-    if m.visibility != "public" and not flag & VM_CALL_FCALL:
+    if m.visibility != "public" and not ci.flag & VM_CALL_FCALL:
         if m.visibility == "private" and not (name.endswith("=") and recv is f.self_):
             vm.raise_error("NoMethodError", f"private method `{name}' called for "
                            f"{vm.describe(recv)}")
