@@ -129,3 +129,21 @@ def test_layers_disk_is_cached_private_and_holds_each_layer(
     assert layers_disk(image_id, layers) == disk and disk.stat().st_mtime_ns == before
     with pytest.raises(ContainerError):
         layers_disk("sha256:../../x", layers)
+
+
+def test_a_damaged_snapshot_is_dropped(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    """A snapshot that cannot be restored costs a boot, not the container: one line says
+    so, the snapshot goes, and the cold boot will take a new one."""
+    from vmforms.container.vmisolation.launch import VmPlan, _restore
+
+    snapshot = tmp_path / "snap"
+    snapshot.mkdir()
+    (snapshot / "vmstate").write_bytes(b"not a snapshot at all")
+    plan = VmPlan(config=None, description=b"", tty=False, interactive=False,
+                  snapshot=snapshot)
+    assert _restore(plan, lambda data: None) is None
+    [line] = capsys.readouterr().err.splitlines()
+    assert "booting the container's VM afresh" in line
+    assert not snapshot.exists()
+    assert _restore(VmPlan(None, b"", False, False, None), lambda data: None) is None
