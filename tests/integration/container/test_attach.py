@@ -61,13 +61,14 @@ def test_attach_passes_stdin_as_podman(vmf: Any) -> None:
         assert vmf("wait", once, check=True).stdout == "0\n"
         # `run -di`: stdin stays open after a client's EOF; a second client goes on
         vmf("run", "-di", "--name", kept, "busybox", "sh", "-c", READER, check=True)
-        procs = [vmf.popen("attach", *flags, kept, stdin=subprocess.PIPE,
-                           stdout=subprocess.PIPE) for flags in ((), ("--no-stdin",))]
-        for proc, line in zip(procs, ("one\n", "ignored\n"), strict=True):
-            proc.stdin.write(line)
-            proc.stdin.close()
-        time.sleep(1)
-        assert _state(vmf, kept)["Running"] and procs[0].poll() is None
+        procs = []
+        for flags, line in ((("--no-stdin",), "ignored\n"), ((), "one\n")):
+            procs.append(vmf.popen("attach", *flags, kept, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE))
+            procs[-1].stdin.write(line)
+            procs[-1].stdin.close()
+            time.sleep(0.7)  # attached (its log position taken) before the next one writes
+        assert _state(vmf, kept)["Running"] and procs[1].poll() is None
         # `start -ai` of a running container attaches to it, as Docker's client does
         procs.append(vmf.popen("start", "-ai", kept, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE))
