@@ -135,7 +135,7 @@ def run(a: SimpleNamespace) -> int:
 
 def run_builder(a: SimpleNamespace) -> int:
     """`builder prune [-a] [-f]`: Docker's prompt, its list of removed records and total."""
-    from vmforms.cli.system import _confirm, _reclaimed, _sub
+    from vmforms.cli.system import _sub, prune_command
 
     got = _sub("vmforms container builder", {"prune": BUILDER_PRUNE}, list(a.args))
     if got is None:
@@ -143,13 +143,8 @@ def run_builder(a: SimpleNamespace) -> int:
     args = got[1]
     warning = ("WARNING! This will remove all build cache." if args.all else
                "WARNING! This will remove all dangling build cache.")
-    if not _confirm(warning, args.force):
-        return 0
-    removed, size = prune_cache(args.all)
-    if removed:
-        print("Deleted build cache objects:\n" + "\n".join(removed) + "\n")
-    print(_reclaimed(size))
-    return 0
+    return prune_command(warning, args.force, "Deleted build cache objects",
+                         lambda: prune_cache(args.all))
 
 
 def prune_cache(all_cache: bool) -> tuple[list[str], int]:

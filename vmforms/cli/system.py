@@ -13,6 +13,7 @@ from vmforms.container.errors import InvalidOption
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 F = Flag
@@ -59,16 +60,23 @@ def _reclaimed(size: int) -> str:
     return f"Total reclaimed space: {human_size(size)}"
 
 
+def prune_command(warning: str, force: bool, title: str,
+                  action: Callable[[], tuple[list[str], int]]) -> int:
+    """A `... prune`: Docker's prompt, then what went under `title`, then the total."""
+    if not _confirm(warning, force):
+        return 0
+    removed, size = action()
+    if removed:
+        print(f"{title}:\n" + "\n".join(removed) + "\n")
+    print(_reclaimed(size))
+    return 0
+
+
 def cmd_prune(a: SimpleNamespace) -> int:
     from vmforms.container.prune import prune_containers
 
-    if not _confirm("WARNING! This will remove all stopped containers.", a.force):
-        return 0
-    removed, size = prune_containers()
-    if removed:
-        print("Deleted Containers:\n" + "\n".join(removed) + "\n")
-    print(_reclaimed(size))
-    return 0
+    return prune_command("WARNING! This will remove all stopped containers.", a.force,
+                         "Deleted Containers", prune_containers)
 
 
 def _image_prune(a: SimpleNamespace) -> int:
@@ -77,13 +85,7 @@ def _image_prune(a: SimpleNamespace) -> int:
     warning = ("WARNING! This will remove all images without at least one container "
                "associated to them." if a.all else
                "WARNING! This will remove all dangling images.")
-    if not _confirm(warning, a.force):
-        return 0
-    lines, size = prune_images(a.all)
-    if lines:
-        print("Deleted Images:\n" + "\n".join(lines) + "\n")
-    print(_reclaimed(size))
-    return 0
+    return prune_command(warning, a.force, "Deleted Images", lambda: prune_images(a.all))
 
 
 def _sub(prog: str, table: dict[str, Command], argv: list[str]) -> tuple[Command, Any] | None:
