@@ -94,9 +94,13 @@ class _Piece:
     written: frozenset[int]
 
 
+# The region emits its own transfers for branches and jal: of their piece it takes only
+# the condition and the registers, which do not depend on the address, so they are made
+# at address 0 and cached by word like the rest.
+_OWN_TRANSFERS = CONDITIONAL_BRANCHES | {"jal"}
 _PC_DEPENDENT = frozenset(
     name for name, t in TEMPLATES.items() if "{pc}" in t or "{npc}" in t or "{idx}" in t
-)
+) - _OWN_TRANSFERS
 _pieces: dict[int, _Piece] = {}
 
 
@@ -106,6 +110,7 @@ def _piece(d: Instr, pc: int, k: int) -> _Piece:
         piece = _pieces.get(d.word)
         if piece is not None:
             return piece
+        pc = k = 0
     template = NONZERO_IMM.get(d.name) if d.imm else None
     text = (template or TEMPLATES[d.name]).format(**_fields(d, pc, k))
     written = set()
