@@ -36,11 +36,10 @@ def _layers(form: str, v: dict[str, Any], host_kernel: str, host_machine: str
                 ("guest userland", f"PID 1 = {v.get('pid1', '')[:28]}", True)]
     if form == "vmcontainer":
         return [hw, kernel,
-                ("emulated hardware", "our RISC-V CPU, "
-                 f"{v.get('guest_instructions', 0) / 1e6:.1f} M instructions from a snapshot",
-                 True),
+                ("emulated hardware", "our RISC-V CPU: "
+                 f"{v.get('guest_instructions', 0) / 1e6:.1f} M (resumed)", True),
                 ("guest kernel", f"Linux {v.get('kernel', '')} ({v.get('machine', '')})", True),
-                ("namespaces + cgroups", "the guest kernel's, made by its agent", True),
+                ("namespaces + cgroups", "the guest kernel's, by its agent", True),
                 ("container", f"PID 1 = {v.get('pid1', '')[:28]}", True)]
     if form == "kvm":
         return [("hardware", f"the host's {host_machine} CPU, in guest mode", False), kernel,
