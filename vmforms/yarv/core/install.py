@@ -210,4 +210,7 @@ def install_all(vm: Any) -> None:
     from vmforms.yarv.interp import evals
 
     evals.install(vm)
+    from vmforms.yarv.interp import refine
+
+    refine.install(vm)
     _ = (RArray, RSymbol)

@@ -46,6 +46,13 @@ def o_send(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
         vm.raise_error("ArgumentError", "no method name given")
     name = _name(vm, a[0])
     m = vm.find_method(vm.class_of(s), name)
+    if vm.refined:  # send sees the caller's refinements, as ruby's
+        from vmforms.yarv.interp import refine
+        from vmforms.yarv.interp.evals import caller_frame
+
+        refs = refine.active(caller_frame(vm).cref)
+        if refs:
+            m = refine.find(vm, vm.class_of(s), name, refs)
     if m is None:
         return vm.method_missing(s, name, a[1:], b, fcall=True)
     args = a[1:]

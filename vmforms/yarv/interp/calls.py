@@ -12,6 +12,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import RObject, RSymbol
+from vmforms.yarv.interp import refine
 from vmforms.yarv.interp.frame import Frame
 from vmforms.yarv.interp.loop import execute, invoke_block
 from vmforms.yarv.interp.objects import RProc, RubyError
@@ -181,9 +182,18 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
     else:
         cls = recv.cls if isinstance(recv, RObject) and recv.cls is not None \
             else vm.class_of(recv)
-    if ci.cls is cls and ci.serial == vm.serial:
+    if vm.refined and (refs := refine.active(f.cref)):
+        m = refine.find(vm, cls, ci.name, refs)  # not cached: the scope decides
+        if m is None:
+            return vm.method_missing(recv, ci.name, args, block,
+                                     fcall=bool(ci.flag & VM_CALL_FCALL),
+                                     vcall=bool(ci.flag & VM_CALL_VCALL))
+        kind = _kind(m, ci)
+        pad = [None] * (len(m.iseq.local_table) - ci.argc) if kind == FAST_ISEQ else None
+    elif ci.cls is cls and ci.serial == vm.serial:
         m = ci.method
         kind = ci.kind
+        pad = ci.pad
     else:
         m = vm.find_method(cls, ci.name)
         if m is None:
@@ -194,10 +204,11 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
         ci.cls, ci.serial, ci.method, ci.kind = cls, vm.serial, m, kind
         if kind == FAST_ISEQ:
             ci.pad = [None] * (len(m.iseq.local_table) - ci.argc)
+        pad = ci.pad
     if kind == FAST_ISEQ:
         # the common call: required parameters only, straight into a new frame
-        if ci.pad:
-            args += ci.pad  # the method's other locals
+        if pad:
+            args += pad  # the method's other locals
         fr = Frame(m.iseq, recv, None, block, m, m.cref, None, args)
         fr.defined_class = m.owner
         return execute(vm, fr)
@@ -233,7 +244,9 @@ def invokesuper(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> An
     elif block is None and not ci.flag & VM_CALL_ARGS_BLOCKARG:
         block = f.block
     recv = f.self_
-    m = vm.super_method(vm.class_of(recv), method.owner, method.name)
+    refined = refine.refined_class(method)
+    m = vm.find_method(refined, method.name) if refined is not None else \
+        vm.super_method(vm.class_of(recv), method.owner, method.name)
     if m is None:
         if method.name == "initialize" or method.name == "respond_to_missing?":
             return None

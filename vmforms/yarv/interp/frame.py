@@ -21,13 +21,14 @@ class Env:
 class Cref:
     """The lexical scope: the class `def` and constants refer to, and the enclosing one."""
 
-    __slots__ = ("klass", "parent", "visibility", "module_function")
+    __slots__ = ("klass", "parent", "visibility", "module_function", "refinements")
 
     def __init__(self, klass: Any, parent: Cref | None) -> None:
         self.klass = klass
         self.parent = parent
         self.visibility = "public"
         self.module_function = False
+        self.refinements: list[Any] | None = None  # activated by `using` (refine.py)
 
 
 class Frame:

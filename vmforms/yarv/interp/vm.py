@@ -46,6 +46,7 @@ class VM(Support):
         self.at_exit: list[RProc] = []
         self.serial = 0
         self.object_ids: dict[int, int] = {}
+        self.refined = False  # a `using` ran: calls consult their scope's refinements
         # call_proc(block, args, kw=None, blockarg=None) without a Python frame of its own
         self.call_proc = partial(invoke_block, self)  # type: ignore[method-assign]
         self.next_object_id = 8
