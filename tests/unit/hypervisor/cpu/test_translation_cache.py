@@ -115,3 +115,28 @@ def test_a_save_cut_short_by_sigkill_leaves_nothing_behind(tmp_path: Path) -> No
     mine.write_bytes(b"")
     TranslationCache(cache)
     assert not stale.exists() and mine.exists()
+
+
+def test_a_few_new_blocks_do_not_rewrite_a_large_cache(tmp_path: Path) -> None:
+    import marshal
+
+    from vmforms.hypervisor.cpu.riscv.tcache import SAVE_SHARE
+
+    path = tmp_path / "riscv.tcache"
+    cache = TranslationCache(path)
+    entry = (b"", (), (), ())
+    for pc in range(SAVE_SHARE * 3):
+        cache.put((pc, b"x"), entry)
+    cache.save()
+    loaded = TranslationCache(path)
+    assert len(loaded.entries) == SAVE_SHARE * 3
+    written = path.stat().st_mtime_ns
+    loaded.put((-1, b"y"), entry)  # one more: below 1/SAVE_SHARE of the file
+    assert not loaded.worth_saving()
+    loaded.save()
+    assert path.stat().st_mtime_ns == written
+    for pc in range(2, 4):
+        loaded.put((-pc, b"y"), entry)
+    assert loaded.worth_saving()  # three of 300: the file is rewritten
+    loaded.save()
+    assert len(marshal.loads(path.read_bytes())["blocks"]) == SAVE_SHARE * 3 + 3

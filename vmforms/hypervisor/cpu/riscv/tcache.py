@@ -17,6 +17,7 @@ from vmforms.hypervisor.cpu.riscv import codegen, decoder, semantics, translate
 
 MAX_ENTRIES = 100_000
 MAX_WORDS = 1_000_000
+SAVE_SHARE = 100
 
 Key = tuple[int, bytes]
 # decoder.Instr's fields but `word`: name, length, rd, rs1, rs2, rs3, imm, rm
@@ -104,9 +105,20 @@ class TranslationCache:
             self._by_pc.setdefault(key[0], []).append(key[1])
             self.fresh += 1
 
+    def worth_saving(self) -> bool:
+        """Whether this run added enough to rewrite the file: at least 1/SAVE_SHARE more
+        blocks or words than it held. A boot of a cached kernel still compiles a few
+        regions (their shape follows timing); those are cheaper to compile again than a
+        file of tens of megabytes is to rewrite at every power-off."""
+        saved_blocks = len(self.entries) - self.fresh
+        new_words = len(self.decoded) - self._decoded_saved
+        return (self.fresh > 0 and self.fresh >= saved_blocks // SAVE_SHARE) or (
+            new_words > 0 and new_words >= self._decoded_saved // SAVE_SHARE
+        )
+
     def save(self) -> None:
-        """Write the cache atomically; a failure to write only loses the cache."""
-        if not self.fresh and len(self.decoded) == self._decoded_saved:
+        """Write the cache atomically when worth it; a failure to write only loses the cache."""
+        if not self.worth_saving():
             return
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         try:
