@@ -67,14 +67,14 @@ def test_attach_passes_stdin_as_podman(vmf: Any) -> None:
                                    stdout=subprocess.PIPE))
             procs[-1].stdin.write(line)
             procs[-1].stdin.close()
-            time.sleep(0.7)  # attached (its log position taken) before the next one writes
+            time.sleep(0.5)  # attached (its log position taken) before the next one writes
         assert _state(vmf, kept)["Running"] and procs[1].poll() is None
         # `start -ai` of a running container attaches to it, as Docker's client does
         procs.append(vmf.popen("start", "-ai", kept, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE))
         procs[-1].stdin.write("two\n")
         procs[-1].stdin.close()
-        time.sleep(1)
+        time.sleep(0.6)
         vmf("kill", kept, check=True)
         outputs = []
         for proc in procs:
