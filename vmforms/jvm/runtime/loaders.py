@@ -75,17 +75,72 @@ def note_definition(vm: Any, k: JClass) -> None:
             c.shadowed = True
 
 
-def describe(th: JThread, k: JClass) -> str:
-    """A class's module and loader as HotSpot's ClassCastException names them."""
-    from vmforms.jvm.runtime.natives.modules import module_name_of
+def _loader(th: JThread, k: JClass) -> JObject | None:
     from vmforms.jvm.runtime.natives.services import loader_of
 
     while k.component is not None:
         k = k.component
-    loader = loader_of(th, th.vm.mirror(k)) if not k.primitive else None
+    return loader_of(th, th.vm.mirror(k)) if not k.primitive else None
+
+
+def describe(th: JThread, k: JClass, parent: bool = False) -> str:
+    """A class's module and loader as HotSpot's messages name them (ClassCastException;
+    with the parent of a program's loader, loader constraint violations)."""
+    from vmforms.jvm.runtime.natives.modules import module_name_of
+
+    loader = _loader(th, k)
     module = module_name_of(th.vm, k)
     where = f"module {module}" if module else "unnamed module"
-    return f"{where} of loader {loader_text(th, loader)}"
+    text = f"{where} of loader {loader_text(th, loader)}"
+    if parent and loader is not None and loader.klass.name not in BUILTIN:
+        up = loader.fields[loader.klass.field_slots["parent"]]
+        text += f", parent loader {loader_text(th, up)}"
+    return text
+
+
+def _known(vm: Any, loader: JObject | None, name: str) -> JClass | None:
+    """The class `name` as `loader` sees it, if that is already settled (nothing loads)."""
+    if loader is None:
+        return vm.classes.get(name)  # type: ignore[no-any-return]
+    own = vm.loader_classes.get(loader)
+    k = own.get(name) if own is not None else None
+    if k is None:
+        k = _initiated.get(loader, {}).get(name)
+    if k is None:
+        shared = vm.classes.get(name)
+        k = shared if shared is not None and shared.module else None
+    return k
+
+
+def check_constraints(th: JThread, current: JClass, method: Any) -> None:
+    """JVMS 5.3.4: a method resolved across two loaders must mean the same classes by
+    the names of its descriptor to both. HotSpot records constraints on names not yet
+    loaded too; this checks the names both loaders have already settled."""
+    from vmforms.jvm.runtime.klass import parse_arguments
+
+    a, b = current.loader, method.klass.loader
+    if a is b or a is not None and b is not None and a.klass.name in BUILTIN:
+        return
+    args, ret = parse_arguments(method.descriptor)
+    for d in (*args, ret):
+        base = d.lstrip("[")
+        if not base.startswith("L"):
+            continue
+        name = base[1:-1]
+        x, y = _known(th.vm, a, name), _known(th.vm, b, name)
+        if x is None or y is None or x is y:
+            continue
+        from vmforms.jvm.runtime.resolve import _params_name, _return_name
+
+        d_cls, c_cls, desc = method.klass, current, method.descriptor
+        th.vm.throw(th, "java/lang/LinkageError", (
+            f"loader constraint violation: when resolving method '{_return_name(desc)} "
+            f"{d_cls.java_name}.{method.name}{_params_name(desc)}' the class loader "
+            f"{loader_text(th, _loader(th, c_cls))} of the current class, {c_cls.java_name}, "
+            f"and the class loader {loader_text(th, _loader(th, d_cls))} for the method's "
+            f"defining class, {d_cls.java_name}, have different Class objects for the type "
+            f"{name.replace('/', '.')} used in the signature ({c_cls.java_name} is in "
+            f"{describe(th, c_cls, True)}; {d_cls.java_name} is in {describe(th, d_cls, True)})"))
 
 
 def duplicate_message(th: JThread, loader: JObject | None, name: str) -> str:

@@ -73,6 +73,10 @@ def resolve_method(th: JThread, k: JClass, index: int) -> JMethod:
         vm.throw(th, "java/lang/NoSuchMethodError",
                  f"{prefix}{c.java_name}.{name}{_params_name(desc)}'")
     assert m is not None
+    if k.loader is not m.klass.loader:
+        from vmforms.jvm.runtime.loaders import check_constraints
+
+        check_constraints(th, k, m)
     return m
 
 
