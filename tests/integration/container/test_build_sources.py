@@ -317,6 +317,11 @@ def test_bind_and_secret_mounts_then_builder_prune(vmf: Any, tmp_path: Path) -> 
         df = vmf("system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}",
                  check=True).stdout.splitlines()[-1].split()
         assert int(df[-2]) > 0 and df[-1] != "0B"  # the cache mount and the steps' layers
+        # image prune leaves the build cache to builder prune, as Docker's does
+        vmf("image", "prune", "-f", check=True)
+        after = vmf("system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}",
+                    check=True).stdout.splitlines()[-1].split()
+        assert after == df
         asked = vmf("builder", "prune", input="n\n", check=True)
         assert "WARNING! This will remove all dangling build cache." in asked.stdout
         assert mounts.is_dir()

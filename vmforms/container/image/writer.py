@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from vmforms.container.errors import ContainerError, ImageError
 from vmforms.container.image.records import (
+    ANNOTATION_BUILD_CACHE,
     ANNOTATION_REF_NAME,
     ANNOTATION_REPO_DIGEST,
     MEDIA_TYPE_OCI_CONFIG,
@@ -343,6 +344,9 @@ def prune(store: ImageStore) -> list[str]:
         kept = []
         report = []
         for entry in index.manifests:
+            if ANNOTATION_BUILD_CACHE in entry.annotations:
+                kept.append(entry)  # the build cache: `builder prune`'s, as in Docker
+                continue
             images = _entry_images(store, [entry], None)
             if entry.ref_name is None and not (
                 store.in_use is not None and any(store.in_use(i) for i in images)
