@@ -7,7 +7,7 @@ without changing any result.
 
 from __future__ import annotations
 
-from vmforms.hypervisor.cpu.riscv.codegen import region_source
+from vmforms.hypervisor.cpu.riscv.codegen import LABEL_GROUP, region_source
 from vmforms.hypervisor.cpu.riscv.decoder import decode
 
 from .rig import ENGINES, MMIO, Board, needs_binutils
@@ -76,3 +76,32 @@ def test_runs_that_cross_pages_or_reach_mmio_agree_with_the_interpreter() -> Non
     results = [_run(engine, source) for engine in ENGINES]
     assert results[0] == results[1]
     assert len(results[0][-1]) == 3 * 19  # each MMIO round: two reads and a write, once
+
+
+@needs_binutils
+def test_a_region_of_many_blocks_finds_each_label() -> None:
+    # a loop over eight blocks (a chain of two-way branches) becomes one region whose
+    # labels are tested in groups; every path through it agrees with the interpreter
+    arms = "".join(f"""
+        andi t0, s1, {1 << k}
+        beqz t0, 1{k}f
+        addi s2, s2, {k + 1}
+        xori s2, s2, {3 * k + 1}
+    1{k}:""" for k in range(7))
+    source = f"""
+        li s1, 0
+        li s2, 0
+        li s3, 700
+    loop:{arms}
+        addi s1, s1, 1
+        blt s1, s3, loop
+        li a0, 0
+        li a7, 93
+        ecall
+    """
+    results = [_run(engine, source) for engine in ENGINES]
+    assert results[0] == results[1]
+    board = Board("translate", hot_threshold=4)
+    cpu = board.run(source, 400_000)
+    blocks = [len(set(b.pcs) & set(cpu._known)) for b in cpu._known.values() if b.translated]
+    assert max(blocks) > LABEL_GROUP

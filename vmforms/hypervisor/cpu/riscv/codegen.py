@@ -4,9 +4,9 @@ A region starts at a hot block and takes in the blocks it reaches by direct jump
 branches, fall-throughs and returns from calls on the same page (the Cpu picks which).
 Guest registers live in Python locals for the whole region: loaded once at entry, written
 back at the one exit and, when an instruction traps, by the handler around the body.
-Blocks are labelled 0..n-1; a transfer inside the region sets the label and moves on, so
-a loop of blocks runs in one Python call, and so does a call to a function on the page:
-an indirect jump to the address after a call in the region is its return and stays in.
+Blocks are labelled 0..n-1 (tested in groups of four when there are more than four); a
+transfer inside the region sets the label and moves on, so a loop of blocks runs in one
+Python call, and so does a call to a function on the page: an indirect jump to the address after a call in the region is its return and stays in.
 Every backward transfer checks for a due event (timer, interrupt, run limit), so a loop
 never delays one. c.instret advances at each block's end; a trap reports the instruction
 of its traceback line and how many instructions of its block completed before it.
@@ -30,6 +30,8 @@ from vmforms.hypervisor.cpu.riscv.semantics import (
 M64 = 0xFFFFFFFF_FFFFFFFF
 # A region using at least this many registers loads them by unpacking the register file.
 UNPACK_ALL = 8
+# A region of more blocks than this tests its labels a group of this many at a time.
+LABEL_GROUP = 4
 
 Segment = tuple[tuple[Instr, ...], tuple[int, ...]]  # one basic block: instructions, addresses
 
@@ -434,7 +436,14 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
     base = 0
     for s, (instrs, pcs) in enumerate(segments):
         depth = 3
-        if multi:
+        if len(segments) > LABEL_GROUP:
+            # blocks in groups: a label is found past one test per group before it and
+            # the tests of its own group, not one test per block before it
+            if s % LABEL_GROUP == 0:
+                emit(f"if L < {s + LABEL_GROUP}:", base, 3)
+            emit(f"if L == {s}:", base, 4)
+            depth = 5
+        elif multi:
             emit(f"if L == {s}:", base, 3)
             depth = 4
         seg = pieces[s]
