@@ -301,5 +301,8 @@ class Dumper:
 
 def dump(vm: Any, obj: Any, limit: int = -1) -> RString:
     d = Dumper(vm, limit)
-    d.dump(obj, limit)
+    try:
+        d.dump(obj, limit)
+    except RecursionError:
+        vm.raise_error("SystemStackError", "stack level too deep")
     return RString(bytes(d.out), "ASCII-8BIT", vm.cString)

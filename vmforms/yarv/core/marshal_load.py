@@ -313,7 +313,10 @@ def load(vm: Any, data: bytes, proc: Any = None, freeze: bool = False) -> Any:
     if major != 4 or minor > 8:
         vm.raise_error("TypeError", "incompatible marshal file format (can't be read)\n"
                        f"\tformat version 4.8 required; {major}.{minor} given")
-    return r.value(0)
+    try:
+        return r.value(0)
+    except RecursionError:  # nesting deeper than Python's stack, before MAX_DEPTH
+        vm.raise_error("ArgumentError", "exceed depth limit")
 
 
 def install(vm: Any) -> None:

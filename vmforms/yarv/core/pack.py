@@ -76,6 +76,8 @@ def _parse(vm: Any, fmt: bytes, what: str) -> list[_Directive]:
             while j < n and 0x30 <= fmt[j] <= 0x39:
                 j += 1
             d.count = int(fmt[i:j])
+            if d.count >= 1 << 63:
+                vm.raise_error("RangeError", "pack length too big")
             d.explicit = True
             i = j
         elif ch == "@" and what == "unpack" and i < n:
@@ -90,6 +92,15 @@ def _parse(vm: Any, fmt: bytes, what: str) -> list[_Directive]:
             vm.err.write(f"<internal:pack>:{line}: warning: unknown {what} directive "
                          f"'{ch}' in '{fmt.decode('latin-1')}'\n".encode())
     return out
+
+
+_HUGE = 1 << 30  # bytes or items beyond which ruby would fail to allocate as well
+
+
+def _room(vm: Any, n: int) -> int:
+    if n > _HUGE:
+        vm.raise_error("NoMemoryError", "failed to allocate memory")
+    return n
 
 
 def _name(vm: Any, v: Any) -> str:
@@ -231,9 +242,9 @@ def pack(vm: Any, items: list[Any], fmt: RString) -> RString:
                 if len(src) >= count:
                     res += src[:count]
                 else:
-                    res += src + (b" " if k == "A" else b"\0") * (count - len(src))
+                    res += src + (b" " if k == "A" else b"\0") * _room(vm, count - len(src))
             else:
-                res += _bits_hex(src, count, k)
+                res += _bits_hex(src, _room(vm, count), k)
             continue
         if k in "mu":
             src = _to_str(vm, take())
@@ -251,7 +262,7 @@ def pack(vm: Any, items: list[Any], fmt: RString) -> RString:
             res += _qp(src, 72 if d.star or d.count <= 1 else d.count)
             continue
         if k == "x":
-            res += b"\0" * (0 if d.star else d.count)
+            res += b"\0" * _room(vm, 0 if d.star else d.count)
             continue
         if k == "X":
             n = 0 if d.star else d.count
@@ -262,7 +273,7 @@ def pack(vm: Any, items: list[Any], fmt: RString) -> RString:
         if k == "@":
             n = 0 if d.star else d.count
             if n > len(res):
-                res += b"\0" * (n - len(res))
+                res += b"\0" * _room(vm, n - len(res))
             else:
                 del res[n:]
             continue
@@ -376,7 +387,7 @@ def unpack(vm: Any, s: RString, fmt: RString, offset: int = 0, single: bool = Fa
                     out.append(int.from_bytes(raw, "big" if d.order == ">" else "little",
                                               signed=d.signed))
             if not d.star and count > fits:
-                out.extend([None] * (count - fits))
+                out.extend([None] * _room(vm, count - fits))
     if single:
         return out[0] if out else None
     return RArray(out, vm.cArray)
