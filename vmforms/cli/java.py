@@ -12,6 +12,13 @@ from typing import Any
 
 USAGE = "Usage: java [options] <mainclass> [args...]\n           (to execute a class)\n" \
         "   or  java [options] -jar <jarfile> [args...]\n           (to execute a jar file)\n"
+# The options of this VM's own engine, in HotSpot's spelling.
+HELP_VM = ("\n where the options of this VM include:\n"
+           "    -Xint         interpreted mode execution only (no translation tier)\n"
+           "    -Xmixed       interpreter and translation tier (default)\n"
+           "    -XX:CompileThreshold=<n>\n"
+           "                  calls before a method is translated (default 200)\n"
+           "    other -XX: options are accepted and ignored\n")
 
 
 class LaunchError(Exception):
@@ -46,7 +53,8 @@ def _size(option: str, text: str, what: str) -> int:
 def parse(argv: list[str]) -> dict[str, Any]:
     opts: dict[str, Any] = {"cp": None, "props": {}, "ea": False, "jar": None, "xss": None,
                             "xmx": None, "main": None, "args": [],
-                            "version": None, "module": None, "modules": {}}
+                            "version": None, "module": None, "modules": {}, "xint": None,
+                            "threshold": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -79,7 +87,15 @@ def parse(argv: list[str]) -> dict[str, Any]:
             opts["props"][k] = v
         elif a in ("-ea", "-enableassertions") or a.startswith(("-ea:", "-enableassertions:")):
             opts["ea"] = True
-        elif a in ("-da", "-disableassertions", "-Xint", "-server", "-client") or \
+        elif a in ("-Xint", "-Xmixed"):
+            opts["xint"] = a == "-Xint"
+        elif a.startswith("-XX:CompileThreshold="):
+            value = a.partition("=")[2]
+            if not value.isdigit():
+                raise LaunchError(f"Improperly specified VM option '{a[4:]}'\n"
+                                  f"{CREATE_FAILED.lstrip()}", 1)
+            opts["threshold"] = min(int(value), 1 << 30)
+        elif a in ("-da", "-disableassertions", "-server", "-client") or \
                 a.startswith(("-XX:", "-Xms", "-Xlog", "-verbose", "-da:", "-Xshare")):
             pass
         elif a.startswith("-Xss"):
@@ -95,7 +111,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
             opts["args"] = argv[i + 2:]
             return opts
         elif a in ("-h", "-help", "--help", "-?"):
-            sys.stdout.write(USAGE)
+            sys.stdout.write(USAGE + HELP_VM)
             raise LaunchError("", 0)
         elif a.startswith("-"):
             raise LaunchError(f"Unrecognized option: {a}\nError: Could not create the Java "
@@ -173,6 +189,12 @@ def main(argv: list[str]) -> int:
 
 def run(opts: dict[str, Any], cp: str | None) -> int:
     from vmforms.jvm.runtime.launcher import launch
+
+    if opts["xint"] is not None or opts["threshold"] is not None:
+        from vmforms.jvm.interp import translate
+
+        translate.configure(None if opts["xint"] is None else not opts["xint"],
+                            opts["threshold"])
 
     return launch(opts["main"], opts["args"], cp, opts["props"], opts["ea"],
                   opts["xss"], opts["xmx"], opts["version"], opts["modules"], opts["module"])

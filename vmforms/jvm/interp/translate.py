@@ -61,6 +61,18 @@ TRANSLATE_AT = frozenset({_FIRST, 5 * _FIRST, 25 * _FIRST} if TRANSLATE else ())
 LOOPS_BEFORE_OSR = max(2, int(_FIRST * 2.5))
 
 
+def configure(enabled: bool | None, first: int | None) -> None:
+    """The launcher's -Xint/-Xmixed and -XX:CompileThreshold=N, before the interpreter
+    module binds these values (it is imported when the VM is made)."""
+    global TRANSLATE, _FIRST, TRANSLATE_AT, LOOPS_BEFORE_OSR
+    if enabled is not None:
+        TRANSLATE = enabled
+    if first is not None:
+        _FIRST = max(1, first)
+    TRANSLATE_AT = frozenset({_FIRST, 5 * _FIRST, 25 * _FIRST} if TRANSLATE else ())
+    LOOPS_BEFORE_OSR = max(2, int(_FIRST * 2.5))
+
+
 def osr(m: JMethod, loops: int) -> Any:
     """`m` translated for a loop that has gone round `loops` times in one call, or None
     while that would not pay: compiling costs about as much as interpreting a few

@@ -28,6 +28,8 @@ def _release(java_home: str) -> dict[str, str]:
 
 def vm_properties(java_home: str, classpath: str, user: dict[str, str]) -> dict[str, str]:
     """What HotSpot's Arguments hand to SystemProps as vmProperties()."""
+    from vmforms.jvm.interp import translate
+
     release = _release(java_home)
     props = {
         "java.vm.specification.name": "Java Virtual Machine Specification",
@@ -36,7 +38,8 @@ def vm_properties(java_home: str, classpath: str, user: dict[str, str]) -> dict[
         "java.vm.name": "OpenJDK 64-Bit Server VM",
         "java.vm.vendor": release.get("IMPLEMENTOR", "Oracle Corporation"),
         "java.vm.version": release.get("JAVA_RUNTIME_VERSION", "17"),
-        "java.vm.info": "interpreted mode",
+        # HotSpot's words for its execution modes; no CDS archive: no ", sharing".
+        "java.vm.info": "mixed mode" if translate.TRANSLATE else "interpreted mode",
         "jdk.debug": "release",
         "java.home": java_home,
         "java.class.path": classpath,

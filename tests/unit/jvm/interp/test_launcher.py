@@ -164,4 +164,10 @@ def test_version_comes_from_the_class_library(tmp_path: Path) -> None:
     lines = got.stderr.decode().splitlines()
     assert got.returncode == 0 and got.stdout == b""
     assert lines[:2] == want[:2]
-    assert lines[2].endswith(", interpreted mode)")
+    assert lines[2].endswith(", mixed mode)")  # the translation tier is on
+    xint = run_vmforms(tmp_path, "-Xint", "-XX:CompileThreshold=5", "-version")
+    assert xint.stderr.decode().splitlines()[2].endswith(", interpreted mode)")
+    bad = run_vmforms(tmp_path, "-XX:CompileThreshold=x", "-version")
+    want_bad = subprocess.run([java, "-XX:CompileThreshold=x", "-version"], capture_output=True)
+    assert (bad.stdout, bad.stderr, bad.returncode) == \
+        (want_bad.stdout, want_bad.stderr, want_bad.returncode)
