@@ -10,7 +10,7 @@ from __future__ import annotations
 from vmforms.hypervisor.cpu.riscv.codegen import LABEL_GROUP, region_source
 from vmforms.hypervisor.cpu.riscv.decoder import decode
 
-from .rig import ENGINES, MMIO, Board, needs_binutils
+from .rig import ENGINES, EXIT, MMIO, Board, needs_binutils
 
 ADDI_T0 = 0x00128293  # addi t0, t0, 1
 LD_A0 = 0x00013503  # ld a0, 0(sp)
@@ -42,6 +42,13 @@ def _run(engine: str, source: str) -> tuple[object, ...]:
     return (*cpu.x[5:32], cpu.instret, cpu.pc, tuple(board.bus.log))
 
 
+def _agree(source: str) -> list[tuple[object, ...]]:
+    """Run `source` on both engines; their registers, counts and device accesses agree."""
+    results = [_run(engine, source) for engine in ENGINES]
+    assert results[0] == results[1]
+    return results
+
+
 @needs_binutils
 def test_runs_that_cross_pages_or_reach_mmio_agree_with_the_interpreter() -> None:
     # the base walks across a page boundary (the run's range check fails there) and,
@@ -70,11 +77,8 @@ def test_runs_that_cross_pages_or_reach_mmio_agree_with_the_interpreter() -> Non
         addi s1, s1, 1
         blt s1, s3, loop
         li a0, 0
-        li a7, 93
-        ecall
-    """
-    results = [_run(engine, source) for engine in ENGINES]
-    assert results[0] == results[1]
+    """ + EXIT
+    results = _agree(source)
     assert len(results[0][-1]) == 3 * 19  # each MMIO round: two reads and a write, once
 
 
@@ -96,11 +100,8 @@ def test_a_region_of_many_blocks_finds_each_label() -> None:
         addi s1, s1, 1
         blt s1, s3, loop
         li a0, 0
-        li a7, 93
-        ecall
-    """
-    results = [_run(engine, source) for engine in ENGINES]
-    assert results[0] == results[1]
+    """ + EXIT
+    _agree(source)
     board = Board("translate", hot_threshold=4)
     cpu = board.run(source, 400_000)
     blocks = [len(set(b.pcs) & set(cpu._known)) for b in cpu._known.values() if b.translated]

@@ -6,10 +6,11 @@ Guest registers live in Python locals for the whole region: loaded once at entry
 back at the one exit and, when an instruction traps, by the handler around the body.
 Blocks are labelled 0..n-1 (tested in groups of four when there are more than four); a
 transfer inside the region sets the label and moves on, so a loop of blocks runs in one
-Python call, and so does a call to a function on the page: an indirect jump to the address after a call in the region is its return and stays in.
-Every backward transfer checks for a due event (timer, interrupt, run limit), so a loop
-never delays one. c.instret advances at each block's end; a trap reports the instruction
-of its traceback line and how many instructions of its block completed before it.
+Python call, and so does a call to a function on the page: an indirect jump to the
+address after a call in the region is its return and stays in. Every backward transfer
+checks for a due event (timer, interrupt, run limit), so a loop never delays one.
+c.instret advances at each block's end; a trap reports the instruction of its traceback
+line and how many instructions of its block completed before it.
 """
 
 import re
