@@ -53,5 +53,6 @@ def test_plain_loop_runs_as_under_ruby(vmforms_bin: str, tmp_path: Path) -> None
            "VMFORMS_ROOT": str(tmp_path / "state"), "HOME": str(tmp_path)}
     plain = dict(env, VMFORMS_YARV_TRANSLATE="0")
     for name in ("exceptions.rb", "exceptions2.rb", "blocks.rb", "control.rb",
-                 "ensure_order.rb", "uncaught.rb", "loops_control.rb", "stack_values.rb"):
+                 "ensure_order.rb", "uncaught.rb", "loops_control.rb", "stack_values.rb",
+                 "eval_binding.rb", "refinements.rb"):
         assert _run([vmforms_bin, "ruby", name], plain) == _run([ruby, name], env), name
