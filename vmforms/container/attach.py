@@ -46,7 +46,10 @@ def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
                 server = serve_stdin(str(st.containers_dir() / owner), master, owned=False,
                                      stdin_once=False)
             try:
-                with RawTerminal(0 if interactive else None), WinchForward(master):
+                with RawTerminal(0 if interactive else None) as raw, WinchForward(master):
+                    if interactive and owner is not None and raw.fd is not None:
+                        relay.detach_keys = DETACH_KEYS
+                        relay.on_detach = raw.restore_then(_detach_monitor)
                     relay.run(on_tick=_health_ticker(owner))
             finally:
                 if server is not None:
@@ -71,6 +74,15 @@ def attach(start: Callable[[Stdio], int], *, tty: bool, interactive: bool,
     monitor.forward_signals(pid)
     relay.run(on_tick=_health_ticker(owner))
     return pid
+
+
+def _detach_monitor() -> None:
+    """ctrl-p ctrl-q in `run -it`: the command returns, this monitor goes on alone."""
+    from vmforms.container import monitor
+    from vmforms.container.keeper import detached
+
+    monitor.leave_terminal()
+    detached()
 
 
 def _health_ticker(owner: str | None) -> Callable[[], None] | None:
@@ -139,10 +151,21 @@ class RawTerminal:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.restore()
+
+    def restore(self) -> None:
         if self.fd is not None and self.saved is not None:
             import termios
 
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
+            self.saved = None
+
+    def restore_then(self, then: Callable[[], None]) -> Callable[[], None]:
+        def both() -> None:
+            self.restore()
+            then()
+
+        return both
 
 
 class WinchForward:

@@ -84,9 +84,18 @@ def _keep(child: int, channel: socket.socket, local_output: bool, saved_tty: Any
     signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     handed: tuple[str, int, list[tuple[int, str]]] | None = None
     target = child
+    listening = True  # for the monitor's word that the user detached
     while True:
         if handed is None:
             handed = _receive(channel)
+        elif listening:
+            said = _said(channel)
+            if said == b"detach":
+                for fd, _ in handed[2]:
+                    os.close(fd)
+                _restore_terminal(saved_tty)
+                return 0  # as Docker's client: the container runs on, detached
+            listening = said is None
         info = signal.sigtimedwait(_SIGNALS, 0.2)
         if info is not None and info.si_signo != signal.SIGCHLD and info.si_code <= 0:
             _send(target, info.si_signo)  # sent by a process, not by a terminal
@@ -119,6 +128,33 @@ def _receive(channel: socket.socket) -> tuple[str, int, list[tuple[int, str]]] |
         return str(message["id"]), int(message["pid"]), list(zip(fds, streams, strict=True))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _said(channel: socket.socket) -> bytes | None:
+    """A message from the monitor after the hand-over, None while there is none; b"" once
+    the monitor's end is closed."""
+    import select
+
+    if not select.select([channel], [], [], 0)[0]:
+        return None
+    try:
+        return channel.recv(_MAX_MESSAGE)
+    except OSError:
+        return b""
+
+
+def detached() -> None:
+    """In the monitor, once the user detached from `run -it`: the keeper lets the command
+    return (exit status 0), and this monitor carries on alone."""
+    channel, monitor.KEEPER_LINK = monitor.KEEPER_LINK, None
+    if channel is None:
+        return
+    try:
+        channel.send(b"detach")
+    except OSError:
+        pass
+    finally:
+        channel.close()
 
 
 def _send(pid: int, sig: int) -> None:
@@ -193,5 +229,6 @@ def hand_over(cid: str, pid: int, outputs: dict[int, tuple[str, int | None]]) ->
         socket.send_fds(channel, [message.encode()], fds)
     except OSError as exc:
         sys.stderr.write(f"WARNING: the container's keeper is gone: {exc.strerror}\n")
-    finally:
         channel.close()
+        return
+    monitor.KEEPER_LINK = channel  # kept for `detached`, closed when the monitor ends

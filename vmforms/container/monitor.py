@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 # The socket to the keeper (keeper.py) while the monitor has not handed over yet.
 KEEPER: Any = None
+# The same socket after the hand-over, in a `run -it` monitor: to say the user detached.
+KEEPER_LINK: Any = None
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
                      signal.SIGUSR1, signal.SIGUSR2)
 
@@ -46,6 +48,11 @@ class Relay:
         self.log = log
         self.outputs: dict[int, tuple[str, int | None]] = {}  # read fd -> (stream, local fd)
         self.input: tuple[int, int] | None = None  # (local fd, container fd)
+        # With a tty: the sequence typed to detach (Docker's ctrl-p ctrl-q), what to do
+        # then, and the part of it seen so far.
+        self.detach_keys: bytes | None = None
+        self.on_detach: Callable[[], None] | None = None
+        self._held = b""
 
     def add_output(self, fd: int, stream: str, local: int | None) -> None:
         os.set_blocking(fd, False)
@@ -104,10 +111,27 @@ class Relay:
             else:
                 _write_all(remote, b"\x04")
             return
+        detach = False
+        if self.detach_keys:
+            from vmforms.container.attach import scan_detach
+
+            data, self._held, detach = scan_detach(self._held, data, self.detach_keys)
         try:
-            _write_all(remote, data)
+            if data:
+                _write_all(remote, data)
         except OSError:
             self.input = None
+        if detach:
+            self.detach()
+
+    def detach(self) -> None:
+        """Stop relaying to and from this terminal; the container runs on, its output
+        still logged."""
+        self.input = None
+        for fd, (stream, _local) in list(self.outputs.items()):
+            self.outputs[fd] = (stream, None)
+        if self.on_detach is not None:
+            self.on_detach()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -178,3 +202,18 @@ def wait_child(pid: int) -> int:
 def flush_std() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
+
+
+def leave_terminal() -> None:
+    """A monitor detached from `run -it`: a session of its own, stdio on /dev/null, so
+    that nothing it does reaches the terminal the user has gone back to."""
+    flush_std()
+    try:
+        os.setsid()
+    except PermissionError:
+        pass  # a session leader already
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+

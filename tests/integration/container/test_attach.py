@@ -144,3 +144,70 @@ def test_health_checks_run_for_an_attached_run(vmf: Any) -> None:
         assert {"unhealthy", "healthy"} <= seen, seen
     finally:
         vmf("rm", "-f", name)
+
+
+def _read_until(fd: int, token: bytes, timeout: float = 20.0) -> bytes:
+    import select
+
+    seen = b""
+    end = time.monotonic() + timeout
+    while token not in seen and time.monotonic() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def test_ctrl_p_ctrl_q_detaches_a_foreground_run(vmf: Any) -> None:
+    """`run -it` on a terminal: ctrl-p ctrl-q returns to the shell with status 0 and the
+    container runs on, its monitor in a session of its own, its output still logged; it
+    is attached to again, then removed (as with Docker)."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: `run -it` on the pty as its terminal
+        try:
+            os.execve(vmf.bin, [vmf.bin, "container", "run", "-it", "--name", "fg",
+                                "busybox", "sh"], vmf.env)
+        finally:
+            os._exit(127)
+    try:
+        assert b"# " in _read_until(fd, b"# ")
+        os.write(fd, b"echo $((6*7))\r")
+        assert b"42" in _read_until(fd, b"42")
+        os.write(fd, b"\x10\x11")
+        status = None
+        for _ in range(200):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("run -it did not return after ctrl-p ctrl-q")
+        assert os.waitstatus_to_exitcode(status) == 0
+        pid = 0
+        assert _state(vmf, "fg")["Running"]
+        monitor = int(json.loads((vmf.root / "containers" / _id(vmf, "fg") / "state.json")
+                                 .read_text())["MonitorPid"])
+        assert os.getsid(monitor) == monitor  # no longer in the terminal's session
+        assert vmf("exec", "fg", "echo", "alive", check=True).stdout == "alive\n"
+        code, out = _attach([vmf.bin, "container", "attach", "fg"], vmf.env,
+                            [b"echo again\n", b"exit 3\n"])
+        assert code == 3 and "again" in out
+        assert _state(vmf, "fg")["ExitCode"] == 3
+        assert "42" in vmf("logs", "fg", check=True).stdout
+    finally:
+        if pid:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+        vmf("rm", "-f", "fg")
+
+
+def _id(vmf: Any, name: str) -> str:
+    return str(json.loads(vmf("inspect", name, check=True).stdout)[0]["Id"])
