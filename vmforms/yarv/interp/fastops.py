@@ -10,9 +10,10 @@ from typing import Any
 
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash
-from vmforms.yarv.core.object import RSymbol
+from vmforms.yarv.core.object import RObject, RSymbol
 from vmforms.yarv.core.string import RString
 from vmforms.yarv.interp.calls import dispatch
+from vmforms.yarv.interp.loop import invoke_block
 
 
 def aref(vm: Any, f: Any, a: Any, k: Any, ci: Any) -> Any:
@@ -105,6 +106,20 @@ def succ(vm: Any, f: Any, a: Any, ci: Any) -> Any:
     if type(a) is int:
         return a + 1
     return dispatch(vm, f, a, [], None, None, ci)
+
+
+def ivar_get(vm: Any, s: Any, name: str) -> Any:
+    """getinstancevariable: nil when unset."""
+    iv = s.ivars if isinstance(s, RObject) else vm.generic_ivars(s)
+    return iv.get(name) if iv else None
+
+
+def yield_(vm: Any, f: Any, args: list[Any]) -> Any:
+    """invokeblock of plain arguments: the frame's block, or LocalJumpError."""
+    block = f.block
+    if block is None:
+        vm.raise_error("LocalJumpError", "no block given (yield)")
+    return invoke_block(vm, block, args, None)
 
 
 def obj_to_string(vm: Any, obj: Any) -> Any:

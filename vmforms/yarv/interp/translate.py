@@ -258,6 +258,17 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
             scope[f"D{pc}"] = fn
             scope[f"C{pc}"] = op[3]
             stk.call(pc, f"D{pc}(vm, f, {{}}, C{pc})", argc)
+        elif name == "getinstancevariable":
+            scope[f"N{pc}"], scope["IVG"] = op[3].name, fastops.ivar_get
+            stk.call(None, f"IVG(vm, f.self_, N{pc}{{}})", 0)
+        elif name == "setinstancevariable":
+            value = stk.pop()
+            stk.settle()  # a frozen receiver's FrozenError inspects it
+            scope[f"N{pc}"] = op[3].name
+            out.append(f"f.pc = {pc}\nvm.ivar_set(f.self_, N{pc}, {value})")
+        elif name == "invokeblock" and not op[3].flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
+            scope["YIELD"] = fastops.yield_
+            stk.call(pc, "YIELD(vm, f, [{}])", op[3].argc)
         elif name == "objtostring":
             scope["OTS"] = fastops.obj_to_string
             stk.call(pc, "OTS(vm, {})", 1)
