@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.runtime.heap import JObject
-from vmforms.jvm.runtime.modules import ACC_TRANSITIVE, ModuleGraph, ModuleInfo
+from vmforms.jvm.runtime.modules import ACC_TRANSITIVE, Export, ModuleGraph, ModuleInfo, Requires
 from vmforms.jvm.runtime.natives import noop, override
 
 if TYPE_CHECKING:
@@ -69,6 +69,16 @@ def user_providers(vm: VM) -> list[tuple[str, list[str]]]:
             for svc, impls in st.graph.infos[name].provides]
 
 
+# java.lang.reflect.Proxy's dynamic module for proxies of public interfaces (the VM
+# builds proxy classes itself, dynamic.py, all of them for the application loader).
+PROXY_MODULE = "jdk.proxy1"
+_PROXY_INFO = ModuleInfo(
+    name=PROXY_MODULE, flags=0x1000, version=None,
+    requires=(Requires("java.base", 0x8000, None),),
+    exports=(Export(PROXY_MODULE, 0, ()),), opens=(), uses=(), provides=(),
+    packages=frozenset({PROXY_MODULE}), main_class=None, location="")
+
+
 def module_name_of(vm: VM, k: Any) -> str:
     """The named module of a class ("" for an unnamed one)."""
     while k.component is not None:
@@ -77,6 +87,10 @@ def module_name_of(vm: VM, k: Any) -> str:
         return "java.base"
     if k.module:
         return str(k.module)
+    if k.name.startswith("jdk/proxy1/") and k.superclass is not None \
+            and k.superclass.name == "java/lang/reflect/Proxy":
+        state(vm).graph.infos.setdefault(PROXY_MODULE, _PROXY_INFO)
+        return PROXY_MODULE
     if k.loader is None and vm.booted:
         return state(vm).graph.module_of_user_class(k.name)
     return ""
@@ -168,7 +182,7 @@ def _make_module(th: JThread, st: ModuleState, name: str) -> JObject:
         m = mk.new_instance()
         f, slots = m.fields, mk.field_slots
         f[slots["name"]] = vm.intern(name)
-        if name in st.graph.user:
+        if name in st.graph.user or name == PROXY_MODULE:
             from vmforms.jvm.runtime.natives.services import system_loader
 
             f[slots["loader"]] = system_loader(th)
@@ -181,6 +195,10 @@ def _make_module(th: JThread, st: ModuleState, name: str) -> JObject:
         f[slots["reads"]] = vm.new_object(th, "java/util/HashSet", "()V", [])
         for r in reads:
             vm.call_virtual(th, f[slots["reads"]], "add", "(Ljava/lang/Object;)Z", r)
+        if name == PROXY_MODULE:  # as Proxy.getDynamicModule opens it to java.base
+            vm.call_static(th, "jdk/internal/module/Modules", "addOpens",
+                           "(Ljava/lang/Module;Ljava/lang/String;Ljava/lang/Module;)V",
+                           m, vm.intern(name), module_object(th, "java.base"))
     return m
 
 
