@@ -54,8 +54,8 @@ def translate(vm: Any, iseq: Any, plain: list[Any]) -> list[Any]:
     src: list[str] = []
     for leader in sorted(p for p in leaders if p < len(code) and plain[p] is not None):
         name = f"b{leader}"
-        body = _block(iseq, plain, leader, leaders, scope)
-        src.append(f"def {name}(vm, f, st, op):\n    V = f.vars\n" + body)
+        body = _block(iseq, plain, leader, leaders, scope, inline=True)
+        src.append(f"def {name}(vm, f, st, op):\n    V = f.vars\n" + _indent(body))
         fast[leader] = (name, None, leader)
     if not src:
         return fast
@@ -206,7 +206,9 @@ def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,
 
 
 def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
-           scope: dict[str, Any]) -> str:
+           scope: dict[str, Any], inline: bool) -> list[str]:
+    """The lines of the function for the block at pc; inline: a conditional branch at its
+    end has its two successor blocks written in (once, not recursively)."""
     out: list[str] = []
     stk = _Stack(out)
     code = iseq.code
@@ -290,10 +292,18 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
             out.append(f"v = {stk.pop()}")
             stk.flush()
             if name == "branchnil":
-                out.append(f"return {op[3]} if v is None else {nxt}")
+                cond, yes, no = "v is None", op[3], nxt
             else:
+                cond = "v is not None and v is not False"
                 yes, no = (op[3], nxt) if name == "branchif" else (nxt, op[3])
-                out.append(f"return {yes} if v is not None and v is not False else {no}")
+            arms = [_block(iseq, plain, t, leaders, scope, inline=False)
+                    if inline and t < len(code) and plain[t] is not None else []
+                    for t in (yes, no)]
+            if all(0 < len(arm) <= _INLINE_LINES for arm in arms):
+                # both successors written in: one call of a compiled block less per branch
+                out.append(f"if {cond}:\n{_indent(arms[0])}else:\n{_indent(arms[1])}".rstrip())
+            else:
+                out.append(f"return {yes} if {cond} else {no}")
             break
         elif name == "leave":
             stk.flush()
@@ -311,5 +321,11 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
             stk.flush()
             out.append(f"return {pc}")
             break
-    lines = "\n".join(out).split("\n")
+    return "\n".join(out).split("\n")
+
+
+_INLINE_LINES = 60  # the longest successor block written into a branch
+
+
+def _indent(lines: list[str]) -> str:
     return "".join(f"    {line}\n" for line in lines)
