@@ -17,7 +17,7 @@ import pytest
 PROGRAMS = Path(__file__).resolve().parents[1] / "data" / "java_programs"
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(PROGRAMS.glob("*.java"))
-TIMEOUT = 600
+TIMEOUT = 240  # a program of the corpus takes seconds; a hang must not take the suite's budget
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

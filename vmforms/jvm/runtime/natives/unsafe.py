@@ -131,49 +131,65 @@ def _put_wide(th: JThread, a: list[Any]) -> Any:
     put(th, a[1], a[2], a[4], 8, fmt)
 
 
+def _slot(th: JThread, o: Any, off: int, size: int) -> tuple[Any, Any] | None:
+    """(container, key) of the variable at `off` of `o` when it is one Python item (a
+    field, a static, an array element of that size); None for packed or off-heap bytes."""
+    if isinstance(o, JArray):
+        sc = SCALES.get(o.klass.element[0], 4)
+        idx, rem = divmod(off - ARRAY_BASE, sc)
+        return (o.data, idx) if (size == 0 or size == sc) and rem == 0 else None
+    if o is None:
+        return None
+    if off >= STATIC_BASE:
+        k, name = th.vm.static_offsets[off - STATIC_BASE]
+        return k.statics, name
+    return o.fields, off
+
+
+def _compare_and_set(th: JThread, o: Any, off: int, expect: Any, new: Any, size: int,
+                     fmt: str) -> tuple[bool, Any]:
+    """(whether it was set, the value seen). Java's CAS is atomic against every other
+    access of the variable, plain volatile writes too (a putfield, which takes no lock):
+    so from the read to the write there is no call, the interpreter handing the GIL
+    over only at calls and backward jumps. The lock orders the CASes among themselves."""
+    where = _slot(th, o, off, size)
+    identity = expect.__class__ is not int
+    with _cas_lock:
+        if where is None:  # bytes packed in an array or off-heap: under the lock only
+            cur = get(th, o, off, size, fmt)
+            if cur == expect:
+                put(th, o, off, new, size, fmt)
+                return True, cur
+            return False, cur
+        box, key = where
+        cur = box[key]
+        if cur is expect or (not identity and cur == expect):
+            box[key] = new
+            return True, cur
+        return False, cur
+
+
 @native(U, "compareAndSetInt(Ljava/lang/Object;JII)Z",
         "compareAndSetReference(Ljava/lang/Object;JLjava/lang/Object;Ljava/lang/Object;)Z")
 def _cas(th: JThread, a: list[Any]) -> Any:
-    o, off, expect, new = a[1], a[2], a[4], a[5]
-    with _cas_lock:
-        cur = get(th, o, off)
-        if cur is expect or (isinstance(cur, int) and cur == expect and
-                             not isinstance(cur, JObject)):
-            put(th, o, off, new)
-            return 1
-        return 0
+    return int(_compare_and_set(th, a[1], a[2], a[4], a[5], 0, "")[0])
 
 
 @native(U, "compareAndSetLong(Ljava/lang/Object;JJJ)Z")
 def _cas_long(th: JThread, a: list[Any]) -> Any:
-    o, off, expect, new = a[1], a[2], a[4], a[6]
-    with _cas_lock:
-        if get(th, o, off, 8, "q") == expect:
-            put(th, o, off, new, 8, "q")
-            return 1
-        return 0
+    return int(_compare_and_set(th, a[1], a[2], a[4], a[6], 8, "q")[0])
 
 
 @native(U, "compareAndExchangeInt(Ljava/lang/Object;JII)I",
         "compareAndExchangeReference(Ljava/lang/Object;JLjava/lang/Object;Ljava/lang/Object;)"
         "Ljava/lang/Object;")
 def _cax(th: JThread, a: list[Any]) -> Any:
-    o, off, expect, new = a[1], a[2], a[4], a[5]
-    with _cas_lock:
-        cur = get(th, o, off)
-        if cur is expect or (isinstance(cur, int) and cur == expect):
-            put(th, o, off, new)
-        return cur
+    return _compare_and_set(th, a[1], a[2], a[4], a[5], 0, "")[1]
 
 
 @native(U, "compareAndExchangeLong(Ljava/lang/Object;JJJ)J")
 def _cax_long(th: JThread, a: list[Any]) -> Any:
-    o, off, expect, new = a[1], a[2], a[4], a[6]
-    with _cas_lock:
-        cur = get(th, o, off, 8, "q")
-        if cur == expect:
-            put(th, o, off, new, 8, "q")
-        return cur
+    return _compare_and_set(th, a[1], a[2], a[4], a[6], 8, "q")[1]
 
 
 @native(U, "arrayBaseOffset0(Ljava/lang/Class;)I")

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.runtime.heap import JArray, JObject
 from vmforms.jvm.runtime.natives import override
-from vmforms.jvm.runtime.values import i32, i64
 
 if TYPE_CHECKING:
     from vmforms.jvm.runtime.klass import JClass, JMethod
@@ -176,14 +175,6 @@ def _coordinate_types(th: JThread, a: list[Any]) -> Any:
     return vm.call_static(th, "java/util/List", "of", "([Ljava/lang/Object;)Ljava/util/List;", arr)
 
 
-def _same(x: Any, y: Any) -> bool:
-    return x is y if isinstance(x, JObject) or isinstance(y, JObject) else x == y
-
-
-def _wrap(kind: str, v: Any) -> Any:
-    return i64(v) if kind == "J" else i32(v) if kind in "IBSC" else v
-
-
 def access(name: str) -> Any:
     """The host function of access mode `name` over (variable, values)."""
     base = name.replace("Volatile", "").replace("Acquire", "").replace("Release", "") \
@@ -196,32 +187,55 @@ def access(name: str) -> Any:
         if base == "set":
             box[key] = rest[0]
             return None
+        # The lock orders the read-modify-writes among themselves; a plain write (a
+        # putfield of the same volatile field takes no lock) cannot fall between the read
+        # and the write, which `_update` makes with no call in between.
         with _lock:
-            cur = box[key]
-            if base in ("compareAndSet", "weakCompareAndSet"):
-                if _same(cur, rest[0]):
-                    box[key] = rest[1]
-                    return 1
-                return 0
-            if base == "compareAndExchange":
-                if _same(cur, rest[0]):
-                    box[key] = rest[1]
-                return cur
-            if base == "getAndSet":
-                box[key] = rest[0]
-            elif base == "getAndAdd":
-                box[key] = _wrap(var.kind, cur + rest[0])
-            elif base == "getAndBitwiseOr":
-                box[key] = cur | rest[0]
-            elif base == "getAndBitwiseAnd":
-                box[key] = cur & rest[0]
-            elif base == "getAndBitwiseXor":
-                box[key] = cur ^ rest[0]
-            else:
-                raise NotImplementedError(name)
-            return cur
+            return _update(box, key, base, name, var.kind, rest)
 
     return run
+
+
+def _update(box: Any, key: Any, base: str, name: str, kind: str, rest: list[Any]) -> Any:
+    """A read-modify-write of box[key] that no other thread's code can interleave: the
+    interpreter hands the GIL over only at calls and backward jumps, and there is neither
+    from the read to the write (a byte[] view's items are methods: only the lock there)."""
+    arg = rest[0]
+    identity = arg.__class__ is not int and arg.__class__ is not float
+    if base in ("compareAndSet", "weakCompareAndSet", "compareAndExchange"):
+        new = rest[1]
+        cur = box[key]
+        if cur is arg or (not identity and cur == arg):
+            box[key] = new
+            return cur if base == "compareAndExchange" else 1
+        return cur if base == "compareAndExchange" else 0
+    if base == "getAndSet":
+        cur = box[key]
+        box[key] = arg
+        return cur
+    if base == "getAndAdd":
+        bits = 64 if kind == "J" else 32
+        if kind in "FD":
+            cur = box[key]
+            box[key] = cur + arg
+            return cur
+        half, mask = 1 << (bits - 1), (1 << bits) - 1
+        cur = box[key]
+        box[key] = ((cur + arg + half) & mask) - half
+        return cur
+    if base == "getAndBitwiseOr":
+        cur = box[key]
+        box[key] = cur | arg
+        return cur
+    if base == "getAndBitwiseAnd":
+        cur = box[key]
+        box[key] = cur & arg
+        return cur
+    if base == "getAndBitwiseXor":
+        cur = box[key]
+        box[key] = cur ^ arg
+        return cur
+    raise NotImplementedError(name)
 
 
 def link_access(th: JThread, t: JMethod, desc: str) -> Any:
