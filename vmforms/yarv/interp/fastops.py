@@ -108,6 +108,22 @@ def succ(vm: Any, f: Any, a: Any, ci: Any) -> Any:
     return dispatch(vm, f, a, [], None, None, ci)
 
 
+def const(vm: Any, f: Any, plain: list[Any], op: Any) -> Any:
+    """opt_getinlinecache through opt_setinlinecache: the cached constant, or the lookup
+    (getconstant ...) run by its plain handlers on a stack of its own, which fills the
+    cache."""
+    cell = op[4]
+    if cell[0] == vm.const_serial:
+        return cell[1]
+    tmp: list[Any] = [None]
+    pc, end = op[1], op[3]
+    while 0 <= pc < end:
+        o = plain[pc]
+        f.pc = pc
+        pc = o[0](vm, f, tmp, o)
+    return tmp[-1]
+
+
 def ivar_get(vm: Any, s: Any, name: str) -> Any:
     """getinstancevariable: nil when unset."""
     iv = s.ivars if isinstance(s, RObject) else vm.generic_ivars(s)

@@ -19,7 +19,7 @@ from vmforms.yarv.interp.calls import COMPLEX, dispatch, make_block, send
 from vmforms.yarv.iseq.loader import VM_CALL_ARGS_BLOCKARG
 
 _ENDS = frozenset(("jump", "branchif", "branchunless", "branchnil", "leave", "throw",
-                   "opt_case_dispatch", "opt_getinlinecache", "once"))
+                   "opt_case_dispatch", "once"))
 _ARITH = {"opt_plus": "+", "opt_minus": "-", "opt_mult": "*", "opt_lt": "<",
           "opt_le": "<=", "opt_gt": ">", "opt_ge": ">=", "opt_eq": "==", "opt_neq": "!="}
 
@@ -36,8 +36,10 @@ def _leaders(iseq: Any, starts: list[int]) -> set[int]:
         nxt = pc + insn.length
         if name in _ENDS:
             leaders.add(nxt)
-        if name in ("jump", "branchif", "branchunless", "branchnil", "opt_getinlinecache"):
+        if name in ("jump", "branchif", "branchunless", "branchnil"):
             leaders.add(nxt + code[pc + 1])
+        # opt_getinlinecache's target is not a leader: a compiled block reads the constant
+        # (fastops.const) and goes on there; the plain handler's jump lands on plain ops
         if name == "opt_case_dispatch":
             leaders.add(nxt + code[pc + 2])
             leaders.update(nxt + v for _, v in code[pc + 1].table.values())
@@ -260,6 +262,10 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
             scope[f"D{pc}"] = fn
             scope[f"C{pc}"] = op[3]
             stk.call(pc, f"D{pc}(vm, f, {{}}, C{pc})", argc)
+        elif name == "opt_getinlinecache":
+            scope["CONST"], scope["PLAIN"] = fastops.const, plain
+            stk.call(pc, f"CONST(vm, f, PLAIN, {o}{{}})", 0)
+            nxt = op[3]  # past the lookup and opt_setinlinecache
         elif name == "getinstancevariable":
             scope[f"N{pc}"], scope["IVG"] = op[3].name, fastops.ivar_get
             stk.call(None, f"IVG(vm, f.self_, N{pc}{{}})", 0)
