@@ -4,6 +4,7 @@ ArgumentError or TypeError, never a Python error."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
@@ -15,6 +16,8 @@ from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.regexp import RRegexp
 from vmforms.yarv.core.string import RString
 from vmforms.yarv.interp.objects import RClass, RException
+
+_FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 class Loader:
@@ -143,10 +146,10 @@ class Loader:
             return self.entry(-n if sign == 0x2D else n)
         if c == 0x66:  # f
             text = self.bytes_().split(b"\0")[0].decode("latin-1")
-            try:  # a new float each time: only flonums are shared (marshal.py)
-                return self.entry(float(text))
-            except ValueError:
-                return self.entry(0.0)
+            if text in ("inf", "-inf", "nan"):
+                return self.entry(float(text))  # a new float: only flonums are shared
+            m = _FLOAT.match(text)  # strtod: the longest number at the start, else 0.0
+            return self.entry(float(m.group(0)) if m else 0.0)
         if c == 0x22:  # "
             return self.entry(RString(self.bytes_(), "ASCII-8BIT", vm.cString))
         if c == 0x2F:  # /
@@ -187,8 +190,9 @@ class Loader:
         if c == 0x43:  # C: a String, Array, Hash or Regexp of a subclass
             cls = self.path(self.symbol(), False)
             obj = self.read(depth)
-            if isinstance(obj, RObject):
-                obj.cls = cls
+            if not isinstance(obj, RObject) or vm.real_class(obj) not in vm.ancestors(cls):
+                vm.raise_error("ArgumentError", "dump format error (user class)")
+            obj.cls = cls
             return obj
         if c == 0x64:  # d
             vm.raise_error("TypeError", "loading T_DATA objects is not supported")
