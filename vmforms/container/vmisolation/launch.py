@@ -270,3 +270,26 @@ def _save(machine: Any, directory: Any) -> None:
         pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    prune_snapshots(directory.parent, machine.config)
+
+
+def prune_snapshots(root: Any, config: Any) -> None:
+    """Drop the snapshots of another guest (an older kernel or initramfs: they can never
+    be restored again) and those whose image disk is gone."""
+    import shutil
+
+    from vmforms.hypervisor.errors import SnapshotError
+    from vmforms.hypervisor.snapshot import read_snapshot
+
+    current = (str(config.kernel.resolve()), str(config.initrd.resolve()))
+    for entry in root.iterdir():
+        if entry.name.startswith("."):
+            continue
+        try:
+            shape = read_snapshot(entry).shape
+            guest = (shape["kernel"]["path"], shape["initrd"]["path"])
+            disks = [d["path"] for d in shape["disks"]]
+        except (SnapshotError, KeyError, TypeError):
+            continue  # not ours to judge; a damaged one goes when it is next used
+        if guest != current or not all(os.path.exists(d) for d in disks):
+            shutil.rmtree(entry, ignore_errors=True)
