@@ -147,3 +147,15 @@ def test_a_damaged_snapshot_is_dropped(tmp_path: Path, capsys: pytest.CaptureFix
     assert "booting the container's VM afresh" in line
     assert not snapshot.exists()
     assert _restore(VmPlan(None, b"", False, False, None), lambda data: None) is None
+
+
+def test_the_guest_kernel_is_a_container_host() -> None:
+    """What the agent uses, in the built-in guest's configuration (its cache key, so a
+    change rebuilds the kernel)."""
+    from vmforms.hypervisor.boot.assets import GUEST_CONFIG
+
+    lines = set(GUEST_CONFIG.read_text().splitlines())
+    for option in ("NAMESPACES", "UTS_NS", "IPC_NS", "PID_NS", "CGROUPS", "MEMCG",
+                   "CGROUP_PIDS", "OVERLAY_FS", "TMPFS", "TMPFS_XATTR", "EXT4_FS",
+                   "VIRTIO_BLK", "DEVTMPFS", "UNIX98_PTYS", "BLK_DEV_INITRD"):
+        assert f"CONFIG_{option}=y" in lines, option
