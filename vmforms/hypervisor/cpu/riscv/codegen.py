@@ -65,6 +65,7 @@ _BASE_ONLY = re.compile(r"a = (r\d+)\n")
 _A = re.compile(r"\ba\b")
 # an assignment to the sink of plain arithmetic on registers and numbers: no effect at all
 _SINK_WRITE = re.compile(rf"^r{X_SINK} = [0-9a-fA-Fxr +\-&|^<>*()]*$", re.MULTILINE)
+_SINK_ASSIGN = f"r{X_SINK} = "
 _SIGN = re.compile(r"\bS\b")
 
 
@@ -74,17 +75,24 @@ def _cached(src: str) -> str:
     The mask and sign bit are spelled as literals so that Python folds constant addresses
     and looks up no global; an added zero (registers are already in range) disappears.
     """
-    src = _REG.sub(lambda m: "0" if m.group(1) == "0" else f"r{m.group(1)}", src)
-    src = _ADD_ZERO_MASKED.sub(r"\1", src)
-    src = _ADD_ZERO.sub(r"\1", src)
-    src = _ZERO_ADD.sub(r"\1", src)
+    # (each rewriting runs only when its text can be there: this runs for every new word)
+    src = _REG.sub(r"r\1", src.replace("x[0]", "0"))
+    if "+ 0)" in src:
+        src = _ADD_ZERO.sub(r"\1", _ADD_ZERO_MASKED.sub(r"\1", src))
+    if "(0 + " in src:
+        src = _ZERO_ADD.sub(r"\1", src)
     if "KeyError" in src:
         src = _ADDRESS.sub(r"a = \1 + \2", src)
         base = _BASE_ONLY.match(src)
         if base:  # an access at offset 0 uses its base register as the address
             src = _A.sub(base.group(1), src[base.end() :])
-    src = _SIGN.sub("0x8000000000000000", _MASK.sub("0xFFFFFFFFFFFFFFFF", src))
-    return _SINK_WRITE.sub("pass", src)  # a result nobody reads: nop, jr's link
+    if "M" in src:
+        src = _MASK.sub("0xFFFFFFFFFFFFFFFF", src)
+    if "S" in src:
+        src = _SIGN.sub("0x8000000000000000", src)
+    if _SINK_ASSIGN in src:
+        src = _SINK_WRITE.sub("pass", src)  # a result nobody reads: nop, jr's link
+    return src
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +188,18 @@ def _in_run(d: Instr, reg: int) -> bool:
 Base = tuple[str, frozenset[int]]  # a checked base's host offset name, and its view indexes
 
 
+_fast_texts: dict[tuple[int, Base], str] = {}
+
+
 def _fast_access(d: Instr, base: Base) -> str:
     """The access `d` through a checked base: no lookup, no range check."""
+    text = _fast_texts.get((d.word, base))
+    if text is None:
+        text = _fast_texts[d.word, base] = _fast_access_text(d, base)
+    return text
+
+
+def _fast_access_text(d: Instr, base: Base) -> str:
     hb, views = base
     size = _access(d)[0]  # type: ignore[index]
 
@@ -323,15 +341,23 @@ class RegionCode:
     done: tuple[int, ...]
 
 
+_INDENTS = ["    " * depth for depth in range(16)]
+
+
 class _Emitter:
     def __init__(self) -> None:
         self.lines = ["def block(c, x, f, rt, wt):"]
         self.index = [0]
 
     def __call__(self, text: str, k: int, depth: int) -> None:
-        for line in text.splitlines():
-            self.lines.append("    " * depth + line)
+        indent = _INDENTS[depth]
+        if "\n" not in text:
+            self.lines.append(indent + text)
             self.index.append(k)
+            return
+        lines = text.splitlines()
+        self.lines.extend(indent + line for line in lines)
+        self.index.extend([k] * len(lines))
 
 
 def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one walk over the code
