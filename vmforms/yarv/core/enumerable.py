@@ -202,7 +202,12 @@ def e_sum(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
     if floats:
         import math
 
-        acc = math.fsum([acc, *floats])
+        from vmforms.yarv.core.integer import to_float
+
+        try:
+            acc = math.fsum([acc, *floats])
+        except OverflowError:  # an Integer beyond the Float range: +-Infinity, as ruby
+            acc = sum((to_float(x) for x in floats), to_float(acc))
     return acc
 
 

@@ -9,7 +9,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from vmforms.yarv.core.inspect import float_to_s
-from vmforms.yarv.core.integer import NUM, arith, cmp, coerce_fail, fmod, spaceship
+from vmforms.yarv.core.integer import NUM, arith, cmp, coerce_fail, float_pow, fmod, spaceship
 from vmforms.yarv.core.string import RString
 
 
@@ -60,10 +60,8 @@ def f_pow(vm: Any, s: float, a: list[Any], b: Any) -> Any:
     if type(o) not in NUM:
         return coerce_fail(vm, s, o, "**")
     try:
-        r = s ** o
+        r = float_pow(s, o)
     except ZeroDivisionError:
-        return math.inf
-    except OverflowError:
         return math.inf
     if isinstance(r, complex):
         from vmforms.yarv.core.numeric import RComplex

@@ -33,6 +33,8 @@ def arith(op: str) -> Any:
         o = a[0]
         t = type(o)
         if t is int or t is float:
+            if t is not type(s):  # mixed: a huge Integer is +-Infinity as a Float
+                s, o = to_float(s), to_float(o)
             if op == "+":
                 return s + o
             if op == "-":
@@ -55,6 +57,25 @@ def arith(op: str) -> Any:
     return fn
 
 
+def to_float(x: Any) -> float:
+    """Integer#to_f as ruby's big2dbl: beyond the Float range is +-Infinity."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
+
+
+def float_pow(a: float, b: Any) -> Any:
+    """a ** b for a Float base: beyond the Float range is +-Infinity (negative for a
+    negative base and an odd exponent), as C's pow."""
+    b = to_float(b)
+    try:
+        return a ** b
+    except OverflowError:
+        odd = b == int(b) and int(b) % 2 == 1
+        return -math.inf if a < 0 and odd else math.inf
+
+
 def fdiv(a: float, b: float) -> float:
     try:
         return a / b
@@ -65,7 +86,7 @@ def fdiv(a: float, b: float) -> float:
 
 
 def fmod(a: float, b: float) -> float:
-    if b == 0:
+    if b == 0 or math.isinf(a) or a != a or b != b:
         return math.nan
     if math.isinf(b) and not math.isinf(a):
         return a if (a < 0) == (b < 0) or a == 0 else b
@@ -91,7 +112,7 @@ def i_pow(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
         return s ** o
     if type(o) is float:
         try:
-            r = float(s) ** o
+            r = float_pow(to_float(s), o)
         except ZeroDivisionError:
             return math.inf
         if isinstance(r, complex):
@@ -271,7 +292,7 @@ def install(vm: Any) -> None:
     b(I, "floor", lambda vm, s, a, blk: i_round(vm, s, a, blk, "floor"))
     b(I, "ceil", lambda vm, s, a, blk: i_round(vm, s, a, blk, "ceil"))
     b(I, "truncate", lambda vm, s, a, blk: i_round(vm, s, a, blk, "truncate"))
-    b(I, "to_f", lambda vm, s, a, blk: float(s), 0)
+    b(I, "to_f", lambda vm, s, a, blk: to_float(s), 0)
     b(I, "to_r rationalize", lambda vm, s, a, blk: RRational(s, 1))
     b(I, "chr", i_chr)
     b(I, "times", i_times, 0)
@@ -294,7 +315,7 @@ def install(vm: Any) -> None:
     b(I, "integer?", lambda vm, s, a, blk: True, 0)
     b(I, "divmod", i_divmod, 1)
     b(I, "div", lambda vm, s, a, blk: zerodiv(vm) if a[0] == 0 else int(s // a[0]), 1)
-    b(I, "fdiv", lambda vm, s, a, blk: fdiv(float(s), float(a[0])), 1)
+    b(I, "fdiv", lambda vm, s, a, blk: fdiv(to_float(s), to_float(a[0])), 1)
     b(I, "remainder", lambda vm, s, a, blk: math.fmod(s, a[0]) if type(a[0]) is float else
       (abs(s) % abs(a[0])) * (1 if s >= 0 else -1), 1)
     b(I, "abs magnitude", lambda vm, s, a, blk: abs(s), 0)

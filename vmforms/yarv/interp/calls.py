@@ -218,6 +218,8 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
         except RubyError as e:
             vm.cframe_backtrace(e, m.name)
             raise
+        except OverflowError as e:  # a host limit a builtin did not foresee: a Ruby error
+            vm.host_error(e, m.name)
     name = ci.name
     if m.visibility != "public" and not ci.flag & VM_CALL_FCALL:
         if m.visibility == "private" and not (name.endswith("=") and recv is f.self_):

@@ -27,18 +27,24 @@ def {name}(vm, f, st, op):
     b = st[-1]
     a = st[-2]
     ta = type(a)
-    if (ta is int or ta is float) and (type(b) is int or type(b) is float):
+    if {test}:
         st.pop()
         st[-1] = a {sym} b
         return op[1]
     return _fallback(vm, f, st, op, 1)
 """
+# Comparisons of an Integer with a Float are exact in Python as in Ruby; + - * of mixed
+# operands would convert a huge Integer to float and fail, so those go to the method
+# (which gives Infinity, as ruby).
+SAME_TYPE = "(ta is int or ta is float) and type(b) is ta"
+NUMBERS = "(ta is int or ta is float) and (type(b) is int or type(b) is float)"
 
 
 def _inline(name: str, sym: str) -> Any:
     """A handler with the operator written in, saving a call per instruction."""
     scope: dict[str, Any] = {"_fallback": _fallback}
-    exec(_TEMPLATE.format(name=name, sym=sym), scope)  # noqa: S102 - fixed templates
+    test = SAME_TYPE if sym in "+-*" else NUMBERS
+    exec(_TEMPLATE.format(name=name, sym=sym, test=test), scope)  # noqa: S102 - fixed
     return scope[name]
 
 
@@ -61,13 +67,13 @@ def _binop(name: str, fast: Any) -> Any:
 def _div(a: Any, b: Any) -> Any:
     if type(a) is int and type(b) is int:
         return NotImplemented if b == 0 else a // b
-    if b == 0:
+    if b == 0 or type(a) is not type(b):  # mixed: the method (a huge Integer overflows)
         return NotImplemented
     return a / b
 
 
 def _mod(a: Any, b: Any) -> Any:
-    if b == 0:
+    if b == 0 or type(a) is not type(b):  # mixed: the method (a huge Integer overflows)
         return NotImplemented
     if type(a) is float or type(b) is float:
         import math

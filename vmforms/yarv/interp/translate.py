@@ -154,7 +154,7 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, o: str,
             return type(scope[e]), scope[e]
         return None, None
     b_const, b_value = const(1)
-    a_const, _ = const(2)
+    a_const, a_value = const(2)
     ea, eb = stk.take(2)
     stk.settle()  # the fallback is a method call
     out.append(f"b = {eb}")
@@ -167,6 +167,14 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, o: str,
         elif b_value == 0:
             checks.append("False")
         expr = f"a {_INT_ONLY[name]} b"
+    elif _ARITH[name] in "+-*" and not (_small(a_const, a_value) or _small(b_const, b_value)):
+        # mixed Integer and Float would convert a huge Integer to float and fail: the same
+        # type only (or a small literal Integer with either), else the method
+        if a_const is float or b_const is float:
+            checks = [f"type({'b' if a_const is float else 'a'}) is float"]
+        else:
+            checks = ["((ta := type(a)) is int or ta is float) and type(b) is ta"]
+        expr = f"a {_ARITH[name]} b"
     else:
         checks = [f"((t{v} := type({v})) is int or t{v} is float)"
                   for v, c in (("a", a_const), ("b", b_const)) if c not in (int, float)]
@@ -182,6 +190,11 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, o: str,
     out.append(f"if {' and '.join(checks) or 'True'}:\n    {t} = {expr}\n"
                f"else:\n    f.pc = {pc}\n    {t} = {other}")
     stk.push(t, True)
+
+
+def _small(kind: Any, value: Any) -> bool:
+    """A literal Integer that converts to float without overflow."""
+    return kind is int and abs(value) < 1 << 1000
 
 
 def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,

@@ -274,9 +274,18 @@ class VM(Support):
             except RubyError as e:
                 self.cframe_backtrace(e, m.name)
                 raise
+            except OverflowError as e:
+                self.host_error(e, m.name)
         from vmforms.yarv.interp.loop import invoke_method
 
         return invoke_method(self, m, recv, args, block, kw)
+
+    def host_error(self, e: Exception, name: str) -> Any:
+        """A host limit a builtin did not foresee (a number too large to convert) raised
+        as a Ruby RangeError from the builtin, not a Python traceback."""
+        err = RubyError(self.make_error("RangeError", str(e)))
+        self.cframe_backtrace(err, name)
+        raise err from None
 
     def cframe_backtrace(self, e: RubyError, name: str) -> None:
         if e.exc.backtrace is None:
