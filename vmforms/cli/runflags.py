@@ -41,8 +41,8 @@ RUN_MORE = (
     F(None, "restart", VALUE, "restart policy to apply when a container exits (no, "
       "on-failure[:max-retries], always, unless-stopped)", default="no", metavar="string"),
     F(None, "isolation", VALUE, "container isolation technology: process (the host's kernel), "
-      "vm (inside the RISC-V virtual machine) or default (vm for a linux/riscv64 image the "
-      "host cannot execute)", metavar="string"),
+      "vm or hyperv (inside the RISC-V virtual machine) or default (vm for a linux/riscv64 "
+      "image the host cannot execute)", metavar="string"),
     F(None, "pull", VALUE, "pull image before running (always, missing, never; default: "
       "never reach a registry)", metavar="string"),
 )
