@@ -105,10 +105,9 @@ def test_detached_from_the_snapshot(attached: subprocess.CompletedProcess[str],
         time.sleep(0.5)
     vm_root("stop", "-t", "1", "in-vm", check=True)
     [info] = json.loads(vm_root("inspect", cid, check=True).stdout)
-    # 143: SIGTERM ended the VM process (137 after the grace). 0 was recorded once, at a
-    # load average of 13, and is not explained yet.
-    assert info["State"]["Status"] == "exited" and not info["State"]["Running"]
-    assert info["State"]["ExitCode"] in (0, 137, 143)
+    # 143: SIGTERM ended the VM process (137 after the grace); `sleep 600` in the guest
+    # lasts 600 s of wall time, not one jump of the guest's clock
+    assert info["State"]["Status"] == "exited" and info["State"]["ExitCode"] in (137, 143)
     vm_root("rm", "in-vm", check=True)
     assert vm_root.container_ids() == []
     assert list((vm_root.root / "vm" / "snapshots").iterdir()) == snapshots

@@ -11,6 +11,7 @@ import os
 import select
 import signal
 import sys
+import time
 
 from vmforms.container.errors import ContainerError
 from vmforms.container.vmisolation.agent import GUEST_CMDLINE, READY_MARK
@@ -34,6 +35,7 @@ EOF = b"\x04\x04"
 PRE_READY_LIMIT = 64 << 10
 INPUT_CHUNK = 1024  # at most this much waits in the UART's receive FIFO (4 KiB)
 EXIT_VM_FAILED = 125
+IDLE_WAIT = 0.05  # the longest wait for input between two looks at the console
 
 
 def guest_ram(memory_limit: int | None) -> int:
@@ -190,8 +192,16 @@ def run_machine(p: VmPlan) -> int:
 
     def poll(idle: bool) -> None:
         nonlocal reading, to_save
+        cpu: Any = machine.cpu
+        # Idle with a timer ahead, the guest's clock would jump to it (hypervisor.md):
+        # a container's `sleep 60` would end at once. Once the container runs, the
+        # guest's clock follows the wall clock while it waits, as with a network.
+        wait = 0.0
+        if idle and cpu.host_paced:
+            wait = min(IDLE_WAIT, max(0, cpu.wake_at - cpu.instret) / cpu.nominal_ips)
+        began = time.monotonic()
         if reading and session.ready and not session.pending:
-            ready, _, _ = select.select([0], [], [], 0.02 if idle else 0)
+            ready, _, _ = select.select([0], [], [], wait)
             if ready:
                 data = os.read(0, 4096)
                 if data:
@@ -200,9 +210,15 @@ def run_machine(p: VmPlan) -> int:
                     reading = False
                     if not p.tty:
                         session.pending += EOF
+        elif wait:
+            time.sleep(wait)
+        if wait:
+            cpu.skip_idle(int((time.monotonic() - began) * cpu.nominal_ips) + 1)
         if to_save is not None and session.ready:
             _save(machine, to_save)  # before the description: any container can follow
             to_save = None
+        if session.ready:
+            cpu.host_paced = True
         session.pump(machine.uart)
 
     machine = _restore(p, console)
