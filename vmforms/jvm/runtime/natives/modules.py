@@ -32,6 +32,29 @@ class ModuleState:
         self.objects: dict[str, JObject] = {}
         self.versions: dict[str, Any] = {}
         self.layer: JObject | None = None
+        self.platform: frozenset[str] | None = None  # the platform loader's modules
+
+
+def platform_loader_of(th: JThread, module: str) -> JObject | None:
+    """The platform class loader for a module it defines (JDK 17 ModuleLoaderMap), else
+    None (the boot loader's modules)."""
+    vm = th.vm
+    st = state(vm)
+    if st.platform is None:
+        names = vm.call_static(th, "jdk/internal/module/ModuleLoaderMap", "platformModules",
+                               "()Ljava/util/Set;")
+        arr = vm.call_virtual(th, names, "toArray", "()[Ljava/lang/Object;")
+        st.platform = frozenset(vm.to_str(n) for n in arr.data)
+    if module not in st.platform:
+        return None
+    def make() -> JObject:
+        cl: JObject = vm.call_static(th, "java/lang/ClassLoader", "getPlatformClassLoader",
+                                     "()Ljava/lang/ClassLoader;")
+        vm.identity_hash(cl, th)  # HotSpot's start-up hashes it (the loader tables)
+        return cl
+
+    found: JObject = vm.as_startup(th, make)
+    return found
 
 
 _states: dict[int, ModuleState] = {}
@@ -186,6 +209,8 @@ def _make_module(th: JThread, st: ModuleState, name: str) -> JObject:
             from vmforms.jvm.runtime.natives.services import system_loader
 
             f[slots["loader"]] = system_loader(th)
+        else:
+            f[slots["loader"]] = platform_loader_of(th, name)
         if st.layer is not None and name in st.graph.layer():
             f[slots["layer"]] = st.layer
         st.objects[name] = m

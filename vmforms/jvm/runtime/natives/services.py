@@ -155,7 +155,8 @@ def system_loader(th: JThread) -> Any:
 
 # -- class loaders of class-path classes -------------------------------------------------
 # Classes from the class path belong to the application class loader, as under HotSpot;
-# it is made on the first request, and system classes keep the boot loader (null).
+# it is made on the first request. System classes keep the boot loader (null), but those
+# of the platform modules report the platform loader as HotSpot's do.
 
 def loader_of(th: JThread, mirror: JObject) -> Any:
     vm = th.vm
@@ -166,8 +167,15 @@ def loader_of(th: JThread, mirror: JObject) -> Any:
     k: JClass = mirror.native
     while k.component is not None:
         k = k.component
-    if k.primitive or k.module:
+    if k.primitive:
         return None
+    if k.module:
+        from vmforms.jvm.runtime.natives.modules import platform_loader_of
+
+        cl = platform_loader_of(th, k.module)
+        if cl is not None:
+            mirror.fields[slot] = cl
+        return cl
     cl = system_loader(th)
     mirror.fields[slot] = cl
     return cl
