@@ -7,10 +7,12 @@ without changing any result.
 
 from __future__ import annotations
 
+import pytest
+
 from vmforms.hypervisor.cpu.riscv.codegen import LABEL_GROUP, region_source
 from vmforms.hypervisor.cpu.riscv.decoder import decode
 
-from .rig import ENGINES, EXIT, MMIO, Board, needs_binutils
+from .rig import ENGINES, EXIT, MMIO, RAM, Board, build, needs_binutils
 
 ADDI_T0 = 0x00128293  # addi t0, t0, 1
 LD_A0 = 0x00013503  # ld a0, 0(sp)
@@ -106,3 +108,35 @@ def test_a_region_of_many_blocks_finds_each_label() -> None:
     cpu = board.run(source, 400_000)
     blocks = [len(set(b.pcs) & set(cpu._known)) for b in cpu._known.values() if b.translated]
     assert max(blocks) > LABEL_GROUP
+
+
+class _Unplugged(Exception):
+    pass
+
+
+@needs_binutils
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_error_out_of_a_region_leaves_the_registers_it_wrote(engine: str) -> None:
+    # not a guest trap: the device raises an error of the host's, which ends the run;
+    # the register file still holds what the region computed before the access
+    board = Board(engine, hot_threshold=1)
+    board.bus.read = _unplugged  # type: ignore[method-assign]
+    source = f"""
+        li t0, 5
+        li t1, 7
+        add t2, t0, t1
+        li t3, {MMIO:#x}
+        slli t4, t2, 2
+        ld t5, 8(t3)
+        li t6, 99
+    """ + EXIT
+    board.memory.load(RAM, build(source).read_bytes())
+    board.cpu.reset(RAM, 0, 0)
+    with pytest.raises(_Unplugged):
+        board.cpu.run(1000)
+    x = board.cpu.x
+    assert (x[5], x[6], x[7], x[28], x[29], x[30], x[31]) == (5, 7, 12, MMIO, 48, 0, 0)
+
+
+def _unplugged(addr: int, size: int) -> int:
+    raise _Unplugged(f"{addr:#x}")

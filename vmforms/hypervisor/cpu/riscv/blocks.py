@@ -275,6 +275,7 @@ class BlockEngineMixin:
                 if block is None:  # the fetch itself faulted
                     self.take_trap(trap.cause, trap.tval, pc)
                 else:
+                    block.write_back(trap.__traceback__, x)
                     at, done = block.fault_point(trap.__traceback__)
                     self.instret += done
                     self.take_trap(trap.cause, trap.tval, at)
@@ -282,3 +283,7 @@ class BlockEngineMixin:
                 rt, wt, vb = self.rt, self.wt, self.vb
                 limit -= 1  # a handler that faults forever still ends the run
                 self._event_at = 0
+            except BaseException as exc:  # not the guest's: x as it stood, then leave
+                if block is not None:
+                    block.write_back(exc.__traceback__, x)
+                raise

@@ -3,7 +3,9 @@
 A region starts at a hot block and takes in the blocks it reaches by direct jumps, taken
 branches, fall-throughs and returns from calls on the same page (the Cpu picks which).
 Guest registers live in Python locals for the whole region: loaded once at entry, written
-back at the one exit and, when an instruction traps, by the handler around the body.
+back at the one exit and, when an instruction traps, by the dispatcher from the region's
+frame in the traceback (translate.Block.write_back), which no copy of the write-back in
+the region itself need repeat.
 Blocks are labelled 0..n-1 (tested in groups of four when there are more than four); a
 transfer inside the region sets the label and moves on, so a loop of blocks runs in one
 Python call, and so does a call to a function on the page: an indirect jump to the
@@ -456,23 +458,22 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
     else:
         for r in sorted(used):
             emit(f"r{r} = x[{r}]", 0, 1)
-    emit("try:", 0, 1)
     if multi:
-        emit("L = 0", 0, 2)
-    emit("while True:", 0, 2)
+        emit("L = 0", 0, 1)
+    emit("while True:", 0, 1)
     base = 0
     for s, (instrs, pcs) in enumerate(segments):
-        depth = 3
+        depth = 2
         if len(segments) > LABEL_GROUP:
             # blocks in groups: a label is found past one test per group before it and
             # the tests of its own group, not one test per block before it
             if s % LABEL_GROUP == 0:
-                emit(f"if L < {s + LABEL_GROUP}:", base, 3)
-            emit(f"if L == {s}:", base, 4)
-            depth = 5
-        elif multi:
+                emit(f"if L < {s + LABEL_GROUP}:", base, 2)
             emit(f"if L == {s}:", base, 3)
             depth = 4
+        elif multi:
+            emit(f"if L == {s}:", base, 2)
+            depth = 3
         seg = pieces[s]
         texts = [piece.cached for piece in seg]
         _simplified(instrs, texts)
@@ -484,10 +485,6 @@ def region_source(segments: list[Segment]) -> RegionCode:  # noqa: C901 - one wa
             transfer(pcs[-1] + instrs[-1].length, n, base + n - 1, depth, s, True)
         base += n
     if writeback:
-        emit(writeback, base - 1, 2)
-    emit("return pc", base - 1, 2)
-    emit("except BaseException:", base - 1, 1)
-    if writeback:
-        emit(writeback, base - 1, 2)
-    emit("raise", base - 1, 2)
+        emit(writeback, base - 1, 1)
+    emit("return pc", base - 1, 1)
     return RegionCode("\n".join(emit.lines), tuple(emit.index), tuple(all_pcs), tuple(done))

@@ -102,6 +102,26 @@ class Block:
             tb = tb.tb_next
         return self.pc, 0
 
+    def write_back(self, tb: Any, x: list[int]) -> None:
+        """After an exception out of a translated region: store the guest registers it
+        held in locals (r1..r31 of its frame in the traceback) into `x`. Registers it
+        only read still hold what it loaded from `x`."""
+        if not self.line_index:
+            return  # cold: the handlers work on x itself
+        code = self.fn.__code__
+        while tb is not None:
+            frame = tb.tb_frame
+            if frame.f_code is code:
+                for name, value in frame.f_locals.items():
+                    n = _LOCAL_REGISTERS.get(name)
+                    if n is not None:
+                        x[n] = value
+                return
+            tb = tb.tb_next
+
+
+_LOCAL_REGISTERS = {f"r{n}": n for n in range(1, 32)}
+
 
 def cold_block(
     instrs: list[Instr], pcs: list[int], handlers: list[Handler], raw: bytes
