@@ -92,6 +92,7 @@ MODULE_RUNS = [
     ["--add-modules", "java.sql,nomod", "-p", "out", "-m", "com.greetings"],
     ["--add-opens", "java.base", "-p", "out", "-m", "com.greetings/com.greetings.Main"],
     ["--add-exports", "java.base/=x", "-p", "out", "-m", "com.greetings/com.greetings.Main"],
+    ["-p", "lib", "--list-modules"],
 ]
 
 

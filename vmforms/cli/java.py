@@ -87,6 +87,8 @@ def parse(argv: list[str]) -> dict[str, Any]:
             opts["props"][k] = v
         elif a in ("-ea", "-enableassertions") or a.startswith(("-ea:", "-enableassertions:")):
             opts["ea"] = True
+        elif a == "--list-modules":
+            opts["list_modules"] = True
         elif a in ("-Xint", "-Xmixed"):
             opts["xint"] = a == "-Xint"
         elif a.startswith("-XX:CompileThreshold="):
@@ -153,6 +155,8 @@ def main(argv: list[str]) -> int:
         if exc.message:
             sys.stderr.write(exc.message + "\n")
         return exc.code
+    if opts.get("list_modules"):
+        return _list_modules(opts["modules"])
     if opts["xmx"] is not None and opts["xmx"] < MIN_HEAP:
         # Reported while the VM is created, before the main class is looked at; HotSpot
         # writes this one to stdout.
@@ -185,6 +189,19 @@ def main(argv: list[str]) -> int:
     if threading.active_count() > 1:
         os._exit(result[0])
     return result[0]
+
+
+def _list_modules(modules: dict[str, list[str]]) -> int:
+    from vmforms.jvm.runtime.classpath import ClassPath
+    from vmforms.jvm.runtime.modoptions import graph_for, list_modules
+
+    image = ClassPath([]).image()
+    if image is None:
+        sys.stderr.write("Error: no JDK class library found: set JAVA_HOME to a JDK 17\n")
+        return 1
+    sys.stdout.write(list_modules(graph_for(image, {"--module-path":
+                                                    modules.get("--module-path", [])}, None)))
+    return 0
 
 
 def run(opts: dict[str, Any], cp: str | None) -> int:

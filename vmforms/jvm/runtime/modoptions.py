@@ -116,6 +116,22 @@ def apply(vm: Any, th: Any, graph: ModuleGraph, options: dict[str, list[str]],
                     warn(f"WARNING: Unknown module: {t} specified to {option}")
 
 
+def list_modules(graph: ModuleGraph) -> str:
+    """--list-modules: the system modules by name, each with its version, then the
+    module path's by name, each with its location (LauncherHelper's order)."""
+    names = sorted(graph.system_names()) + sorted(graph.user)
+    lines = []
+    for n in names:
+        info = graph.info(n)
+        if info is None:
+            continue
+        if n in graph.user:
+            lines.append(f"{n} {info.location}")
+        else:
+            lines.append(f"{n}@{info.version}" if info.version else n)
+    return "".join(f"{line}\n" for line in lines)
+
+
 def main_class(graph: ModuleGraph, main_module: str) -> str:
     """The class -m names: module/class, or the module's ModuleMainClass; raises
     ValueError with the launcher's message."""
