@@ -127,16 +127,19 @@ _CACHE_FORMAT = b"vmforms-seccomp-bpf-1"
 
 
 def _digest(profile: dict[str, Any]) -> str:
-    import hashlib
     import json
     import os
 
     from vmforms.linux.seccomp import version
 
-    h = hashlib.sha256(_CACHE_FORMAT)
+    try:  # CPython's own SHA-256: hashlib would load OpenSSL, 6 ms of every run
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import sha256
+    h = sha256(_CACHE_FORMAT)
     h.update(f"\0{version()}\0{os.uname().machine}\0".encode())
     h.update(json.dumps(profile, sort_keys=True, separators=(",", ":")).encode())
-    return h.hexdigest()
+    return str(h.hexdigest())
 
 
 def _cached(path: Path) -> Program | None:
