@@ -51,9 +51,17 @@ assets: venv
 
 # pytest's temporary directories in a directory of this run's own: other pytest sessions
 # on the same host prune the shared /tmp/pytest-of-USER, under a running test too.
+# The container tests (and the host cgroup tests) run one at a time: they check the whole
+# host for what they might leave. The rest run on every core, a test file per worker
+# (pytest-xdist): the VM boots, the JVM and Ruby corpora are CPU-bound.
+SERIAL_TESTS := tests/integration/container tests/integration/test_cgroups_v1.py \
+	tests/integration/test_cgroup_v2_devices.py
 test: setup
-	@tmp=$$(mktemp -d /tmp/vmforms-pytest-XXXXXX); \
-	$(VENV)/bin/pytest -q --durations=25 --basetemp=$$tmp/base tests; rc=$$?; rm -rf --one-file-system $$tmp; exit $$rc
+	@tmp=$$(mktemp -d /tmp/vmforms-pytest-XXXXXX); rc=0; \
+	$(VENV)/bin/pytest -q --durations=15 --basetemp=$$tmp/serial $(SERIAL_TESTS) || rc=1; \
+	$(VENV)/bin/pytest -q --durations=20 -n $$(nproc) --dist loadfile --basetemp=$$tmp/parallel \
+	  $(addprefix --ignore=,$(SERIAL_TESTS)) tests || rc=1; \
+	rm -rf --one-file-system $$tmp; exit $$rc
 
 unit: venv
 	$(VENV)/bin/pytest -q tests/unit
