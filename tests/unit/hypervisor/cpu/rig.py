@@ -30,22 +30,36 @@ needs_binutils = pytest.mark.skipif(
     not HAVE_TOOLS, reason="needs binutils-riscv64-linux-gnu (apt-get install it)"
 )
 ENGINES = ("interp", "translate")
-# Assembled programs, shared by the tests of one run and removed when it ends.
-_CACHE = Path(tempfile.mkdtemp(prefix="vmforms-riscv-test-asm-"))
-atexit.register(shutil.rmtree, _CACHE, True)
+# Assembled programs, shared by the tests of one run: under pytest's base directory (the
+# conftest sets it), else a directory of this process's own removed when it ends.
+_CACHE: Path | None = None
+
+
+def set_cache_dir(path: Path) -> None:
+    global _CACHE
+    _CACHE = path
+
+
+def _cache_dir() -> Path:
+    global _CACHE
+    if _CACHE is None:
+        _CACHE = Path(tempfile.mkdtemp(prefix="vmforms-riscv-test-asm-"))
+        atexit.register(shutil.rmtree, _CACHE, True)
+    return _CACHE
 
 
 def build(source: str, *, elf: bool = False, ld_args: tuple[str, ...] = ()) -> Path:
     """Assemble and link `source` at RAM; returns the raw binary (or the ELF)."""
     key = " ".join(TOOLS + ld_args) + "no-relax\n" + source
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    out = _CACHE / digest
+    cache = _cache_dir()
+    out = cache / digest
     binary = out / "prog.bin"
     if not binary.exists():
         # Build in a private directory and rename it into place: parallel test runs may
         # assemble the same program at the same time.
-        _CACHE.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(dir=_CACHE))
+        cache.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=cache))
         src = work / "prog.S"
         src.write_text(".globl _start\n.text\n_start:\n" + source + "\n")
         _tool(TOOLS[0], "-march=rv64gc", "-mabi=lp64d", "-mno-relax", "-o", str(work / "prog.o"),
