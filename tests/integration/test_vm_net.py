@@ -174,7 +174,7 @@ def test_host_and_guest_reach_each_other_and_the_tap_goes(
         server = http.server.HTTPServer((host, 0), host_server_handler(seen))
         holder.append(server)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        with socket.create_connection((guest, 8081), timeout=60) as conn:
+        with _connect_when_listening(guest, 8081) as conn:
             conn.sendall(f"{server.server_address[1]}\n".encode())
         out, err = proc.communicate(timeout=BOOT_TIMEOUT)
         assert proc.returncode == 0, err
@@ -185,6 +185,20 @@ def test_host_and_guest_reach_each_other_and_the_tap_goes(
             proc.kill()
             proc.communicate()
     assert _gone(tap, host), f"{tap} or {host} left behind"
+
+
+def _connect_when_listening(address: str, port: int, within: float = 60.0) -> socket.socket:
+    """A connection to the guest's `nc -l`, which the guest's shell starts after READY
+    (a fork and exec there costs the software CPU about a million instructions): refused
+    until it listens."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return socket.create_connection((address, port), timeout=within)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def host_server_handler(seen: list[str]) -> type[http.server.BaseHTTPRequestHandler]:
