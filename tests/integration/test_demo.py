@@ -19,27 +19,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, 
     if os.geteuid() != 0:
         pytest.skip("the container column needs root")
     svg = tmp_path_factory.mktemp("demo") / "stacks.svg"
-    bridge_up = Path("/sys/class/net/vmforms0").exists()
-    try:
-        proc = subprocess.run([VMFORMS, "demo", "--json", "--diagram", str(svg)], text=True,
-                              capture_output=True, timeout=900)
-    finally:
-        if not bridge_up:
-            _take_down_default_bridge()
+    proc = subprocess.run([VMFORMS, "demo", "--json", "--diagram", str(svg)], text=True,
+                          capture_output=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)["forms"], svg
-
-
-def _take_down_default_bridge() -> None:
-    """The demo's containers bring the default bridge up, and it stays up between
-    containers as docker0 does: the test leaves the host as it found it, unless the
-    store has networks of its own (a user's, which `network prune` would take too)."""
-    table = subprocess.run([VMFORMS, "container", "network", "ls"], capture_output=True,
-                           text=True, timeout=60).stdout.splitlines()[1:]
-    names = {line.split()[1] for line in table if line.strip()}
-    if names <= {"bridge", "host", "none"}:
-        subprocess.run([VMFORMS, "container", "network", "prune", "-f"], capture_output=True,
-                       timeout=60)
 
 
 def test_container_shares_the_host_kernel(demo: tuple[dict[str, dict[str, object]], Path]) -> None:
