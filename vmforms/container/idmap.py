@@ -119,12 +119,9 @@ def _namespace_holding(uids: Mappings, gids: Mappings) -> int:
     try:
         if os.read(ready_r, 1) != b"u":
             raise ContainerError("idmapped mount: could not make a user namespace")
-        for name, maps in (("uid_map", uids), ("gid_map", gids)):
-            try:
-                with open(f"/proc/{pid}/{name}", "w") as f:
-                    f.write("".join(f"{c} {h} {n}\n" for c, h, n in maps))
-            except OSError as exc:
-                raise ContainerError(f"idmapped mount: write {name}: {exc.strerror}") from None
+        from vmforms.container.userns import write_maps_as_root
+
+        write_maps_as_root(pid, uids, gids)
         return os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
     finally:
         os.close(hold_w)

@@ -19,7 +19,7 @@ JOIN_NET: list[int] = []
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from typing import NoReturn
 
     from vmforms.container.spec import Spec
@@ -118,10 +118,16 @@ def _write_maps(spec: Spec, stage: int) -> None:
         else:
             write_maps(stage, uid_maps, gid_maps, helpers=True)
         return
+    write_maps_as_root(stage, uid_maps, gid_maps)
+
+
+def write_maps_as_root(pid: int, uid_maps: Sequence[tuple[int, int, int]],
+                       gid_maps: Sequence[tuple[int, int, int]]) -> None:
+    """Root writes the user namespace of `pid` any mappings it asks for."""
     for name, mappings in (("uid_map", uid_maps), ("gid_map", gid_maps)):
         text = "".join(f"{c} {h} {n}\n" for c, h, n in mappings)
         try:
-            with open(f"/proc/{stage}/{name}", "w") as f:
+            with open(f"/proc/{pid}/{name}", "w") as f:
                 f.write(text)
         except OSError as exc:
             raise ContainerError(f"write {name} of the user namespace: "
