@@ -10,17 +10,18 @@ from vmforms.yarv.core.string import RString
 
 
 def hash_key(value: Any) -> Any:
-    """The Python dict key standing for a Ruby key under eql?: tagged by type for built-ins
-    (Python's True == 1 == 1.0), by identity for other objects."""
+    """The Python dict key standing for a Ruby key under eql?: an Integer is itself and a
+    String its bytes (the commonest keys, no wrapper to make); Floats, true, false and nil
+    are tagged (Python's True == 1 == 1.0), other objects stand for themselves (identity)."""
     t = type(value)
     if t is int:
-        return ("i", value)
+        return value
+    if t is RString:
+        return bytes(value.b)
     if t is float:
         return ("f", value)
     if t is bool or value is None:
         return ("b", value)
-    if t is RString:
-        return ("s", bytes(value.b))
     if t is RArray:
         return ("a", tuple(hash_key(v) for v in value.items))
     if CUSTOM is not None and isinstance(value, RObject):

@@ -33,3 +33,18 @@ class RString(RObject):
 
     def __repr__(self) -> str:
         return f"RString({bytes(self.b)!r}, {self.enc})"
+
+
+_new = object.__new__
+
+
+def fresh(data: bytearray, enc: str, cls: Any) -> RString:
+    """A String over data itself (a bytearray nobody else holds), not a copy: the hot
+    builtins' constructor, about twice as fast as RString()."""
+    s: RString = _new(RString)
+    s.cls = cls
+    s.ivars = None
+    s.frozen = False
+    s.b = data
+    s.enc = enc
+    return s

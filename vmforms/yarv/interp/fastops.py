@@ -11,7 +11,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import RObject, RSymbol
-from vmforms.yarv.core.string import RString
+from vmforms.yarv.core.string import RString, fresh
 from vmforms.yarv.interp.calls import dispatch
 from vmforms.yarv.interp.loop import invoke_block
 
@@ -22,7 +22,9 @@ def aref(vm: Any, f: Any, a: Any, k: Any, ci: Any) -> Any:
         items = a.items
         return items[k] if -len(items) <= k < len(items) else None
     if ta is RHash and a.cls is vm.cHash and a.default_proc is None:
-        e = a.table.get(a.key_of(k))
+        tk = type(k)
+        e = a.table.get(bytes(k.b) if tk is RString and not a.identity else
+                        k if tk is int and not a.identity else a.key_of(k))
         return a.default if e is None else e[1]
     return dispatch(vm, f, a, [k], None, None, ci)
 
@@ -34,9 +36,18 @@ def aset(vm: Any, f: Any, a: Any, k: Any, v: Any, ci: Any) -> Any:
         a.items[k] = v
         return v
     if ta is RHash and a.cls is vm.cHash and not a.frozen:
-        if type(k) is RString and not k.frozen and not a.identity:
-            k = RString(k.b, k.enc, vm.cString)  # Hash#[]= keeps a frozen copy
-            k.frozen = True
+        if type(k) is RString and not a.identity:
+            key = bytes(k.b)
+            table = a.table
+            e = table.get(key)
+            if e is not None:
+                table[key] = (e[0], v)
+                return v
+            if not k.frozen:
+                k = RString(key, k.enc, vm.cString)  # Hash#[]= keeps a frozen copy
+                k.frozen = True
+            table[key] = (k, v)
+            return v
         a.put(k, v)
         return v
     return dispatch(vm, f, a, [k, v], None, None, ci)
@@ -144,7 +155,7 @@ def obj_to_string(vm: Any, obj: Any) -> Any:
     if t is RString:
         return obj
     if t is int:
-        return RString(str(obj).encode(), "US-ASCII", vm.cString)
+        return fresh(bytearray(str(obj), "ascii"), "US-ASCII", vm.cString)
     return vm.send(obj, "to_s")
 
 
@@ -156,12 +167,21 @@ def any_to_string(vm: Any, obj: Any, s: Any) -> Any:
 def concat(vm: Any, parts: list[Any]) -> RString:
     """concatstrings: one new String; a non-ASCII result of mixed encodings is UTF-8."""
     enc = parts[0].enc
-    out = RString(b"".join([p.b for p in parts]), enc, vm.cString)
+    out = fresh(bytearray().join([p.b for p in parts]), enc, vm.cString)
     for p in parts:
         if p.enc != enc:
             if not out.b.isascii():
                 out.enc = "UTF-8"
             break
+    return out
+
+
+def concat2(vm: Any, a: Any, b: Any) -> RString:
+    """concatstrings of two parts (the commonest interpolation, "k#{i}")."""
+    enc = a.enc
+    out = fresh(a.b + b.b, enc, vm.cString)
+    if b.enc != enc and not out.b.isascii():
+        out.enc = "UTF-8"
     return out
 
 

@@ -296,6 +296,9 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
         elif name == "anytostring":  # (obj, str): what to_s gave, checked
             scope["ATS"] = fastops.any_to_string
             stk.call(None, "ATS(vm, {})", 2)
+        elif name == "concatstrings" and op[3] == 2:
+            scope["CAT2"] = fastops.concat2
+            stk.call(None, "CAT2(vm, {})", 2)
         elif name == "concatstrings":
             scope["CAT"] = fastops.concat
             stk.call(None, "CAT(vm, [{}])", op[3])
