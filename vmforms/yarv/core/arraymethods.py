@@ -10,6 +10,7 @@ from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash, hash_key
 from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.string import RString
+from vmforms.yarv.interp.loop import block_caller1
 
 
 def frozen_check(vm: Any, s: RArray) -> None:
@@ -229,9 +230,9 @@ def _each(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
         return vm.send(s, "enum_for", vm.sym("each"))
     items = s.items
     i = 0
-    call = vm.call_proc
+    call = block_caller1(vm, b)
     while i < len(items):
-        call(b, [items[i]])
+        call(items[i])
         i += 1
     return s
 

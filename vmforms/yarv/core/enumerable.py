@@ -12,6 +12,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash, hash_key
 from vmforms.yarv.interp.frame import CFrame
+from vmforms.yarv.interp.loop import block_caller1
 from vmforms.yarv.interp.objects import RProc
 
 
@@ -96,7 +97,8 @@ def arr(vm: Any, items: list[Any]) -> RArray:
 def e_map(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
     if b is None:
         return vm.send(s, "enum_for", vm.sym("map"))
-    return arr(vm, [call(vm, b, x) for x in list(to_list(vm, s))])
+    call = block_caller1(vm, b)
+    return arr(vm, [call(x) for x in list(to_list(vm, s))])
 
 
 def e_flat_map(vm: Any, s: Any, a: list[Any], b: Any) -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.numeric import RRational
-from vmforms.yarv.core.string import RString
+from vmforms.yarv.core.string import RString, fresh
+from vmforms.yarv.interp.loop import block_caller1
 
 NUM = (int, float)
 
@@ -150,7 +151,7 @@ def spaceship(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
 def i_to_s(vm: Any, s: int, a: list[Any], b: Any) -> Any:
     base = a[0] if a else 10
     if base == 10:
-        return RString(str(s), "US-ASCII")
+        return fresh(bytearray(str(s), "ascii"), "US-ASCII", vm.cString)
     if not 2 <= base <= 36:
         vm.raise_error("ArgumentError", f"invalid radix {base}")
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -166,10 +167,10 @@ def i_to_s(vm: Any, s: int, a: list[Any], b: Any) -> Any:
 def i_times(vm: Any, s: int, a: list[Any], b: Any) -> Any:
     if b is None:
         return vm.send(s, "enum_for", vm.sym("times"))
-    call = vm.call_proc
+    call = block_caller1(vm, b)
     i = 0
     while i < s:
-        call(b, [i])
+        call(i)
         i += 1
     return s
 

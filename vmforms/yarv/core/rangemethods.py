@@ -7,6 +7,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.string import RString
+from vmforms.yarv.interp.loop import block_caller1
 
 
 def _each(vm: Any, s: RRange, a: list[Any], b: Any) -> Any:
@@ -16,9 +17,9 @@ def _each(vm: Any, s: RRange, a: list[Any], b: Any) -> Any:
     if type(first) is int and (type(last) is int or last is None):
         i = first
         stop = None if last is None else (last if s.excl else last + 1)
-        call = vm.call_proc
+        call = block_caller1(vm, b)
         while stop is None or i < stop:
-            call(b, [i])
+            call(i)
             i += 1
         return s
     if type(first) is float:

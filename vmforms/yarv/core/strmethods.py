@@ -11,7 +11,7 @@ from vmforms.yarv.core.inspect import inspect_str
 from vmforms.yarv.core.object import RSymbol, intern
 from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.regexp import RRegexp
-from vmforms.yarv.core.string import RString
+from vmforms.yarv.core.string import RString, fresh
 
 
 def new(vm: Any, s: RString, text: str) -> RString:
@@ -186,9 +186,12 @@ def s_sub(count: int, bang: bool) -> Any:
 
 
 def s_split(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
-    t = text(s)
     sep = a[0] if a else None
     limit = a[1] if len(a) > 1 else 0
+    if type(sep) is RString and sep.b.isascii() and sep.b and sep.b != b" " and \
+            type(limit) is int and s.enc in _ASCII_BASED:
+        return _split_bytes(vm, s, bytes(sep.b), limit)
+    t = text(s)
     if sep is None or (type(sep) is RString and text(sep) == " "):
         parts = t.split(None, limit - 1) if limit > 0 else t.split()
         if limit > 0 and len(parts) == limit:
@@ -212,6 +215,22 @@ def s_split(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
         while parts and parts[-1] == "":
             parts.pop()
     return RArray([new(vm, s, p) for p in parts], vm.cArray)
+
+
+_ASCII_BASED = frozenset(("UTF-8", "US-ASCII", "ASCII-8BIT", "ISO-8859-1"))
+
+
+def _split_bytes(vm: Any, s: RString, sep: bytes, limit: int) -> RArray:
+    """split at an ASCII separator, on the bytes: the same cut as on the characters (an
+    ASCII byte is always a character of its own in the encodings strings carry here)."""
+    if not s.b:
+        return RArray([], vm.cArray)
+    parts = s.b.split(sep, limit - 1) if limit > 0 else s.b.split(sep)
+    if limit == 0:
+        while parts and not parts[-1]:
+            parts.pop()
+    enc, cls = s.enc, vm.cString
+    return RArray([fresh(p, enc, cls) for p in parts], vm.cArray)
 
 
 def s_tr(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
@@ -446,8 +465,18 @@ def mutator(fn: Any) -> Any:
     return bang
 
 
-def simple(f: Any) -> Any:
-    return lambda vm, s, a, b: new(vm, s, f(text(s)))
+def simple(f: Any, ascii: Any = None) -> Any:
+    """A method mapping the text to a new String; ascii: the same mapping done on the
+    bytes of an ASCII-only string (no decoding, no encoding)."""
+    if ascii is None:
+        return lambda vm, s, a, b: new(vm, s, f(text(s)))
+
+    def fn(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
+        data = s.b
+        if data.isascii():
+            return fresh(ascii(data), s.enc, vm.cString)
+        return new(vm, s, f(text(s)))
+    return fn
 
 
 def _capitalize(t: str) -> str:
@@ -493,10 +522,10 @@ def install(vm: Any) -> None:
     b(S, "to_i", s_to_i)
     b(S, "to_f", s_to_f, 0)
     b(S, "to_r", lambda vm, s, a, blk: vm.send(vm.main, "Rational", s), 0)
-    b(S, "upcase", simple(str.upper))
-    b(S, "downcase", simple(str.lower))
+    b(S, "upcase", simple(str.upper, bytearray.upper))
+    b(S, "downcase", simple(str.lower, bytearray.lower))
     b(S, "capitalize", simple(_capitalize))
-    b(S, "swapcase", simple(str.swapcase))
+    b(S, "swapcase", simple(str.swapcase, bytearray.swapcase))
     b(S, "reverse", simple(lambda t: t[::-1]), 0)
     b(S, "strip", simple(lambda t: t.strip(" \t\n\v\f\r\0")), 0)
     b(S, "lstrip", simple(lambda t: t.lstrip(" \t\n\v\f\r\0")), 0)

@@ -217,10 +217,37 @@ def invoke_block(vm: Any, proc: RProc, args: list[Any], kw: RHash | None = None,
         vars_, pc = setup_args(vm, iseq, args, kw, blockarg, kind, "block")
     f = Frame(iseq, proc.self_ if self_ is UNDEF else self_, Env(vars_, proc.env),
               proc.outer_block, proc.from_method, proc.cref, None)
-    f.pc = pc
+    if pc:
+        f.pc = pc
     f.proc = proc
-    f.is_lambda = proc.is_lambda
+    if proc.is_lambda:
+        f.is_lambda = True
     return execute(vm, f)
+
+
+def block_caller1(vm: Any, proc: Any) -> Any:
+    """A function calling proc with one argument as invoke_block(vm, proc, [x]) does, its
+    checks made once: for the builtins that call a block in a loop (times, each, map)."""
+    if proc is None:
+        return lambda x: vm.raise_error("LocalJumpError", "no block given (yield)")
+    fn = proc.fn
+    if fn is not None:
+        return lambda x: fn(vm, [x], None)
+    iseq = proc.iseq
+    if not (iseq.param_flags & ~128 <= 1 and iseq.lead_num == 1 and iseq.param_flags & 128):
+        return lambda x: invoke_block(vm, proc, [x])
+    pad = [None] * (len(iseq.local_table) - 1)
+    self_, env, outer, method, cref = (proc.self_, proc.env, proc.outer_block,
+                                       proc.from_method, proc.cref)
+    lam = proc.is_lambda
+
+    def run(x: Any) -> Any:
+        f = Frame(iseq, self_, Env([x, *pad], env), outer, method, cref, None)
+        f.proc = proc
+        if lam:
+            f.is_lambda = True
+        return execute(vm, f)
+    return run
 
 
 def _arity_text(req: int, opt: int, rest: bool) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vmforms.yarv.core.string import fresh
 from vmforms.yarv.insns import INSNS
 from vmforms.yarv.interp import fastops
 from vmforms.yarv.interp.calls import COMPLEX, dispatch, make_block, send
@@ -248,6 +249,11 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
         elif name == "putobject":
             scope[f"K{pc}"] = op[3]
             stk.push(f"K{pc}", True)
+        elif name == "putstring":  # a new String of the literal's bytes
+            scope[f"K{pc}"], scope["FRESH"] = op[3], fresh
+            t = stk.temp()
+            out.append(f"{t} = FRESH(bytearray(K{pc}.b), K{pc}.enc, vm.cString)")
+            stk.push(t, True)
         elif name == "putnil":
             stk.push("None", True)
         elif name == "putself":
