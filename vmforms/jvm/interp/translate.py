@@ -12,6 +12,7 @@ the function keeps its frame's instruction index where an instruction can throw.
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.interp import decode as D
@@ -259,23 +260,26 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
            "    loc.clear()" if m.max_locals else "    pass",
            # The second slot of a long or double is never written, but calls pass it on.
            "    " + " = ".join(f"s{k}" for k in range(nstack)) + " = None",
-           "    ip = 0", "    try:", "        while True:", "            try:",
+           "    try:", "        while True:", "            try:",
            *body,
            "            except JavaThrowable as exc:",
-           "                frame[1] = ip", "                ex = exc.obj",
+           "                frame[1] = ip = IPS[exc.__traceback__.tb_lineno]",
+           "                ex = exc.obj",
            "                bb = find_handler(M, ip, ex)", "                if bb < 0:",
            "                    raise", "                s0 = ex",
            "            except (AttributeError, TypeError, IndexError, ZeroDivisionError,"
            " RecursionError, MemoryError) as err:",
-           "                frame[1] = ip", "                ex = host_error(th, M, ip, err)",
+           "                frame[1] = ip = IPS[err.__traceback__.tb_lineno]",
+           "                ex = host_error(th, M, ip, err)",
            "                bb = find_handler(M, ip, ex)", "                if bb < 0:",
            "                    raise JavaThrowable(ex) from None", "                s0 = ex",
            "    finally:", "        frames.pop()",
            "        _monitor(th, sync, False)" if sync else "        pass"]
     from vmforms.jvm.interp.interpreter import execute
 
+    src, ips = _instruction_lines(src)
     env: dict[str, Any] = {
-        "M": m, "JavaThrowable": JavaThrowable, "JObject": JObject,
+        "M": m, "IPS": ips, "JavaThrowable": JavaThrowable, "JObject": JObject,
         "JArray": JArray, "find_handler": find_handler, "host_error": host_error,
         "stack_overflow": stack_overflow, "execute": execute, "_idiv": _idiv, "_ldiv": _ldiv,
         "_rem": _rem, "_f32": _f32, "fdiv": fdiv, "fmod": fmod, "fcmp": fcmp, "f2i": f2i,
@@ -288,6 +292,33 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
     exec(compile("\n".join(src), f"<translated {m}>", "exec"), env)  # noqa: S102
     fn: Callable[[JThread, list[Any]], Any] = env["translated"]
     return fn
+
+
+_IP = re.compile(r"^(\s*)(frame\[1\] = )?ip = (\d+)$")
+
+
+def _instruction_lines(src: list[str]) -> tuple[list[str], list[int]]:
+    """The source without its `ip = N` statements, and the instruction index of each of
+    its lines. An instruction that can throw is preceded by `ip = N` in its block; the
+    line that raises gives the index back (from the traceback, only when something is
+    thrown), so the straight-line code does not keep it. A call still stores its index
+    in the frame, which stack traces read while the callee runs."""
+    out: list[str] = []
+    ips = [0, 0]  # line numbers start at 1
+    ip = 0
+    for n, line in enumerate(src):
+        m = _IP.match(line)
+        if m:
+            pad, ip = m.group(1), int(m.group(3))
+            if m.group(2):
+                line = f"{pad}frame[1] = {ip}"
+            else:  # a statement that ends its suite stays one
+                after = src[n + 1] if n + 1 < len(src) else ""
+                alone = len(after) - len(after.lstrip()) < len(pad)
+                line = f"{pad}pass  # ip {ip}" if alone else f"{pad}# ip {ip}"
+        out.append(line)
+        ips.append(ip)
+    return out, ips
 
 
 def _call(e: _Emitter, i: int, d: int, ns: int, rs: int, target: str) -> list[str]:
