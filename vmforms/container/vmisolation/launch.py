@@ -196,8 +196,11 @@ def run_machine(p: VmPlan) -> int:
         # Idle with a timer ahead, the guest's clock would jump to it (hypervisor.md):
         # a container's `sleep 60` would end at once. Once the container runs, the
         # guest's clock follows the wall clock while it waits, as with a network.
+        # `cpu.idle`, not the slice's `idle`: a slice also ends a few instructions short
+        # when its last region would overrun it, and waiting then stalled a busy guest
+        # 50 ms each time (a quarter of a second of every `run --rm busybox true`).
         wait = 0.0
-        if idle and cpu.host_paced:
+        if cpu.idle and cpu.host_paced:
             wait = min(IDLE_WAIT, max(0, cpu.wake_at - cpu.instret) / cpu.nominal_ips)
         began = time.monotonic()
         if reading and session.ready and not session.pending:

@@ -56,9 +56,9 @@ def test_a_cache_from_another_generator_is_ignored(tmp_path: Path) -> None:
 
     cache = tmp_path / "riscv.tcache"
     cache.write_bytes(marshal.dumps({"version": "something else", "blocks": {(1, b""): 2}}))
-    assert TranslationCache(cache).entries == {}
+    assert len(TranslationCache(cache)) == 0
     cache.write_bytes(b"not marshal data")
-    assert TranslationCache(cache).entries == {}
+    assert len(TranslationCache(cache)) == 0
 
 
 # Two blocks in a loop, a call between them: compiled as one region once hot.
@@ -118,8 +118,6 @@ def test_a_save_cut_short_by_sigkill_leaves_nothing_behind(tmp_path: Path) -> No
 
 
 def test_a_few_new_blocks_do_not_rewrite_a_large_cache(tmp_path: Path) -> None:
-    import marshal
-
     from vmforms.hypervisor.cpu.riscv.tcache import SAVE_SHARE
 
     path = tmp_path / "riscv.tcache"
@@ -129,14 +127,40 @@ def test_a_few_new_blocks_do_not_rewrite_a_large_cache(tmp_path: Path) -> None:
         cache.put((pc, b"x"), entry)
     cache.save()
     loaded = TranslationCache(path)
-    assert len(loaded.entries) == SAVE_SHARE * 3
+    assert len(loaded) == SAVE_SHARE * 3
     written = path.stat().st_mtime_ns
-    loaded.put((-1, b"y"), entry)  # one more: below 1/SAVE_SHARE of the file
+    loaded.put((1 << 40, b"y"), entry)  # one more: below 1/SAVE_SHARE of the file
     assert not loaded.worth_saving()
     loaded.save()
     assert path.stat().st_mtime_ns == written
     for pc in range(2, 4):
-        loaded.put((-pc, b"y"), entry)
+        loaded.put((pc << 40, b"y"), entry)
     assert loaded.worth_saving()  # three of 300: the file is rewritten
     loaded.save()
-    assert len(marshal.loads(path.read_bytes())["blocks"]) == SAVE_SHARE * 3 + 3
+    assert len(TranslationCache(path)) == SAVE_SHARE * 3 + 3
+
+
+def test_entries_are_read_when_reached_and_a_damaged_one_is_a_miss(tmp_path: Path) -> None:
+    """The file is mapped and a block unmarshalled only when found: one whose record is
+    damaged is compiled again, the others still come from the file."""
+    path = tmp_path / "riscv.tcache"
+    cache = TranslationCache(path)
+    for pc in (0x1000, 0x2000):
+        cache.put((pc, b"\x13\x00\x00\x00"), (bytes([pc >> 12]) * 32, (0,), (0,), (0,)))
+    cache.remember(0x13, ("addi", 4, 0, 0, 0, 0, 0, 0))
+    cache.save()
+    blob = bytearray(path.read_bytes())
+    at = blob.index(b"\x02" * 32)  # the second block's marshalled code
+    blob[at - 8 : at + 8] = b"\xff" * 16
+    path.write_bytes(bytes(blob))
+    loaded = TranslationCache(path)
+    ram = bytearray(b"\x13\x00\x00\x00")
+    assert loaded.find(0x1000, ram, 0) == (bytes(ram), (b"\x01" * 32, (0,), (0,), (0,)))
+    assert loaded.find(0x2000, ram, 0) is None
+    assert loaded.find(0x1000, bytearray(b"\x93\x00\x00\x00"), 0) is None  # other bytes
+    assert loaded.decoded.get(0x13) == ("addi", 4, 0, 0, 0, 0, 0, 0)
+    assert loaded.decoded.get(0x93) is None
+    path.write_bytes(bytes(blob[: blob.index(b"\x01" * 32) + 8]))  # cut in a record
+    assert TranslationCache(path).find(0x1000, ram, 0) is None
+    path.write_bytes(bytes(blob[:40]))  # cut in the header
+    assert len(TranslationCache(path)) == 0
