@@ -82,7 +82,57 @@ def test_without_irqchip_hlt_powers_off(vmforms_bin: str) -> None:
     assert "x86 probe: interrupt from COM1 (IRQ 4)" in proc.stdout
     assert "KVM_EXIT_IRQ_WINDOW_OPEN" in proc.stderr
     assert proc.stdout.endswith("x86 probe: exit 0\n")
-    assert "; poweroff after" in proc.stderr and "KVM_EXIT_HLT 1" in proc.stderr
+    assert "; poweroff after" in proc.stderr and "KVM_EXIT_HLT " in proc.stderr
+
+
+def _stat(stderr: str, name: str) -> float:
+    for line in stderr.splitlines():
+        words = line.split()
+        if len(words) == 4 and words[2] == name:
+            return float(words[3])
+    raise AssertionError(f"no {name} in --stats: {stderr}")
+
+
+@pytest.mark.parametrize("irqchip", ["kernel", "none"])
+def test_pit_interrupts_reach_the_guest(vmforms_bin: str, irqchip: str) -> None:
+    """The probe programs the 8254 as Linux does: counter 0 periodic at 1 kHz (20 ticks
+    counted on IRQ 0), counter 0 one-shot, counter 2 gated and polled through port 0x61.
+    "kernel": KVM's PIT and PIC; "none": ours (cpu/kvm/pit.py, pic.py), IRQ 0 injected
+    with KVM_INTERRUPT while the vCPU halts between ticks."""
+    proc = vm(vmforms_bin, "--stats", "--irqchip", irqchip)
+    assert proc.returncode == 0, proc.stderr
+    for line in (
+        "x86 probe: 20 PIT ticks on IRQ 0 (counter 0, mode 2)",
+        "x86 probe: PIT counter 2 latched while counting",
+        "x86 probe: PIT counter 2 ran out (port 0x61)",
+        "x86 probe: PIT one-shot fired once (counter 0, mode 4)",
+    ):
+        assert line in proc.stdout.splitlines(), proc.stdout
+    # Counter 2 counts 23864 clocks of 1.193182 MHz: 20 ms on the host's clock at least.
+    assert 0.0199 <= _stat(proc.stderr, "pit_counter2_seconds") < 5
+    # 20 periods of 1 ms: a late tick makes it slower, KVM's catch-up of late ticks faster.
+    assert 5 < _stat(proc.stderr, "pit_tick_hz") < 20_000
+    if irqchip == "none":
+        assert _stat(proc.stderr, "KVM_EXIT_HLT") > 20  # woken by each tick
+
+
+def test_the_pit_is_ours_only_without_kvms() -> None:
+    from vmforms.hypervisor.cpu.kvm.machine import X86Config, X86Machine
+    from vmforms.hypervisor.guests.x86_probe import probe_path
+
+    for irqchip in (True, False):
+        machine = X86Machine(
+            X86Config(probe_path(), mem_size=16 << 20, irqchip=irqchip), lambda data: None
+        )
+        try:
+            names = {name for _, _, name in machine.ports.ranges()}
+            ours = not (machine.vm.irqchip and machine.vm.caps.pit2)
+            assert ("pit" in names) == ("port-b" in names) == ours
+            assert ("pic-master" in names) == (not machine.vm.irqchip)
+            if ours:
+                assert machine.port_in(0x61, 1) & 0x01 == 0  # counter 2's gate is low
+        finally:
+            machine.close()
 
 
 def test_pvh_entry_of_the_same_guest(vmforms_bin: str, disk: tuple[Path, str]) -> None:

@@ -73,6 +73,8 @@ KVM_SET_MSRS = _iow(0x89, 8)
 KVM_SET_CPUID2 = _iow(0x90, 8)
 KVM_INTERRUPT = _iow(0x86, 4)
 
+KVM_PIT_SPEAKER_DUMMY = 1
+
 KVM_CAP_IRQCHIP = 0
 KVM_CAP_HLT = 1
 KVM_CAP_USER_MEMORY = 3
@@ -208,8 +210,11 @@ def create_irqchip(vm: int) -> None:
     _ioctl(vm, "KVM_CREATE_IRQCHIP", KVM_CREATE_IRQCHIP)
 
 
-def create_pit2(vm: int) -> None:
-    _ioctl(vm, "KVM_CREATE_PIT2", KVM_CREATE_PIT2, _PIT_CONFIG.pack(0))
+def create_pit2(vm: int, flags: int = KVM_PIT_SPEAKER_DUMMY) -> None:
+    """The in-kernel 8254. With KVM_PIT_SPEAKER_DUMMY the kernel serves port 0x61 too
+    (counter 2's gate in, its OUT back), which Linux's PIT calibration of the TSC polls;
+    without it that port exits to user space, which would need KVM_GET_PIT2 to answer."""
+    _ioctl(vm, "KVM_CREATE_PIT2", KVM_CREATE_PIT2, _PIT_CONFIG.pack(flags))
 
 
 def irq_line(vm: int, irq: int, level: bool) -> None:

@@ -19,6 +19,7 @@
  * interrupt controller, so HLT exits to the monitor); clear = the i8042 reset pulse
  * (out 0xfe to port 0x64), as Linux's reboot=k and Firecracker's guests do. Bit 1 set =
  * there is a CPU 1 with an in-kernel local APIC: start it with INIT and STARTUP IPIs.
+ * Bit 2 set = take interrupts from the 8254 PIT (pit_probe); a PVH boot has no flags.
  */
         .intel_syntax noprefix
 
@@ -31,6 +32,12 @@
         .set IDT, 0x5000
         .set SYSCALL_VECTOR, 0x80
         .set IRQ4_VECTOR, 0x24
+        .set IRQ0_VECTOR, 0x20
+        .set PIT_1KHZ, 1193                 /* 1.193182 MHz / 1000, Linux's PIT_LATCH */
+        .set PIT_TICKS, 20
+        .set PIT_ONESHOT, 5966              /* 5 ms */
+        .set PIT_COUNTER2, 23864            /* 20 ms */
+        .set PIT_POLLS, 2000000
         .set IRQ_WAIT_LOOPS, 20000
         .set AP_WAIT_LOOPS, 200000
         .set LAPIC_BASE, 0xfee00000
@@ -202,8 +209,16 @@ long_start:
         mov esi, 0x8e
         call gate
         mov qword ptr [IDT + 16 * IRQ4_VECTOR], rdx
+        lea rax, [rip + irq0_entry]
+        mov esi, 0x8e
+        call gate
+        mov qword ptr [IDT + 16 * IRQ0_VECTOR], rdx
         lidt [rip + idt_desc]
         call irq_probe
+        test dword ptr [boot_flags], 4
+        jz 1f
+        call pit_probe
+1:
         test dword ptr [boot_flags], 2
         jz 1f
         call ap_probe
@@ -496,6 +511,13 @@ msg_ap:         .asciz "x86 probe: CPU 1 up, real mode\n"
 msg_ap_seen:    .asciz "x86 probe: CPU 0 saw CPU 1\n"
 msg_no_ap:      .asciz "x86 probe: CPU 1 did not start\n"
 msg_irq:        .asciz "x86 probe: interrupt from COM1 (IRQ 4)\n"
+msg_pit_ticks:  .asciz "x86 probe: 20 PIT ticks on IRQ 0 (counter 0, mode 2)\n"
+msg_pit_latch:  .asciz "x86 probe: PIT counter 2 latched while counting\n"
+msg_pit_latch_bad: .asciz "x86 probe: PIT counter 2 latched a wrong count\n"
+msg_pit_out2:   .asciz "x86 probe: PIT counter 2 ran out (port 0x61)\n"
+msg_pit_no_out2: .asciz "x86 probe: PIT counter 2 never ran out\n"
+msg_pit_oneshot: .asciz "x86 probe: PIT one-shot fired once (counter 0, mode 4)\n"
+msg_pit_oneshot_again: .asciz "x86 probe: PIT one-shot fired again\n"
 msg_no_irq:     .asciz "x86 probe: no interrupt from COM1\n"
 msg_exits:      .asciz "x86 probe: 1000 port exits in 0x"
 msg_ticks:      .asciz " TSC ticks\n"
@@ -505,6 +527,7 @@ msg_user_end:
         .balign 8
 boot_flags:     .quad 0
 irq_seen:       .quad 0
+pit_ticks:      .quad 0
 ap_up:          .quad 0
 user_rsp:       .quad 0
 

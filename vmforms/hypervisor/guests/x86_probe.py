@@ -18,12 +18,17 @@ SOURCES = (SOURCE, SOURCE.with_name("x86_probe_irq.S"), SOURCE.with_name("x86_pr
 LOAD_ADDRESS = 0x8000
 BOOT_FLAG_HLT_POWEROFF = 1  # ESI bit 0: no in-kernel irqchip, so HLT reaches the monitor
 BOOT_FLAG_START_AP = 2  # ESI bit 1: a second vCPU waits for INIT/SIPI in the in-kernel LAPIC
+BOOT_FLAG_PIT = 4  # ESI bit 2: program the 8254 and count its interrupts on IRQ 0
 
 # The probe's markers (MARKER_PORT writes) and the stretches they bracket.
 MARK_KERNEL_LOOP = (1, 2)
 MARK_USER_LOOP = (3, 4)
 MARK_SYSCALLS = (5, 6)
 MARK_EXIT_BURST = (7, 8)
+MARK_PIT_TICKS = (9, 10)  # PIT_TICKS periods of counter 0 at 1 kHz
+MARK_PIT_COUNTER2 = (11, 12)  # counter 2 counting PIT_COUNTER2_SECONDS down
+PIT_TICKS = 20
+PIT_COUNTER2_SECONDS = 23864 / 1_193_182
 EXIT_BURST = 1000  # port writes nobody claims, each a round trip through the monitor
 KERNEL_LOOP_INSNS = 2 * 100_000  # dec ecx; jnz, KERNEL_LOOP turns
 USER_LOOP_INSNS = 2 * 100_000_000  # dec rcx; jnz, USER_LOOP turns

@@ -96,3 +96,109 @@ irq4_entry:
         pop rdx
         pop rax
         iretq
+
+/* The 8254 PIT on IRQ 0 (vector 0x20), programmed as Linux programs it: counter 0 as the
+ * periodic tick (mode 2 at 1 kHz) until PIT_TICKS + 1 interrupts, markers 9 and 10 around
+ * the last PIT_TICKS; counter 0 as the one-shot clockevent (mode 4); then counter 2, gated
+ * by port 0x61 as the TSC calibration runs it (mode 0), latched once while it counts and
+ * polled until its OUT rises, markers 11 and 12 around it, interrupts on throughout: the
+ * one-shot must not fire again. */
+pit_probe:
+        mov al, 0xfe                    /* OCW1: only IRQ 0 */
+        out 0x21, al
+        mov dword ptr [pit_ticks], 0
+        mov al, 0x34                    /* counter 0, LSB then MSB, mode 2, binary */
+        out 0x43, al
+        mov al, PIT_1KHZ & 0xff
+        out 0x40, al
+        mov al, PIT_1KHZ >> 8
+        out 0x40, al
+        sti
+1:      hlt
+        cmp dword ptr [pit_ticks], 1
+        jb 1b
+        mov eax, 9
+        call marker
+2:      hlt
+        cmp dword ptr [pit_ticks], PIT_TICKS + 1
+        jb 2b
+        mov eax, 10
+        call marker
+        cli
+        lea rsi, [rip + msg_pit_ticks]
+        call puts
+
+        mov al, 0x30                    /* counter 0, mode 0 and a count of 0: stopped as */
+        out 0x43, al                    /* Linux stops it (KVM's PIT ignores the mode */
+        xor eax, eax                    /* alone); it would run out in 55 ms */
+        out 0x40, al
+        out 0x40, al
+        sti                             /* a tick latched before the stop is taken here, */
+        mov dx, EXIT_PORT               /* at the latest at this exit, where a monitor */
+        out dx, al                      /* without an in-kernel PIC injects */
+        nop
+        cli
+        mov dword ptr [pit_ticks], 0
+        mov al, 0x38                    /* counter 0, mode 4: software-triggered strobe */
+        out 0x43, al
+        mov al, PIT_ONESHOT & 0xff
+        out 0x40, al
+        mov al, PIT_ONESHOT >> 8
+        out 0x40, al
+        sti
+3:      hlt
+        cmp dword ptr [pit_ticks], 0
+        je 3b
+
+        in al, 0x61
+        and al, 0xfc                    /* speaker off */
+        or al, 0x01                     /* counter 2's gate on */
+        out 0x61, al
+        mov al, 0xb0                    /* counter 2, LSB then MSB, mode 0 */
+        out 0x43, al
+        mov eax, 11
+        call marker
+        mov al, PIT_COUNTER2 & 0xff
+        out 0x42, al
+        mov al, PIT_COUNTER2 >> 8
+        out 0x42, al
+        mov al, 0x80                    /* counter latch, counter 2 */
+        out 0x43, al
+        in al, 0x42
+        mov ah, al
+        in al, 0x42
+        xchg al, ah                     /* ax: the latched count */
+        lea rsi, [rip + msg_pit_latch]
+        test ax, ax
+        jz 9f
+        cmp ax, PIT_COUNTER2
+        jb 5f
+9:      lea rsi, [rip + msg_pit_latch_bad]
+5:      call puts
+        mov ecx, PIT_POLLS
+6:      in al, 0x61
+        test al, 0x20                   /* OUT 2 */
+        jnz 7f
+        dec ecx
+        jnz 6b
+        cli
+        lea rsi, [rip + msg_pit_no_out2]
+        jmp puts
+7:      mov eax, 12
+        call marker
+        cli
+        lea rsi, [rip + msg_pit_out2]
+        call puts
+        lea rsi, [rip + msg_pit_oneshot]
+        cmp dword ptr [pit_ticks], 1
+        je 8f
+        lea rsi, [rip + msg_pit_oneshot_again]
+8:      jmp puts
+
+irq0_entry:
+        push rax
+        inc dword ptr [pit_ticks]
+        mov al, 0x20                    /* OCW2: end of interrupt */
+        out 0x20, al
+        pop rax
+        iretq

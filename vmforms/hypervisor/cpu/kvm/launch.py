@@ -60,7 +60,8 @@ def build_config(
         cpus=cpus,
         irqchip=irqchip,
         boot_flags=(
-            (0 if irqchip else x86_probe.BOOT_FLAG_HLT_POWEROFF)
+            x86_probe.BOOT_FLAG_PIT
+            | (0 if irqchip else x86_probe.BOOT_FLAG_HLT_POWEROFF)
             | (x86_probe.BOOT_FLAG_START_AP if irqchip and cpus > 1 else 0)
         ),
     )
@@ -107,4 +108,9 @@ def probe_rates(marks: list[tuple[int, int]]) -> dict[str, float]:
         out["syscall_seconds"] = calls / x86_probe.USER_SYSCALLS
     if exits:
         out["exit_seconds"] = exits / x86_probe.EXIT_BURST
+    ticks, counter2 = span(x86_probe.MARK_PIT_TICKS), span(x86_probe.MARK_PIT_COUNTER2)
+    if ticks:
+        out["pit_tick_hz"] = x86_probe.PIT_TICKS / ticks
+    if counter2:
+        out["pit_counter2_seconds"] = counter2
     return out

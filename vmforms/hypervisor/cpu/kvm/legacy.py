@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 I8042_DATA_PORT = 0x60
 I8042_COMMAND_PORT = 0x64
@@ -28,6 +29,12 @@ I8042_SELF_TEST_OK = 0x55
 I8042_OUTPUT_RESET_LINE = 0x01  # output port bit 0 low = reset asserted
 
 MARKER_PORT = 0xF80
+
+
+class PortDevice(Protocol):
+    def read(self, offset: int, size: int) -> int: ...
+
+    def write(self, offset: int, size: int, value: int) -> None: ...
 
 
 class I8042:
@@ -100,3 +107,18 @@ class MarkerPort:
         if first in times and second in times:
             return (times[second] - times[first]) / 1e9
         return None
+
+
+class PortAt:
+    """One register of a device, registered on a port of its own: the i8042's data (0x60)
+    and command (0x64) ports have port B (0x61) between them."""
+
+    def __init__(self, device: PortDevice, offset: int) -> None:
+        self.device = device
+        self.offset = offset
+
+    def read(self, offset: int, size: int) -> int:
+        return self.device.read(self.offset + offset, size)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        self.device.write(self.offset + offset, size, value)

@@ -1,5 +1,7 @@
 """The x86-64 KVM board: RAM from 0, COM1 and the i8042 on ports, virtio-mmio slots at
-0xd0000000 (as Firecracker places them), one thread per vCPU.
+0xd0000000 (as Firecracker places them), one thread per vCPU; the 8259 pair and the 8254
+timer in user space when KVM has none in the kernel, the timer raising IRQ 0 from a
+thread of its own.
 
 The slots hold what the RISC-V board's do, from the same device models: the disks from
 slot 0, then virtio-net (--net), virtio-console (hvc0) in slot 6 and virtio-rng in slot 7.
@@ -26,11 +28,14 @@ from vmforms.hypervisor.boot.x86 import BootImage, load_kernel
 from vmforms.hypervisor.bus import Bus
 from vmforms.hypervisor.cpu.kvm.legacy import (
     I8042,
+    I8042_COMMAND_PORT,
     I8042_DATA_PORT,
     MARKER_PORT,
     MarkerPort,
+    PortAt,
 )
 from vmforms.hypervisor.cpu.kvm.pic import MASTER_PORT, SLAVE_PORT, PicPair
+from vmforms.hypervisor.cpu.kvm.pit import PIT_PORT, PORT_B, Pit, PitTicker, PortB
 from vmforms.hypervisor.cpu.kvm.vcpu import KICK_SIGNAL, Vcpu
 from vmforms.hypervisor.cpu.kvm.vm import KvmError, KvmVm
 from vmforms.hypervisor.devices.uart import Uart16550
@@ -46,6 +51,7 @@ log = logging.getLogger(__name__)
 
 COM1_PORT = 0x3F8
 COM1_IRQ = 4
+TIMER_IRQ = 0
 VIRTIO_MMIO_BASE = 0xD0000000
 VIRTIO_MMIO_STRIDE = 0x1000
 VIRTIO_MMIO_IRQ = 5
@@ -154,11 +160,18 @@ class X86Machine:
             self.i8042 = I8042(lambda: self._power("reset"))
             self.markers = MarkerPort()
             self.ports.register(COM1_PORT, 8, self.uart, "com1")
-            self.ports.register(I8042_DATA_PORT, 5, self.i8042, "i8042")
+            self.ports.register(I8042_DATA_PORT, 1, self.i8042, "i8042")
+            command = PortAt(self.i8042, I8042_COMMAND_PORT - I8042_DATA_PORT)
+            self.ports.register(I8042_COMMAND_PORT, 1, command, "i8042-command")
             self.ports.register(MARKER_PORT, 4, self.markers, "marker")
             if self.pic is not None:
                 self.ports.register(MASTER_PORT, 2, self.pic.master, "pic-master")
                 self.ports.register(SLAVE_PORT, 2, self.pic.slave, "pic-slave")
+            # Likewise KVM's PIT serves 0x40-0x43 and port B (0x61); without it, ours.
+            self.pit = None if self.vm.pit2 else Pit()
+            if self.pit is not None:
+                self.ports.register(PIT_PORT, 4, self.pit, "pit")
+                self.ports.register(PORT_B, 1, PortB(self.pit), "port-b")
             self.virtio: list[VirtioMmio] = []
             extra: dict[int, VirtioDevice] = {CONSOLE_SLOT: self.hvc, RNG_SLOT: VirtioRng()}
             if net is not None:
@@ -203,6 +216,16 @@ class X86Machine:
                 self.vcpus[0].poke()
 
         return line
+
+    def _timer_irq(self) -> None:
+        """A rising edge of the user-space PIT's OUT 0 (the timer thread, lock held)."""
+        if self.pic is None:
+            self.vm.set_irq(TIMER_IRQ, True)  # the in-kernel PIC latches the edge
+            self.vm.set_irq(TIMER_IRQ, False)
+            return
+        self.pic.pulse(TIMER_IRQ)
+        if self.vcpus:
+            self.vcpus[0].poke()
 
     # Exits, called from vCPU threads with self.lock held.
     def port_in(self, port: int, size: int) -> int:
@@ -281,7 +304,10 @@ class X86Machine:
             threading.Thread(target=body, args=(v,), name=f"vcpu{v.index}", daemon=True)
             for v in running
         ]
+        ticker = None if self.pit is None else PitTicker(self.pit, self.lock, self._timer_irq)
         try:
+            if ticker is not None:
+                ticker.start()
             for t in threads:
                 t.start()
             deadline = None if timeout is None else start + timeout
@@ -297,6 +323,8 @@ class X86Machine:
                     self.stop.wait(0.05)
         finally:
             self._power(self.reason or "stopped")
+            if ticker is not None:
+                ticker.stop(STOP_JOIN_SECONDS)
             for t in threads:
                 t.join(STOP_JOIN_SECONDS)
             signal.signal(KICK_SIGNAL, previous)

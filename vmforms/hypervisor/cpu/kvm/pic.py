@@ -109,6 +109,12 @@ class PicPair:
             self._request(irq, False)
         self._levels = (self._levels | bit) if level else (self._levels & ~bit)
 
+    def pulse(self, irq: int) -> None:
+        """A rising edge on a line no device holds at a level (the PIT's OUT 0 on IRQ 0):
+        the request stays until acknowledged, as the 8259's edge-triggered IRR keeps it."""
+        if 0 <= irq < 16:
+            self._request(irq, True)
+
     def _request(self, irq: int, on: bool) -> None:
         chip, line = (self.master, irq) if irq < 8 else (self.slave, irq - 8)
         if on:

@@ -20,7 +20,7 @@ from vmforms.hypervisor.cpu.kvm.vm import KvmError, KvmVm
 from vmforms.linux import kvm
 
 KICK_SIGNAL = signal.SIGUSR1
-HLT_POLL_SECONDS = 0.001
+HLT_POLL_SECONDS = 0.05  # a halted vCPU is woken by poke(); this only bounds a lost one
 
 # Exit names for messages and statistics.
 EXIT_NAMES = {
@@ -94,6 +94,7 @@ class Vcpu:
         self.exits: Counter[int] = Counter()
         self.thread_id: int | None = None  # set only while run() is on a thread
         self._thread_lock = threading.Lock()
+        self._wake = threading.Event()  # a halted vCPU (no in-kernel LAPIC) waits on it
         try:
             self.fd = kvm.create_vcpu(vm.fd, index)
         except OSError as exc:
@@ -154,6 +155,7 @@ class Vcpu:
         if self.fd < 0:
             return
         kvm.set_immediate_exit(self.run_area, True)
+        self._wake.set()
         # Only a thread still inside run(): a finished Python thread's id may be reused,
         # and a signal to the wrong thread after the handler is gone would kill us.
         with self._thread_lock:
@@ -213,10 +215,11 @@ class Vcpu:
                 if pic is None or not kvm.interrupts_enabled(area):
                     return "halt"
                 while not stop.is_set():
+                    self._wake.clear()
                     with lock:
                         if pic.pending():
                             break
-                    stop.wait(HLT_POLL_SECONDS)
+                    self._wake.wait(HLT_POLL_SECONDS)
             elif reason == kvm.KVM_EXIT_IRQ_WINDOW_OPEN:
                 pass  # the guest can take the interrupt now: injected before the next run
             elif reason == kvm.KVM_EXIT_SHUTDOWN:
@@ -261,6 +264,7 @@ class Vcpu:
             self.kick_once()
 
     def kick_once(self) -> None:
+        self._wake.set()
         with self._thread_lock:
             if self.thread_id is not None:
                 kvm.set_immediate_exit(self.run_area, True)

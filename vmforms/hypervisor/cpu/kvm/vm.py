@@ -2,8 +2,8 @@
 in-kernel interrupt controllers (Linux Documentation/virt/kvm/api.rst sections 4.1-4.35).
 
 KVM_CREATE_IRQCHIP gives the guest a PIC pair, an IOAPIC and a local APIC per vCPU;
-KVM_CREATE_PIT2 an i8254 timer. Where they are not offered (or not wanted) the board runs
-without them: no interrupts reach the guest and HLT exits to the monitor.
+KVM_CREATE_PIT2 an i8254 timer. Where they are not offered (or not wanted) the board
+serves them in user space (cpu/kvm/pic.py, cpu/kvm/pit.py) and HLT exits to the monitor.
 """
 
 from __future__ import annotations
@@ -117,9 +117,10 @@ class KvmVm:
             kvm.set_identity_map_addr(self.fd, IDENTITY_MAP_ADDR)
             kvm.set_tss_addr(self.fd, TSS_ADDR)
             self.irqchip = irqchip and self.caps.irqchip
+            self.pit2 = self.irqchip and self.caps.pit2  # else the board's own 8254
             if self.irqchip:
                 kvm.create_irqchip(self.fd)
-                if self.caps.pit2:
+                if self.pit2:
                     kvm.create_pit2(self.fd)
             self.memory = KvmMemory(mem_size)
             kvm.set_user_memory_region(self.fd, 0, 0, mem_size, self.memory.host_addr)
