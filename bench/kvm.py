@@ -31,7 +31,7 @@ FIRECRACKER_START_CPU_S = 0.008
 _EXITS = re.compile(rb"1000 port exits in 0x([0-9a-f]+) TSC ticks")
 _EXIT_SECONDS = re.compile(r"exit_seconds ([0-9.e+-]+)")
 _SETUP = re.compile(r"board set-up ([0-9.]+) ms; \w+ after [0-9.]+s, \d+ exits \(\d+/s\), "
-                    r"first exit after ([0-9.]+) ms")
+                    r"first exit after ([0-9.]+) ms(?: \(([0-9.]+) ms of CPU since exec\))?")
 
 
 def measure(argv: list[str]) -> dict[str, float]:
@@ -61,6 +61,8 @@ def measure(argv: list[str]) -> dict[str, float]:
     s = _SETUP.search(err.decode())
     if s:
         result["setup_to_first_exit"] = (float(s.group(1)) + float(s.group(2))) / 1e3
+        if s.group(3):
+            result["cpu_to_first_exit"] = float(s.group(3)) / 1e3
     return result
 
 
@@ -102,8 +104,9 @@ def main() -> int:
     print(f"  {'ours inside: board set-up to first exit':32s} "
           f"{med('ours', 'setup_to_first_exit') * 1e3:.1f} ms (KVM fds, RAM, devices, kernel "
           "load, vCPU registers, thread start, guest entry)")
-    print(f"  Firecracker's start budget: {FIRECRACKER_START_CPU_S * 1e3:.0f} ms of CPU; a vCPU "
-          "thread's guest time counts as the monitor's CPU, so the row above is not that")
+    print(f"  {'ours: CPU from exec to first exit':32s} "
+          f"{med('ours', 'cpu_to_first_exit') * 1e3:.1f} ms (Python's own start-up included)   "
+          f"Firecracker's start budget: {FIRECRACKER_START_CPU_S * 1e3:.0f} ms of CPU")
     return 0
 
 

@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="guest architecture (default: riscv64 with tcg, x86_64 with kvm)")
     run.add_argument("--cpus", type=int, default=1, help="vCPUs, one thread each (kvm)")
     run.add_argument("--irqchip", choices=("kernel", "none"), default="kernel",
-                     help="kvm: KVM's in-kernel PIC/IOAPIC/LAPIC and PIT, or none (HLT exits)")
+                     help="kvm: KVM's in-kernel PIC/IOAPIC/LAPIC and PIT, or none (our own "
+                     "8259 PIC and 8254 PIT; one vCPU; HLT exits)")
     run.add_argument("--net", action="store_true",
                      help="virtio-net on a TAP of its own with a /30 between the host and the "
                      "guest (QEMU: -netdev tap,id=n0 -device virtio-net-device,netdev=n0)")
@@ -433,6 +434,8 @@ def run_kvm(
             f"{result.reason} after {result.seconds:.3f}s, {exits} exits "
             f"({exits / result.seconds if result.seconds else 0:.0f}/s)"
             + (f", first exit after {first * 1e3:.2f} ms" if first is not None else "")
+            + (f" ({result.first_exit_cpu_seconds * 1e3:.1f} ms of CPU since exec)"
+               if result.first_exit_cpu_seconds is not None else "")
             + "\n"
         )
         for name, count in sorted(result.exits.items()):

@@ -86,6 +86,7 @@ class X86RunResult:
     exits: dict[str, int]
     first_exit_seconds: float | None
     setup_seconds: float = 0.0
+    first_exit_cpu_seconds: float | None = None  # the process's CPU from exec to then
 
 
 def virtio_cmdline(slots: int | list[int]) -> str:
@@ -143,6 +144,7 @@ class X86Machine:
         self.net_slot = len(config.disks)
         self.hvc = VirtioConsole(console)
         self._first_exit: float | None = None
+        self._first_exit_cpu: float | None = None
         self.guest_errors = 0
         self.vm = KvmVm(config.mem_size, irqchip=config.irqchip)
         try:
@@ -269,6 +271,7 @@ class X86Machine:
     def _note_exit(self) -> None:
         if self._first_exit is None:
             self._first_exit = time.perf_counter()
+            self._first_exit_cpu = time.process_time()
 
     def _power(self, reason: str) -> None:
         if not self.reason:
@@ -338,7 +341,9 @@ class X86Machine:
             for code, n in vcpu.exits.items():
                 exits[EXIT_NAMES.get(code, str(code))] += n
         first = None if self._first_exit is None else self._first_exit - start
-        return X86RunResult(self.reason, elapsed, dict(exits), first, start - self.created)
+        return X86RunResult(
+            self.reason, elapsed, dict(exits), first, start - self.created, self._first_exit_cpu
+        )
 
     def _net_step(self) -> None:
         """Frames from the host for virtio-net, waited for here in the main thread (the
