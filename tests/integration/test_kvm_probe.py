@@ -116,6 +116,27 @@ def test_pit_interrupts_reach_the_guest(vmforms_bin: str, irqchip: str) -> None:
         assert _stat(proc.stderr, "KVM_EXIT_HLT") > 20  # woken by each tick
 
 
+def test_our_pit_through_kvms_irqchip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The third arrangement, a KVM with an irqchip but no PIT: our 8254's IRQ 0 edges go
+    to KVM's PIC by KVM_IRQ_LINE."""
+    import dataclasses
+
+    from vmforms.hypervisor.cpu.kvm.launch import build_config, launch, probe_rates
+    from vmforms.hypervisor.cpu.kvm.vm import KvmVm
+
+    real = KvmVm._capabilities
+    monkeypatch.setattr(
+        KvmVm, "_capabilities", lambda self: dataclasses.replace(real(self), pit2=False)
+    )
+    out = bytearray()
+    run = launch(build_config(None, None, "", 16 << 20, [], 1, True), out.extend, 60)
+    assert run.result.reason == "reset", out.decode()
+    text = out.decode()
+    assert "x86 probe: 20 PIT ticks on IRQ 0 (counter 0, mode 2)" in text
+    assert "x86 probe: PIT one-shot fired once (counter 0, mode 4)" in text
+    assert probe_rates(run.marks)["pit_counter2_seconds"] >= 0.0199
+
+
 def test_the_pit_is_ours_only_without_kvms() -> None:
     from vmforms.hypervisor.cpu.kvm.machine import X86Config, X86Machine
     from vmforms.hypervisor.guests.x86_probe import probe_path

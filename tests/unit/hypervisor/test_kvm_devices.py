@@ -47,6 +47,31 @@ def test_cpuid_is_per_vcpu_and_says_hypervisor() -> None:
     assert leaf(table, 0) == HOST[0]  # the vendor is the host's
 
 
+def test_cpuid_cache_and_core_topology_is_the_vms() -> None:
+    # The host's: 8 cores in a package, L2 shared by 2 threads, L3 by 16 (leaf 4 and its
+    # AMD counterpart 0x8000001D share the layout); NC = 15 in 0x80000008.
+    l1, l2, l3 = (1 << 5) | 1, (2 << 5) | 3 | (1 << 14), (3 << 5) | 3 | (15 << 14)
+    host = HOST + [
+        CpuidEntry(0x4, 0, 1, l1 | (7 << 26), 0, 63, 0),
+        CpuidEntry(0x4, 1, 1, l2 | (7 << 26), 0, 1023, 0),
+        CpuidEntry(0x4, 2, 1, l3 | (7 << 26), 0, 8191, 0),
+        CpuidEntry(0x4, 3, 1, 0, 0, 0, 0),
+        CpuidEntry(0x8000001D, 1, 1, l2, 0, 1023, 0),
+        CpuidEntry(0x8000001D, 2, 1, l3, 0, 8191, 0),
+        CpuidEntry(0x80000008, 0, 0, 0x3030, 0, 0x1400F, 0),
+        CpuidEntry(0x8000001E, 0, 0, 14, 0x107, 0x300, 0),
+    ]
+    table = cpuid.guest_cpuid(host, cpu=1, cpu_count=3)
+    assert [leaf(table, 4, i).eax >> 26 for i in range(3)] == [2, 2, 2]  # 3 cores, 1 package
+    assert [(leaf(table, 4, i).eax >> 14) & 0xFFF for i in range(3)] == [0, 0, 2]
+    assert leaf(table, 4, 2).ecx == 8191 and leaf(table, 4, 3).eax == 0  # sizes kept
+    assert (leaf(table, 0x8000001D, 1).eax >> 14) & 0xFFF == 0
+    assert (leaf(table, 0x8000001D, 2).eax >> 14) & 0xFFF == 2
+    assert leaf(table, 0x80000008).ecx == 0x10000 | (2 << 12) | 2  # other fields kept
+    ext = leaf(table, 0x8000001E)
+    assert (ext.eax, ext.ebx, ext.ecx) == (1, 1, 0)
+
+
 def test_single_cpu_has_no_htt() -> None:
     assert not leaf(cpuid.guest_cpuid(HOST, 0, 1), 1).edx & cpuid.EDX_HTT
 

@@ -15,7 +15,9 @@ from vmforms.linux.kvm import CpuidEntry
 
 BRAND = b"vmforms KVM virtual CPU"
 
+LEAF_VENDOR = 0x0
 LEAF_FEATURES = 0x1
+LEAF_CACHE_PARAMS = 0x4  # Intel: deterministic cache parameters, one index per cache
 LEAF_THERMAL_POWER = 0x6
 LEAF_EXT_FEATURES = 0x7
 LEAF_PMU = 0xA
@@ -23,6 +25,17 @@ LEAF_TOPOLOGY = 0xB
 LEAF_EXT_TOPOLOGY_V2 = 0x1F
 LEAF_BRAND_FIRST = 0x80000002
 LEAF_BRAND_LAST = 0x80000004
+LEAF_AMD_SIZES = 0x80000008  # ECX: NC (cores - 1) and the APIC ID bits for them
+LEAF_AMD_CACHE_TOPOLOGY = 0x8000001D
+LEAF_AMD_EXT_APIC_ID = 0x8000001E
+AMD_VENDOR_EBX = 0x68747541  # "Auth" of "AuthenticAMD"
+# Leaves 0x4 and 0x8000001D: EAX[4:0] cache type (0: no more), [7:5] level,
+# [25:14] logical CPUs sharing the cache - 1, and (0x4 only) [31:26] cores per package - 1.
+CACHE_TYPE_MASK = 0x1F
+CACHE_SHARING_SHIFT = 14
+CACHE_SHARING_MASK = 0xFFF << CACHE_SHARING_SHIFT
+CORES_SHIFT = 26
+CORES_MASK = 0x3F << CORES_SHIFT
 
 # Leaf 1.
 ECX_MONITOR = 1 << 3
@@ -53,10 +66,25 @@ def _width(count: int) -> int:
     return max(count - 1, 0).bit_length()
 
 
+def _cache_sharing(eax: int, cpu_count: int, *, cores: bool) -> int:
+    """A cache leaf's EAX for this VM: L1 and L2 per vCPU (one thread per core), L3 shared
+    by all of them, and (Intel) every core in one package."""
+    if not eax & CACHE_TYPE_MASK:
+        return eax
+    level = (eax >> 5) & 7
+    sharing = 0 if level <= 2 else cpu_count - 1
+    eax = (eax & ~CACHE_SHARING_MASK) | (sharing << CACHE_SHARING_SHIFT)
+    if cores:
+        eax = (eax & ~CORES_MASK) | (min(cpu_count - 1, 0x3F) << CORES_SHIFT)
+    return eax
+
+
 def guest_cpuid(supported: Iterable[CpuidEntry], cpu: int, cpu_count: int) -> list[CpuidEntry]:
     """The CPUID table for vCPU `cpu` of `cpu_count`, from KVM_GET_SUPPORTED_CPUID's."""
     out: list[CpuidEntry] = []
     brand = _brand_words()
+    supported = list(supported)
+    amd = any(e.function == LEAF_VENDOR and e.ebx == AMD_VENDOR_EBX for e in supported)
     for e in supported:
         f, ebx, ecx, edx, eax = e.function, e.ebx, e.ecx, e.edx, e.eax
         if f == LEAF_FEATURES:
@@ -79,5 +107,14 @@ def guest_cpuid(supported: Iterable[CpuidEntry], cpu: int, cpu_count: int) -> li
             edx = cpu
         elif LEAF_BRAND_FIRST <= f <= LEAF_BRAND_LAST:
             eax, ebx, ecx, edx = brand[f - LEAF_BRAND_FIRST]
+        elif f == LEAF_CACHE_PARAMS:
+            eax = _cache_sharing(eax, cpu_count, cores=True)
+        elif f == LEAF_AMD_CACHE_TOPOLOGY:
+            eax = _cache_sharing(eax, cpu_count, cores=False)
+        elif f == LEAF_AMD_SIZES and amd:
+            ecx = (ecx & ~0xF0FF) | (_width(cpu_count) << 12) | (cpu_count - 1)
+        elif f == LEAF_AMD_EXT_APIC_ID:
+            # Extended APIC ID, core ID with one thread per core, one node.
+            eax, ebx, ecx = cpu, cpu & 0xFF, 0
         out.append(CpuidEntry(f, e.index, e.flags, eax, ebx, ecx, edx))
     return out
