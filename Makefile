@@ -12,7 +12,7 @@ PYTHON ?= /usr/bin/python3
 APT_PACKAGES := python3 python3-venv libseccomp2 busybox-static openjdk-17-jdk-headless clojure scala kotlin groovy ruby gcc libc6-dev e2fsprogs cpio \
 	podman crun runc skopeo docker-registry containerd uidmap slirp4netns nftables iptables iproute2 \
 	linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross binutils-riscv64-linux-gnu make flex bison bc \
-	libssl-dev libelf-dev xz-utils device-tree-compiler qemu-system-misc qemu-user qemu-system-x86 opensbi
+	libssl-dev libelf-dev xz-utils device-tree-compiler qemu-system-misc qemu-user qemu-system-x86 opensbi libslirp0
 
 .PHONY: setup apt venv assets test unit lint bench demo clean conformance
 

@@ -72,7 +72,7 @@ def _start(
     vmforms_bin: str, initrd: Path, *cmd: str
 ) -> tuple[subprocess.Popen[str], str, str, str]:
     proc = subprocess.Popen(
-        [vmforms_bin, "vm", "run", "--net", "--initrd", str(initrd),
+        [vmforms_bin, "vm", "run", "--net", "tap", "--initrd", str(initrd),
          "--timeout", str(BOOT_TIMEOUT), "--", *cmd],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -250,7 +250,7 @@ def test_the_kvm_probe_finds_every_virtio_device_and_the_tap_goes(
     disk = tmp_path / "disk.img"
     disk.write_bytes(b"token kvm-net\n".ljust(4096, b"\0"))
     proc = subprocess.Popen(
-        [vmforms_bin, "vm", "run", "--accel", "kvm", "--net", "--timeout", "60",
+        [vmforms_bin, "vm", "run", "--accel", "kvm", "--net", "tap", "--timeout", "60",
          "--disk", f"{disk},ro"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
     )

@@ -68,9 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--irqchip", choices=("kernel", "none"), default="kernel",
                      help="kvm: KVM's in-kernel PIC/IOAPIC/LAPIC and PIT, or none (our own "
                      "8259 PIC and 8254 PIT; one vCPU; HLT exits)")
-    run.add_argument("--net", action="store_true",
-                     help="virtio-net on a TAP of its own with a /30 between the host and the "
-                     "guest (QEMU: -netdev tap,id=n0 -device virtio-net-device,netdev=n0)")
+    run.add_argument("--net", nargs="?", const="auto", metavar="MODE",
+                     help="virtio-net: bridge[=NETWORK] (a container network's bridge, QEMU's "
+                     "-netdev bridge), user[,hostfwd=tcp:127.0.0.1:8080-:80] (loopback only, "
+                     "QEMU's -netdev user), tap (a /30 of its own, QEMU's -netdev tap); "
+                     "alone: bridge if the default container bridge exists, else user")
     run.add_argument("--snapshot-at", metavar="REGEX",
                      help="when a console line matches REGEX (a prompt, an agent's ready line), "
                      "save the machine into --snapshot-to and stop")
@@ -169,9 +171,10 @@ def run(args: argparse.Namespace, cmd: list[str]) -> int:
         return run_spike(args, cmd)
     link = net = None
     if args.net:
-        from vmforms.hypervisor.devices.virtio.net import TapLink, VirtioNet
+        from vmforms.hypervisor.devices.virtio.net import VirtioNet
+        from vmforms.hypervisor.net import open_link
 
-        link = TapLink()
+        link = open_link(args.net)
         net = VirtioNet(link, link.plan.mac)
         sys.stderr.write(f"vmforms vm: network: {link.describe()}\n")
         sys.stderr.flush()

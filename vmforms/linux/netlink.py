@@ -243,6 +243,11 @@ class Rtnl:
                          nested(IFLA_INFO_DATA, attr(VETH_INFO_PEER, peer_msg))))
         self.request(RTM_NEWLINK, body, NLM_F_CREATE | NLM_F_EXCL, name)
 
+    def set_master(self, index: int, master: int, what: str = "") -> None:
+        """Enslave link `index` to `master` (a port of a bridge)."""
+        body = _IFINFOMSG.pack(AF_UNSPEC, 0, index, 0, 0) + attr_u32(IFLA_MASTER, master)
+        self.request(RTM_NEWLINK, body, 0, what or str(index))
+
     def set_up(self, index: int, what: str = "") -> None:
         body = _IFINFOMSG.pack(AF_UNSPEC, 0, index, IFF_UP, IFF_UP)
         self.request(RTM_NEWLINK, body, 0, what or str(index))

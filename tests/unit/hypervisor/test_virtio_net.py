@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import select
 import socket
 import struct
 import time
@@ -44,7 +45,7 @@ FRAME = bytes.fromhex("ffffffffffff" "525400d50002" "0806") + bytes(range(46))
 
 
 class FakeLink:
-    """Frames in memory; `fileno` is a pipe that select() can wait on."""
+    """Frames in memory; `wait` selects on a pipe."""
 
     def __init__(self) -> None:
         self.sent: list[bytes] = []
@@ -57,8 +58,8 @@ class FakeLink:
     def recv(self) -> bytes | None:
         return self.incoming.popleft() if self.incoming else None
 
-    def fileno(self) -> int:
-        return self._r
+    def wait(self, timeout: float) -> None:
+        select.select([self._r], [], [], timeout)
 
     def close(self) -> None:
         os.close(self._r)
@@ -209,8 +210,8 @@ class _SocketLink:
         except BlockingIOError:
             return None
 
-    def fileno(self) -> int:
-        return self.sock.fileno()
+    def wait(self, timeout: float) -> None:
+        select.select([self.sock], [], [], timeout)
 
 
 def test_plan_takes_the_first_free_30() -> None:

@@ -59,6 +59,18 @@ def ensure(net: Network, rtnl: Rtnl, firewall: Firewall) -> int:
     return index
 
 
+def add_port(net: Network, rtnl: Rtnl, index: int, what: str) -> None:
+    """Make link `index` (a VM's TAP) a port of the network's bridge and bring it up."""
+    master = rtnl.link_index(net.bridge)
+    if master is None:
+        raise NetworkError(f"bridge {net.bridge} of network {net.name} is gone")
+    try:
+        rtnl.set_master(index, master, what)
+        rtnl.set_up(index, what)
+    except OSError as exc:
+        raise NetworkError(f"add {what} to bridge {net.bridge}: {exc.strerror}") from None
+
+
 def _check_subnet_free(net: Network, rtnl: Rtnl) -> None:
     import ipaddress
 

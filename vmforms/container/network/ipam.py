@@ -17,6 +17,9 @@ from pathlib import Path
 from vmforms.container.network.config import Network, NetworkError, networks_dir
 
 MAX_LEASE = 128  # bytes: a container id and a newline
+# A virtual machine's lease (`vm run --net bridge`): held by "vm-<pid>-<start time>" of its
+# monitor process, which is there exactly while that process is.
+VM_HOLDER = "vm-"
 
 
 class AddressesExhausted(NetworkError):
@@ -82,7 +85,7 @@ def allocate(net: Network, container_id: str,
     for address, holder in list(held.items()):
         if holder == container_id:
             return address  # already leased (a retried start)
-        if exists is not None and not exists(holder):
+        if exists is not None and not holder_exists(holder, exists):
             (d / address).unlink(missing_ok=True)
             del held[address]
     last_file = d.parent / "last"
@@ -112,6 +115,24 @@ def allocate(net: Network, container_id: str,
         return address
     raise AddressesExhausted(f"no available IPv4 addresses on network {net.name} "
                              f"({net.subnet})")
+
+
+def vm_holder(pid: int) -> str:
+    """The lease holder of a VM whose monitor is process `pid`."""
+    from vmforms.container.state import process_start_time
+
+    return f"{VM_HOLDER}{pid}-{process_start_time(pid)}"
+
+
+def holder_exists(holder: str, exists: Callable[[str], bool]) -> bool:
+    """Whether a lease's holder is still there: a VM's monitor process, or what `exists`
+    says of a container."""
+    if not holder.startswith(VM_HOLDER):
+        return exists(holder)
+    from vmforms.container.state import pid_alive
+
+    pid, _, start = holder[len(VM_HOLDER):].partition("-")
+    return pid.isdigit() and start.isdigit() and pid_alive(int(pid), int(start))
 
 
 def release(net: Network, container_id: str) -> list[str]:

@@ -56,7 +56,8 @@ class FrameLink(Protocol):
 
     def recv(self) -> bytes | None: ...
 
-    def fileno(self) -> int: ...
+    def wait(self, timeout: float) -> None:
+        """Block up to `timeout` seconds for a frame to come."""
 
 
 class VirtioNet:
@@ -114,7 +115,7 @@ class VirtioNet:
     def wait(self, timeout: float) -> None:
         """Block up to `timeout` seconds for a frame from the host."""
         if not self.backlog:
-            select.select([self.link.fileno()], [], [], timeout)
+            self.link.wait(timeout)
 
     def _drop(self, why: str) -> None:
         self.dropped += 1
@@ -196,7 +197,32 @@ def plan_subnet(taken: list[ipaddress.IPv4Network], pool: str = VM_NET_POOL) -> 
     raise HypervisorError(f"--net: every /30 of {pool} is in use on this host")
 
 
-class TapLink:
+class TapFrames:
+    """Frames through a TAP open on `fd` (a FrameLink)."""
+
+    fd = -1
+
+    def send(self, frame: bytes) -> None:
+        write_frame(self.fd, frame)
+
+    def recv(self) -> bytes | None:
+        return read_frame(self.fd)
+
+    def wait(self, timeout: float) -> None:
+        select.select([self.fd], [], [], timeout)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        """Close the TAP: the kernel deletes it with its addresses and routes, and takes
+        it off a bridge."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class TapLink(TapFrames):
     """A non-persistent TAP with the host's end of a /30 on it, for one VM's lifetime."""
 
     def __init__(self) -> None:
@@ -229,21 +255,6 @@ class TapLink:
         except BaseException:
             self.close()
             raise
-
-    def send(self, frame: bytes) -> None:
-        write_frame(self.fd, frame)
-
-    def recv(self) -> bytes | None:
-        return read_frame(self.fd)
-
-    def fileno(self) -> int:
-        return self.fd
-
-    def close(self) -> None:
-        """Close the TAP: the kernel deletes it with its address and route."""
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
 
     def describe(self) -> str:
         return (f"TAP {self.name}: host {self.plan.host.ip}, guest {self.plan.guest.ip}/30 "
