@@ -90,7 +90,7 @@ def test_detached_from_the_snapshot(attached: subprocess.CompletedProcess[str],
     snapshots = list((vm_root.root / "vm" / "snapshots").iterdir())
     assert len(snapshots) == 1 and (snapshots[0] / "vmstate").is_file()
     done = vm_root("run", "-d", "--isolation", "vm", "--name", "in-vm", "busybox",
-                   "sh", "-c", "echo started; exec sleep 600", check=True)
+                   "sh", "-c", "echo started; echo warned >&2; exec sleep 600", check=True)
     cid = done.stdout.strip()
     assert vm_root("ps", "--format", "{{.Names}} {{.Status}}",
                    check=True).stdout.startswith("in-vm Up")
@@ -100,9 +100,10 @@ def test_detached_from_the_snapshot(attached: subprocess.CompletedProcess[str],
     assert "riscv64" in vm["Kernel"] and "RISC-V CPU" in vm["CPU"]
     assert f"/vmforms/{cid}\n" in Path(f"/proc/{info['State']['Pid']}/cgroup").read_text()
     deadline = time.monotonic() + BOOT_TIMEOUT
-    while (logs := vm_root("logs", cid, check=True).stdout) != "started\n":
-        assert not logs and time.monotonic() < deadline, logs
+    while (logs := vm_root("logs", cid, check=True)).stderr != "warned\n":
+        assert not logs.stderr and time.monotonic() < deadline, logs.stderr
         time.sleep(0.5)
+    assert logs.stdout == "started\n"  # each stream kept as it came
     vm_root("stop", "-t", "1", "in-vm", check=True)
     [info] = json.loads(vm_root("inspect", cid, check=True).stdout)
     # 143: SIGTERM ended the VM process (137 after the grace); `sleep 600` in the guest
@@ -122,6 +123,18 @@ def test_stdin_with_i(attached: subprocess.CompletedProcess[str], vm_root: Vmf) 
                    input="one\ntwo\nthree", timeout=BOOT_TIMEOUT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2", "0", "end"]
+
+
+def test_stdout_and_stderr_apart(attached: subprocess.CompletedProcess[str],
+                                 vm_root: Vmf) -> None:
+    """Without a terminal stderr leaves the guest by its own console (hvc0), so each
+    stream reaches its own file descriptor, as a native container's do."""
+    done = vm_root("run", "--rm", "--isolation", "vm", "busybox", "sh", "-c",
+                   "echo out; echo err >&2; echo out2; ls /nowhere", timeout=BOOT_TIMEOUT)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == "out\nout2\n"
+    assert done.stderr.splitlines() == [
+        "err", "ls: /nowhere: No such file or directory"]
 
 
 def test_terminal_with_t(attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:

@@ -1,18 +1,23 @@
 /* vmforms-enter: the container agent, PID 1 of the RISC-V guest (rdinit=, agent.py).
  *
- * It mounts the API file systems, prints the begin and ready marks and reads the
- * container's description from the console: base64 lines up to a line holding a dot,
+ * It mounts the API file systems, the image (below) and the cgroup file system, prints
+ * the begin and ready marks (a snapshot of the VM is taken there, one per image disk:
+ * what comes before is paid once) and reads the container's description from the
+ * console: base64 lines up to a line holding a dot,
  * whose bytes are NUL-terminated fields: "vmforms-container-1", LAYERS, MEMORY, PIDS,
  * TTY, STDIN, HOSTNAME, WORKDIR, UID, GID, GIDS, the number of environment entries, the
  * entries, then CMD and its ARGs. Each step is a system call here rather than a shell
  * and busybox programs: every fork and exec costs the software CPU hundreds of thousands
  * of instructions of page faults.
  * - the image: /dev/vda (ext4, a directory per layer, 0 the lowest) read-only, under an
- *   overlay whose upper layer is a tmpfs (Documentation/filesystems/overlayfs.rst);
+ *   overlay whose upper layer is a tmpfs (Documentation/filesystems/overlayfs.rst); its
+ *   layers are counted on the disk, and LAYERS must agree; its files are read once
+ *   (up to WARM_BYTES) so that the snapshot has them in the page cache;
  * - a cgroup v2 "container" with memory.max and pids.max ("-" for none);
  * - the console's mode: a terminal (TTY=1[:ROWSxCOLUMNS]: echo, line editing, signals,
  *   the size, and the console becomes the container's controlling terminal, bound at
- *   /dev/console) or a byte pipe with ^D as end of file;
+ *   /dev/console) or a byte pipe with ^D as end of file; without a terminal the
+ *   container's stderr is the virtio console (/dev/hvc0, raw), apart from its stdout;
  * - new mount, UTS, IPC and PID namespaces; the child, PID 1 there, mounts /proc, /sys
  *   (read-only, its cgroup at /sys/fs/cgroup), /dev, moves the overlay over / and
  *   chroots (the initramfs is rootfs, which pivot_root(2) refuses to move, as runc's
@@ -26,9 +31,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <linux/fs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +58,9 @@
 #define MAX_FIELDS 4096
 #define MAGIC "vmforms-container-1"
 #define SETTINGS 10 /* LAYERS .. GIDS */
+/* The image's files read before the ready mark, so that the snapshot holds them in the
+ * page cache: a command's first exec then maps pages instead of reading the disk. */
+#define WARM_BYTES (8L << 20)
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
 static const int default_caps[] = {
@@ -63,10 +71,13 @@ static const int default_caps[] = {
 #define NCAPS (sizeof default_caps / sizeof default_caps[0])
 
 static int is_init;  /* this process is the guest's PID 1: it must not exit */
+static int err_console = -1;  /* /dev/hvc0: the container's stderr without a terminal */
 
 /* The exit mark the monitor reads as the container's status (initramfs.py), then off. */
 static void finish(int status)
 {
+    if (err_console >= 0)
+        tcdrain(err_console);  /* the container's last words on stderr go out first */
     printf("\033]vmforms;exit=%d\007", status);
     fflush(stdout);
     sync();
@@ -124,24 +135,30 @@ static void make_dirs(const char *path)
     }
 }
 
-static void image(int layers)
+/* The image's layers under the overlay at ROOT; returns how many the disk holds. The
+ * snapshot taken after this is one per disk (its path, size and time are checked at
+ * restore), so the kernel's view of the disk is still the disk's. */
+static int image(void)
 {
     static char lower[MAX_LAYERS * 32], data[sizeof lower + 128];
-    if (layers < 1 || layers > MAX_LAYERS) {
-        errno = EINVAL;
-        fail("layers", "count");
-    }
+    char path[64];
+    struct stat st;
+    int layers = 0;
     dir("/run");
     dir(R);
     dir(R "/layers");
     dir(R "/rw");
     dir(ROOT);
-    /* After a snapshot restore the disk may differ from the one the kernel first read. */
-    int fd = open("/dev/vda", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ioctl(fd, BLKFLSBUF, 0) != 0)
-        fail("flush", "/dev/vda");
-    close(fd);
     mnt("/dev/vda", R "/layers", "ext4", MS_RDONLY, NULL);
+    for (; layers <= MAX_LAYERS; layers++) {
+        snprintf(path, sizeof path, R "/layers/%d", layers);
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+            break;
+    }
+    if (layers < 1 || layers > MAX_LAYERS) {
+        errno = EINVAL;
+        fail("count the layers of", "/dev/vda");
+    }
     mnt("tmpfs", R "/rw", "tmpfs", 0, "mode=755");
     dir(R "/rw/upper");
     dir(R "/rw/work");
@@ -153,13 +170,43 @@ static void image(int layers)
     snprintf(data, sizeof data, "lowerdir=%s,upperdir=" R "/rw/upper,workdir=" R "/rw/work",
              lower);
     mnt("overlay", ROOT, "overlay", 0, data);
+    return layers;
 }
 
-static void cgroup(const char *memory, const char *pids)
+static long warm_left;
+
+static int warm_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    static char buf[65536];
+    (void)ftw;
+    if (type != FTW_F || !S_ISREG(st->st_mode) || st->st_size > warm_left)
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+    close(fd);
+    warm_left -= st->st_size;
+    return warm_left <= 0;
+}
+
+/* The files of the image, in the order of a walk of its tree, up to WARM_BYTES. */
+static void warm_image(void)
+{
+    warm_left = WARM_BYTES;
+    nftw(ROOT, warm_file, 16, FTW_PHYS);  /* not FTW_MOUNT: an overlay's files have their layer's st_dev */
+}
+
+static void make_cgroup(void)
 {
     mnt("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
     put("/sys/fs/cgroup/cgroup.subtree_control", "+memory +pids");
     dir(CGROUP);
+}
+
+static void limit_cgroup(const char *memory, const char *pids)
+{
     if (*memory && strcmp(memory, "-") != 0)
         put(CGROUP "/memory.max", memory);
     if (*pids && strcmp(pids, "-") != 0)
@@ -264,11 +311,15 @@ static int container(char **argv)
         }
         if (setsid() < 0 || ioctl(0, TIOCSCTTY, 1) != 0)
             fail("take the console as controlling terminal", "/dev/ttyS0");
-    } else if (strcmp(argv[5], "1") != 0) {
-        int fd = open("/dev/null", O_RDONLY);
-        if (fd < 0 || dup2(fd, 0) != 0)
-            fail("open", "/dev/null");
-        close(fd);
+    } else {
+        if (strcmp(argv[5], "1") != 0) {
+            int fd = open("/dev/null", O_RDONLY);
+            if (fd < 0 || dup2(fd, 0) != 0)
+                fail("open", "/dev/null");
+            close(fd);
+        }
+        if (dup2(err_console, 2) != 2)
+            fail("dup2", "/dev/hvc0");
     }
     put(CGROUP "/cgroup.procs", "0");
     if (sethostname(hostname, strlen(hostname)) != 0)
@@ -393,8 +444,22 @@ static char **read_description(void)
     return fields;
 }
 
-/* PID 1 of the guest: the API file systems, the marks, the description. */
-static char **start_guest(void)
+/* The second console, for the container's stderr: bytes as they are. */
+static void open_err_console(void)
+{
+    struct termios t;
+    err_console = open("/dev/hvc0", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (err_console < 0)
+        fail("open", "/dev/hvc0");
+    if (tcgetattr(err_console, &t) == 0) {
+        t.c_oflag &= ~OPOST;
+        tcsetattr(err_console, TCSANOW, &t);
+    }
+}
+
+/* PID 1 of the guest: the API file systems, the image, the cgroup, the marks, the
+ * description; returns the description with the layers counted on the disk. */
+static char **start_guest(int *layers)
 {
     is_init = 1;
     mnt("proc", "/proc", "proc", 0, NULL);
@@ -407,6 +472,10 @@ static char **start_guest(void)
         t.c_lflag &= ~ECHO;
         tcsetattr(0, TCSANOW, &t);
     }
+    *layers = image();
+    warm_image();
+    make_cgroup();
+    open_err_console();
     /* begin: boot messages end here; ready: a snapshot may be taken while we read */
     fputs("\033]vmforms;begin\007\033]vmforms;agent-ready\007", stdout);
     fflush(stdout);
@@ -419,9 +488,14 @@ int main(void)
         fprintf(stderr, "vmforms-enter is the guest's init (rdinit=/bin/vmforms-enter)\n");
         return 125;
     }
-    char **argv = start_guest();
-    image(atoi(argv[1]));
-    cgroup(argv[2], argv[3]);
+    int layers;
+    char **argv = start_guest(&layers);
+    if (atoi(argv[1]) != layers) {
+        fprintf(stderr, "vmforms-enter: the description has %s layers, /dev/vda %d\n",
+                argv[1], layers);
+        finish(125);
+    }
+    limit_cgroup(argv[2], argv[3]);
     terminal(argv[4]);
     if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0)
         fail("unshare", "mount, UTS, IPC and PID namespaces");

@@ -1,8 +1,10 @@
 """A container's virtual machine: the host process that stands where a container's PID 1
 would (the monitor waits for it, signals it, relays its output and records its status)
 and runs the RISC-V board with the agent's guest, the image disk and the container's
-description. The serial console carries stdin, stdout and stderr (one stream, as a
-serial line is) and the agent's exit mark, which becomes this process's exit status.
+description. The serial console carries stdin, stdout and the agent's exit mark, which
+becomes this process's exit status; without a terminal the container's stderr comes out
+of the virtio console (the guest's hvc0) onto this process's stderr, so the two streams
+stay apart as a native container's do (with -t both are the terminal, as in Docker).
 """
 
 from __future__ import annotations
@@ -189,6 +191,14 @@ def run_machine(p: VmPlan) -> int:
         out = session.output(guest.feed(data))
         while out:
             out = out[os.write(1, out):]
+        if guest.exit_status is not None:
+            # The container has ended and its output is out (the agent drains stderr
+            # before the mark): the guest's shutdown would only cost time.
+            machine.cpu.halted = True
+
+    def errors(data: bytes) -> None:
+        while data:
+            data = data[os.write(2, data):]
 
     def poll(idle: bool) -> None:
         nonlocal reading, to_save
@@ -233,6 +243,7 @@ def run_machine(p: VmPlan) -> int:
     else:
         machine = Machine(p.config, console)
         to_save = p.snapshot
+    machine.hvc.send_output_to(errors)
     try:
         result = machine.run(None, poll)
     finally:

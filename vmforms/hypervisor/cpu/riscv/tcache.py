@@ -11,7 +11,9 @@ thousands of blocks a boot leaves, so a block is unmarshalled only when the gues
 reaches its address. Layout (little-endian):
 - MAGIC, the generator version (20 ASCII bytes, 4 of padding), the number of blocks and
   of words, the offset and length of the instruction names (u64 each);
-- the blocks' table: their addresses sorted (u64 each, found by binary search), then for
+- the blocks' table: their addresses sorted (u64 each; a dict of them is made at the
+  first look-up, a few milliseconds, where a binary search over the mapping costs
+  microseconds per look-up in Python), then for
   each the offset (u64) of its record, the record's length and the length of its
   instruction bytes (u32 each);
 - the words sorted (u64 each), then each one's decoded fields packed in 16 bytes (_FIELDS:
@@ -22,7 +24,6 @@ The file is replaced whole (rename), never written in place, so a mapping of the
 stays valid while another run saves; offsets and lengths are checked against its size.
 """
 
-import bisect
 import hashlib
 import marshal
 import mmap
@@ -51,12 +52,21 @@ Entry = tuple[bytes, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 
 
 def generator_version() -> str:
-    """A hash of everything that shapes generated code, and of this file's format."""
+    """A hash of everything that shapes generated code (the file's own format is MAGIC's
+    to tell: a change to this module alone keeps every cache)."""
     digest = hashlib.sha256()
     for module in (decoder, semantics, codegen, translate):
         digest.update(Path(module.__file__ or "").read_bytes())
-    digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:20]
+
+
+def _first_rows(table: "_Table | _Words") -> dict[int, int]:
+    """Key -> the first row holding it, made once per table."""
+    if table.first is None:
+        keys = table.keys.tolist()
+        # reversed: of equal keys (a block changed at its address) the first row stays
+        table.first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    return table.first
 
 
 class _Table:
@@ -65,6 +75,7 @@ class _Table:
     def __init__(self, data: mmap.mmap, at: int, count: int) -> None:
         self._data = data
         self.count = count
+        self.first: dict[int, int] | None = None
         self.keys = memoryview(data)[at : at + 8 * count].cast("Q")
         rows = at + 8 * count
         self._offsets = memoryview(data)[rows : rows + 8 * count].cast("Q")
@@ -76,7 +87,9 @@ class _Table:
         return _ROW * count
 
     def rows(self, key: int) -> Iterator[int]:
-        i = bisect.bisect_left(self.keys, key)
+        i = _first_rows(self).get(key)
+        if i is None:
+            return
         while i < self.count and self.keys[i] == key:
             yield i
             i += 1
@@ -111,13 +124,14 @@ class _Words:
 
     def __init__(self, data: mmap.mmap, at: int, count: int, names: tuple[str, ...]) -> None:
         self.count = count
+        self.first: dict[int, int] | None = None
         self.keys = memoryview(data)[at : at + 8 * count].cast("Q")
         self._fields = memoryview(data)[at + 8 * count : at + (8 + _FIELDS.size) * count]
         self.names = names
 
     def get(self, word: int) -> Fields | None:
-        i = bisect.bisect_left(self.keys, word)
-        if i == self.count or self.keys[i] != word:
+        i = _first_rows(self).get(word)
+        if i is None:
             return None
         name, length, rd, rs1, rs2, rs3, rm, imm = _FIELDS.unpack_from(
             self._fields, i * _FIELDS.size)

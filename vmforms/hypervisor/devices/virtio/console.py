@@ -55,6 +55,11 @@ class VirtioConsole:
                         len(data) - max(room, 0))
         self._input += data[: max(room, 0)]
 
+    def send_output_to(self, output: Callable[[bytes], None]) -> None:
+        """A stream of its own for hvc0's output (a container's stderr), apart from the
+        board's console."""
+        self._output = output
+
     @property
     def has_input(self) -> bool:
         return bool(self._input)
