@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
 from vmforms.hypervisor.devices.virtio.net import NetPlan
@@ -52,6 +53,9 @@ def open_link(spec: str) -> HostLink:
     from vmforms.hypervisor.net_bridge import BridgeLink, default_bridge_up, find_network
 
     if mode == "bridge":
+        if os.geteuid() != 0:
+            raise HypervisorError("--net bridge: a TAP on a bridge needs root; "
+                                  "--net user needs none")
         if eq and not name:
             raise HypervisorError("--net bridge=: name a network or a bridge")
         return BridgeLink(find_network(name or None), create=True)

@@ -41,7 +41,7 @@ def find_network(name: str | None) -> Network:
         for net in cfg.all_networks():
             if name in (net.name, net.bridge):
                 return net
-    except ContainerError as exc:
+    except (ContainerError, OSError) as exc:
         raise HypervisorError(f"--net bridge: {exc}") from exc
     raise HypervisorError(f"--net bridge={name}: no such network or bridge "
                           "(see `vmforms container network ls`)")

@@ -151,7 +151,8 @@ class UserLink:
                                         fwd.guest_addr, fwd.guest_port)
         except OSError as exc:
             self.close()
-            raise HypervisorError(f"--net user: {exc.strerror} (is the port in use?)") from exc
+            hint = "" if exc.errno else " (is the port in use?)"
+            raise HypervisorError(f"--net user: {exc.strerror}{hint}") from exc
 
     def _queue(self, frame: bytes) -> None:
         if len(self._frames) >= MAX_QUEUE:
