@@ -149,11 +149,10 @@ def release(network: str, holder: str) -> None:
     if not cfg.lock_path().parent.is_dir():
         return
     with locked(cfg.lock_path()):
-        try:
-            net = cfg.load(network)
-        except cfg.NetworkNotFound:
+        # Removed while the VM ran (its leases went with it): not to be made again here.
+        if not (cfg.networks_dir() / f"{cfg.check_name(network)}.json").is_file():
             return
-        ipam.release(net, holder)
+        ipam.release(cfg.load(network), holder)
 
 
 def _watch(network: str, holder: str) -> int:

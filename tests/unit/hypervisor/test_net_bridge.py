@@ -70,3 +70,13 @@ def test_the_watcher_refuses_a_container_holder() -> None:
     proc = subprocess.run([sys.executable, "-m", "vmforms.hypervisor.net_bridge", "bridge",
                            "c" * 64], stdin=subprocess.DEVNULL, timeout=30)
     assert proc.returncode == 2
+
+
+def test_a_network_removed_under_the_vm_is_not_made_again(net: cfg.Network) -> None:
+    from vmforms.hypervisor.net_bridge import release
+
+    holder = ipam.vm_holder(os.getpid())
+    ipam.allocate(net, holder)
+    cfg.remove_config(net)
+    release(net.name, holder)
+    assert not (cfg.networks_dir() / "bridge.json").exists()
