@@ -355,13 +355,28 @@ for _name, _expr in _AMO_OPS.items():
         _new = _expr.replace("{sv}", _sv).replace("{ss}", _ss)
         _result = _w("v") if _size == 4 else "x[{xd}] = v"
         T[_name + _sfx] = (
-            f"a = c.amo_host(x[{{rs1}}], {_size}) >> {_sh}\nv = {_view}[a]\n"
-            f"s = x[{{rs2}}] & {_mask}\n{_view}[a] = ({_new}) & {_mask}\n{_result}"
+            f"a = x[{{rs1}}]\ntry: u = (a + wt[a & {KEY[_size]:#x}]) >> {_sh}\n"
+            f"except KeyError: u = c.amo_host(a, {_size}) >> {_sh}\nv = {_view}[u]\n"
+            f"s = x[{{rs2}}] & {_mask}\n{_view}[u] = ({_new}) & {_mask}\n{_result}"
         )
-T["lr.w"] = "x[{xd}] = sx32(c.load_reserved(x[{rs1}], 4))"
-T["lr.d"] = "x[{xd}] = c.load_reserved(x[{rs1}], 8)"
-T["sc.w"] = "x[{xd}] = c.store_conditional(x[{rs1}], 4, x[{rs2}] & 0xFFFFFFFF)"
-T["sc.d"] = "x[{xd}] = c.store_conditional(x[{rs1}], 8, x[{rs2}])"
+# LR/SC (8.2): a hit in the read (LR) or write (SC) TLB is an aligned access to plain RAM,
+# which the slow paths (misaligned traps, translation, MMIO) would only confirm.
+for _sfx, _size, _view, _sh, _mask, _sx in (
+    (".w", 4, "i", 2, "0xFFFFFFFF", " & M"), (".d", 8, "Q", 3, "M", ""),
+):
+    _slow = "sx32(c.load_reserved(a, 4))" if _size == 4 else "c.load_reserved(a, 8)"
+    T["lr" + _sfx] = (
+        f"a = x[{{rs1}}]\ntry: v = {_view}[(a + rt[a & {KEY[_size]:#x}]) >> {_sh}]{_sx}\n"
+        f"except KeyError: v = {_slow}\nelse: c._reservation = a\nx[{{xd}}] = v"
+    )
+    _value = f"x[{{rs2}}] & {_mask}" if _size == 4 else "x[{rs2}]"
+    T["sc" + _sfx] = (
+        f"a = x[{{rs1}}]\ns = {_value}\nif c._reservation == a:\n"
+        f"    try: {_view.upper()}[(a + wt[a & {KEY[_size]:#x}]) >> {_sh}] = s\n"
+        f"    except KeyError: s = c.store_conditional(a, {_size}, s)\n"
+        "    else:\n        c._reservation = -1\n        s = 0\n"
+        f"else: s = c.store_conditional(a, {_size}, s)\nx[{{xd}}] = s"
+    )
 
 # F and D extensions.
 for _sfx, _fmt in ((".s", "F32"), (".d", "F64")):
