@@ -73,17 +73,20 @@ def _expand_slice(slice_: str) -> list[str]:
 
 
 def limits(spec: Spec) -> Limits:
-    """The cgroup limits of linux.resources. Devices follow runc: the rules of the spec,
-    with the nodes every container needs (null, zero, the ptys, ...) always allowed."""
+    """The cgroup limits of linux.resources. Devices follow runc: the rules of the spec in
+    their order, then the nodes every container needs (null, zero, the ptys, ...), always
+    allowed (a v1 devices.list then lists the spec's rules first, as the spec asks)."""
     from vmforms.container.cgroups import Limits
 
     r = spec.linux.resources
-    allowed: list[str] | None = list(DEFAULT_DEVICE_RULES)
+    allowed: list[str] | None = []
     for rule in r.devices:
         if rule.type == "a" and rule.major is None and rule.minor is None:
-            allowed = None if rule.allow else list(DEFAULT_DEVICE_RULES)
+            allowed = None if rule.allow else []
         elif rule.allow and allowed is not None:
             allowed.append(rule.cgroup_rule())
+    if allowed is not None:
+        allowed += DEFAULT_DEVICE_RULES
     try:
         return Limits(memory=r.memory_limit if r.memory_limit and r.memory_limit > 0 else None,
                       memory_swap=r.memory_swap if r.memory_limit else None,

@@ -112,8 +112,8 @@ def test_resources_unknown_are_listed_and_the_rest_mapped_to_files() -> None:
 def test_device_rules_follow_runc() -> None:
     limits = bundle.limits(_spec())
     assert limits.devices is not None
-    assert limits.devices[:len(S.DEFAULT_DEVICE_RULES)] == S.DEFAULT_DEVICE_RULES
-    assert limits.devices[-1] == "c 10:229 rw"
+    assert limits.devices[-len(S.DEFAULT_DEVICE_RULES):] == S.DEFAULT_DEVICE_RULES
+    assert limits.devices[0] == "c 10:229 rw"
     assert limits.pids == 2048 and limits.memory == 64 << 20
     allow_all = bundle.limits(_spec(resources={"devices": [{"allow": True, "access": "rwm"}]}))
     assert allow_all.devices is None

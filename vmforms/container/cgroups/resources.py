@@ -220,6 +220,10 @@ def apply(paths: Mapping[str, Path], todo: list[Write]) -> list[str]:
             cause = exc.__cause__
             if isinstance(cause, OSError) and cause.errno in (errno.ENOENT,
                                                               errno.EOPNOTSUPP):
+                if field == "hugepageLimits" and cause.errno == errno.ENOENT:
+                    # The controller is there: it is the page size that does not exist.
+                    raise CgroupError(f"linux.resources.hugepageLimits: this host has no "
+                                      f"such huge page size ({name} is missing)") from None
                 missing.append(field)
                 continue
             raise
