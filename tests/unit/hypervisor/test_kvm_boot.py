@@ -197,6 +197,9 @@ def test_linux_kernels_get_the_mp_table() -> None:
     assert ram.data[0x9FC00:0x9FC04] == b"_MP_"
     with pytest.raises(BootError, match="1 to 254"):
         load_kernel(Ram(), bzimage(), b"", b"", cpus=300)
+    ram = Ram()  # a board without APICs (--irqchip none) is a PC/AT: no MP table
+    load_kernel(ram, bzimage(), b"", b"", apic=False)
+    assert ram.data[0x9FC00:0x9FC04] == bytes(4)
 
 
 def with_payload(payload: bytes) -> bytes:

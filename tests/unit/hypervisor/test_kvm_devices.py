@@ -4,6 +4,7 @@ port, and the ioctl layer's numbers and error messages."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -70,6 +71,17 @@ def test_cpuid_cache_and_core_topology_is_the_vms() -> None:
     assert leaf(table, 0x80000008).ecx == 0x10000 | (2 << 12) | 2  # other fields kept
     ext = leaf(table, 0x8000001E)
     assert (ext.eax, ext.ebx, ext.ecx) == (1, 1, 0)
+
+
+def test_cpuid_without_an_irqchip_has_no_apic() -> None:
+    host = HOST + [CpuidEntry(0x80000001, 0, 0, 0, 0, 0, cpuid.EDX_APIC | 1)]
+    with_apic = cpuid.guest_cpuid(host, 0, 1)
+    assert leaf(with_apic, 1).edx & cpuid.EDX_APIC
+    table = cpuid.guest_cpuid(host, 0, 1, apic=False)
+    one = leaf(table, 1)
+    assert not one.edx & cpuid.EDX_APIC and not one.ecx & cpuid.ECX_X2APIC
+    assert not one.ecx & cpuid.ECX_TSC_DEADLINE and one.edx & 1  # FPU stays
+    assert leaf(table, 0x80000001).edx == 1
 
 
 def test_single_cpu_has_no_htt() -> None:
@@ -143,3 +155,14 @@ def test_missing_kvm_says_what_to_check() -> None:
         KvmVm(1 << 20, device="/nonexistent/kvm")
     with pytest.raises(KvmError, match="KVM_GET_API_VERSION: Inappropriate ioctl"):
         KvmVm(1 << 20, device="/dev/null")
+
+
+def test_linux_is_told_of_a_board_without_apics(tmp_path: Path) -> None:
+    from vmforms.hypervisor.cpu.kvm.launch import build_config
+
+    kernel = tmp_path / "bzImage"
+    kernel.write_bytes(b"MZ")
+    chip = build_config(kernel, None, "quiet", 64 << 20, [], 1, True)
+    none = build_config(kernel, None, "quiet", 64 << 20, [], 1, False)
+    assert "nolapic" not in chip.cmdline and chip.cmdline.endswith(" quiet")
+    assert none.cmdline.endswith(" nolapic noapic quiet") and not none.irqchip

@@ -138,7 +138,13 @@ def _place_initrd(mem_size: int, limit: int, size: int, after: int) -> int:
 
 
 def load_bzimage(
-    memory: BootMemory, image: bytes, cmdline: bytes, initrd: bytes, cpus: int = 1
+    memory: BootMemory,
+    image: bytes,
+    cmdline: bytes,
+    initrd: bytes,
+    cpus: int = 1,
+    *,
+    apic: bool = True,
 ) -> BootImage:
     """Linux's 64-bit boot protocol: protected-mode kernel at 1 MiB, zero page, e820."""
     if len(image) < 0x400 or image[HDR_HEADER : HDR_HEADER + 4] != HDRS_MAGIC:
@@ -191,7 +197,8 @@ def load_bzimage(
     if initrd:
         memory.load(initrd_addr, initrd)
     memory.load(ZERO_PAGE, bytes(params))
-    memory.load(MPTABLE_ADDR, mptable(cpus))
+    if apic:
+        memory.load(MPTABLE_ADDR, mptable(cpus))
     write_boot_gdt(memory)
     write_identity_map(memory)
     # The 64-bit entry is 0x200 past the start of the protected-mode kernel.
@@ -252,6 +259,8 @@ def load_elf(
     initrd: bytes,
     boot_flags: int = 0,
     cpus: int = 1,
+    *,
+    apic: bool = True,
 ) -> BootImage:
     """An ELF vmlinux with a PVH note enters in 32-bit protected mode with start_info in
     EBX; any other ELF enters at e_entry in real mode with `boot_flags` in ESI."""
@@ -280,7 +289,8 @@ def load_elf(
     blob = info + _MODLIST_ENTRY.pack(initrd_addr if initrd else 0, len(initrd), 0, 0)
     blob += b"".join(_MEMMAP_ENTRY.pack(a, s, t, 0) for a, s, t in table)
     memory.load(PVH_START_INFO, blob)
-    memory.load(MPTABLE_ADDR, mptable(cpus))
+    if apic:
+        memory.load(MPTABLE_ADDR, mptable(cpus))
     memory.load(CMDLINE_ADDR, cmdline + b"\0")
     if initrd:
         memory.load(initrd_addr, initrd)
@@ -301,9 +311,12 @@ def load_kernel(
     initrd: bytes = b"",
     boot_flags: int = 0,
     cpus: int = 1,
+    *,
+    apic: bool = True,
 ) -> BootImage:
     """Whichever the file is: a bzImage, a PVH vmlinux, or a bare ELF; a Linux kernel also
-    gets an MP table announcing `cpus` processors."""
+    gets an MP table announcing `cpus` processors, unless the board has no APICs (`apic`
+    False: a PC/AT with its 8259s, where the table would promise what is not there)."""
     if len(image) > HDR_HEADER + 4 and image[HDR_HEADER : HDR_HEADER + 4] == HDRS_MAGIC:
-        return load_bzimage(memory, image, cmdline, initrd, cpus)
-    return load_elf(memory, image, cmdline, initrd, boot_flags, cpus)
+        return load_bzimage(memory, image, cmdline, initrd, cpus, apic=apic)
+    return load_elf(memory, image, cmdline, initrd, boot_flags, cpus, apic=apic)

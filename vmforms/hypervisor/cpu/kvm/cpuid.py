@@ -23,6 +23,7 @@ LEAF_EXT_FEATURES = 0x7
 LEAF_PMU = 0xA
 LEAF_TOPOLOGY = 0xB
 LEAF_EXT_TOPOLOGY_V2 = 0x1F
+LEAF_EXT_FEATURES_AMD = 0x80000001
 LEAF_BRAND_FIRST = 0x80000002
 LEAF_BRAND_LAST = 0x80000004
 LEAF_AMD_SIZES = 0x80000008  # ECX: NC (cores - 1) and the APIC ID bits for them
@@ -46,6 +47,8 @@ ECX_TM2 = 1 << 8
 ECX_PDCM = 1 << 15
 ECX_X2APIC = 1 << 21
 ECX_HYPERVISOR = 1 << 31
+ECX_TSC_DEADLINE = 1 << 24
+EDX_APIC = 1 << 9  # leaf 1, and AMD's mirror in leaf 0x80000001
 EDX_ACPI = 1 << 22
 EDX_TM = 1 << 29
 EDX_HTT = 1 << 28
@@ -79,8 +82,11 @@ def _cache_sharing(eax: int, cpu_count: int, *, cores: bool) -> int:
     return eax
 
 
-def guest_cpuid(supported: Iterable[CpuidEntry], cpu: int, cpu_count: int) -> list[CpuidEntry]:
-    """The CPUID table for vCPU `cpu` of `cpu_count`, from KVM_GET_SUPPORTED_CPUID's."""
+def guest_cpuid(
+    supported: Iterable[CpuidEntry], cpu: int, cpu_count: int, *, apic: bool = True
+) -> list[CpuidEntry]:
+    """The CPUID table for vCPU `cpu` of `cpu_count`, from KVM_GET_SUPPORTED_CPUID's;
+    `apic` False (no in-kernel irqchip): no local APIC, x2APIC or TSC deadline timer."""
     out: list[CpuidEntry] = []
     brand = _brand_words()
     supported = list(supported)
@@ -93,6 +99,11 @@ def guest_cpuid(supported: Iterable[CpuidEntry], cpu: int, cpu_count: int) -> li
             ecx |= ECX_HYPERVISOR
             edx &= ~(EDX_ACPI | EDX_TM)
             edx = edx | EDX_HTT if cpu_count > 1 else edx & ~EDX_HTT
+            if not apic:
+                ecx &= ~(ECX_X2APIC | ECX_TSC_DEADLINE)
+                edx &= ~EDX_APIC
+        elif f == LEAF_EXT_FEATURES_AMD and not apic:
+            edx &= ~EDX_APIC
         elif f in (LEAF_THERMAL_POWER, LEAF_PMU):
             # No power management or performance counters the guest could drive.
             eax, ebx, ecx, edx = 0, 0, 0, 0

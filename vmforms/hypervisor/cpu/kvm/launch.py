@@ -16,6 +16,9 @@ from vmforms.hypervisor.errors import HypervisorError
 from vmforms.hypervisor.guests import x86_probe
 
 LINUX_APPEND = "console=ttyS0 reboot=k panic=1 pci=off nomodule i8042.noaux"
+# Without KVM's irqchip the board is a PC/AT: 8259s and the 8254, no local APIC or IOAPIC
+# (CPUID and the missing MP table say so too; this spares Linux probing them anyway).
+NO_APIC_APPEND = "nolapic noapic"
 COMMAND_LINE_SIZE = 2048  # arch/x86/include/asm/setup.h
 
 
@@ -48,7 +51,9 @@ def build_config(
         kernel = x86_probe.probe_path()
         cmdline = append
     else:
-        cmdline = " ".join(w for w in (LINUX_APPEND, append) if w)
+        cmdline = " ".join(
+            w for w in (LINUX_APPEND, "" if irqchip else NO_APIC_APPEND, append) if w
+        )
     if len(cmdline) >= COMMAND_LINE_SIZE:
         raise HypervisorError(f"kernel command line of {len(cmdline)} bytes is too long")
     return X86Config(

@@ -188,7 +188,8 @@ class X86Machine:
             used = [i for i, t in enumerate(self.virtio) if t.device is not None]
             cmdline = " ".join(w for w in (config.cmdline, virtio_cmdline(used)) if w)
             self.boot: BootImage = load_kernel(
-                memory, image, cmdline.encode(), initrd, config.boot_flags, config.cpus
+                memory, image, cmdline.encode(), initrd, config.boot_flags, config.cpus,
+                apic=self.vm.irqchip,
             )
             for index in range(config.cpus):
                 self.vcpus.append(Vcpu(self.vm, index, config.cpus))

@@ -101,7 +101,8 @@ class Vcpu:
             raise KvmError(str(exc)) from exc
         try:
             self.run_area = kvm.map_vcpu_run(self.fd, vm.vcpu_mmap_size)
-            kvm.set_cpuid2(self.fd, guest_cpuid(vm.supported_cpuid, index, count))
+            cpuid = guest_cpuid(vm.supported_cpuid, index, count, apic=vm.irqchip)
+            kvm.set_cpuid2(self.fd, cpuid)
         except OSError as exc:
             os.close(self.fd)
             raise KvmError(f"vCPU {index}: {exc}") from exc
