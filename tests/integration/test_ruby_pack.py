@@ -82,16 +82,13 @@ def _unpack_case(rng: random.Random) -> str:
     return f"t {{ {_bytes_literal(data)}.unpack({''.join(fmt)!r}) }}"
 
 
-def test_pack_and_unpack_agree_with_ruby(tmp_path: Path) -> None:
+def compare_with_ruby(tmp_path: Path, lines: list[str], first: int) -> None:
+    """Run the script of lines under ruby and vmforms ruby: each printed line (one per
+    case, cases from line `first` on) the same. Shared by the generated-input tests."""
     ruby = shutil.which("ruby")
     if ruby is None:
         pytest.skip("ruby is not installed (make setup installs Debian's ruby 3.1)")
-    rng = random.Random(20261206)
-    lines = ["def t", "  p yield", "rescue => e", "  p [e.class, e.message]", "end"]
-    for _ in range(300):
-        lines.append(_pack_case(rng))
-        lines.append(_unpack_case(rng))
-    script = tmp_path / "pack.rb"
+    script = tmp_path / "cases.rb"
     script.write_text("\n".join(lines) + "\n")
     env = {"LANG": "C.UTF-8", "PATH": os.environ.get("PATH", ""),
            "VMFORMS_ROOT": str(tmp_path / "state"), "HOME": str(tmp_path)}
@@ -101,6 +98,15 @@ def test_pack_and_unpack_agree_with_ruby(tmp_path: Path) -> None:
     assert want.returncode == 0, want.stderr
     assert got.returncode == 0, got.stderr.decode(errors="replace")[-2000:]
     w, g = want.stdout.decode().splitlines(), got.stdout.decode().splitlines()
-    diffs = [f"{lines[5 + i]}\n  ruby:    {a}\n  vmforms: {b}"
+    diffs = [f"{lines[first + i]}\n  ruby:    {a}\n  vmforms: {b}"
              for i, (a, b) in enumerate(zip(w, g, strict=False)) if a != b]
-    assert not diffs and len(w) == len(g), "\n".join(diffs[:10])
+    assert not diffs and len(w) == len(g), f"{len(diffs)} differ:\n" + "\n".join(diffs[:12])
+
+
+def test_pack_and_unpack_agree_with_ruby(tmp_path: Path) -> None:
+    rng = random.Random(20261206)
+    lines = ["def t", "  p yield", "rescue => e", "  p [e.class, e.message]", "end"]
+    for _ in range(300):
+        lines.append(_pack_case(rng))
+        lines.append(_unpack_case(rng))
+    compare_with_ruby(tmp_path, lines, 5)

@@ -13,6 +13,8 @@ import unicodedata
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
+from vmforms.yarv.core.encmethods import MULTIBYTE
+from vmforms.yarv.core.encmethods import inspect as inspect_multibyte
 from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.numeric import RComplex, RRational
 from vmforms.yarv.core.object import ClassRef, RSymbol
@@ -30,12 +32,16 @@ def _printable(ch: str) -> bool:
         return ch >= " "
     if ch == "\x7f":
         return False
+    if ch == "\x85":  # NEL: white space, so printable to Onigmo
+        return True
     return unicodedata.category(ch) not in _UNPRINTABLE
 
 
 def inspect_str(s: RString) -> str:
+    if s.enc in MULTIBYTE:
+        return inspect_multibyte(s)
     out = ['"']
-    unicode = s.enc in ("UTF-8", "US-ASCII")
+    unicode = s.enc == "UTF-8"
     if unicode:
         text = s.b.decode("utf-8", "surrogateescape")
     else:

@@ -165,6 +165,7 @@ def _io(vm: Any) -> None:
 def install_all(vm: Any) -> None:
     from vmforms.yarv.core import (
         arraymethods,
+        encmethods,
         enumerable,
         exception,
         hashmethods,
@@ -187,6 +188,7 @@ def install_all(vm: Any) -> None:
     rangemethods.install(vm)
     enumerable.install(vm)
     regexp_methods.install(vm)
+    encmethods.install(vm)
     proc.install(vm)
     _core_methods(vm)
     _user_keys(vm)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
+from vmforms.yarv.core.encmethods import MULTIBYTE, compatible
+from vmforms.yarv.core.encmethods import length as mb_length
 from vmforms.yarv.core.inspect import inspect_str
 from vmforms.yarv.core.object import RSymbol, intern
 from vmforms.yarv.core.range import RRange
@@ -39,7 +41,7 @@ def to_str(vm: Any, v: Any) -> RString:
 
 def s_plus(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
     o = to_str(vm, a[0])
-    return RString(s.b + o.b, s.enc if s.b or not o.b else o.enc, vm.cString)
+    return fresh(s.b + o.b, s.enc if s.enc is o.enc else compatible(vm, s, o), vm.cString)
 
 
 def s_mul(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
@@ -54,7 +56,10 @@ def s_append(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
         if type(o) is int:
             s.b += chr(o).encode("utf-8") if s.enc == "UTF-8" else bytes([o])
         else:
-            s.b += to_str(vm, o).b
+            o = to_str(vm, o)
+            if o.enc != s.enc:
+                s.enc = compatible(vm, s, o)
+            s.b += o.b
     return s
 
 
@@ -511,8 +516,9 @@ def install(vm: Any) -> None:
     b(S, "[] slice", lambda vm, s, a, blk: _index(vm, s, a))
     b(S, "[]=", s_aset)
     b(S, "slice!", s_slice_bang)
-    b(S, "length size", lambda vm, s, a, blk: len(text(s)) if s.enc != "ASCII-8BIT"
-      else len(s.b), 0)
+    b(S, "length size", lambda vm, s, a, blk: len(s.b) if s.enc != "UTF-8" and
+      s.enc not in MULTIBYTE else
+      mb_length(s) if s.enc in MULTIBYTE else len(text(s)), 0)
     b(S, "bytesize", lambda vm, s, a, blk: len(s.b), 0)
     b(S, "to_s to_str", lambda vm, s, a, blk: s if type(s) is RString and s.cls in (
         None, vm.cString) else RString(s.b, s.enc, vm.cString), 0)

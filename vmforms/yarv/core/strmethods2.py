@@ -29,18 +29,6 @@ def encoding(vm: Any, name: str) -> REncoding:
     return e  # type: ignore[no-any-return]
 
 
-def _valid(s: RString) -> bool:
-    if s.enc == "ASCII-8BIT":
-        return True
-    if s.enc == "US-ASCII":
-        return all(c < 0x80 for c in s.b)
-    try:
-        bytes(s.b).decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
 def s_match_op(vm: Any, s: RString, a: list[Any], b: Any) -> Any:
     if type(a[0]) is RRegexp:
         return vm.send(a[0], "=~", s)
@@ -64,11 +52,7 @@ def install(vm: Any) -> None:
     S, Y = vm.cString, vm.cSymbol  # noqa: N806
     b = vm.builtin
     b(S, "encoding", lambda vm, s, a, blk: encoding(vm, s.enc), 0)
-    b(S, "force_encoding", lambda vm, s, a, blk: (setattr(s, "enc", vm.to_s(a[0]).upper()
-                                                          if type(a[0]) is RString
-                                                          else a[0].name), s)[1], 1)
     b(S, "b", lambda vm, s, a, blk: RString(s.b, "ASCII-8BIT", vm.cString), 0)
-    b(S, "valid_encoding?", lambda vm, s, a, blk: _valid(s), 0)
     b(S, "ascii_only?", lambda vm, s, a, blk: all(c < 0x80 for c in s.b), 0)
     b(S, "unicode_normalize", lambda vm, s, a, blk: RString(__import__(
         "unicodedata").normalize("NFC", s.text())))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
+from vmforms.yarv.core.encmethods import compatible
 from vmforms.yarv.core.hash import RHash
 from vmforms.yarv.core.object import RObject, RSymbol
 from vmforms.yarv.core.string import RString, fresh
@@ -59,6 +60,8 @@ def ltlt(vm: Any, f: Any, a: Any, b: Any, ci: Any) -> Any:
         a.items.append(b)
         return a
     if ta is RString and type(b) is RString and a.cls is vm.cString and not a.frozen:
+        if a.enc is not b.enc and a.enc != b.enc:
+            a.enc = compatible(vm, a, b)
         a.b += b.b
         return a
     return dispatch(vm, f, a, [b], None, None, ci)
