@@ -4,10 +4,6 @@ and cached under $VMFORMS_ROOT/assets by the sources' hash."""
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 from vmforms.hypervisor.errors import HypervisorError
@@ -40,6 +36,8 @@ class GuestBuildError(HypervisorError):
 
 
 def _tool(name: str) -> str:
+    import shutil
+
     path = shutil.which(name)
     if path is None:
         raise GuestBuildError(f"'{name}' not found: install binutils to build the x86 probe guest")
@@ -48,6 +46,11 @@ def _tool(name: str) -> str:
 
 def build_probe(out: Path, *, pvh: bool = False) -> Path:
     """Assemble and link the probe into `out` (an ELF file); `pvh` adds the PVH note."""
+    # Imported here: a VM start with the probe already built needs none of them.
+    import shutil
+    import subprocess
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="vmforms-x86-probe-") as tmp:
         obj = Path(tmp) / "probe.o"
         elf = Path(tmp) / "probe.elf"
@@ -72,7 +75,11 @@ def probe_path(*, pvh: bool = False) -> Path:
     """The cached probe for the current source, built on first use."""
     from vmforms.container.paths import locked, state_root
 
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in SOURCES)).hexdigest()[:16]
+    try:  # CPython's own SHA-256: hashlib would load OpenSSL at every VM start
+        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        from hashlib import sha256
+    digest = sha256(b"".join(p.read_bytes() for p in SOURCES)).hexdigest()[:16]
     root = state_root() / "assets"
     out = root / f"x86-probe{'-pvh' if pvh else ''}-{digest}.elf"
     if out.is_file():
