@@ -300,7 +300,28 @@ def measure_kvm(progress: Callable[[str], None]) -> Column:
         values["call"] = "int 0x80 system call to the guest's kernel"
     if "exit_seconds" in stats:
         values["exit_ns"] = stats["exit_seconds"] * 1e9
+    if user:
+        values.update(_same_loop(user, progress))
     return Column("kvm", values=values)
+
+
+def _same_loop(guest_ips: float, progress: Callable[[str], None]) -> dict[str, Any]:
+    """The probe's user loop natively and on our RISC-V CPU, against KVM's guest rate."""
+    from vmforms.hypervisor.errors import HypervisorError
+    from vmforms.hypervisor.guests import loop
+
+    progress("running the probe's loop on the host and on the RISC-V emulator...")
+    try:
+        host, riscv = loop.host_rate(), loop.riscv_rate()
+    except (HypervisorError, OSError, subprocess.SubprocessError, RuntimeError) as exc:
+        return {"loop": f"not measured: {exc}"}
+    return {
+        "loop_host_ips": host,
+        "loop_riscv_ips": riscv,
+        "loop": (f"guest ring 3 {guest_ips / 1e9:.2f} G instr/s: {guest_ips / host:.2f}x the "
+                 f"host's {host / 1e9:.2f} G/s, {guest_ips / riscv:,.0f}x our RISC-V CPU's "
+                 f"{riscv / 1e6:.1f} M/s"),
+    }
 
 
 def measure_jvm(progress: Callable[[str], None]) -> Column:
@@ -421,6 +442,7 @@ ROWS: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
     ("load a kernel module", lambda v: v.get("module") or "-"),
     ("one VM exit", lambda v: (f"{_ns(v['exit_ns'])} (port write, guest to monitor and back)"
                                if "exit_ns" in v else "-")),
+    ("the same loop (dec; jnz)", lambda v: v.get("loop") or "-"),
 )
 
 

@@ -271,6 +271,9 @@ def test_demo_column(vmforms_bin: str) -> None:
     # Guest user code runs on the host CPU: far above any emulator's rate.
     assert col["user_ips"] > 1e8
     assert 0 < col["exit_ns"] < 1e8 and 0 < col["call_ns"] < 1e9
+    # The same loop natively and on our RISC-V CPU: the guest's is the host's kind of rate.
+    assert col["loop_host_ips"] > 1e8 and 0 < col["loop_riscv_ips"] < col["user_ips"]
+    assert "x the host's" in col["loop"]
 
 
 def test_unclaimed_mmio_is_survived_and_logged_a_few_times(

@@ -166,3 +166,9 @@ def test_linux_is_told_of_a_board_without_apics(tmp_path: Path) -> None:
     none = build_config(kernel, None, "quiet", 64 << 20, [], 1, False)
     assert "nolapic" not in chip.cmdline and chip.cmdline.endswith(" quiet")
     assert none.cmdline.endswith(" nolapic noapic quiet") and not none.irqchip
+
+
+def test_the_probe_loop_runs_on_the_risc_v_cpu() -> None:
+    from vmforms.hypervisor.guests import loop
+
+    assert 1e4 < loop.riscv_rate(5_000) < 1e10  # it raises unless t0 counted down to 0
