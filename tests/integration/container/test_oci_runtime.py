@@ -410,6 +410,11 @@ def test_run_returns_the_exit_code_and_deletes(bundle: Path,
 def test_exec_joins_the_container(bundle: Path, runtimes: dict[str, Runtime]) -> None:
     rt = runtimes["vmforms"]
     assert rt("create", "--bundle", str(bundle), "ex").returncode == 0
+    # runtime.md: deleting a container that is not stopped is an error with no effect
+    # (runc and crun remove a created one anyway)
+    refused = rt("delete", "ex")
+    assert refused.returncode == 1 and "not stopped: created" in refused.stderr
+    assert rt.state("ex")["status"] == "created"
     assert rt("start", "ex").returncode == 0
     done = rt("exec", "ex", "sh", "-c", "hostname; echo $$; exit 4")
     assert done.returncode == 4, done.stderr

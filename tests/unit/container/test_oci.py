@@ -109,6 +109,22 @@ def test_resources_unknown_are_listed_and_the_rest_mapped_to_files() -> None:
         resources.writes({"unified": {"../escape": "1"}}, 2)
 
 
+def test_a_missing_huge_page_size_is_an_error_a_missing_controller_a_warning(
+        tmp_path: Path) -> None:
+    from vmforms.container.cgroups import resources
+    from vmforms.container.errors import CgroupError
+
+    (tmp_path / "hugetlb.2MB.limit_in_bytes").write_text("0\n")
+    todo = resources.writes({"hugepageLimits": [{"pageSize": "2MB", "limit": 1 << 21}],
+                             "network": {"classID": 7}}, 1)
+    assert resources.apply({"hugetlb": tmp_path}, todo) == ["network.classID"]
+    assert (tmp_path / "hugetlb.2MB.limit_in_bytes").read_text() == str(1 << 21)
+    wrong = resources.writes({"hugepageLimits": [{"pageSize": "3MB", "limit": 1}]}, 1)
+    with pytest.raises(CgroupError, match="no such huge page size"):
+        resources.apply({"hugetlb": tmp_path}, wrong)
+    assert resources.apply({}, wrong) == ["hugepageLimits"]
+
+
 def test_device_rules_follow_runc() -> None:
     limits = bundle.limits(_spec())
     assert limits.devices is not None
