@@ -498,6 +498,9 @@ def _cmd_rmi(a: SimpleNamespace) -> int:
             continue
         for line in lines:
             print(line)
+    from vmforms.container.prune import prune_vm_files
+
+    prune_vm_files(store)
     return failed
 
 

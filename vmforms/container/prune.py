@@ -61,7 +61,22 @@ def prune_images(all_images: bool) -> tuple[list[str], int]:
                     "Deleted: ", "deleted: ") for line in store.remove(image.reference)]
     lines += [line.replace("Deleted: ", "deleted: ") for line in store.prune()]
     after = tree_size(store.root / "blobs") + tree_size(store.root / "layers")
-    return list(dict.fromkeys(lines)), max(0, before - after)
+    return list(dict.fromkeys(lines)), max(0, before - after) + prune_vm_files(store)
+
+
+def _stored_digests(store: Any) -> set[str]:
+    try:
+        return set(os.listdir(store.root / "blobs" / "sha256"))
+    except OSError:
+        return set()
+
+
+def prune_vm_files(store: Any) -> int:
+    """Remove the VM disks and snapshots (--isolation vm) of images no longer stored (an
+    image's ID is its configuration's digest: gone with its blob); the bytes freed."""
+    from vmforms.container.vmisolation.disk import remove_stale
+
+    return remove_stale(_stored_digests(store))
 
 
 def disk_usage() -> list[dict[str, Any]]:
@@ -74,8 +89,13 @@ def disk_usage() -> list[dict[str, Any]]:
     unique: dict[str, Any] = {}
     for image in images:
         unique.setdefault(image.id, image)
-    image_size = sum(i.size for i in unique.values())
-    reclaim = sum(i.size for i in unique.values() if i.id not in used_ids)
+    # an image's VM disk and snapshots (--isolation vm) count with it
+    from vmforms.container.vmisolation.disk import disk_usage_bytes, vm_files
+
+    vm = {digest: sum(map(disk_usage_bytes, paths)) for digest, paths in vm_files().items()}
+    image_size = sum(i.size for i in unique.values()) + sum(vm.values())
+    reclaim = sum(i.size for i in unique.values() if i.id not in used_ids) + sum(
+        size for digest, size in vm.items() if f"sha256:{digest}" not in used_ids)
     containers = st.all_containers()
     sizes = {c.id: tree_size(c.path / "upper") for c in containers}
     c_size = sum(sizes.values())

@@ -163,3 +163,44 @@ def test_refusals_are_one_line(vm_root: Vmf) -> None:
         [line] = done.stderr.splitlines()
         assert words in line, line
     assert vm_root.container_ids() == []
+
+
+def _size(text: str) -> float:
+    """Bytes of a `system df` size (go-units: decimal units)."""
+    units = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+    number = text.rstrip("BkMGT")
+    return float(number) * units[text[len(number):]]
+
+
+def test_rmi_and_prune_take_the_vm_files(attached: subprocess.CompletedProcess[str],
+                                         vm_root: Vmf, tmp_path: Path) -> None:
+    """An image's VM disk goes with it (rmi, image prune), the disk and snapshot of a
+    stored image stay, and `system df` counts them with the images."""
+    import tarfile
+
+    disks, snapshots = vm_root.root / "vm" / "disks", vm_root.root / "vm" / "snapshots"
+    [disk] = disks.glob("*.ext4")
+    kept = sorted(snapshots.iterdir())
+    assert kept
+    rootfs = tmp_path / "rootfs.tar"
+    with tarfile.open(rootfs, "w") as tar:
+        tar.add(__file__, arcname="probe")
+    image_id = vm_root("import", str(rootfs), "vm-gone:1", check=True).stdout.strip()
+    planted = disks / f"{image_id.removeprefix('sha256:')}.v2.ext4"
+    shutil.copy(disk, planted)  # as if it had run in the VM: its disk, by its ID
+    allocated = planted.stat().st_blocks * 512
+
+    def images_size() -> float:
+        rows = vm_root("system", "df", "--format", "{{.Type}} {{.Size}}", check=True).stdout
+        return _size(rows.splitlines()[0].split()[1])
+
+    before = images_size()
+    vm_root("rmi", "vm-gone:1", check=True)
+    assert not planted.exists() and disk.exists()
+    assert sorted(snapshots.iterdir()) == kept
+    assert before - images_size() == pytest.approx(allocated, rel=0.05, abs=20e3)
+    stale = disks / f"{'c3' * 32}.v2.ext4"
+    stale.write_bytes(b"an image's disk whose image is gone")
+    vm_root("image", "prune", "-f", check=True)
+    assert not stale.exists() and disk.exists()
+    assert sorted(snapshots.iterdir()) == kept

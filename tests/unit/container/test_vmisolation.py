@@ -111,8 +111,11 @@ def test_layers_disk_is_cached_private_and_holds_each_layer(
     (layers[1] / "etc" / "motd").write_text("upper\n")
     os.symlink("motd", layers[1] / "etc" / "link")
     image_id = "sha256:" + "ab" * 32
+    older = tmp_path / "root" / "vm" / "disks" / ("ab" * 32 + ".ext4")  # an older format's
+    older.parent.mkdir(parents=True)
+    older.write_bytes(b"")
     disk = layers_disk(image_id, layers)
-    assert disk.name == "ab" * 32 + ".ext4"
+    assert disk.name == "ab" * 32 + ".v2.ext4" and not older.exists()
     assert stat.S_IMODE(disk.stat().st_mode) == 0o600
     assert stat.S_IMODE(disk.parent.stat().st_mode) == 0o700
     assert not list(disk.parent.glob(".*stage")) and not list(disk.parent.glob(".*tmp"))
@@ -125,6 +128,10 @@ def test_layers_disk_is_cached_private_and_holds_each_layer(
     links = subprocess.run([debugfs, "-R", "stat /1/etc/link", str(disk)],
                            capture_output=True, text=True, check=True).stdout
     assert "Type: symlink" in links and 'Fast link dest: "motd"' in links
+    features = subprocess.run([debugfs, "-R", "features", str(disk)], capture_output=True,
+                              text=True, check=True).stdout
+    assert "extent" in features  # ext4, without what a read-only disk need not pay for
+    assert "metadata_csum" not in features and "has_journal" not in features
     before = disk.stat().st_mtime_ns
     assert layers_disk(image_id, layers) == disk and disk.stat().st_mtime_ns == before
     with pytest.raises(ContainerError):
@@ -159,3 +166,54 @@ def test_the_guest_kernel_is_a_container_host() -> None:
                    "CGROUP_PIDS", "OVERLAY_FS", "TMPFS", "TMPFS_XATTR", "EXT4_FS",
                    "VIRTIO_BLK", "DEVTMPFS", "UNIX98_PTYS", "BLK_DEV_INITRD"):
         assert f"CONFIG_{option}=y" in lines, option
+
+
+def _sealed_snapshot(directory: Path, disks: list[Path]) -> None:
+    """A snapshot header (snapshot.py's format) of a machine with `disks`."""
+    import hashlib
+    import json
+
+    from vmforms.hypervisor.snapshot import _PREFIX, FORMAT_VERSION, MAGIC
+
+    directory.mkdir(mode=0o700, parents=True)
+    body = json.dumps({"shape": {"disks": [{"path": str(d.resolve())} for d in disks]},
+                       "memory": {}, "state": {}, "extra": {}}).encode()
+    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(body)) + body
+    (directory / "vmstate").write_bytes(blob + hashlib.sha256(blob).digest())
+    with (directory / "memory").open("wb") as f:
+        f.truncate(1 << 20)
+        f.write(b"x" * 8192)  # 8 KiB of data in a sparse MiB
+
+
+def test_vm_files_go_with_their_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                      ) -> None:
+    """The disks and snapshots of images no longer stored are removed (rmi, image prune,
+    system prune), those of stored ones stay, and the bytes they take on disk count."""
+    from vmforms.container.vmisolation.disk import (
+        disk_usage_bytes,
+        disks_dir,
+        remove_stale,
+        vm_files,
+    )
+    from vmforms.container.vmisolation.launch import snapshots_dir
+
+    monkeypatch.setenv("VMFORMS_ROOT", str(tmp_path / "root"))
+    kept, gone = "a1" * 32, "b2" * 32
+    disks = {}
+    for digest in (kept, gone):
+        disks[digest] = disks_dir() / f"{digest}.v2.ext4"
+        disks[digest].write_bytes(b"d" * 4096)
+        _sealed_snapshot(snapshots_dir() / digest[:8], [disks[digest]])
+    _sealed_snapshot(snapshots_dir() / "orphan", [tmp_path / "no-such-disk"])
+    (snapshots_dir() / ".being-written").mkdir()
+    files = vm_files()
+    assert sorted(files) == ["", kept, gone]
+    assert files[kept] == [disks[kept], snapshots_dir() / kept[:8]]
+    assert disk_usage_bytes(snapshots_dir() / kept[:8]) >= 8192  # blocks, not the length
+    assert disk_usage_bytes(snapshots_dir() / kept[:8]) < 1 << 20
+    freed = remove_stale({kept, "c3" * 32})
+    assert freed >= 2 * 4096 + 2 * 8192
+    assert sorted(p.name for p in disks_dir().iterdir() if not p.name.startswith(".")) == [
+        disks[kept].name]
+    assert sorted(p.name for p in snapshots_dir().iterdir()) == [".being-written", kept[:8]]
+    assert remove_stale(set()) > 0 and vm_files() == {}

@@ -93,6 +93,54 @@ def image_disks(digest: str) -> list[Path]:
         return []
 
 
+def disk_usage_bytes(path: Path) -> int:
+    """Bytes a (sparse) file or a directory of them takes on disk."""
+    try:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        return sum(p.lstat().st_blocks * 512 for p in files)
+    except OSError:
+        return 0
+
+
+def vm_files() -> dict[str, list[Path]]:
+    """The image disks and the VM snapshots taken on them, by image digest (the ID without
+    its "sha256:"); snapshots whose disk is gone are under ""."""
+    from vmforms.container.vmisolation.launch import snapshot_disks, snapshots_dir
+
+    files: dict[str, list[Path]] = {}
+    owner: dict[str, str] = {}
+    for disk in disks_dir().iterdir():
+        if disk.name.endswith(".ext4") and not disk.name.startswith("."):
+            digest = disk.name.split(".", 1)[0]
+            files.setdefault(digest, []).append(disk)
+            owner[str(disk.resolve())] = digest
+    for snapshot in snapshots_dir().iterdir():
+        used = snapshot_disks(snapshot) if not snapshot.name.startswith(".") else None
+        if used is None:
+            continue  # being written, or not ours to judge: it goes when next used
+        digests = {owner.get(path, "") for path in used}
+        for digest in digests if digests else {""}:
+            files.setdefault(digest, []).append(snapshot)
+    return files
+
+
+def remove_stale(live: set[str]) -> int:
+    """Remove the disks and snapshots of the images whose digest is not in `live`, and
+    snapshots whose disk is gone; the bytes freed."""
+    freed = 0
+    with locked(disks_dir() / ".lock"):
+        for digest, paths in vm_files().items():
+            if digest in live:
+                continue
+            for path in paths:
+                freed += disk_usage_bytes(path)
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+    return freed
+
+
 def _tool(argv: list[str]) -> None:
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, check=False)

@@ -60,6 +60,27 @@ class VmPlan:
     snapshot: Any = None  # Path of the VM saved at the agent's ready mark, or None
 
 
+def snapshots_dir() -> Any:
+    from vmforms.container.paths import state_root
+
+    root = state_root() / "vm" / "snapshots"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return root
+
+
+def snapshot_disks(snapshot: Any) -> list[str] | None:
+    """The disk images a snapshot's machine has (resolved paths); None when it cannot be
+    read (not ours to judge: a damaged one goes when it is next used)."""
+    from vmforms.hypervisor.errors import SnapshotError
+    from vmforms.hypervisor.snapshot import read_snapshot
+
+    try:
+        disks = read_snapshot(snapshot).shape["disks"]
+        return [str(d["path"]) for d in disks]
+    except (SnapshotError, KeyError, TypeError):
+        return None
+
+
 def snapshot_dir(config: Any) -> Any:
     """Where the machine of `config` is kept, booted to the agent's ready mark: one per
     kernel, initramfs, image disk, RAM size and command line (a snapshot restores only
@@ -67,14 +88,10 @@ def snapshot_dir(config: Any) -> Any:
     import hashlib
     import json
 
-    from vmforms.container.paths import state_root
-
     files = [config.kernel, config.initrd, *(d.path for d in config.disks)]
     stats = [(str(f), os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
     key = hashlib.sha256(json.dumps([stats, config.mem_size, config.cmdline]).encode())
-    root = state_root() / "vm" / "snapshots"
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return root / key.hexdigest()[:24]
+    return snapshots_dir() / key.hexdigest()[:24]
 
 
 def plan(c: st.Container, spec: Spec, tty_size: tuple[int, int] | None = None) -> VmPlan:
