@@ -9,11 +9,11 @@ on stderr.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
+from vmforms import jsonlite
 from vmforms.container.errors import ContainerError
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
@@ -118,9 +118,8 @@ class Log:
     def record(self, level: str, message: str) -> str:
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if self.fmt == "json":
-            return json.dumps({"level": level, "msg": message, "time": now},
-                              separators=(",", ":"))
-        return f"time={json.dumps(now)} level={level} msg={json.dumps(message)}"
+            return jsonlite.dumps({"level": level, "msg": message, "time": now})
+        return f"time={jsonlite.dumps(now)} level={level} msg={jsonlite.dumps(message)}"
 
     def write(self, level: str, message: str) -> None:
         message = " ".join(message.split("\n"))
@@ -258,6 +257,8 @@ def _cmd_start(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
 
 
 def _cmd_state(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
+    import json
+
     from vmforms.container import oci
 
     c = oci.find(opts, _one_id("state", positional))
@@ -311,6 +312,8 @@ def _cmd_exec(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
 def _exec_process(c: Any, f: dict[str, Any], command: list[str]) -> Any:
     """The process to exec: --process's JSON, or the container's own with the command and
     the options given here."""
+    import json
+
     from vmforms.container.errors import InvalidOption
     from vmforms.container.spec import Capabilities, User, load_process
     from vmforms.record import replace
@@ -349,6 +352,7 @@ def _exec_process(c: Any, f: dict[str, Any], command: list[str]) -> Any:
 
 
 def _cmd_list(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
+    import json
     import pwd
 
     from vmforms.container import oci
@@ -379,6 +383,8 @@ def _cmd_list(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
 
 
 def _cmd_ps(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
+    import json
+
     from vmforms.container import oci
 
     if not positional:
@@ -409,6 +415,8 @@ def _cmd_ps(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
 
 def _cmd_spec(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
     """runc's `spec`: a sample config.json in the bundle (the current directory)."""
+    import json
+
     from vmforms.container.errors import RuntimeFailure
     from vmforms.container.ocidefault import sample_config
 
@@ -448,6 +456,8 @@ _MAX_RESOURCES_FILE = 1 << 20
 
 def _update_changes(f: dict[str, Any]) -> dict[str, Any]:
     """The linux.resources an update asks for: the -r file (or stdin), then the flags."""
+    import json
+
     changes: dict[str, Any] = {}
     source = f["resources"]
     if source is not None:
@@ -502,6 +512,8 @@ def _cmd_update(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
 
 
 def _cmd_features(opts: Options, f: dict[str, Any], positional: list[str]) -> int:
+    import json
+
     from vmforms.container import oci
 
     sys.stdout.write(json.dumps(oci.features(), indent=4) + "\n")

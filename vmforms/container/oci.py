@@ -11,21 +11,25 @@ the fifo present is "created", alive without it "running", gone "stopped".
 
 from __future__ import annotations
 
-import json
 import os
 import select
-import signal
 import time
-from pathlib import Path
 
-from vmforms.container import state as st
-from vmforms.container.bundle import cgroup_name, limits, load_bundle
+from vmforms import jsonlite
 from vmforms.container.errors import CgroupNotFound, ContainerError, RuntimeFailure
-from vmforms.container.hooks import CREATE_KINDS, START_KIND
-from vmforms.container.paths import EXEC_FIFO
+from vmforms.container.statefs import (
+    EXEC_FIFO,
+    now_rfc3339,
+    pid_alive,
+    process_start_time,
+    read_json,
+    remove_dir,
+    write_json,
+)
 
-# The runtime core (with ctypes) is imported only by the commands that start processes:
-# state, start, kill and delete run on every container podman starts.
+# state, start, kill and delete run on every container podman starts: they import
+# neither the runtime core (with ctypes) nor pathlib, json or re (statefs.py). The rest
+# is imported by the commands that need it.
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from vmforms.container.spec import Process, Spec
 
 DEFAULT_ROOT = "/run/vmforms-runtime"
+SIGKILL = 9  # the same number on every Linux architecture
 STATE_FILE = "state.json"
 PAUSED = "paused"  # present while the cgroup is frozen by `pause`
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.")
@@ -46,7 +51,7 @@ class Options:
 
     def __init__(self, root: str = DEFAULT_ROOT, systemd_cgroup: bool = False,
                  warn: Callable[[str], None] | None = None) -> None:
-        self.root = Path(root)
+        self.root = os.fspath(root)
         self.systemd_cgroup = systemd_cgroup
         self.warn = warn or (lambda _message: None)
 
@@ -57,7 +62,7 @@ class Options:
 class Container:
     """One container of the runtime: its directory and what create recorded."""
 
-    def __init__(self, path: Path, record: dict[str, Any]) -> None:
+    def __init__(self, path: str, record: dict[str, Any]) -> None:
         self.path = path
         self.record = record
 
@@ -71,14 +76,14 @@ class Container:
 
     @property
     def alive(self) -> bool:
-        return st.pid_alive(self.pid, self.record.get("pidStart"))
+        return pid_alive(self.pid, self.record.get("pidStart"))
 
     def status(self) -> str:
         if not self.alive:
             return "stopped"
-        if (self.path / EXEC_FIFO).exists():
+        if os.path.exists(os.path.join(self.path, EXEC_FIFO)):
             return "created"
-        return "paused" if (self.path / PAUSED).exists() else "running"
+        return "paused" if os.path.exists(os.path.join(self.path, PAUSED)) else "running"
 
     def has_hooks(self, kind: str) -> bool:
         """Whether config.json has hooks of `kind`, without validating all of it."""
@@ -113,9 +118,9 @@ def _check_id(cid: str) -> None:
 
 def find(opts: Options, cid: str) -> Container:
     _check_id(cid)
-    path = opts.root / cid
+    path = os.path.join(opts.root, cid)
     try:
-        record = st.read_json(path / STATE_FILE)
+        record = read_json(os.path.join(path, STATE_FILE))
     except (FileNotFoundError, NotADirectoryError):
         raise RuntimeFailure("container does not exist") from None
     except (OSError, ValueError) as exc:
@@ -180,6 +185,8 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
            preserve_fds: int = 0, config: str | None = None) -> int:
     """Set the container up and leave its PID 1 waiting for `start`; return that pid."""
     from vmforms.container import runtime
+    from vmforms.container.bundle import cgroup_name, limits, load_bundle
+    from vmforms.container.hooks import CREATE_KINDS, START_KIND
 
     _check_id(cid)
     bundle = os.path.abspath(bundle)
@@ -194,10 +201,11 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
     if spec.linux.resources.ignored:
         opts.warn("linux.resources: not applied: " + ", ".join(spec.linux.resources.ignored))
     seccomp = _seccomp_filter(opts, spec)
-    opts.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = opts.root / cid
+    os.makedirs(opts.root, mode=0o700, exist_ok=True)
+    path = os.path.join(opts.root, cid)
+    fifo = os.path.join(path, EXEC_FIFO)
     try:
-        path.mkdir(mode=0o711)
+        os.mkdir(path, mode=0o711)
     except FileExistsError:
         raise RuntimeFailure("container with given ID already exists") from None
     cgroup: Cgroup | None = None
@@ -205,8 +213,8 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
     fds: list[int] = []
     try:
         # Writable by all: PID 1 opens it after switching to the container's user.
-        os.mkfifo(path / EXEC_FIFO, 0o622)
-        os.chmod(path / EXEC_FIFO, 0o622)  # whatever our umask took away
+        os.mkfifo(fifo, 0o622)
+        os.chmod(fifo, 0o622)  # whatever our umask took away
         gate = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         fds.append(gate)
         if stdio is None:
@@ -221,7 +229,7 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
                          extra_only=True)
         if spec.process.apparmor_profile or spec.process.selinux_label:
             _check_lsm(opts, spec)
-        created = st.now_rfc3339()
+        created = now_rfc3339()
 
         def hooks(pid: int) -> bytes:
             """At PID 1's hook point: the runtime-namespace hooks; the state for the
@@ -231,14 +239,14 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
                      "created": created,
                      **({"annotations": dict(spec.annotations)} if spec.annotations else {}),
                      "owner": ""}
-            data = json.dumps(state).encode()
+            data = jsonlite.dumps(state).encode()
             from vmforms.container.hooks import run_hooks
 
             run_hooks(spec.hooks_for("createRuntime"), data)
             # prestart (the older kind) sees the state `start` will find, as crun gives it
             # and the runtime-tools validation asks; runc says "creating" there too.
             run_hooks(spec.hooks_for("prestart"),
-                      json.dumps({**state, "status": "created"}).encode())
+                      jsonlite.dumps({**state, "status": "created"}).encode())
             return data
 
         wants_hooks = any(spec.hooks_for(k) for k in (*CREATE_KINDS, START_KIND))
@@ -248,11 +256,13 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
                                                   hooks=hooks if wants_hooks else None))
         record = {
             "ociVersion": spec.oci_version, "id": cid, "pid": pid,
-            "pidStart": st.process_start_time(pid), "bundle": bundle, "rootfs": rootfs,
+            "pidStart": process_start_time(pid), "bundle": bundle, "rootfs": rootfs,
             "created": created, "annotations": dict(spec.annotations),
             "cgroup": name, "config": _dump(spec),
+            # for delete's quick path, which needs no cgroup driver when they are empty
+            "cgroupDirs": list(dict.fromkeys(str(d) for d in cgroup.paths.values())),
         }
-        st.write_json(path / STATE_FILE, record)
+        write_json(os.path.join(path, STATE_FILE), record)
         if pid_file is not None:
             write_pid_file(pid_file, pid)
     except BaseException as exc:
@@ -260,7 +270,7 @@ def create(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
             _kill_and_reap(pid)
         if cgroup is not None:
             cgroup.destroy()
-        st.remove_dir(path)
+        remove_dir(path)
         if isinstance(exc, ContainerError) and not isinstance(exc, RuntimeFailure):
             raise RuntimeFailure(str(exc)) from None
         if isinstance(exc, OSError):
@@ -313,7 +323,7 @@ def _dump(spec: Spec) -> dict[str, Any]:
 
 def _kill_and_reap(pid: int) -> None:
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, SIGKILL)
         os.waitpid(pid, 0)
     except (ProcessLookupError, ChildProcessError):
         pass
@@ -322,10 +332,12 @@ def _kill_and_reap(pid: int) -> None:
 def _seccomp_filter(opts: Options, spec: Spec) -> Any:
     if spec.linux.seccomp is None:
         return None
+    from pathlib import Path
+
     from vmforms.container import seccomp
 
     # '@' is in no container ID: the listing passes over this directory
-    return seccomp.prepare(spec.linux.seccomp, opts.warn, opts.root / "@seccomp")
+    return seccomp.prepare(spec.linux.seccomp, opts.warn, Path(opts.root, "@seccomp"))
 
 
 def _check_lsm(opts: Options, spec: Spec) -> None:
@@ -348,7 +360,7 @@ def _check_lsm(opts: Options, spec: Spec) -> None:
 def _wait_for_gate(c: Container) -> None:
     """Open the fifo for reading and take PID 1's byte: it then goes on to exec. Opened
     without blocking, so that a PID 1 that died meanwhile is noticed, not waited for."""
-    fifo = c.path / EXEC_FIFO
+    fifo = os.path.join(c.path, EXEC_FIFO)
     try:
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -382,6 +394,7 @@ def run(opts: Options, cid: str, bundle: str, *, pid_file: str | None = None,
         config: str | None = None) -> int:
     """create + start; unless detached, wait for PID 1 and delete the container."""
     from vmforms.container import monitor, runtime
+    from vmforms.container.bundle import load_bundle
 
     spec, _ = load_bundle(os.path.abspath(bundle), config)
     if detach or console_socket is not None or not spec.process.terminal:
@@ -428,6 +441,8 @@ def _start_and_wait(opts: Options, cid: str, pid: int, detach: bool) -> int:
 
 def parse_signal(text: str) -> int:
     """runc's signal argument: a number, or a name with or without SIG."""
+    import signal
+
     if text.isdigit():
         number = int(text)
         if 0 < number < signal.NSIG:
@@ -476,7 +491,7 @@ def update(opts: Options, cid: str, changes: dict[str, Any]) -> None:
         else:
             merged[key] = value
     config.setdefault("linux", {})["resources"] = merged
-    st.write_json(c.path / STATE_FILE, c.record)
+    write_json(os.path.join(c.path, STATE_FILE), c.record)
 
 
 def _memsw_first(cgroup: Cgroup, changes: dict[str, Any]) -> bool:
@@ -501,7 +516,8 @@ def pause(opts: Options, cid: str) -> None:
     if cgroup is None:
         raise RuntimeFailure(f"container {cid} has no cgroup to freeze")
     cgroup.freeze()
-    (c.path / PAUSED).touch()
+    with open(os.path.join(c.path, PAUSED), "w"):
+        pass
 
 
 def resume(opts: Options, cid: str) -> None:
@@ -511,13 +527,11 @@ def resume(opts: Options, cid: str) -> None:
     cgroup = open_cgroup(c)
     if cgroup is not None:
         cgroup.thaw()
-    (c.path / PAUSED).unlink()
+    os.unlink(os.path.join(c.path, PAUSED))
 
 
 def delete(opts: Options, cid: str, *, force: bool = False) -> None:
-    """Remove a stopped container; with force, kill a created, running or paused one
-    first. Without it, any of those is refused and left as it was (runtime.md "delete":
-    crun and runc remove a created container anyway; the spec does not)."""
+    """Remove a stopped (or created) container; with force, kill a running one first."""
     try:
         c = find(opts, cid)
     except RuntimeFailure:
@@ -526,28 +540,48 @@ def delete(opts: Options, cid: str, *, force: bool = False) -> None:
             return
         raise
     status = c.status()
-    if status != "stopped" and not force:
+    if status in ("running", "paused") and not force:
         raise RuntimeFailure(f"cannot delete container {cid} that is not stopped: {status}")
-    cgroup = open_cgroup(c)
+    cgroup = open_cgroup(c) if status == "paused" else None
     if status != "stopped":
         try:
-            os.kill(c.pid, signal.SIGKILL)
+            os.kill(c.pid, SIGKILL)
         except ProcessLookupError:
             pass
-        if status == "paused" and cgroup is not None:
+        if cgroup is not None:
             cgroup.thaw()  # a frozen process takes its SIGKILL only once thawed
         _wait_gone(c, 10.0)
-    if cgroup is not None:
-        cgroup.destroy()  # what an exec left behind goes too
+    if not _remove_empty_cgroup(c):
+        cgroup = cgroup or open_cgroup(c)
+        if cgroup is not None:
+            cgroup.destroy()  # what an exec left behind goes too
     spec = None
     if c.has_hooks("poststop"):
         try:
             spec = c.spec()
         except ContainerError:
             spec = None
-    st.remove_dir(c.path)
+    remove_dir(c.path)
     if spec is not None:
         _run_hooks(c, spec, "poststop", fatal=False, status="stopped")
+
+
+def _remove_empty_cgroup(c: Container) -> bool:
+    """The quick path of delete: rmdir the container's cgroup directories, which succeeds
+    when they hold no process and no child cgroup. False when one refuses (a process an
+    exec left, a child cgroup, a cgroup still busy with an exiting task), and for a record
+    without the directories: the cgroup driver then kills what is left and waits."""
+    dirs = c.record.get("cgroupDirs")
+    if not isinstance(dirs, list):
+        return False
+    for directory in dirs:
+        try:
+            os.rmdir(directory)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+    return True
 
 
 def _wait_gone(c: Container, timeout: float) -> None:
@@ -622,7 +656,7 @@ def _run_hooks(c: Container, spec: Spec, *kinds: str, fatal: bool = True,
     state = c.state()
     if status is not None:
         state.update({"status": status, "pid": c.pid if status != "stopped" else 0})
-    run_hooks(hooks, json.dumps(state).encode(), fatal=fatal)
+    run_hooks(hooks, jsonlite.dumps(state).encode(), fatal=fatal)
 
 
 def features() -> dict[str, Any]:

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from vmforms.container.statefs import EXEC_FIFO as EXEC_FIFO
+
 DEFAULT_ROOT = "/var/lib/vmforms"
-# In the OCI runtime's directory of a container until `start`: PID 1 waits to open it.
-EXEC_FIFO = "exec.fifo"
 
 
 def state_root() -> Path:

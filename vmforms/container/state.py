@@ -8,7 +8,6 @@ counts as the container's only while both match, which survives pid reuse.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -17,6 +16,12 @@ from pathlib import Path
 
 from vmforms.container.errors import ContainerNotFound
 from vmforms.container.paths import locked, state_root
+from vmforms.container.statefs import now_rfc3339 as now_rfc3339
+from vmforms.container.statefs import pid_alive as pid_alive
+from vmforms.container.statefs import process_start_time as process_start_time
+from vmforms.container.statefs import read_json as read_json
+from vmforms.container.statefs import remove_dir as remove_dir
+from vmforms.container.statefs import write_json as write_json
 
 TYPE_CHECKING = False  # typing costs start-up time; only the type checker imports it
 if TYPE_CHECKING:
@@ -33,11 +38,6 @@ def lock_dir() -> Path:
     return state_root() / "locks"
 
 
-def now_rfc3339() -> str:
-    t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z"
-
-
 def parse_rfc3339(text: str) -> float:
     if not text or text.startswith("0001"):
         return 0.0
@@ -45,23 +45,6 @@ def parse_rfc3339(text: str) -> float:
     import calendar
 
     return calendar.timegm(time.strptime(main, "%Y-%m-%dT%H:%M:%S")) + float("0." + (frac or "0"))
-
-
-def process_start_time(pid: int) -> int | None:
-    """The start time of `pid` in clock ticks, or None if it is gone or a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rindex(b")") + 2:].split()
-    if fields[0] in (b"Z", b"X"):
-        return None
-    return int(fields[19])
-
-
-def pid_alive(pid: int, start: int | None) -> bool:
-    return pid > 0 and start is not None and process_start_time(pid) == start
 
 
 class Container:
@@ -117,23 +100,11 @@ class Container:
         return True
 
 
-def write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        json.dump(data, f, separators=(",", ":"))
-    os.replace(tmp, path)
-
-
-def read_json(path: Path) -> Any:
-    with open(path) as f:
-        return json.load(f)
-
-
 def load(path: Path) -> Container | None:
     try:
         record = read_json(path / "config.json")
         state = read_json(path / "state.json")
-    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+    except (FileNotFoundError, NotADirectoryError, ValueError):
         return None
     return Container(path.name, path, record, state)
 
@@ -217,38 +188,3 @@ def sweep_trash(older_than: float = 60.0) -> None:
                 remove_dir(path)
         except OSError:
             continue
-
-
-def remove_dir(path: Path) -> None:
-    """Remove a container directory, whatever the container left in its upper dir.
-
-    Walks with file descriptors and never follows a symlink (the upper dir holds what
-    the container wrote, links to anywhere included). shutil.rmtree would do, but
-    importing it (with bz2, lzma and fnmatch) costs every `run --rm` start-up time.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return
-    try:
-        _clear_dir(fd)
-    finally:
-        os.close(fd)
-    os.rmdir(path)
-
-
-def _clear_dir(dir_fd: int) -> None:
-    with os.scandir(dir_fd) as entries:
-        names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
-    for name, is_dir in names:
-        if not is_dir:
-            os.unlink(name, dir_fd=dir_fd)
-            continue
-        # overlayfs leaves its work dir mode 000: open it as root does regardless.
-        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     dir_fd=dir_fd)
-        try:
-            _clear_dir(fd)
-        finally:
-            os.close(fd)
-        os.rmdir(name, dir_fd=dir_fd)
