@@ -100,6 +100,8 @@ SSTATUS_FS_DIRTY = MSTATUS_FS_DIRTY
 SSTATUS_SUM = MSTATUS_SUM
 SSTATUS_MXR = MSTATUS_MXR
 SSTATUS_UXL_64 = 2 << 32
+# The mstatus bits that choose the TLB (mmu.select_tlb).
+_TLB_SELECTORS = MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM | MSTATUS_MXR
 SSTATUS_SD = MSTATUS_SD
 SSTATUS_WRITABLE = SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR
 MSTATUS_WRITABLE = (
@@ -470,9 +472,14 @@ class CsrMixin(PmpMixin):
             raise Trap(CAUSE_ILLEGAL_INSTRUCTION, word)
 
     def _set_status(self, status: int) -> None:
+        """Only what the change can affect: the TLB choice, and interrupts newly enabled
+        (Linux's local_irq_save/restore write sstatus.SIE around every critical section)."""
+        changed = self.status ^ status
         self.status = status
-        self.select_tlb()
-        self._event_at = 0
+        if changed & _TLB_SELECTORS:
+            self.select_tlb()
+        if status & changed & (MSTATUS_SIE | MSTATUS_MIE):
+            self._event_at = 0
 
     def pmp_changed(self) -> None:
         if hasattr(self, "_tlbs"):
