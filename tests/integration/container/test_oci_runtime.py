@@ -310,11 +310,13 @@ class Runtime:
     def __call__(self, *args: str, log: Path | None = None, cwd: Path | None = None
                  ) -> subprocess.CompletedProcess[str]:
         extra = ["--log", str(log), "--log-format", "json"] if log else []
-        # The container keeps create's stdio: never a pipe we would wait on.
+        # The container (and a detached exec) keeps the caller's stdio: never a pipe we
+        # would wait on.
+        keeps = args[0] in ("create", "run") or "--detach" in args
         with tempfile.TemporaryFile("w+") as err:
             done = subprocess.run([self.binary, "--root", str(self.root), *extra, *args],
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
-                                  if args[0] not in ("create", "run") else subprocess.DEVNULL,
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL if keeps else subprocess.PIPE,
                                   stderr=err, text=True, cwd=cwd, timeout=60)
             err.seek(0)
             done.stderr = err.read()
