@@ -83,3 +83,29 @@ def test_deep_and_cyclic_values(vm: object) -> None:
     with pytest.raises(RubyError) as info:
         dump(vm, deep)
     assert info.value.exc.message.text() == "stack level too deep"
+
+
+def test_time_dump_and_load_are_rubys() -> None:
+    """ruby -e 'for t in [Time.at(1700000000, 123456789, :nsec).utc,
+    Time.at(Rational(1, 3)).utc, Time.at(1700000000, 5, :usec).localtime("+09:00")]
+    puts Marshal.dump(t).unpack1("H*") end' (in one process: see time_marshal)."""
+    from fractions import Fraction
+
+    from vmforms.yarv.core.time import RTime
+
+    vm = new_vm()  # a VM of its own: the order of Strings' ivars is per process
+    time = vm.cObject.consts["Time"]
+    cases = [
+        (RTime(time, Fraction(1700000000_123456789, 10**9), True),
+         "040849753a0954696d650dd6e91ec040e24135093a0d6e616e6f5f6e756d690215033a0d6e616e6f"
+         "5f64656e69063a0d7375626d6963726f220778903a097a6f6e65492208555443063a064546"),
+        (RTime(time, Fraction(1, 3), True),
+         "040849753a0954696d650d208011c015160500093a0d6e616e6f5f6e756d6902e8033a0d6e616e6f"
+         "5f64656e69083a0d7375626d6963726f220733303a097a6f6e65492208555443063a064546"),
+        (RTime(time, Fraction(1700000000_000005, 10**6), False, 32400),
+         "040849753a0954696d650dd6e91e8005004035073a097a6f6e65303a0b6f66667365746902907e"),
+    ]
+    for value, want in cases:
+        assert bytes(dump(vm, value).b).hex() == want
+        back = load(vm, bytes.fromhex(want))
+        assert (back.exact, back.utc, back.off) == (value.exact, value.utc, value.off)

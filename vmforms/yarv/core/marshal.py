@@ -193,13 +193,18 @@ class Dumper:
             if type(data) is not RString:
                 vm.raise_error("TypeError", "_dump() must return string")
             has_enc = data.enc != "ASCII-8BIT"
-            if has_enc:
+            ivars = data.ivars or {}
+            if has_enc or ivars:
                 self.out.append(0x49)
             self.w_class(0x75, obj)  # u
             self.w_bytes(bytes(data.b))
-            if has_enc:
-                self.w_long(1)
-                self.w_encoding(data.enc)
+            if has_enc or ivars:  # the String's encoding, then its instance variables
+                self.w_long(int(has_enc) + len(ivars))
+                if has_enc:
+                    self.w_encoding(data.enc)
+                for name, value in ivars.items():
+                    self.w_symbol(name)
+                    self.dump(value, limit)
             self.objects[("id", id(obj))] = len(self.objects)
             return
         t = type(obj)
