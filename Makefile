@@ -70,8 +70,8 @@ lint: venv
 	$(VENV)/bin/ruff check vmforms tests bench tools
 	$(VENV)/bin/mypy
 
-# The OCI runtime-tools validation suite, vmforms-runc beside runc (opt-in: needs Go and a
-# checkout of opencontainers/runtime-tools, see docs/containers.md "Conformance").
+# The OCI runtime-tools validation suite, vmforms-runc beside runc and crun (opt-in: needs
+# Go and a checkout of opencontainers/runtime-tools, see docs/containers.md "Conformance").
 conformance: venv
 	@test -n "$(RUNTIME_TOOLS)" || { echo "usage: make conformance RUNTIME_TOOLS=DIR" >&2; exit 2; }
 	$(PY) tools/conformance.py $(RUNTIME_TOOLS)
