@@ -16,6 +16,8 @@ MULTIBYTE = frozenset(name for name, e in encodings.ENCODINGS.items()
                       if e.kind not in ("utf8", "ascii", "binary", "sbcs"))
 _ESC = {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x0C: "\\f", 0x0B: "\\v", 0x08: "\\b",
         0x07: "\\a", 0x1B: "\\e"}
+_ASCII_BASED = frozenset(name for name, e in encodings.ENCODINGS.items()
+                         if e.kind in encodings.ASCII_COMPATIBLE)
 _MINLEN = {"utf16le": 2, "utf16be": 2, "utf32le": 4, "utf32be": 4}
 
 
@@ -95,6 +97,8 @@ def compatible(vm: Any, a: RString, b: RString) -> str:
     ea, eb = a.enc, b.enc
     if ea == eb or not b.b:
         return ea
+    if ea in _ASCII_BASED and eb in _ASCII_BASED and b.b.isascii():
+        return ea  # the common case: ASCII appended (an Integer's digits to UTF-8)
     compat = encodings.ASCII_COMPATIBLE
     if not a.b:
         return ea if encodings.get(ea).kind in compat and b.b.isascii() else eb

@@ -17,6 +17,9 @@ from vmforms.yarv.core.string import fresh
 from vmforms.yarv.insns import INSNS
 from vmforms.yarv.interp import fastops
 from vmforms.yarv.interp.calls import COMPLEX, dispatch, make_block, send
+from vmforms.yarv.interp.frame import Frame
+from vmforms.yarv.interp.loop import execute
+from vmforms.yarv.interp.objects import RubyError
 from vmforms.yarv.iseq.loader import VM_CALL_ARGS_BLOCKARG
 
 _ENDS = frozenset(("jump", "branchif", "branchunless", "branchnil", "leave", "throw",
@@ -207,13 +210,38 @@ def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,
     scope["SEND"], scope["DISPATCH"], scope["MB"] = send, dispatch, make_block
     t = stk.temp()
     n = ci.argc + 1
-    if not ci.flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
+    if not ci.flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG) and blockiseq is None:
+        # the call site's cache tested here: on a hit, a method of required parameters
+        # (FAST_ISEQ) gets its frame and a builtin (FAST_FN) its call without the trip
+        # through dispatch
         values = stk.take(n)
         stk.settle()
-        blk = f"MB(vm, f, {o}[4])" if blockiseq is not None else "None"
+        scope[f"C{pc}"], scope["FRAME"], scope["EXEC"] = ci, Frame, execute
+        scope["RUBYERROR"] = RubyError
+        args = "".join(f"{v}, " for v in values[1:])
+        out.append(
+            f"f.pc = {pc}\nr = {values[0]}\nc = C{pc}\nm = c.method\n"
+            f"if c.serial == vm.serial and (getattr(r, 'cls', None) or vm.class_of(r)) is "
+            f"c.cls and not vm.refined and c.kind:\n"
+            f"    if c.kind == 1:\n"
+            f"        fr = FRAME(m.iseq, r, None, None, m, m.cref, None, [{args}*c.pad])\n"
+            f"        fr.defined_class = m.owner\n"
+            f"        {t} = EXEC(vm, fr)\n"
+            f"    else:\n"
+            f"        try:\n"
+            f"            {t} = m.fn(vm, r, [{args}], None)\n"
+            f"        except RUBYERROR as e:\n"
+            f"            vm.cframe_backtrace(e, m.name)\n"
+            f"            raise\n"
+            f"        except OverflowError as e:\n"
+            f"            vm.host_error(e, m.name)\n"
+            f"else:\n    {t} = DISPATCH(vm, f, r, [{args}], None, None, c)")
+    elif not ci.flag & (COMPLEX | VM_CALL_ARGS_BLOCKARG):
+        values = stk.take(n)
+        stk.settle()
         scope[f"C{pc}"] = ci
         out.append(f"f.pc = {pc}\n{t} = DISPATCH(vm, f, {values[0]}, "
-                   f"[{', '.join(values[1:])}], None, {blk}, C{pc})")
+                   f"[{', '.join(values[1:])}], None, MB(vm, f, {o}[4]), C{pc})")
     else:
         stk.flush()
         blk = f"{o}[4]" if blockiseq is not None else "None"
