@@ -8,12 +8,15 @@ the same agent (its description typed on the serial console at the ready mark): 
 difference is the emulator. crun itself inside the guest is not set up: Debian's
 riscv64 crun needs a glibc userland (libc6, libseccomp2, libyajl2, libcap2 for riscv64)
 that the busybox initramfs does not have.
-Each time is from starting the command to its end; medians of BENCH_RUNS runs.
+Each time is from starting the command to its end; medians of BENCH_RUNS runs. With the
+VM's own report (VMFORMS_VM_STATS) the guest instructions each start took are printed too:
+unlike the times, they do not depend on what else the machine runs.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import select
 import shutil
 import statistics
@@ -26,15 +29,21 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 VMFORMS = str(Path(sys.executable).with_name("vmforms"))
 RUN = [VMFORMS, "container", "run", "--rm"]
 TIMEOUT = 900.0
+STATS = re.compile(r"vmforms: (\d+) guest instructions in ([\d.]+)s")
+instructions: dict[str, list[int]] = {"booting": [], "snapshot": []}
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
+def timed(argv: list[str], env: dict[str, str] | None = None, how: str = "") -> float:
     start = time.perf_counter()
+    env = dict(env or os.environ, VMFORMS_VM_STATS="1")
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=TIMEOUT,
                           check=False)
     took = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)}: exit {proc.returncode}: {proc.stderr.strip()}")
+    stats = STATS.search(proc.stderr)
+    if how and stats:
+        instructions[how].append(int(stats.group(1)))
     return took
 
 
@@ -93,8 +102,9 @@ def main() -> None:
     native, cold, warm, qemu = [], [], [], []
     for _ in range(RUNS):
         native.append(timed([*RUN, "busybox", "true"]))
-        warm.append(timed([*RUN, "--isolation", "vm", "busybox", "true"]))
-        cold.append(timed([*RUN, "--isolation", "vm", "busybox", "true"], cold_env))
+        warm.append(timed([*RUN, "--isolation", "vm", "busybox", "true"], how="snapshot"))
+        cold.append(timed([*RUN, "--isolation", "vm", "busybox", "true"], cold_env,
+                          how="booting"))
         took = qemu_run()
         if took is not None:
             qemu.append(took)
@@ -110,6 +120,9 @@ def main() -> None:
               f"(our cold boot x{c / q:.1f} of it, our snapshot x{w / q:.2f})")
     else:
         print("qemu-system-riscv64 is not installed: no anchor")
+    for how, counts in instructions.items():
+        if counts:
+            print(f"guest instructions, {how}: {statistics.median(counts) / 1e6:.2f} M")
     print(f"(medians of {RUNS}; load average {os.getloadavg()[0]:.1f})")
 
 

@@ -41,6 +41,7 @@ def agent_guest() -> AgentGuest:
     enter = root / f"vmforms-enter-{content_hash(b'enter-v1', ENTER_SOURCE.read_bytes())}"
     if not enter.exists():
         build_enter(enter)
+        _drop_others(root, "vmforms-enter-", enter)
     enter_bin = enter.read_bytes()
     key = content_hash(b"agent-initramfs-v2", busybox, INIT_SCRIPT.encode(), enter_bin)
     initrd = root / f"initramfs-{key}.cpio"
@@ -49,4 +50,13 @@ def agent_guest() -> AgentGuest:
         tmp = initrd.with_name(initrd.name + ".tmp")
         tmp.write_bytes(build_initramfs(busybox, extra=extra))
         tmp.rename(initrd)
+        _drop_others(root, "initramfs-", initrd)
     return AgentGuest(base.kernel, initrd, base.release)
+
+
+def _drop_others(root: Path, prefix: str, current: Path) -> None:
+    """Remove the builds of an older agent (their snapshots go when the next is saved:
+    launch.prune_snapshots)."""
+    for old in root.glob(f"{prefix}*"):
+        if old != current and not old.name.endswith(".tmp"):  # another's, being written
+            old.unlink(missing_ok=True)
