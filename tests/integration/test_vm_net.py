@@ -104,6 +104,7 @@ def test_qemu_sees_the_same_network_from_the_same_tap(initrd: Path) -> None:
     from vmforms.hypervisor.devices.virtio.net import TapLink
 
     link = TapLink()
+    index = ifindex(link.name)
     try:
         plan = link.plan
         append = " ".join(("console=ttyS0 quiet", plan.guest_parameter(),
@@ -123,20 +124,30 @@ def test_qemu_sees_the_same_network_from_the_same_tap(initrd: Path) -> None:
     ip = str(plan.guest.ip)
     assert out.split("\n")[:3] == _identity(ip, _mac(ip))
     assert plan.mac.hex(":") == _mac(ip)
-    assert _gone(link.name, str(plan.host.ip))
+    assert link_gone(link.name, index, str(plan.host.ip))
 
 
-def _host_has(address: str) -> bool:
+def ifindex(name: str) -> int | None:
+    try:
+        return int(Path(f"/sys/class/net/{name}/ifindex").read_text())
+    except OSError:
+        return None
+
+
+def _host_has(address: str, index: int | None) -> bool:
     from vmforms.linux.netlink import Rtnl
 
     with Rtnl() as rtnl:
-        return any(a == address for _, a, _ in rtnl.addresses())
+        return any(a == address and index in (None, i) for i, a, _ in rtnl.addresses())
 
 
-def _gone(tap: str, host: str) -> bool:
+def link_gone(name: str, index: int | None, host: str | None = None) -> bool:
+    """Whether the link `name` (of ifindex `index` when known: a link of the same name that
+    a test running beside made since is not ours) and the `host` address on it are gone."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        if not os.path.exists(f"/sys/class/net/{tap}") and not _host_has(host):
+        now = ifindex(name)
+        if (now is None or now != (index or now)) and not (host and _host_has(host, index)):
             return True
         time.sleep(0.05)
     return False
@@ -157,6 +168,7 @@ def test_host_and_guest_reach_each_other_and_the_tap_goes(
     vmforms_bin: str, initrd: Path, host_server: tuple[list[http.server.HTTPServer], list[str]]
 ) -> None:
     proc, tap, host, guest = _start(vmforms_bin, initrd, "sh", "-c", GUEST_SCRIPT)
+    index = ifindex(tap)
     holder, seen = host_server
     try:
         assert ipaddress.IPv4Address(guest) in ipaddress.IPv4Network(f"{host}/30", strict=False)
@@ -184,7 +196,7 @@ def test_host_and_guest_reach_each_other_and_the_tap_goes(
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert _gone(tap, host), f"{tap} or {host} left behind"
+    assert link_gone(tap, index, host), f"{tap} or {host} left behind"
 
 
 def _connect_when_listening(address: str, port: int, within: float = 60.0) -> socket.socket:
@@ -219,15 +231,16 @@ def host_server_handler(seen: list[str]) -> type[http.server.BaseHTTPRequestHand
 
 def test_kill_9_leaves_no_tap_or_address(vmforms_bin: str, initrd: Path) -> None:
     proc, tap, host, _ = _start(vmforms_bin, initrd, "sleep", "600")
+    index = ifindex(tap)
     try:
-        assert os.path.exists(f"/sys/class/net/{tap}") and _host_has(host)
+        assert index is not None and _host_has(host, index)
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert _gone(tap, host), f"{tap} or {host} left behind after kill -9"
+    assert link_gone(tap, index, host), f"{tap} or {host} left behind after kill -9"
 
 
 def _kvm_absent() -> str | None:
@@ -266,4 +279,4 @@ def test_the_kvm_probe_finds_every_virtio_device_and_the_tap_goes(
         "x86 probe: virtio slot 7 device 4",  # virtio-rng
     ]
     assert "x86 probe: disk: token kvm-net" in out
-    assert _gone(match.group(1), match.group(2))
+    assert link_gone(match.group(1), None, match.group(2))

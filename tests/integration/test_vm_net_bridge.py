@@ -118,6 +118,8 @@ def _gone(check: object, within: float = 10.0) -> bool:
 def test_guest_and_container_share_the_bridge_and_kill_9_leaves_nothing(root: Root) -> None:
     from vmforms.hypervisor.boot.assets import ensure_busybox, ensure_initramfs, guest_assets
 
+    from .test_vm_net import ifindex, link_gone
+
     kernel, initrd = guest_assets().kernel, ensure_initramfs(ensure_busybox())
     root("container", "run", "-d", "--name", "web", "busybox", "sh", "-c", HTTPD)
     info = json.loads(root("container", "inspect", "web"))[0]["NetworkSettings"]
@@ -133,6 +135,7 @@ def test_guest_and_container_share_the_bridge_and_kill_9_leaves_nothing(root: Ro
         match = NET_LINE.search(line)  # --net alone chose the bridge: it exists
         assert match is not None, line + proc.communicate(timeout=30)[1]
         bridge, tap, guest = match.groups()
+        index = ifindex(tap)
         # a port of the bridge, and a lease held by the monitor, as an endpoint's
         assert os.path.realpath(f"/sys/class/net/{tap}/master").endswith(f"/{bridge}")
         assert root.leases()[guest] == f"vm-{proc.pid}-{_start_time(proc.pid)}"
@@ -149,7 +152,7 @@ def test_guest_and_container_share_the_bridge_and_kill_9_leaves_nothing(root: Ro
     finally:
         proc.kill()  # SIGKILL: as kill -9, at the end of the test or on its failure
         proc.communicate(timeout=30)
-    assert _gone(lambda: os.path.exists(f"/sys/class/net/{tap}")), f"{tap} left"
+    assert link_gone(tap, index), f"{tap} left"
     assert _gone(lambda: guest in root.leases()), f"lease left: {root.leases()}"
     assert container in root.leases()  # the container's own is not the VM's to release
     assert _gone(root.watchers), f"watchers left: {root.watchers()}"

@@ -197,3 +197,27 @@ def _source() -> str:
     import vmforms
 
     return os.path.dirname(os.path.dirname(vmforms.__file__))
+
+
+def arp_request(target: str) -> bytes:
+    return (b"\xff" * 6 + GUEST_MAC + b"\x08\x06"
+            + struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, GUEST_MAC,
+                          ipaddress.IPv4Address("10.0.2.15").packed, bytes(6),
+                          ipaddress.IPv4Address(target).packed))
+
+
+def test_a_reply_made_in_another_thread_ends_the_wait(link: UserLink) -> None:
+    """On KVM a vCPU thread transmits while the main thread waits: libslirp answers an ARP
+    request inside slirp_input, in the vCPU thread, and the wait must end at once."""
+    import threading
+    import time
+
+    sender = threading.Timer(0.2, link.send, (arp_request("10.0.2.2"),))
+    start = time.monotonic()
+    sender.start()
+    link.wait(10.0)
+    sender.join()
+    assert time.monotonic() - start < 2.0
+    reply = link.recv()
+    assert reply is not None and reply[12:14] == b"\x08\x06" and reply[20:22] == b"\x00\x02"
+    assert reply[28:32] == ipaddress.IPv4Address("10.0.2.2").packed  # "10.0.2.2 is at ..."
