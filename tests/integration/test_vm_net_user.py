@@ -31,12 +31,9 @@ ip -4 addr show eth0 | grep -o "inet [0-9./]*"
 wget -q -O - "http://$VMFORMS_HOST:{port}/hello"
 """
 HOSTILE = """
-for a in {targets}; do
-    (wget -q -T 2 -O - "http://$a:{port}/" >/dev/null 2>&1 && echo "REACHED $a" \
-        || echo "BLOCKED $a") > "/tmp/try-$a" &
-done
+for a in {targets}; do wget -q -T 2 -O "/tmp/got-$a" "http://$a:{port}/" 2>/dev/null & done
 wait
-for a in {targets}; do cat "/tmp/try-$a"; done
+for a in {targets}; do [ -s "/tmp/got-$a" ] && echo "REACHED $a" || echo "BLOCKED $a"; done
 mkdir -p /tmp/www && echo from-the-guest > /tmp/www/index.html
 httpd -p 80 -h /tmp/www && echo READY
 sleep 600
