@@ -221,3 +221,20 @@ def test_a_reply_made_in_another_thread_ends_the_wait(link: UserLink) -> None:
     reply = link.recv()
     assert reply is not None and reply[12:14] == b"\x08\x06" and reply[20:22] == b"\x00\x02"
     assert reply[28:32] == ipaddress.IPv4Address("10.0.2.2").packed  # "10.0.2.2 is at ..."
+
+
+def test_dhcp_offers_the_guest_its_address(link: UserLink) -> None:
+    """A guest that configures itself by DHCP (a Debian guest) gets QEMU's 10.0.2.15."""
+    bootp = (struct.pack("!BBBBIHH4s4s4s4s16s", 1, 1, 6, 0, 0x1234, 0, 0x8000, bytes(4),
+                         bytes(4), bytes(4), bytes(4), GUEST_MAC.ljust(16, b"\0"))
+             + bytes(192) + b"\x63\x82\x53\x63" + b"\x35\x01\x01\xff")  # DHCPDISCOVER
+    discover = bytearray(udp("255.255.255.255", 67, bootp, sport=68))
+    discover[26:30] = bytes(4)  # from 0.0.0.0
+    discover[24:26] = b"\0\0"
+    discover[24:26] = struct.pack("!H", _checksum(bytes(discover[14:34])))
+    assert guest_may_send(bytes(discover))
+    link.send(bytes(discover))
+    offer = _next_frame(link)
+    assert offer[23] == 17 and struct.unpack("!H", offer[36:38])[0] == 68
+    yiaddr = offer[42 + 16:42 + 20]
+    assert ipaddress.IPv4Address(yiaddr) == ipaddress.IPv4Address("10.0.2.15")
