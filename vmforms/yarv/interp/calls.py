@@ -223,13 +223,20 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
     name = ci.name
     if m.visibility != "public" and not ci.flag & VM_CALL_FCALL:
         if m.visibility == "private" and not (name.endswith("=") and recv is f.self_):
-            vm.raise_error("NoMethodError", f"private method `{name}' called for "
-                           f"{vm.describe(recv)}")
+            _visibility_error(vm, "private", name, recv)
         if m.visibility == "protected" and not vm.truthy(
                 vm.send(f.self_, "is_a?", m.owner)):
-            vm.raise_error("NoMethodError", f"protected method `{name}' called for "
-                           f"{vm.describe(recv)}")
+            _visibility_error(vm, "protected", name, recv)
     return vm.call_method(m, recv, args, block, kw)
+
+
+def _visibility_error(vm: Any, visibility: str, name: str, recv: Any) -> None:
+    """NoMethodError for a private or protected method, with its name and receiver."""
+    exc = vm.make_error("NoMethodError", f"{visibility} method `{name}' called for "
+                        f"{vm.describe(recv)}")
+    exc.ivars = {"@name": vm.sym(name),
+                 "@receiver": recv}
+    raise RubyError(exc)
 
 
 def invokesuper(vm: Any, f: Frame, st: list[Any], ci: Any, blockiseq: Any) -> Any:

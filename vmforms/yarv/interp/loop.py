@@ -174,7 +174,7 @@ def run_child(vm: Any, f: Frame, iseq: Any, errinfo: Any) -> Any:
     vars_ = [None] * len(iseq.local_table)
     if vars_:
         vars_[0] = errinfo
-    child = Frame(iseq, f.self_, Env(vars_, f.env), f.block, f.method, f.cref, f.home)
+    child = Frame(iseq, f.self_, Env(vars_, f.env), f.block, f.method, f.cref, None)
     child.parent_frame = f
     child.proc = f.proc
     child.label = None
@@ -247,7 +247,55 @@ def block_caller1(vm: Any, proc: Any) -> Any:
         if lam:
             f.is_lambda = True
         return execute(vm, f)
-    return run
+    if not closed(iseq):
+        return run
+    frame: list[Any] = [None]
+
+    def rerun(x: Any) -> Any:
+        # a block that nothing can capture runs in one frame, its locals renewed: no
+        # closure, binding or eval can see that its environment is not a new one
+        f = frame[0]
+        if f is None:
+            f = Frame(iseq, self_, Env([x, *pad], env), outer, method, cref, None)
+            f.proc = proc
+            if lam:
+                f.is_lambda = True
+        else:
+            frame[0] = None
+            f.vars = f.env.vars = [x, *pad]
+            f.pc = 0
+        result = execute(vm, f)
+        frame[0] = f  # only after a normal end: a raise may leave values on its stack
+        return result
+    return rerun
+
+
+# calls that reach their caller's frame: its environment (binding, eval) or its block
+_CAPTURING = frozenset(("binding", "eval", "local_variables", "instance_eval", "class_eval",
+                        "module_eval", "instance_exec", "class_exec", "module_exec", "proc",
+                        "lambda", "block_given?", "iterator?", "define_method", "catch",
+                        "loop", "__method__", "require", "require_relative", "load"))
+
+
+def closed(iseq: Any) -> bool:
+    """Whether no instruction of iseq makes a block or calls a method that could keep
+    or inspect its frame (a child iseq, a call in _CAPTURING): decided once."""
+    cached = iseq.closed_p
+    if cached is None:
+        from vmforms.yarv.insns import INSNS, Op
+
+        cached = True
+        code, pc = iseq.code, 0
+        while pc < len(code) and cached:
+            insn = INSNS[code[pc]]
+            for k, kind in enumerate(insn.operands):
+                v = code[pc + 1 + k]
+                if kind is Op.ISEQ and v is not None or kind is Op.CALLDATA and (
+                        v is not None and v.mid is not None and v.mid.name in _CAPTURING):
+                    cached = False
+            pc += insn.length
+        iseq.closed_p = cached
+    return bool(cached)
 
 
 def _arity_text(req: int, opt: int, rest: bool) -> str:

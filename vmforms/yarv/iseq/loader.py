@@ -71,7 +71,7 @@ class Iseq:
         "keyword", "path", "realpath", "base_label", "label", "first_lineno", "node_id",
         "code_location", "insns_info", "local_table", "catch_table", "parent",
         "local_iseq", "mandatory_only", "call_info", "flip_count", "is_size", "stack_max",
-        "catch_except_p", "builtin_inline_p", "cache",
+        "catch_except_p", "builtin_inline_p", "cache", "closed_p",
     )
 
     index: int
@@ -108,10 +108,12 @@ class Iseq:
     catch_except_p: bool
     builtin_inline_p: bool
     cache: Any
+    closed_p: bool | None
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.cache: Any = None  # the interpreter's per-iseq data
+        self.closed_p: bool | None = None  # (interp.loop.closed)
 
     @property
     def has_lead(self) -> bool:
