@@ -80,3 +80,13 @@ def test_a_network_removed_under_the_vm_is_not_made_again(net: cfg.Network) -> N
     cfg.remove_config(net)
     release(net.name, holder)
     assert not (cfg.networks_dir() / "bridge.json").exists()
+
+
+def test_a_running_vm_keeps_its_network_in_use(net: cfg.Network) -> None:
+    from vmforms.container.network import manage
+
+    mine = ipam.vm_holder(os.getpid())
+    ipam.allocate(net, _dead_holder())
+    assert manage._in_use(net) == []  # a dead VM's lease does not hold the network
+    ipam.allocate(net, mine)
+    assert manage._in_use(net) == [mine]  # prune and rm leave it alone

@@ -92,7 +92,8 @@ def _teardown(net: cfg.Network) -> None:
 
 
 def _in_use(net: cfg.Network) -> list[str]:
-    """Endpoints of live containers; those of vanished ones are released on the way."""
+    """Endpoints of live containers and leases of running VMs; the endpoints of vanished
+    containers are released on the way."""
     live = []
     for ep in endpoint.endpoints(net):
         c = st.load(st.containers_dir() / ep["ContainerId"])
@@ -101,6 +102,9 @@ def _in_use(net: cfg.Network) -> list[str]:
             ipam.release(net, ep["ContainerId"])
             continue
         live.append(ep["ContainerId"])
+    # A running VM on the bridge (vm run --net bridge) holds a lease and no endpoint.
+    live.extend(holder for holder in ipam.leases(net).values()
+                if holder.startswith(ipam.VM_HOLDER) and ipam.holder_exists(holder, bool))
     return live
 
 
