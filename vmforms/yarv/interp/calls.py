@@ -64,6 +64,21 @@ def to_block(vm: Any, value: Any) -> Any:
                     vm.cframe_backtrace(e, m.name)
                     raise
             return vm.call_method(m, recv, args[1:], blockarg, None)
+
+        def one(recv: Any) -> Any:
+            """call of one argument, as map and each give it: a builtin without
+            arguments straight from the cache."""
+            cls = getattr(recv, "cls", None) or vm.class_of(recv)
+            if cache[0] is cls and cache[1] == vm.serial:
+                m = cache[2]
+                if m is not None and m.fn is not None and m.arity in (-1, 0):
+                    try:
+                        return m.fn(vm, recv, [], None)
+                    except RubyError as e:
+                        vm.cframe_backtrace(e, m.name)
+                        raise
+            return call(vm, [recv], None)
+        call.one = one  # type: ignore[attr-defined]
         p = RProc(None, None, None, None, None, is_lambda=True, fn=call)
         p.cls = vm.cProc
         return p

@@ -232,7 +232,7 @@ def block_caller1(vm: Any, proc: Any) -> Any:
         return lambda x: vm.raise_error("LocalJumpError", "no block given (yield)")
     fn = proc.fn
     if fn is not None:
-        return lambda x: fn(vm, [x], None)
+        return getattr(fn, "one", None) or (lambda x: fn(vm, [x], None))
     iseq = proc.iseq
     if not (iseq.param_flags & ~128 <= 1 and iseq.lead_num == 1 and iseq.param_flags & 128):
         return lambda x: invoke_block(vm, proc, [x])
