@@ -5,8 +5,10 @@ loopback only: no TAP, no root. The guest is 10.0.2.15/24 and reaches the host's
 libslirp connects a host socket to whatever address the guest names, so the rule is
 enforced before it sees a frame: `guest_may_send` passes ARP, IPv4 to the gateway
 (which libslirp translates to 127.0.0.1), and DHCP, and drops the rest (other addresses,
-the DNS alias 10.0.2.3, broadcasts, IPv6). Every host socket libslirp opens is also bound
-to 127.0.0.1 first, so a connection that slipped through could not leave the host.
+the DNS alias 10.0.2.3, broadcasts, IPv6, malformed headers); fragments are reassembled
+here first (net_frag.py: libslirp 4.7.0 crashes on a stray one). Every host socket
+libslirp opens is also bound to 127.0.0.1 first, so a connection that slipped through
+could not leave the host.
 Host-to-guest forwards (`hostfwd=tcp:127.0.0.1:8080-:80`) listen on loopback only.
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from vmforms.hypervisor.devices.virtio.net import NetPlan
 from vmforms.hypervisor.errors import HypervisorError
+from vmforms.hypervisor.net_frag import Reassembly
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +109,8 @@ def guest_may_send(frame: bytes) -> bool:
     if ethertype != ETH_P_IP or len(frame) < 14 + 20:
         return False
     ip = frame[14:]
-    ihl = (ip[0] & 0x0F) * 4
-    if ip[0] >> 4 != 4 or ihl < 20:
+    ihl, length = (ip[0] & 0x0F) * 4, int.from_bytes(ip[2:4], "big")
+    if ip[0] >> 4 != 4 or ihl < 20 or not ihl <= length <= len(ip):
         return False
     dst = ip[16:20]
     if dst == _GATEWAY:
@@ -135,6 +138,7 @@ class UserLink:
                             ipaddress.IPv4Interface(f"{USER_GUEST}/24"))
         self.forwards = forwards
         self.blocked = 0
+        self._reassembly = Reassembly()
         self._frames: collections.deque[bytes] = collections.deque()
         # A vCPU thread's transmit (KVM) can queue replies while the main thread waits.
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -165,7 +169,9 @@ class UserLink:
 
     def send(self, frame: bytes) -> None:
         if guest_may_send(frame):
-            self._slirp.input(frame)
+            whole = self._reassembly.push(frame)
+            if whole is not None:
+                self._slirp.input(whole)
             return
         self.blocked += 1
         if self.blocked <= BLOCKED_LOGGED:

@@ -238,3 +238,46 @@ def test_dhcp_offers_the_guest_its_address(link: UserLink) -> None:
     assert offer[23] == 17 and struct.unpack("!H", offer[36:38])[0] == 68
     yiaddr = offer[42 + 16:42 + 20]
     assert ipaddress.IPv4Address(yiaddr) == ipaddress.IPv4Address("10.0.2.15")
+
+
+def test_garbage_for_the_gateway_leaves_the_stack_working(link: UserLink) -> None:
+    """A hostile guest's malformed IPv4 for 10.0.2.2 (bad lengths, options, fragments, odd
+    protocols; no TCP or UDP, which would reach real services on this host's loopback)
+    reaches libslirp and leaves it answering."""
+    import random
+
+    rng = random.Random(17)
+    for _ in range(2000):
+        proto = rng.choice((1, 2, 47, 89, 255))
+        frame = bytearray(ipv4("10.0.2.2", proto, rng.randbytes(rng.randrange(0, 600)),
+                               frag=rng.choice((0, 0x2000, 0x2001, rng.randrange(0x10000)))))
+        if rng.random() < 0.3:
+            frame[14] = 0x40 | rng.randrange(5, 16)  # header length with options or beyond
+        if rng.random() < 0.3:
+            frame[16:18] = rng.randrange(0x10000).to_bytes(2, "big")  # total length
+        if rng.random() < 0.2:
+            del frame[rng.randrange(14, len(frame)):]
+        link.send(bytes(frame))
+        if rng.random() < 0.05:
+            link.recv()
+    while link.recv() is not None:
+        pass
+    link.send(arp_request("10.0.2.2"))
+    reply = _next_frame(link)
+    assert reply[12:14] == b"\x08\x06" and reply[28:32] == bytes([10, 0, 2, 2])
+
+
+def test_a_fragmented_ping_of_the_gateway_is_answered(link: UserLink) -> None:
+    """ping -s 3000: the guest's fragments are reassembled before libslirp (which crashes
+    on a stray later fragment) and its echo reply comes back."""
+    echo = bytearray(struct.pack("!BBHHH", 8, 0, 0, 0x4242, 1) + bytes(range(250)) * 12)
+    echo[2:4] = _checksum(bytes(echo)).to_bytes(2, "big")
+    link.send(arp_announce())
+    for offset in range(0, len(echo), 1480):
+        piece = echo[offset:offset + 1480]
+        more = 0x2000 if offset + 1480 < len(echo) else 0
+        link.send(ipv4("10.0.2.2", 1, bytes(piece), frag=more | offset // 8))
+    link.send(ipv4("10.0.2.2", 1, bytes(16), frag=0x2000 | 500))  # stray, for nothing
+    reply = _next_frame(link)
+    assert reply[23] == 1 and reply[34] == 0  # ICMP echo reply, its first fragment
+    assert struct.unpack("!H", reply[38:40])[0] == 0x4242
