@@ -56,7 +56,7 @@ def translate(vm: Any, iseq: Any, plain: list[Any]) -> list[Any]:
     starts = [pc for pc in range(len(code)) if plain[pc] is not None]
     leaders = _leaders(iseq, starts)
     fast = list(plain)
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] = {"TYPES": vm._TYPES}  # the classes of values without one
     src: list[str] = []
     for leader in sorted(p for p in leaders if p < len(code) and plain[p] is not None):
         name = f"b{leader}"
@@ -221,7 +221,8 @@ def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,
         args = "".join(f"{v}, " for v in values[1:])
         out.append(
             f"f.pc = {pc}\nr = {values[0]}\nc = C{pc}\nm = c.method\n"
-            f"if c.serial == vm.serial and (getattr(r, 'cls', None) or vm.class_of(r)) is "
+            f"if c.serial == vm.serial and (getattr(r, 'cls', None) or TYPES.get(type(r)) "
+            f"or vm.class_of(r)) is "
             f"c.cls and not vm.refined and c.kind:\n"
             f"    if c.kind == 1:\n"
             f"        fr = FRAME(m.iseq, r, None, None, m, m.cref, None, [{args}*c.pad])\n"
