@@ -461,6 +461,10 @@ static void open_err_console(void)
         t.c_oflag &= ~OPOST;
         tcsetattr(err_console, TCSANOW, &t);
     }
+    /* our own complaints too: the host shows them on stderr, where the serial console's
+     * output before the ready mark is dropped and after it is the container's stdout */
+    fflush(stderr);
+    dup2(err_console, 2);
 }
 
 /* PID 1 of the guest: the API file systems, the image, the cgroup, the marks, the
