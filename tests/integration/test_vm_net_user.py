@@ -2,8 +2,9 @@
 127.0.0.1 at 10.0.2.2, the host reaches the guest's httpd through a hostfwd on
 127.0.0.1, and a guest that tries any other address of the host (its own non-loopback
 addresses, the DNS alias 10.0.2.3) reaches nothing, though a server listens on every
-address there. After kill -9 the forward's port is free and nothing is left. QEMU's
-`-netdev user` shows the guest the same network.
+address there; a lone trailing IPv4 fragment the guest sends raw (which kills QEMU's
+-netdev user) leaves the monitor running. After kill -9 the forward's port is free and
+nothing is left. QEMU's `-netdev user` shows the guest the same network.
 
 One boot of the built-in guest for our machine, one for QEMU's.
 """
@@ -29,6 +30,35 @@ BOOT_TIMEOUT = 300
 IDENTITY = """
 ip -4 addr show eth0 | grep -o "inet [0-9./]*"
 wget -q -O - "http://$VMFORMS_HOST:{port}/hello"
+"""
+# A raw Ethernet frame out of eth0, for the guest (static, riscv64): the hostile guest's
+# tool. The frame is a lone trailing IPv4 fragment for the gateway, which libslirp 4.7.0
+# dies of (QEMU 7.2's -netdev user too: SIGSEGV); our monitor reassembles first.
+SENDER_C = r"""
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+static int hex(char c) { return c <= '9' ? c - '0' : (c | 32) - 'a' + 10; }
+int main(int argc, char **argv) {
+    unsigned char frame[1514];
+    size_t n = strlen(argv[2]) / 2;
+    if (argc != 3 || n > sizeof frame) return 2;
+    for (size_t i = 0; i < n; i++) frame[i] = hex(argv[2][2 * i]) << 4 | hex(argv[2][2 * i + 1]);
+    int s = socket(AF_PACKET, SOCK_RAW, htons(0x0800));
+    struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_halen = 6};
+    to.sll_ifindex = if_nametoindex(argv[1]);
+    memcpy(to.sll_addr, frame, 6);
+    return sendto(s, frame, n, 0, (struct sockaddr *)&to, sizeof to) != (ssize_t)n;
+}
+"""
+STRAY_FRAGMENT = ("ffffffffffff52540000020f0800"  # broadcast, from the guest, IPv4
+                  "45000024000100b94001620f0a00020f0a000202"  # offset 1480, no MF, ICMP
+                  + "00" * 16)
+SEND_STRAY = """
+dd if=/dev/vda of=/tmp/send bs={size} count=1 2>/dev/null && chmod +x /tmp/send
+/tmp/send eth0 {frame} && echo FRAGMENT-SENT
 """
 HOSTILE = """
 for a in {targets}; do wget -q -T 2 -O "/tmp/got-$a" "http://$a:{port}/" 2>/dev/null & done
@@ -118,28 +148,49 @@ def _port_free(port: int) -> bool:
     return True
 
 
+@pytest.fixture
+def sender(tmp_path: Path) -> tuple[Path, int]:
+    """A disk image that starts with the raw-frame sender, and the sender's size."""
+    cc = shutil.which("riscv64-linux-gnu-gcc")
+    if cc is None:
+        pytest.skip("riscv64-linux-gnu-gcc is not installed (make setup installs it)")
+    (tmp_path / "send.c").write_text(SENDER_C)
+    subprocess.run([cc, "-static", "-Os", "-o", str(tmp_path / "send"),
+                    str(tmp_path / "send.c")], check=True, timeout=120)
+    binary = (tmp_path / "send").read_bytes()
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(binary.ljust(-(-len(binary) // 4096) * 4096, b"\0"))
+    return disk, len(binary)
+
+
 def test_guest_reaches_host_loopback_only_and_host_reaches_guest(
-    vmforms_bin: str, initrd: Path, servers: tuple[_Server, _Server]
+    vmforms_bin: str, initrd: Path, servers: tuple[_Server, _Server],
+    sender: tuple[Path, int],
 ) -> None:
     loopback, anywhere = servers
     targets = [*_host_addresses(), "10.0.2.3"]
-    script = IDENTITY.format(port=loopback.port) + HOSTILE.format(
-        targets=" ".join(targets), port=anywhere.port)
+    disk, size = sender
+    script = (IDENTITY.format(port=loopback.port)
+              + SEND_STRAY.format(size=size, frame=STRAY_FRAGMENT)
+              + HOSTILE.format(targets=" ".join(targets), port=anywhere.port))
     forward = _free_port()
     proc = subprocess.Popen(
         [vmforms_bin, "vm", "run", "--net", f"user,hostfwd=tcp:127.0.0.1:{forward}-:80",
-         "--initrd", str(initrd), "--timeout", str(BOOT_TIMEOUT), "--", "sh", "-c", script],
+         "--disk", f"{disk},ro", "--initrd", str(initrd), "--timeout", str(BOOT_TIMEOUT),
+         "--", "sh", "-c", script],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stdout is not None and proc.stderr is not None
         line = proc.stderr.readline()
         assert "network: user (loopback only): guest 10.0.2.15/24, host 10.0.2.2" in line, line
-        lines = [proc.stdout.readline().strip() for _ in range(3 + len(targets))]
-        assert lines[:2] == ["inet 10.0.2.15/24", "from-the-host"], proc.communicate()
+        lines = [proc.stdout.readline().strip() for _ in range(4 + len(targets))]
+        assert lines[:3] == ["inet 10.0.2.15/24", "from-the-host", "FRAGMENT-SENT"], \
+            proc.communicate()
         # the host's server saw the guest come from its loopback, as slirp connects
         assert loopback.seen == ["127.0.0.1"]
-        assert lines[2:] == [f"BLOCKED {a}" for a in targets] + ["READY"]
+        # the monitor survived the stray fragment: the rest of the run goes on
+        assert lines[3:] == [f"BLOCKED {a}" for a in targets] + ["READY"]
         assert anywhere.seen == [], "the guest reached the host beyond its loopback"
         with urllib.request.urlopen(f"http://127.0.0.1:{forward}/index.html",
                                     timeout=60) as reply:
