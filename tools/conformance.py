@@ -230,8 +230,13 @@ def main() -> int:
     per_test: dict[str, dict[str, dict[str, int]]] = {}
     remove_suite_cgroups()
     try:
-        with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="conformance-",
+                                         ignore_cleanup_errors=True) as scratch:
             wraps = {r: crun_wrapper(r, Path(scratch)) for r in runtimes}
+            # The tests make their bundles in TMPDIR, and one that exits early (util.Fatal)
+            # leaves its bundle behind: here they all go with the scratch directory.
+            os.mkdir(os.path.join(scratch, "tmp"))
+            os.environ["TMPDIR"] = os.path.join(scratch, "tmp")
             for test in tests:
                 name = str(test.relative_to(tools / "validation"))
                 per_test[name] = {}
