@@ -9,7 +9,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash, hash_key
 from vmforms.yarv.core.range import RRange
-from vmforms.yarv.core.string import RString
+from vmforms.yarv.core.string import RString, fresh
 from vmforms.yarv.interp.loop import block_caller1
 
 
@@ -126,6 +126,13 @@ def a_join(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
     sep = a[0] if a and a[0] is not None else None
     if sep is not None and type(sep) is not RString:
         sep = RString(vm.to_s(sep))
+    items = s.items
+    if items and all(type(x) is RString for x in items):
+        enc = items[0].enc
+        if all(x.enc == enc for x in items) and (sep is None or sep.enc == enc):
+            # Strings of one encoding (the common join): their bytes joined at once
+            glue = sep.b if sep is not None else bytearray()
+            return fresh(glue.join([x.b for x in items]), enc, vm.cString)
     parts: list[RString] = []
     _join(vm, s.items, sep, {id(s)}, parts)
     # the first string's encoding; an ASCII-only result takes a non-ASCII part's

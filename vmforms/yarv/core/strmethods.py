@@ -235,7 +235,7 @@ def _split_bytes(vm: Any, s: RString, sep: bytes, limit: int) -> RArray:
         while parts and not parts[-1]:
             parts.pop()
     enc, cls = s.enc, vm.cString
-    return RArray([fresh(p, enc, cls) for p in parts], vm.cArray)
+    return RArray([fresh(p, enc, cls) for p in parts], vm.cArray)  # (parts are new)
 
 
 def s_tr(vm: Any, s: RString, a: list[Any], b: Any) -> Any:

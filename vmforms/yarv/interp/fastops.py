@@ -60,8 +60,9 @@ def ltlt(vm: Any, f: Any, a: Any, b: Any, ci: Any) -> Any:
         a.items.append(b)
         return a
     if ta is RString and type(b) is RString and a.cls is vm.cString and not a.frozen:
-        if a.enc is not b.enc and a.enc != b.enc:
-            a.enc = compatible(vm, a, b)
+        if a.enc is not b.enc and a.enc != b.enc and not (
+                b.enc == "US-ASCII" and a.enc == "UTF-8" and b.b.isascii()):
+            a.enc = compatible(vm, a, b)  # (digits appended to UTF-8 need no lookup)
         a.b += b.b
         return a
     return dispatch(vm, f, a, [b], None, None, ci)
