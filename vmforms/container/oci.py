@@ -531,7 +531,9 @@ def resume(opts: Options, cid: str) -> None:
 
 
 def delete(opts: Options, cid: str, *, force: bool = False) -> None:
-    """Remove a stopped (or created) container; with force, kill a running one first."""
+    """Remove a stopped container; with force, kill a created, running or paused one
+    first. Without it, any of those is refused and left as it was (runtime.md "delete":
+    crun and runc remove a created container anyway; the spec does not)."""
     try:
         c = find(opts, cid)
     except RuntimeFailure:
@@ -540,7 +542,7 @@ def delete(opts: Options, cid: str, *, force: bool = False) -> None:
             return
         raise
     status = c.status()
-    if status in ("running", "paused") and not force:
+    if status != "stopped" and not force:
         raise RuntimeFailure(f"cannot delete container {cid} that is not stopped: {status}")
     cgroup = open_cgroup(c) if status == "paused" else None
     if status != "stopped":
