@@ -31,6 +31,9 @@ p procs.map(&:call)
 binds = []
 2.times { |i| binds << binding }
 p binds.map { |b| b.local_variable_get(:i) }
+binds = []
+3.times { |i| binds << send(:binding) }
+p binds.map { |b| b.local_variable_get(:i) }
 
 seen = []
 5.times do |i|

@@ -274,7 +274,8 @@ def block_caller1(vm: Any, proc: Any) -> Any:
 _CAPTURING = frozenset(("binding", "eval", "local_variables", "instance_eval", "class_eval",
                         "module_eval", "instance_exec", "class_exec", "module_exec", "proc",
                         "lambda", "block_given?", "iterator?", "define_method", "catch",
-                        "loop", "__method__", "require", "require_relative", "load"))
+                        "loop", "__method__", "require", "require_relative", "load", "send",
+                        "__send__", "public_send", "method", "tap", "then", "yield_self"))
 
 
 def closed(iseq: Any) -> bool:
