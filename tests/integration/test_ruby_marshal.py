@@ -39,7 +39,13 @@ gen = lambda do |depth|
                pool << h
                h
   when 12 then Pair.new(gen.(depth + 1), gen.(depth + 1)).tap { |s| pool << s }
-  else "shared".tap { |s| pool << s }
+  else
+    case rng.rand(5)
+    when 0 then Time.at(rng.rand(2**31), rng.rand(10**9), :nsec).utc
+    when 1 then Time.at(rng.rand(2**31), rng.rand(10**6), :usec).localtime("+05:30")
+    when 2 then Time.at(Rational(rng.rand(-99..99), rng.rand(1..99))).utc
+    else "shared".tap { |s| pool << s }
+    end
   end
 end
 Integer(ARGV[1]).times { puts Marshal.dump(gen.(0)).unpack1("H*") }

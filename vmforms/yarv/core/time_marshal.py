@@ -98,6 +98,9 @@ def t_load(vm: Any, cls: Any, a: list[Any], b: Any) -> Any:
     if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and
             second < 61 and usec < 1_000_000):
         vm.raise_error("ArgumentError", "marshaled time format differ")
+    if not 1 <= year <= 9999:  # the host's calendar
+        vm.raise_error("RangeError", f"marshaled time in year {year} is out of the range "
+                       "this interpreter supports (1 to 9999)")
     t = Fraction(calendar.timegm((year, month, day, hour, minute, second))) + \
         Fraction(usec, 1_000_000)
     num, den = iv.get("nano_num"), iv.get("nano_den")
