@@ -204,3 +204,30 @@ def dynamic_jump(expr: str, region: Region | None) -> list[str]:
 
 
 FALLS_THROUGH_NOT = frozenset({0xA7, 0xAB, D.RETURN_VALUE, D.RETURN2, 0xB1, 0xBF})
+
+
+# ifeq..ifle: the comparison, and the one that is true exactly when it is false
+_BRANCH = {0x99: ("==", "!="), 0x9A: ("!=", "=="), 0x9B: ("<", ">="), 0x9C: (">=", "<"),
+           0x9D: (">", "<="), 0x9E: ("<=", ">")}
+
+
+def compare_branch(st: Stack, op: int, branch: tuple[Any, ...], d: int,
+                   region: Region | None) -> list[str]:
+    """fcmpl/fcmpg/dcmpl/dcmpg (`op`, at depth `d`) and the if<cond> after it as one
+    Python comparison. An unordered pair (a NaN) compares as -1 (the l forms) or 1 (the g
+    forms), so the branch is taken on NaN when that value meets the condition; Python's
+    comparisons with a NaN are all false but `!=`, so where the two disagree the branch
+    tests the negation of the opposite comparison instead."""
+    w = 1 if op <= 0x96 else 2
+    x, y = f"s{d - 2 * w}", f"s{d - w}"
+    sym, opposite = _BRANCH[branch[0]]
+    nan = -1 if op in (0x95, 0x97) else 1
+    taken_on_nan = {"==": nan == 0, "!=": nan != 0, "<": nan < 0, ">=": nan >= 0,
+                    ">": nan > 0, "<=": nan <= 0}[sym]
+    if taken_on_nan == (sym == "!="):
+        test = f"if {x} {sym} {y}:"
+    else:
+        test = f"if not ({x} {opposite} {y}):"
+    out = st.flush(d - 2 * w)
+    out += st.rewrite(test)
+    return out + ["    " + line for line in jump(branch[1], region)]

@@ -166,7 +166,9 @@ def link_instruction(th: JThread, m: JMethod, op: int, a: Any, b: Any) -> tuple[
         if poly is not None:
             return poly
         prepare_call(t)
-        if t.access & 0x0002 or (t.access & 0x0010 and not t.klass.is_interface):
+        # Private and final methods, and the methods of a final class, have one target.
+        if t.access & 0x0002 or (t.access & 0x0010 or t.klass.access & 0x0010) \
+                and not t.klass.is_interface:
             return (D.INVOKESPECIAL_Q, (t, t.arg_slots, t.ret_slots), 0)
         return (D.INVOKEVIRTUAL_Q, (t.key, t.arg_slots, t.ret_slots), 0)
     if op == 0xB7:  # invokespecial

@@ -11,17 +11,20 @@ the function keeps its frame's instruction index where an instruction can throw.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import TYPE_CHECKING, Any
 
 from vmforms.jvm.interp import decode as D
+from vmforms.jvm.interp import inline
 from vmforms.jvm.interp.blocks import (
     FALLS_THROUGH_NOT,
     Block,
     Region,
     Stack,
     blocks,
+    compare_branch,
     dynamic_jump,
     emit,
     jump,
@@ -42,8 +45,8 @@ from vmforms.jvm.interp.link import (
     vm_exception,
 )
 from vmforms.jvm.interp.npe import _flow
+from vmforms.jvm.interp.unlinked import LINKED_LATER, abstract, instanceof, perform, unlinked
 from vmforms.jvm.runtime.heap import JArray, JavaThrowable, JObject
-from vmforms.jvm.runtime.resolve import is_assignable
 from vmforms.jvm.runtime.values import f2i, f2l, fcmp, fdiv, fmod, i64
 
 if TYPE_CHECKING:
@@ -125,20 +128,6 @@ def _rem(a: int, b: int) -> int:
     return -r if a < 0 else r
 
 
-def _abstract(th: JThread, k: Any, key: str) -> None:
-    vm_exception(th, "java/lang/AbstractMethodError",
-                 f"Receiver class {k.java_name} does not define or inherit an "
-                 f"implementation of the resolved method '{key}'")
-
-
-def _instanceof(v: Any, k: Any) -> int:
-    if v is None:
-        return 0
-    if v.klass is k or k.name in v.klass.ancestors and not k.shadowed:
-        return 1
-    return 1 if is_assignable(v.klass, k) else 0
-
-
 def _monitor(th: JThread, v: Any, enter: bool) -> None:
     if v is None:
         raise AttributeError("'NoneType' monitor")
@@ -152,6 +141,8 @@ class _Emitter:
         self.m = m
         self.consts: dict[str, Any] = {}
         self.region: Region | None = None
+        # instruction index -> names of the array and index of an element access
+        self.indexes: dict[int, tuple[str, str]] = {}
 
     def const(self, v: Any) -> str:
         """A name for `v` in the translated function's globals (a literal if it is one)."""
@@ -196,21 +187,17 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
         st = Stack()
         out: list[str] = []
         start, end = bb
+        skip = -1
         for i in range(start, end + 1):
+            if i == skip:
+                continue
             op, a, _ = ins = code[i]
             d = depth[i]
             st.drop(d)
-            if op == D.LOAD or op == D.LOAD2:
-                st.note(d, f"l{a}")
-                continue
-            if op == D.CONST or op == D.CONST2:
-                lit = literal(a)
-                if lit is not None:
-                    st.note(d, lit)
-                    continue
-            noted = st.get(d - 1) if op == 0x59 else None
-            if noted is not None and "(" not in noted:  # dup of a noted local or literal
-                st.note(d, noted)
+            if 0x95 <= op <= 0x98 and i < end and 0x99 <= code[i + 1][0] <= 0x9E:
+                # fcmp and the branch on its result: one comparison of the two values
+                out += compare_branch(st, op, code[i + 1], d, region)
+                skip = i + 1
                 continue
             if op in _COND:
                 out += st.flush(d - (2 if "{1}" in _COND[op] else 1))
@@ -223,21 +210,13 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
                 out += st.flush(d)
             elif op == 0xAB:
                 out += st.flush(d - 1)
-            lines = _statement(e, i, ins, d)
-            if op in _PURE and len(lines) == 1 and lines[0].startswith(f"s{d - _POPS[op]} = "):
-                # A result without side effects stays an expression until it is used.
-                slot = d - _POPS[op]
-                out += st.before_write(f"s{slot}", "")
-                st.note_expression(slot, lines[0].split(" = ", 1)[1])
-                continue
-            for line in lines:
-                out += st.rewrite(line)
+            out += _straight(e, st, i, ins, d)
         if code[end][0] not in FALLS_THROUGH_NOT:
             out += st.flush(depth.get(end + 1))
             out.append(f"bb = {end + 1}")
             if region is not None and end + 1 > region[1]:
                 out.append("break")
-        return out or ["pass"]
+        return _stored(out) or ["pass"]
 
     bbs = blocks(code, depth, leaders)
     regions = loops(code, bbs, _JUMPS)
@@ -270,6 +249,8 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
            "            except (AttributeError, TypeError, IndexError, ZeroDivisionError,"
            " RecursionError, MemoryError) as err:",
            "                frame[1] = ip = IPS[err.__traceback__.tb_lineno]",
+           "                if type(err) is IndexError and ip in IDX:",
+           "                    err = index_error(err, IDX[ip], locals())",
            "                ex = host_error(th, M, ip, err)",
            "                bb = find_handler(M, ip, ex)", "                if bb < 0:",
            "                    raise JavaThrowable(ex) from None", "                s0 = ex",
@@ -279,15 +260,17 @@ def _translate(m: JMethod) -> Callable[[JThread, list[Any]], Any]:
 
     src, ips = _instruction_lines(src)
     env: dict[str, Any] = {
-        "M": m, "IPS": ips, "JavaThrowable": JavaThrowable, "JObject": JObject,
+        "M": m, "IPS": ips, "IDX": e.indexes, "index_error": inline.index_error,
+        "negative_index": inline.negative_index, "JavaThrowable": JavaThrowable, "JObject": JObject,
         "JArray": JArray, "find_handler": find_handler, "host_error": host_error,
         "stack_overflow": stack_overflow, "execute": execute, "_idiv": _idiv, "_ldiv": _ldiv,
         "_rem": _rem, "_f32": _f32, "fdiv": fdiv, "fmod": fmod, "fcmp": fcmp, "f2i": f2i,
-        "f2l": f2l, "_abstract": _abstract, "_instanceof": _instanceof,
+        "f2l": f2l, "_abstract": abstract, "_instanceof": instanceof,
         "checkcast_slow": checkcast_slow, "array_store_check": array_store_check,
         "new_primitive_array": new_primitive_array, "new_multi_array": new_multi_array,
-        "vm_exception": vm_exception, "_monitor": _monitor, "_perform": _perform,
-        "check_array_size": check_array_size, **e.consts,
+        "vm_exception": vm_exception, "_monitor": _monitor, "_perform": perform,
+        "check_array_size": check_array_size, "sqrt": math.sqrt, "NAN": math.nan,
+        **e.consts,
     }
     exec(compile("\n".join(src), f"<translated {m}>", "exec"), env)  # noqa: S102
     fn: Callable[[JThread, list[Any]], Any] = env["translated"]
@@ -319,6 +302,57 @@ def _instruction_lines(src: list[str]) -> tuple[list[str], list[int]]:
         out.append(line)
         ips.append(ip)
     return out, ips
+
+
+_SLOT_WRITE = re.compile(r"^(\s*)s(\d+) = (.+)$")
+_LOCAL_STORE = re.compile(r"^(\s*)(l\d+) = s(\d+)$")
+
+
+def _stored(lines: list[str]) -> list[str]:
+    """`sK = expr` followed by `lN = sK` (a result stored to a local) as `lN = expr`: the
+    slot is popped by the store, and a later read of it follows a new write."""
+    out: list[str] = []
+    for line in lines:
+        store = _LOCAL_STORE.match(line)
+        write = _SLOT_WRITE.match(out[-1]) if store and out else None
+        if store and write and write.group(1) == store.group(1) \
+                and write.group(2) == store.group(3):
+            out[-1] = f"{store.group(1)}{store.group(2)} = {write.group(3)}"
+            continue
+        out.append(line)
+    return out
+
+
+def _straight(e: _Emitter, st: Stack, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
+    """Instruction `i` at stack depth `d` in a block whose symbolic stack is `st`: a load,
+    a constant or a pure result only noted, the rest as statements reading noted slots."""
+    op, a, _ = ins
+    if op == D.LOAD or op == D.LOAD2:
+        st.note(d, f"l{a}")
+        return []
+    if op == D.CONST or op == D.CONST2:
+        lit = literal(a)
+        if lit is not None:
+            st.note(d, lit)
+            return []
+    noted = st.get(d - 1) if op == 0x59 else None
+    if noted is not None and "(" not in noted:  # dup of a noted local or literal
+        st.note(d, noted)
+        return []
+    special = inline.special(e, st, i, ins, d, _straight)
+    if special is not None:
+        return special
+    out: list[str] = []
+    lines = _statement(e, i, ins, d)
+    if op in _PURE and len(lines) == 1 and lines[0].startswith(f"s{d - _POPS[op]} = "):
+        # A result without side effects stays an expression until it is used.
+        slot = d - _POPS[op]
+        out += st.before_write(f"s{slot}", "")
+        st.note_expression(slot, lines[0].split(" = ", 1)[1])
+        return out
+    for line in lines:
+        out += st.rewrite(line)
+    return out
 
 
 def _call(e: _Emitter, i: int, d: int, ns: int, rs: int, target: str) -> list[str]:
@@ -550,88 +584,6 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
                 f"raise JavaThrowable(s{t})"]
     if op in (0xC2, 0xC3):
         return [f"ip = {i}", f"_monitor(th, s{t}, {op == 0xC2})"]
-    if op in _LINKED_LATER:
-        return _unlinked(e, i, op, a, d)
+    if op in LINKED_LATER:
+        return unlinked(e, i, op, a, d)
     raise Unsupported(op)
-
-
-# Instructions not yet run when the method is translated: they are linked on first use and
-# then performed by _perform on the popped values (slower, but such code is cold).
-_LINKED_LATER = frozenset({D.LDC, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xBA,
-                           0xBB, 0xBD, 0xC0, 0xC1})
-
-
-def _unlinked(e: _Emitter, i: int, op: int, a: Any, d: int) -> list[str]:
-    from vmforms.jvm.classfile.code import Instruction
-    from vmforms.jvm.interp.npe import _effect
-
-    m = e.m
-    assert m.klass.cf is not None
-    cp = m.klass.cf.constant_pool
-    if op == D.LDC or op in (0xBB,):
-        pops, pushes = 0, 1
-    elif op in (0xBD, 0xC0, 0xC1):
-        pops, pushes = 1, 1
-    else:
-        pops, pushes = _effect(Instruction(m.pcs[i], op, a), cp)
-    args = ", ".join(f"s{k}" for k in range(d - pops, d))
-    out = [f"frame[1] = ip = {i}", f"r = _perform(th, M, {i}, [{args}])"]
-    if pushes:
-        out.append(f"s{d - pops} = r")
-    return out
-
-
-def _perform(th: JThread, m: JMethod, i: int, vals: list[Any]) -> Any:
-    """Link instruction `i` of `m` if the interpreter has not, then carry it out."""
-    from vmforms.jvm.interp.link import link_instruction
-
-    code = m.code
-    assert code is not None
-    q = code[i]
-    if q[0] in _LINKED_LATER:
-        q = code[i] = link_instruction(th, m, q[0], q[1], q[2])
-    op, a, b = q
-    if op == D.CONST:
-        return a
-    if op in (D.GETSTATIC_Q, D.GETSTATIC2_Q):
-        return a[b]
-    if op in (D.PUTSTATIC_Q, D.PUTSTATIC2_Q):
-        a[b] = vals[0]
-        return None
-    if op in (D.GETFIELD_Q, D.GETFIELD2_Q):
-        return vals[0].fields[a]
-    if op in (D.PUTFIELD_Q, D.PUTFIELD2_Q):
-        vals[0].fields[a] = vals[1]
-        return None
-    if op in (D.INVOKESTATIC_Q, D.INVOKESPECIAL_Q):
-        t = a[0]
-        if op == D.INVOKESPECIAL_Q and vals[0] is None:
-            raise AttributeError("'NoneType' invokespecial")
-        return t.native(th, vals) if t.native else _execute(th, t, vals)
-    if op == D.INVOKEVIRTUAL_Q:
-        k = vals[0].klass
-        t = k.vcache.get(a[0]) or k.select_virtual(a[0])
-        if t is None:
-            _abstract(th, k, a[0])
-        return t.native(th, vals) if t.native else _execute(th, t, vals)
-    if op == D.INVOKEDYNAMIC_Q:
-        return a[0](th, vals)
-    if op == D.NEW_Q:
-        return JObject(a, list(b))
-    if op == D.CHECKCAST_Q:
-        if vals[0] is not None and (a.name not in vals[0].klass.ancestors or a.shadowed):
-            checkcast_slow(th, vals[0], a)
-        return vals[0]
-    if op == D.INSTANCEOF_Q:
-        return _instanceof(vals[0], a)
-    if op == D.ANEWARRAY_Q:
-        if vals[0] < 0 or vals[0] > th.vm.max_array:
-            check_array_size(th, vals[0])
-        return JArray(a, [None] * vals[0])
-    raise AssertionError(f"cannot perform op {op}")
-
-
-def _execute(th: JThread, t: JMethod, vals: list[Any]) -> Any:
-    from vmforms.jvm.interp.interpreter import execute
-
-    return execute(th, t, vals)

@@ -66,7 +66,7 @@ class JMethod:
 
     __slots__ = ("klass", "name", "descriptor", "access", "info", "arg_slots", "ret_slots",
                  "args", "ret", "code", "pcs", "handlers", "max_locals", "native", "key",
-                 "is_static", "lines", "vindex", "calls")
+                 "is_static", "lines", "vindex", "calls", "relinked")
 
     def __init__(self, klass: JClass, info: MethodInfo) -> None:
         self.klass = klass
@@ -88,6 +88,7 @@ class JMethod:
         self.lines: list[tuple[int, int]] | None = None
         self.vindex = 0
         self.calls = 0
+        self.relinked = 0  # times its translation was dropped for one with more linked
 
     @property
     def is_native(self) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from interp_testlib import compile_java
+from interp_testlib import compile_java, interpreted_and_translated
 
 from vmforms.jvm.interp.translate import translate
 from vmforms.jvm.runtime.classpath import ClassPath
 from vmforms.jvm.runtime.heap import JavaThrowable
-from vmforms.jvm.runtime.vm import VM, JThread, slot_args
+from vmforms.jvm.runtime.vm import VM, JThread
 
 SOURCE = """
 public class Hot {
@@ -75,13 +75,8 @@ def vm(tmp_path_factory: pytest.TempPathFactory) -> tuple[VM, JThread]:
 
 def both(vm: tuple[VM, JThread], name: str, *args: Any) -> tuple[Any, Any]:
     """(interpreted result, translated result) of Hot.name(args)."""
-    machine, th = vm
-    m = next(m for m in machine.load("Hot").methods.values() if m.name == name)
-    m.native = None
-    first = machine.invoke(th, m, slot_args(m.descriptor, args))
-    fn = translate(m)
-    assert fn is not None, f"{name} was not translated"
-    return first, fn(th, slot_args(m.descriptor, args))
+    first, second, _ = interpreted_and_translated(*vm, "Hot", name, args)
+    return first, second
 
 
 def test_arithmetic_and_loops(vm: tuple[VM, JThread]) -> None:
