@@ -123,6 +123,7 @@ class _PacedCpu(CpuBackend, Protocol):
     nominal_ips: int
     host_paced: bool
     wake_at: int
+    idle: bool  # the last run stopped in WFI, waiting for an event
 
     def skip_idle(self, instructions: int) -> None: ...
 
@@ -403,7 +404,8 @@ class Machine:
             else:
                 if poll is not None:
                     poll(False)
-                self._net_step(idle)
+                # WFI says the guest waits (a slice also ends a few instructions short)
+                self._net_step(cast(_PacedCpu, cpu).idle)
             if deadline is not None and time.monotonic() > deadline:
                 break
         elapsed = time.monotonic() - start
