@@ -75,6 +75,22 @@ rescue NoMethodError => e
   p [e.class, e.name]
 end
 
+# a literal appended goes in as bytes, but a receiver that keeps it gets its own String
+s = +"a"
+s << "b" << "c"
+kept = []
+2.times { kept << "z" }
+kept[0] << "!"
+sink = Object.new
+def sink.<<(x) = (x << "?"; x)
+p s, kept, sink << "q", (sink << "q").equal?(sink << "q")
+latin = "\u00e9".encode("ISO-8859-1")
+begin
+  latin << "\u3042"
+rescue Encoding::CompatibilityError => e
+  p e.message
+end
+
 def depth(n) = n.zero? ? 0 : 1 + depth(n - 1)
 p depth(200)
 def parse(s) = Integer(s)

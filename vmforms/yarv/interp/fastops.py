@@ -68,6 +68,17 @@ def ltlt(vm: Any, f: Any, a: Any, b: Any, ci: Any) -> Any:
     return dispatch(vm, f, a, [b], None, None, ci)
 
 
+def ltlt_lit(vm: Any, f: Any, a: Any, lit: Any, ci: Any) -> Any:
+    """opt_ltlt of a string literal (putstring just before): a plain String appends its
+    bytes, any other receiver gets the new String putstring would have made."""
+    if type(a) is RString and a.cls is vm.cString and not a.frozen:
+        if a.enc is not lit.enc and a.enc != lit.enc:
+            a.enc = compatible(vm, a, lit)
+        a.b += lit.b
+        return a
+    return ltlt(vm, f, a, fresh(bytearray(lit.b), lit.enc, vm.cString), ci)
+
+
 def eq(vm: Any, f: Any, a: Any, b: Any, ci: Any) -> Any:
     ta = type(a)
     if ta is RString and type(b) is RString and a.cls is vm.cString:

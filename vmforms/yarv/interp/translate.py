@@ -278,6 +278,16 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
         elif name == "putobject":
             scope[f"K{pc}"] = op[3]
             stk.push(f"K{pc}", True)
+        elif name == "putstring" and nxt not in leaders and nxt < len(code) and \
+                INSNS[code[nxt]].name.removeprefix("trace_") == "opt_ltlt":
+            # `x << "lit"`: the literal goes to opt_ltlt as it is (a copy only if the
+            # receiver is not a plain String, which could keep it)
+            scope[f"LIT{pc}"] = op[3]
+            stk.push(f"LIT{pc}", True)
+        elif name == "opt_ltlt" and stk.pending and stk.pending[-1][0].startswith("LIT"):
+            lit = stk.pending.pop()[0]
+            scope["LTLTLIT"], scope[f"C{pc}"] = fastops.ltlt_lit, op[3]
+            stk.call(pc, f"LTLTLIT(vm, f, {{}}, {lit}, C{pc})", 1)
         elif name == "putstring":  # a new String of the literal's bytes
             scope[f"K{pc}"], scope["FRESH"] = op[3], fresh
             t = stk.temp()
