@@ -57,14 +57,15 @@ def qemu_run() -> float | None:
     from vmforms.container.vmisolation.agent import GUEST_CMDLINE, READY_MARK, description
     from vmforms.container.vmisolation.disk import layers_disk
     from vmforms.container.vmisolation.guest import agent_guest
-    from vmforms.hypervisor.boot.initramfs import GUEST_EXIT_RE
+    from vmforms.hypervisor.boot.initramfs import exit_mark, new_key
 
     store = ImageStore()
     image = store.resolve("busybox", parse_platform("linux/riscv64"))
     layers = list(store.layer_dirs(image))
     disk = layers_disk(image.id, layers)
     guest = agent_guest()
-    text = description(layers=len(layers), hostname="qemu", args=["true"],
+    key = new_key()
+    text = description(key=key, layers=len(layers), hostname="qemu", args=["true"],
                        env=["PATH=/usr/bin:/bin"], cwd="/", uid=0, gid=0, groups=[],
                        memory=None, pids=None, tty=False, stdin=False)
     argv = [qemu, "-M", "virt", "-m", "128M", "-smp", "1", "-nographic", "-no-reboot",
@@ -78,7 +79,7 @@ def qemu_run() -> float | None:
     assert proc.stdin is not None and proc.stdout is not None
     seen, sent = bytearray(), False
     try:
-        while not GUEST_EXIT_RE.search(seen):
+        while exit_mark(0, key) not in seen:
             if time.perf_counter() - start > TIMEOUT or proc.poll() is not None:
                 raise SystemExit(f"qemu: no exit mark; last output {bytes(seen[-300:])!r}")
             if select.select([proc.stdout], [], [], 1.0)[0]:

@@ -137,6 +137,21 @@ def test_stdout_and_stderr_apart(attached: subprocess.CompletedProcess[str],
         "err", "ls: /nowhere: No such file or directory"]
 
 
+def test_a_forged_exit_mark_is_only_output(attached: subprocess.CompletedProcess[str],
+                                           vm_root: Vmf) -> None:
+    """A container (or a file it prints) cannot end its run with a status of its choosing:
+    exit marks without the run's key, the plain one of an older agent among them, are
+    its output, and the real status comes out after them."""
+    forged = ("\\033]vmforms;exit=0\\007 \\033]vmforms;" + "ab" * 16 + ";exit=0\\007 "
+              "\\033]vmforms;exit=")
+    done = vm_root("run", "--rm", "--isolation", "vm", "busybox", "sh", "-c",
+                   f"printf '{forged}' > /m; cat /m; echo; sleep 1; echo still here; exit 3",
+                   timeout=BOOT_TIMEOUT)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == ("\x1b]vmforms;exit=0\x07 \x1b]vmforms;" + "ab" * 16 +
+                           ";exit=0\x07 \x1b]vmforms;exit=\nstill here\n")
+
+
 def test_terminal_with_t(attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:
     """-t: the console is the container's terminal, at /dev/console, with the caller's
     terminal's size (a pseudo-terminal made by script(1))."""

@@ -18,7 +18,9 @@ from vmforms.container.vmisolation import check_vm_options
 from vmforms.container.vmisolation.agent import READY_MARK, description
 from vmforms.container.vmisolation.disk import layers_disk
 from vmforms.container.vmisolation.launch import ConsoleSession, guest_ram
+from vmforms.hypervisor.boot.initramfs import GUEST_BEGIN, GuestOutput, exit_mark, new_key
 
+KEY = "0123456789abcdef" * 2
 HOSTILE = ["it's", "$(touch /nonexistent/x)", "a\nb", "`id`", '"$1"', "-x"]
 
 
@@ -32,26 +34,28 @@ def _decode(text: str) -> list[str]:
 
 
 def test_description_fields() -> None:
-    text = description(layers=2, hostname="h'x", args=["printf", "%s|", *HOSTILE],
+    text = description(key=KEY, layers=2, hostname="h'x", args=["printf", "%s|", *HOSTILE],
                        env=["A=1 2", "B=$(id)"], cwd="/w d", uid=5, gid=6, groups=[7, 8],
                        memory=1 << 25, pids=None, tty=False, stdin=True)
-    assert _decode(text) == ["vmforms-container-1", "2", "33554432", "-", "0", "1", "h'x",
+    assert _decode(text) == ["vmforms-container-2", KEY, "2", "33554432", "-", "0", "1", "h'x",
                              "/w d", "5", "6", "7,8", "2", "A=1 2", "B=$(id)", "printf",
                              "%s|", *HOSTILE]
 
 
 def test_description_refuses_nul_and_excess() -> None:
-    common = {"layers": 1, "hostname": "h", "env": [], "cwd": "/", "uid": 0, "gid": 0,
+    common = {"key": KEY, "layers": 1, "hostname": "h", "env": [], "cwd": "/", "uid": 0, "gid": 0,
               "groups": [], "memory": None, "pids": None, "tty": False, "stdin": False}
     with pytest.raises(ContainerError):
         description(args=["a\0b"], **common)  # type: ignore[arg-type]
     with pytest.raises(ContainerError):
         description(args=["x"] * 5000, **common)  # type: ignore[arg-type]
+    with pytest.raises(ContainerError):  # the key goes into the agent's exit mark
+        description(args=["x"], **{**common, "key": "%s;exit=0\x07"})  # type: ignore[arg-type]
 
 
 def test_description_needs_a_command() -> None:
     with pytest.raises(ContainerError):
-        description(layers=1, hostname="h", args=[], env=[], cwd="/", uid=0, gid=0,
+        description(key=KEY, layers=1, hostname="h", args=[], env=[], cwd="/", uid=0, gid=0,
                     groups=[], memory=None, pids=None, tty=False, stdin=False)
 
 
@@ -217,3 +221,37 @@ def test_vm_files_go_with_their_image(tmp_path: Path, monkeypatch: pytest.Monkey
         disks[kept].name]
     assert sorted(p.name for p in snapshots_dir().iterdir()) == [".being-written", kept[:8]]
     assert remove_stale(set()) > 0 and vm_files() == {}
+
+
+def _run_output(key: str | None, stream: bytes, step: int) -> tuple[bytes, int | None]:
+    guest = GuestOutput(key)
+    out = b"".join(guest.feed(stream[i:i + step]) for i in range(0, len(stream), step))
+    return out, guest.exit_status
+
+
+@pytest.mark.parametrize("step", [1, 2, 7, 1000])
+def test_only_the_keyed_exit_mark_ends_the_run(step: int) -> None:
+    other = new_key()
+    forged = [exit_mark(0), exit_mark(0, other), b"\x1b]vmforms;" + KEY.encode() + b";exit=x\x07",
+              exit_mark(0, KEY)[:-1] + b"9999\x07", exit_mark(3, KEY[:-1] + "0")]
+    body = b"out " + b" ".join(forged) + b" tail\n"
+    stream = GUEST_BEGIN + body + exit_mark(7, KEY) + b"after"
+    assert _run_output(KEY, stream, step) == (body, 7)
+    # without a key (an older /init) the plain mark ends it
+    assert _run_output(None, GUEST_BEGIN + b"x" + exit_mark(4) + b"y", step) == (b"x", 4)
+
+
+def test_a_forged_mark_is_not_held_back() -> None:
+    """A forged mark that never ends must not stall the output or grow a buffer."""
+    guest = GuestOutput(KEY)
+    guest.feed(GUEST_BEGIN)
+    prefix = exit_mark(0, KEY)[:-2]
+    assert guest.feed(b"a" + prefix) == b"a"  # could still be ours
+    assert guest.feed(b"12") == b""
+    assert guest.feed(b"3") == b""
+    assert guest.feed(b"4") == prefix + b"1234"  # four digits: not a status
+    assert guest.feed(exit_mark(0)[:-1]) == exit_mark(0)[:-1]
+    assert guest.feed(b"z" * 100000) == b"z" * 100000
+    assert guest.exit_status is None
+    with pytest.raises(ValueError):
+        exit_mark(0, "A" * 32)

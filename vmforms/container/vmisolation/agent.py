@@ -7,7 +7,9 @@ the mark and restored for any container. It then mounts the image disk (/dev/vda
 directory per layer) under an overlay with a tmpfs upper layer, makes a cgroup
 (memory.max, pids.max), unshares the mount, UTS, IPC and PID namespaces, and in them
 switches root, user and capabilities and execs the command. The container's exit status
-goes out as the exit mark of the built-in guest's /init (initramfs.py), then the guest
+goes out as the exit mark of the built-in guest's /init (initramfs.py), signed with the
+run's key, which the description carries (after the snapshot point) and the container
+cannot read: a mark the container prints without it is only its output. Then the guest
 powers off.
 """
 
@@ -20,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 from vmforms.container.errors import ContainerError
+from vmforms.hypervisor.boot.initramfs import KEY_RE
 
 ENTER_SOURCE = Path(__file__).with_name("enter.c")
 CROSS_GCC = "riscv64-linux-gnu-gcc"
@@ -29,26 +32,29 @@ GUEST_CMDLINE = f"console=ttyS0 quiet rdinit=/{ENTER_PATH}"
 READY_MARK = b"\x1b]vmforms;agent-ready\x07"
 DESCRIPTION_END = "."
 
-DESCRIPTION_MAGIC = "vmforms-container-1"
+DESCRIPTION_MAGIC = "vmforms-container-2"
 # vmforms-enter's bounds (enter.c: MAX_DESCRIPTION of base64 text, MAX_FIELDS)
 MAX_DESCRIPTION = 1 << 20
 MAX_FIELDS = 4000
 
 
-def description(*, layers: int, hostname: str, args: list[str], env: list[str], cwd: str,
-                uid: int, gid: int, groups: list[int], memory: int | None,
+def description(*, key: str, layers: int, hostname: str, args: list[str], env: list[str],
+                cwd: str, uid: int, gid: int, groups: list[int], memory: int | None,
                 pids: int | None, tty: bool, stdin: bool,
                 tty_size: tuple[int, int] | None = None) -> str:
     """The text sent after the ready mark: vmforms-enter's NUL-terminated fields (see
-    enter.c), base64 in lines of 76 and a closing dot."""
+    enter.c), base64 in lines of 76 and a closing dot. `key` signs the exit mark
+    (initramfs.new_key)."""
     if not args:
         raise ContainerError("no command specified")
+    if not KEY_RE.fullmatch(key):
+        raise ContainerError("the exit mark's key is 32 lowercase hex digits")
     settings = [str(layers), str(memory) if memory is not None else "-",
                 str(pids) if pids is not None and pids > 0 else "-",
                 f"1:{tty_size[0]}x{tty_size[1]}" if tty and tty_size else str(int(tty)),
                 str(int(stdin)), hostname, cwd, str(uid), str(gid),
                 ",".join(map(str, groups)) or "-"]
-    fields = [DESCRIPTION_MAGIC, *settings, str(len(env)), *env, *args]
+    fields = [DESCRIPTION_MAGIC, key, *settings, str(len(env)), *env, *args]
     if any("\0" in f for f in fields):
         raise ContainerError("a NUL byte in the container's command or environment")
     blob = base64.encodebytes("".join(f + "\0" for f in fields).encode()).decode()

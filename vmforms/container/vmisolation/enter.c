@@ -4,9 +4,13 @@
  * the begin and ready marks (a snapshot of the VM is taken there, one per image disk:
  * what comes before is paid once) and reads the container's description from the
  * console: base64 lines up to a line holding a dot,
- * whose bytes are NUL-terminated fields: "vmforms-container-1", LAYERS, MEMORY, PIDS,
- * TTY, STDIN, HOSTNAME, WORKDIR, UID, GID, GIDS, the number of environment entries, the
- * entries, then CMD and its ARGs. Each step is a system call here rather than a shell
+ * whose bytes are NUL-terminated fields: "vmforms-container-2", KEY, LAYERS, MEMORY,
+ * PIDS, TTY, STDIN, HOSTNAME, WORKDIR, UID, GID, GIDS, the number of environment
+ * entries, the entries, then CMD and its ARGs. KEY (32 hex digits, new for each run and
+ * never in a snapshot) signs the exit mark: the host takes no other as the end of the
+ * run, so a container that prints a mark of its own only prints bytes. The container
+ * cannot read it: it is kept here only, the PID namespace hides this process, and
+ * without CAP_SYS_PTRACE or CAP_SYS_RAWIO neither its memory nor /dev/mem is open to it. Each step is a system call here rather than a shell
  * and busybox programs: every fork and exec costs the software CPU hundreds of thousands
  * of instructions of page faults.
  * - the image: /dev/vda (ext4, a directory per layer, 0 the lowest) read-only, under an
@@ -56,7 +60,8 @@
 #define MAX_LAYERS 64
 #define MAX_DESCRIPTION (1 << 20)
 #define MAX_FIELDS 4096
-#define MAGIC "vmforms-container-1"
+#define MAGIC "vmforms-container-2"
+#define KEY_LEN 32
 #define SETTINGS 10 /* LAYERS .. GIDS */
 /* The image's files read before the ready mark, so that the snapshot holds them in the
  * page cache: a command's first exec then maps pages instead of reading the disk. */
@@ -75,13 +80,16 @@ static const int default_caps[] = {
 
 static int is_init;  /* this process is the guest's PID 1: it must not exit */
 static int err_console = -1;  /* /dev/hvc0: the container's stderr without a terminal */
+static char run_key[KEY_LEN + 1];  /* the description's KEY: "" until it is read */
 
-/* The exit mark the monitor reads as the container's status (initramfs.py), then off. */
+/* The exit mark the monitor reads as the container's status (initramfs.py), then off.
+ * Before the description there is no key, and no mark: the host sees the guest stop. */
 static void finish(int status)
 {
     if (err_console >= 0)
         tcdrain(err_console);  /* the container's last words on stderr go out first */
-    printf("\033]vmforms;exit=%d\007", status);
+    if (run_key[0])
+        printf("\033]vmforms;%s;exit=%d\007", run_key, status);
     fflush(stdout);
     sync();
     reboot(RB_POWER_OFF);
@@ -426,23 +434,26 @@ static char **read_description(void)
         }
         i = (size_t)(end - text) + 1;
     }
-    if (n < SETTINGS + 3 || strcmp(fields[1], MAGIC) != 0) {
+    if (n < SETTINGS + 4 || strcmp(fields[1], MAGIC) != 0
+        || strlen(fields[2]) != KEY_LEN || strspn(fields[2], "0123456789abcdef") != KEY_LEN) {
         errno = EINVAL;
         fail("read the container description", path);
     }
-    /* fields[1] is the magic: shift the settings to 1..10 */
-    memmove(fields + 1, fields + 2, SETTINGS * sizeof fields[0]);
-    size_t nenv = strtoul(fields[SETTINGS + 2], NULL, 10);
-    if (SETTINGS + 3 + nenv >= n + 1) {
+    memcpy(run_key, fields[2], KEY_LEN + 1);
+    memset(fields[2], 0, KEY_LEN);
+    /* fields[1] is the magic, [2] the key: shift the settings to 1..10 */
+    memmove(fields + 1, fields + 3, SETTINGS * sizeof fields[0]);
+    size_t nenv = strtoul(fields[SETTINGS + 3], NULL, 10);
+    if (SETTINGS + 4 + nenv >= n + 1) {
         errno = EINVAL;
         fail("read the environment of", path);
     }
     clearenv();
     for (size_t i = 0; i < nenv; i++)
-        if (putenv(fields[SETTINGS + 3 + i]) != 0)
-            fail("putenv", fields[SETTINGS + 3 + i]);
+        if (putenv(fields[SETTINGS + 4 + i]) != 0)
+            fail("putenv", fields[SETTINGS + 4 + i]);
     /* CMD and ARGs follow the environment: move them to 12.. */
-    size_t first = SETTINGS + 3 + nenv, nargs = n + 1 - first;
+    size_t first = SETTINGS + 4 + nenv, nargs = n + 1 - first;
     fields[0] = "vmforms-enter";
     fields[11] = "--";
     memmove(fields + 12, fields + first, nargs * sizeof fields[0]);
@@ -514,6 +525,7 @@ int main(void)
         fail("fork", "the container's PID 1");
     if (pid == 0) {
         is_init = 0;
+        memset(run_key, 0, sizeof run_key);  /* the container's copy of our memory */
         exit(container(argv));
     }
     int status;

@@ -2,9 +2,11 @@
 would (the monitor waits for it, signals it, relays its output and records its status)
 and runs the RISC-V board with the agent's guest, the image disk and the container's
 description. The serial console carries stdin, stdout and the agent's exit mark, which
-becomes this process's exit status; without a terminal the container's stderr comes out
-of the virtio console (the guest's hvc0) onto this process's stderr, so the two streams
-stay apart as a native container's do (with -t both are the terminal, as in Docker).
+becomes this process's exit status (only the mark with this run's key, which the
+description hands the agent after the snapshot point); without a terminal the
+container's stderr comes out of the virtio console (the guest's hvc0) onto this
+process's stderr, so the two streams stay apart as a native container's do (with -t
+both are the terminal, as in Docker).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class VmPlan:
     tty: bool
     interactive: bool
     snapshot: Any = None  # Path of the VM saved at the agent's ready mark, or None
+    key: str | None = None  # the run's exit-mark key, in the description
 
 
 def snapshots_dir() -> Any:
@@ -102,14 +105,16 @@ def plan(c: st.Container, spec: Spec, tty_size: tuple[int, int] | None = None) -
     from vmforms.container.vmisolation.agent import description
     from vmforms.container.vmisolation.disk import layers_disk
     from vmforms.container.vmisolation.guest import agent_guest
+    from vmforms.hypervisor.boot.initramfs import new_key
     from vmforms.hypervisor.machine import DiskSpec, MachineConfig
 
     guest = agent_guest()
+    key = new_key()
     layers = [Path(p) for p in c.record["Layers"]]
     disk = layers_disk(c.record["Image"], layers)
     proc, res = spec.process, spec.linux.resources
     text = description(
-        layers=len(layers), hostname=spec.hostname or c.id[:12], args=list(proc.args),
+        key=key, layers=len(layers), hostname=spec.hostname or c.id[:12], args=list(proc.args),
         env=list(proc.env), cwd=proc.cwd, uid=proc.user.uid, gid=proc.user.gid,
         groups=list(proc.user.additional_gids), memory=res.memory_limit,
         pids=res.pids_limit, tty=proc.terminal, stdin=bool(c.record["Config"]["OpenStdin"]),
@@ -124,7 +129,7 @@ def plan(c: st.Container, spec: Spec, tty_size: tuple[int, int] | None = None) -
     # VMFORMS_VM_SNAPSHOT=off: boot every time (the bench and the demo measure both ways)
     snapshot = None if os.environ.get("VMFORMS_VM_SNAPSHOT") == "off" else snapshot_dir(config)
     return VmPlan(config, text.encode(), proc.terminal,
-                  bool(c.record["Config"]["OpenStdin"]), snapshot)
+                  bool(c.record["Config"]["OpenStdin"]), snapshot, key)
 
 
 def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
@@ -195,7 +200,7 @@ def run_machine(p: VmPlan) -> int:
     from vmforms.hypervisor.boot.initramfs import GuestOutput
     from vmforms.hypervisor.machine import Machine
 
-    guest = GuestOutput()
+    guest = GuestOutput(p.key)
     session = ConsoleSession(p.description)
     reading = p.interactive
     to_save: Any = None  # where to save the machine at the ready mark (a cold boot)

@@ -4,7 +4,9 @@
 command line as `vmforms_cmd=<base64 of a shell command line>` (the kernel hands unknown
 `name=value` words to init as environment, Documentation/admin-guide/kernel-parameters.rst),
 framing its output between two OSC escape sequences the monitor can find in the serial
-stream, then powers off. Without a command it starts an interactive shell. With
+stream, then powers off. With `vmforms_key=<hex>` the exit mark carries that per-run key
+and only a mark with it ends the run: a file the command prints cannot forge the end.
+Without a command it starts an interactive shell. With
 `vmforms_net=<address>/<prefix>,<host>` (vm run --net) it first puts the address on eth0
 and exports the host's as VMFORMS_HOST.
 """
@@ -29,6 +31,9 @@ GUEST_BEGIN = b"\x1b]vmforms;begin\x07"
 GUEST_EXIT_PREFIX = b"\x1b]vmforms;exit="
 GUEST_EXIT_RE = re.compile(rb"\x1b\]vmforms;exit=(\d+)\x07")
 CMD_PARAM = "vmforms_cmd"
+KEY_PARAM = "vmforms_key"
+KEY_RE = re.compile(r"[0-9a-f]{32}")
+MAX_STATUS_DIGITS = 3  # an exit status is 0..255
 BOOT_LOG_LIMIT = 64 * 1024
 
 INIT_SCRIPT = r"""#!/bin/busybox sh
@@ -48,11 +53,16 @@ if [ -n "$vmforms_cmd" ]; then
     # The serial line carries bytes as the program wrote them: no \n -> \r\n.
     stty -opost -echo 2>/dev/null
     echo "$vmforms_cmd" | base64 -d > /tmp/.cmd
-    unset vmforms_cmd
+    key="$vmforms_key"
+    unset vmforms_cmd vmforms_key
     printf '\033]vmforms;begin\007'
     sh /tmp/.cmd
     status=$?
-    printf '\033]vmforms;exit=%d\007' "$status"
+    if [ -n "$key" ]; then
+        printf '\033]vmforms;%s;exit=%d\007' "$key" "$status"
+    else
+        printf '\033]vmforms;exit=%d\007' "$status"
+    fi
 else
     setsid cttyhack sh -l
 fi
@@ -143,24 +153,50 @@ def build_initramfs(
     return write_newc(entries)
 
 
-def command_parameter(argv: list[str]) -> str:
-    """The kernel command-line word that makes /init run `argv`."""
+def command_parameter(argv: list[str], key: str | None = None) -> str:
+    """The kernel command-line words that make /init run `argv` (and sign its exit mark
+    with `key`: see exit_mark)."""
     line = shlex.join(argv)
-    return f"{CMD_PARAM}={base64.b64encode(line.encode()).decode()}"
+    word = f"{CMD_PARAM}={base64.b64encode(line.encode()).decode()}"
+    return word if key is None else f"{word} {KEY_PARAM}={key}"
+
+
+def new_key() -> str:
+    """A per-run key for the exit mark: 16 random bytes in hex."""
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+def exit_mark(status: int, key: str | None = None) -> bytes:
+    """The mark that ends a run with `status`: `ESC ] vmforms;KEY;exit=N BEL`, or without
+    a key the older `ESC ] vmforms;exit=N BEL`."""
+    return _exit_prefix(key) + b"%d\x07" % status
+
+
+def _exit_prefix(key: str | None) -> bytes:
+    if key is None:
+        return GUEST_EXIT_PREFIX
+    if not KEY_RE.fullmatch(key):
+        raise ValueError("an exit mark's key is 32 lowercase hex digits")
+    return b"\x1b]vmforms;" + key.encode() + b";exit="
 
 
 class GuestOutput:
     """Separates the command's output from boot messages in the serial stream.
 
     Bytes before the begin mark are boot noise; after it they belong to the command,
-    until the exit mark, which carries the status. A partial mark at the end of a chunk
-    is held back until the next chunk decides it.
+    until the exit mark, which carries the status. With a key, only the mark with that
+    key counts: one without it (or with another) is the command's output like any
+    bytes. A partial mark at the end of a chunk is held back until the next chunk
+    decides it, never more than a mark's length.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, key: str | None = None) -> None:
         self.begun = False
         self.exit_status: int | None = None
         self._pending = b""
+        self._prefix = _exit_prefix(key)
         self.boot_log = bytearray()
 
     def feed(self, data: bytes) -> bytes:
@@ -180,12 +216,21 @@ class GuestOutput:
             self.boot_log += buf[:at]
             self.begun = True
             buf = buf[at + len(GUEST_BEGIN) :]
-        match = GUEST_EXIT_RE.search(buf)
-        if match:
-            self.exit_status = int(match.group(1))
-            return buf[: match.start()]
-        at = buf.find(GUEST_EXIT_PREFIX)
-        keep = len(buf) - at if at >= 0 else _partial_suffix(buf, GUEST_EXIT_PREFIX)
+        prefix, start = self._prefix, 0
+        while (at := buf.find(prefix, start)) >= 0:
+            end = at + len(prefix)
+            digits = end
+            while digits < len(buf) and digits - end < MAX_STATUS_DIGITS \
+                    and buf[digits] in b"0123456789":
+                digits += 1
+            if digits == len(buf):  # the status or its BEL is still to come
+                self._pending = buf[at:]
+                return buf[:at]
+            if digits > end and buf[digits] == 0x07:
+                self.exit_status = int(buf[end:digits])
+                return buf[:at]
+            start = end  # not a mark: the command's bytes
+        keep = _partial_suffix(buf[start:], prefix)
         self._pending = buf[len(buf) - keep :]
         return buf[: len(buf) - keep]
 
