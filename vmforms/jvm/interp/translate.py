@@ -376,7 +376,10 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
     if op == D.CONST or op == D.CONST2:
         return [f"s{d} = {e.const(a)}"]
     if op == 0x84:
-        return [f"l{a} = " + I32.format(f"l{a} + {b}")]
+        # One comparison instead of the wrap-around's three operations on big ints.
+        if b >= 0:
+            return [f"l{a} = l{a} + {b}", f"if l{a} > 2147483647:", f"    l{a} -= 4294967296"]
+        return [f"l{a} = l{a} - {-b}", f"if l{a} < -2147483648:", f"    l{a} += 4294967296"]
     if op in (0x60, 0x64, 0x68):
         sym = {0x60: "+", 0x64: "-", 0x68: "*"}[op]
         return [f"s{d - 2} = " + I32.format(f"s{d - 2} {sym} s{t}")]

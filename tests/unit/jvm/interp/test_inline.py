@@ -62,6 +62,14 @@ public class Inl {
             return "NPE";
         }
     }
+    static int wrap(int i) {
+        for (int k = 0; k < 3; k++) {
+            i += 1000;
+        }
+        i -= 32000;
+        i--;
+        return i;
+    }
     static class Fin {
         int v = 5;
         @SuppressWarnings("deprecation")
@@ -144,3 +152,9 @@ def test_array_elements_and_their_exceptions(vm: tuple[VM, JThread]) -> None:
     assert machine.to_str(both(vm, "at", *args[:0], machine.new_array("[I", [1]), 5,
                                args[2], args[3])[1]) == "Index 5 out of bounds for length 1"
     assert "negative_index" in fn.__code__.co_names  # the one-test form was written
+
+
+def test_increments_wrap_around(vm: tuple[VM, JThread]) -> None:
+    for i in (0, 2147483647 - 1500, -2147483648 + 32000, -2147483648, 2147483647):
+        interpreted, translated, _ = both(vm, "wrap", i)
+        assert interpreted == translated, i
