@@ -8,6 +8,10 @@ Python function (`codegen.py`). When an instruction inside a translated block tr
 traceback's line number says which one it was.
 """
 
+# (annotations stay text: the closures cold_block makes for every new block would otherwise
+# evaluate theirs each time, objects the collector then tracks for the block's lifetime)
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -130,24 +134,29 @@ def cold_block(
     # each item: the handler, its address, and the address that continues the block
     items = tuple(zip(handlers, pcs, [*pcs[1:], -1], strict=True))
     n = len(items)
+    block = Block(pcs[0], _no_code, n, tuple(pcs), tuple(instrs), raw)
+    if instrs[-1].name not in CSR_ACCESSES:
 
-    def run(c: Any, x: list[int], f: list[int], rt: Any, wt: Any) -> int:
-        k = 0
-        npc = 0
-        try:
-            for handler, pc, nxt in items:
-                npc = handler(c, x, f, rt, wt, pc)
-                k += 1
-                if npc != nxt:
-                    break  # a taken branch: a side exit
-        except Trap:
-            block.fault_index = block.fault_done = k
-            raise
-        c.instret += k
-        block.heat += 1
-        if block.heat >= c.hot_threshold:
-            c.promote(block)
-        return npc
+        def run(c: Any, x: list[int], f: list[int], rt: Any, wt: Any) -> int:
+            k = 0
+            npc = 0
+            try:
+                for handler, pc, nxt in items:
+                    npc = handler(c, x, f, rt, wt, pc)
+                    k += 1
+                    if npc != nxt:
+                        break  # a taken branch: a side exit
+            except Trap:
+                block.fault_index = block.fault_done = k
+                raise
+            c.instret += k
+            block.heat += 1
+            if block.heat >= c.hot_threshold:
+                c.promote(block)
+            return npc
+
+        block.fn = run
+        return block
 
     body = items[:-1]
     last, last_pc = handlers[-1], pcs[-1]
@@ -178,9 +187,12 @@ def cold_block(
             c.promote(block)
         return npc
 
-    fn = run_to_csr if instrs[-1].name in CSR_ACCESSES else run
-    block = Block(pcs[0], fn, n, tuple(pcs), tuple(instrs), raw)
+    block.fn = run_to_csr
     return block
+
+
+def _no_code(c: Any, x: list[int], f: list[int], rt: Any, wt: Any) -> int:
+    raise AssertionError("a block ran before its code was set")
 
 
 def translate_block(block: Block, segments: list[Segment], namespace: dict[str, Any]) -> None:
