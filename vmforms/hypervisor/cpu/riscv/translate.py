@@ -92,6 +92,13 @@ class Block:
     def translated(self) -> bool:
         return bool(self.line_index)
 
+    def ran(self, c: Any, k: int) -> None:
+        """A cold run of `k` instructions ended: count them; compile the block once hot."""
+        c.instret += k
+        self.heat += 1
+        if self.heat >= c.hot_threshold:
+            c.promote(self)
+
     def fault_point(self, tb: Any) -> tuple[int, int]:
         """The faulting instruction's address, and how many instructions of its block
         completed before it (a translated region has counted the blocks before)."""
@@ -149,10 +156,7 @@ def cold_block(
             except Trap:
                 block.fault_index = block.fault_done = k
                 raise
-            c.instret += k
-            block.heat += 1
-            if block.heat >= c.hot_threshold:
-                c.promote(block)
+            block.ran(c, k)
             return npc
 
         block.fn = run
@@ -181,10 +185,7 @@ def cold_block(
         except Trap:
             block.fault_index, block.fault_done = (n - 1, 0) if tail else (k, k)
             raise
-        c.instret += k
-        block.heat += 1
-        if block.heat >= c.hot_threshold:
-            c.promote(block)
+        block.ran(c, k)
         return npc
 
     block.fn = run_to_csr
