@@ -47,6 +47,13 @@ def special(e: Any, st: Stack, i: int, ins: tuple[Any, ...], d: int,
         return divide_by_constant(st, i, op, d)
     if op in _ARRAY_STORES or op == D.XALOAD or op == D.XALOAD2:
         return _array(e, st, i, op, d)
+    if op == 0x6F:  # ddiv by a literal other than zero: IEEE division, no special case
+        c = st.get(d - 2)
+        if c is None or not _FLOAT.fullmatch(c) or float(c) == 0.0:
+            return None
+        out = st.before_write(f"s{d - 4}", "", d - 4)
+        st.note_expression(d - 4, f"s{d - 4} / {c}")
+        return out
     if op == D.INVOKESTATIC_Q or op == D.INVOKESPECIAL_Q:
         t, ns, rs = a
         if t.klass.name == "java/lang/Math" and t.klass.loader is None and op == D.INVOKESTATIC_Q:
@@ -69,7 +76,7 @@ def divide_by_constant(st: Stack, i: int, op: int, d: int) -> list[str] | None:
         return None
     slot, q = d - 2 * w, f"q{i}"
     out = st.rewrite(f"{q} = s{slot}")
-    out += st.before_write(f"s{slot}", "")
+    out += st.before_write(f"s{slot}", "", slot)
     st.note_expression(slot, f"{q} {sym} {c} if {q} >= 0 else -(-{q} {sym} {c})")
     return out
 
@@ -79,6 +86,7 @@ _ARRAY_STORES = {D.XASTORE: (1, "{v}"), D.XASTORE2: (2, "{v}"), 0x55: (1, "{v} &
                  0x56: (1, "({v} + 0x8000 & 0xFFFF) - 0x8000"),
                  0x54: (1, "{v} & 1 if {a}.klass.element == 'Z' else ({v} + 128 & 0xFF) - 128")}
 _SIMPLE = re.compile(r"[ls]\d+|\d+")
+_FLOAT = re.compile(r"-?\d+\.\d+(e[-+]?\d+)?")
 
 
 def _array(e: Any, st: Stack, i: int, op: int, d: int) -> list[str] | None:
@@ -129,7 +137,7 @@ def _math(st: Stack, i: int, key: str, d: int) -> list[str] | None:
     if key == "sqrt(D)D":
         q = f"q{i}"
         out = st.rewrite(f"{q} = s{d - 2}")
-        out += st.before_write(f"s{d - 2}", "")
+        out += st.before_write(f"s{d - 2}", "", d - 2)
         st.note_expression(d - 2, f"sqrt({q}) if {q} >= 0.0 else NAN")
         return out
     forms = {"abs(D)D": (2, "abs(s{0})"), "abs(F)F": (1, "abs(s{0})"),
@@ -139,7 +147,7 @@ def _math(st: Stack, i: int, key: str, d: int) -> list[str] | None:
         return None
     pops, form = forms[key]
     slot = d - pops
-    out = st.before_write(f"s{slot}", "")
+    out = st.before_write(f"s{slot}", "", slot)
     st.note_expression(slot, form.format(slot, slot + 1))
     return out
 
@@ -165,7 +173,7 @@ def _inline(e: Any, st: Stack, i: int, op: int, t: JMethod, d: int,
             out += st.rewrite(f"{prefix}l{k} = s{base + k}")
     out += [rename(line) for line in lines]
     if result is not None:
-        out += st.before_write(f"s{base}", "")
+        out += st.before_write(f"s{base}", "", base)
         st.note_expression(base, rename(result))
     return out
 

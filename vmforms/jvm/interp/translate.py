@@ -347,7 +347,7 @@ def _straight(e: _Emitter, st: Stack, i: int, ins: tuple[Any, ...], d: int) -> l
     if op in _PURE and len(lines) == 1 and lines[0].startswith(f"s{d - _POPS[op]} = "):
         # A result without side effects stays an expression until it is used.
         slot = d - _POPS[op]
-        out += st.before_write(f"s{slot}", "")
+        out += st.before_write(f"s{slot}", "", slot)
         st.note_expression(slot, lines[0].split(" = ", 1)[1])
         return out
     for line in lines:

@@ -41,7 +41,7 @@ public class Inl {
     }
     static double maths(double d, int i, int j) {
         return Math.sqrt(d) + Math.abs(d) + Math.abs(i) + Math.min(i, j) + Math.max(i, j)
-            + Math.abs((float) d) + 1 / Math.sqrt(-0.0 * d);
+            + Math.abs((float) d) + 1 / Math.sqrt(-0.0 * d) + d / 4.0 + 1 / (d / -0.5);
     }
     static long objects(int n) {
         long s = 0;
