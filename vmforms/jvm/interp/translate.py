@@ -304,19 +304,21 @@ def _instruction_lines(src: list[str]) -> tuple[list[str], list[int]]:
     return out, ips
 
 
-_SLOT_WRITE = re.compile(r"^(\s*)s(\d+) = (.+)$")
-_LOCAL_STORE = re.compile(r"^(\s*)(l\d+) = s(\d+)$")
+_SLOT_WRITE = re.compile(r"^(\s*)([sr]\d*) = (.+)$")
+_LOCAL_STORE = re.compile(r"^(\s*)([ls]\d+) = ([sr]\d*)$")
 
 
 def _stored(lines: list[str]) -> list[str]:
-    """`sK = expr` followed by `lN = sK` (a result stored to a local) as `lN = expr`: the
-    slot is popped by the store, and a later read of it follows a new write."""
+    """`sK = expr` followed by `lN = sK` (a result stored to a local) as `lN = expr`, and
+    a call's `r = f(...)` followed by `sK = r` as `sK = f(...)`: the slot is popped by
+    the store (a later read of it follows a new write), and `r` is read only there."""
     out: list[str] = []
     for line in lines:
         store = _LOCAL_STORE.match(line)
         write = _SLOT_WRITE.match(out[-1]) if store and out else None
         if store and write and write.group(1) == store.group(1) \
-                and write.group(2) == store.group(3):
+                and write.group(2) == store.group(3) and (store.group(3) == "r") \
+                == (store.group(2)[0] == "s"):
             out[-1] = f"{store.group(1)}{store.group(2)} = {write.group(3)}"
             continue
         out.append(line)
