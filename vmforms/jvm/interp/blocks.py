@@ -174,7 +174,13 @@ def emit(code: list[tuple[Any, ...]], depth: dict[int, int], bbs: list[Block],
             if child is not None:
                 out.append(" " * pad + f"if {child[0]} <= bb <= {child[1]}:")
                 out.append(" " * (pad + 4) + "while True:")
-                level(child[0], child[1], child, pad + 8)
+                if _single(child, bbs, regions):
+                    # The loop is one block, entered only at its head: no guard, and
+                    # going round leaves `bb` as it is.
+                    body = block(bbs[k], child)
+                    out.extend(" " * (pad + 8) + s for s in _round(body, child[0]))
+                else:
+                    level(child[0], child[1], child, pad + 8)
                 if region is not None:
                     out.append(" " * (pad + 4) + f"if bb < {region[0]} or bb > {region[1]}:")
                     out.append(" " * (pad + 8) + "break")
@@ -186,6 +192,24 @@ def emit(code: list[tuple[Any, ...]], depth: dict[int, int], bbs: list[Block],
             k += 1
 
     level(0, len(code), None, indent)
+    return out
+
+
+def _single(region: Region, bbs: list[Block], regions: list[Region]) -> bool:
+    """`region` holds one block and no loop of its own."""
+    lo, hi = region
+    return sum(1 for start, _ in bbs if lo <= start <= hi) == 1 and not any(
+        r != region and lo <= r[0] and r[1] <= hi for r in regions)
+
+
+def _round(lines: list[str], head: int) -> list[str]:
+    """`lines` without the `bb = head` of each jump back to the head."""
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        if line.strip() == f"bb = {head}" and n + 1 < len(lines) \
+                and lines[n + 1] == line.replace(f"bb = {head}", "continue"):
+            continue
+        out.append(line)
     return out
 
 
