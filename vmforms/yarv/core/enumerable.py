@@ -97,6 +97,9 @@ def arr(vm: Any, items: list[Any]) -> RArray:
 def e_map(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
     if b is None:
         return vm.send(s, "enum_for", vm.sym("map"))
+    many = getattr(b.fn, "many", None) if type(b) is RProc and b.fn is not None else None
+    if many is not None:  # map(&:sym)
+        return arr(vm, many(list(to_list(vm, s))))
     call = block_caller1(vm, b)
     return arr(vm, [call(x) for x in list(to_list(vm, s))])
 

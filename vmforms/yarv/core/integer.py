@@ -11,6 +11,8 @@ from vmforms.yarv.core.numeric import RRational
 from vmforms.yarv.core.string import RString, fresh
 from vmforms.yarv.interp.loop import block_caller1
 
+_new = object.__new__
+
 NUM = (int, float)
 
 
@@ -149,7 +151,15 @@ def spaceship(vm: Any, s: Any, a: list[Any], b: Any) -> Any:
 
 
 def i_to_s(vm: Any, s: int, a: list[Any], b: Any) -> Any:
-    base = a[0] if a else 10
+    if not a:  # the common call: the String made here, without fresh's call
+        made: RString = _new(RString)
+        made.cls = vm.cString
+        made.ivars = None
+        made.frozen = False
+        made.b = bytearray(b"%d" % s)
+        made.enc = "US-ASCII"
+        return made
+    base = a[0]
     if base == 10:
         return fresh(bytearray(str(s), "ascii"), "US-ASCII", vm.cString)
     if not 2 <= base <= 36:

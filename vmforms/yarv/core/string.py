@@ -48,3 +48,15 @@ def fresh(data: bytearray, enc: str, cls: Any) -> RString:
     s.b = data
     s.enc = enc
     return s
+
+
+def strings(parts: list[bytearray], enc: str, cls: Any) -> list[RString]:
+    """A String over each of parts (bytearrays nobody else holds), as fresh makes one, its
+    work written in the loop: for the builtins that make thousands at once (split)."""
+    out: list[RString] = []
+    push = out.append
+    for data in parts:
+        s: RString = _new(RString)
+        s.cls, s.ivars, s.frozen, s.b, s.enc = cls, None, False, data, enc
+        push(s)
+    return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.encodings import ENCODINGS
-from vmforms.yarv.core.string import RString, fresh
+from vmforms.yarv.core.string import RString, strings
 from vmforms.yarv.core.strmethods import new, text
 
 
@@ -58,4 +58,4 @@ def _split_bytes(vm: Any, s: RString, sep: bytes, limit: int) -> RArray:
         while parts and not parts[-1]:
             parts.pop()
     enc, cls = s.enc, vm.cString
-    return RArray([fresh(p, enc, cls) for p in parts], vm.cArray)  # (parts are new)
+    return RArray(strings(parts, enc, cls), vm.cArray)  # (the parts are new)

@@ -78,7 +78,31 @@ def to_block(vm: Any, value: Any) -> Any:
                         vm.cframe_backtrace(e, m.name)
                         raise
             return call(vm, [recv], None)
+        def many(items: list[Any]) -> list[Any]:
+            """one over each of items (map's loop): while the receivers keep the class
+            of the cached builtin and no method changes, its function is called here."""
+            out: list[Any] = []
+            push = out.append
+            k: Any = None
+            fn: Any = None
+            serial = -1
+            for x in items:
+                if getattr(x, "cls", None) is k and vm.serial == serial:
+                    try:
+                        push(fn(vm, x, [], None))
+                    except RubyError as e:
+                        vm.cframe_backtrace(e, name)
+                        raise
+                    continue
+                push(one(x))
+                m = cache[2]
+                k, serial = None, -1
+                if cache[0] is getattr(x, "cls", None) and m is not None and \
+                        m.fn is not None and m.arity in (-1, 0):
+                    k, fn, serial = cache[0], m.fn, cache[1]
+            return out
         call.one = one  # type: ignore[attr-defined]
+        call.many = many  # type: ignore[attr-defined]
         p = RProc(None, None, None, None, None, is_lambda=True, fn=call)
         p.cls = vm.cProc
         return p
@@ -133,7 +157,7 @@ class CallSite:
     """
 
     __slots__ = ("mid", "name", "flag", "argc", "kwargs", "cls", "serial", "method", "kind",
-                 "pad")
+                 "pad", "ptype")
 
     def __init__(self, ci: Any) -> None:
         self.mid = ci.mid
@@ -146,6 +170,12 @@ class CallSite:
         self.method: Any = None
         self.kind = GENERAL
         self.pad: list[Any] = []
+        self.ptype: type = _NoType  # int or float when cls is Integer or Float
+
+
+class _NoType:
+    """The type of no value: a call site's ptype when its receivers have a class of their
+    own (the compiled call's guard tests type(r) is ptype first, then the class)."""
 
 
 GENERAL, FAST_ISEQ, FAST_FN = 0, 1, 2
@@ -217,6 +247,7 @@ def dispatch(vm: Any, f: Frame, recv: Any, args: list[Any], kw: RHash | None, bl
                                      vcall=bool(ci.flag & VM_CALL_VCALL))
         kind = _kind(m, ci)
         ci.cls, ci.serial, ci.method, ci.kind = cls, vm.serial, m, kind
+        ci.ptype = tr if tr is int or tr is float else _NoType
         if kind == FAST_ISEQ:
             ci.pad = [None] * (len(m.iseq.local_table) - ci.argc)
         pad = ci.pad

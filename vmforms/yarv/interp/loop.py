@@ -61,7 +61,9 @@ def prepare(vm: Any, iseq: Any) -> tuple[list[Any], list[Any]]:
     return iseq.cache  # type: ignore[no-any-return]
 
 
-def execute(vm: Any, f: Frame) -> Any:
+def execute(vm: Any, f: Frame, pending: BaseException | None = None) -> Any:
+    """Run f from its pc to its end; pending: an exception its first instruction raised,
+    run outside (block_caller1), handled here as if raised in the loop."""
     cache = f.iseq.cache
     if cache is None:
         cache = prepare(vm, f.iseq)
@@ -74,6 +76,9 @@ def execute(vm: Any, f: Frame) -> Any:
     try:
         while True:
             try:
+                if pending is not None:
+                    exc, pending = pending, None
+                    raise exc
                 if counting:
                     n = 0
                     try:
@@ -264,8 +269,30 @@ def block_caller1(vm: Any, proc: Any) -> Any:
             frame[0] = None
             f.vars = f.env.vars = [x, *pad]
             f.pc = 0
+            if not vm.counting:
+                # the first (compiled) block of the iseq called here, not through
+                # execute's loop; what does not end there goes on in execute
+                vm.stack.append(f)
+                try:
+                    op = f.iseq.cache[1][0]
+                    pc = op[0](vm, f, f.stack, op)
+                except (RubyError, Signal) as exc:
+                    vm.stack.pop()
+                    result = execute(vm, f, exc)
+                except BaseException:
+                    vm.stack.pop()
+                    raise
+                else:
+                    vm.stack.pop()
+                    if pc == -1:
+                        result = f.stack.pop()
+                    else:
+                        f.pc = pc
+                        result = execute(vm, f)
+                frame[0] = f  # only after a normal end: a raise may leave values on its stack
+                return result
         result = execute(vm, f)
-        frame[0] = f  # only after a normal end: a raise may leave values on its stack
+        frame[0] = f
         return result
     return rerun
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vmforms.yarv.core.string import fresh
+from vmforms.yarv.core.string import RString, fresh
 from vmforms.yarv.insns import INSNS
 from vmforms.yarv.interp import fastops
 from vmforms.yarv.interp.calls import COMPLEX, dispatch, make_block, send
@@ -196,6 +196,25 @@ def _arith(out: list[str], stk: _Stack, name: str, pc: int, o: str,
     stk.push(t, True)
 
 
+def _ltlt(stk: _Stack, pc: int, b: str, other: str, scope: dict[str, Any]) -> None:
+    """opt_ltlt of a String to a plain String of the same encoding object (a literal, or
+    what to_s gave appended to a UTF-8 String): its bytes appended here, without the call
+    of fastops.ltlt; anything else through it (b: the argument's expression, taken off
+    the stack already; other: the call, of a and b)."""
+    scope["RSTRING"] = RString
+    a = stk.take(1)[0]
+    stk.settle()
+    t = stk.temp()
+    stk.out.append(
+        f"b = {b}\na = {a}\n"
+        f"if type(a) is RSTRING and type(b) is RSTRING and a.cls is vm.cString and "
+        f"not a.frozen and (a.enc is b.enc or a.enc == 'UTF-8' and b.enc == 'US-ASCII' "
+        f"and b.b.isascii()):\n"
+        f"    a.b += b.b\n    {t} = a\n"
+        f"else:\n    f.pc = {pc}\n    {t} = {other}")
+    stk.push(t, True)
+
+
 def _small(kind: Any, value: Any) -> bool:
     """A literal Integer that converts to float without overflow."""
     return kind is int and abs(value) < 1 << 1000
@@ -221,9 +240,9 @@ def _send(out: list[str], stk: _Stack, name: str, op: Any, pc: int, o: str,
         args = "".join(f"{v}, " for v in values[1:])
         out.append(
             f"f.pc = {pc}\nr = {values[0]}\nc = C{pc}\nm = c.method\n"
-            f"if c.serial == vm.serial and (getattr(r, 'cls', None) or TYPES.get(type(r)) "
-            f"or vm.class_of(r)) is "
-            f"c.cls and not vm.refined and c.kind:\n"
+            f"if c.serial == vm.serial and (type(r) is c.ptype or (getattr(r, 'cls', None) "
+            f"or TYPES.get(type(r)) or vm.class_of(r)) is c.cls) and c.kind and "
+            f"not vm.refined:\n"
             f"    if c.kind == 1:\n"
             f"        fr = FRAME(m.iseq, r, None, None, m, m.cref, None, [{args}*c.pad])\n"
             f"        fr.defined_class = m.owner\n"
@@ -287,7 +306,10 @@ def _block(iseq: Any, plain: list[Any], pc: int, leaders: set[int],
         elif name == "opt_ltlt" and stk.pending and stk.pending[-1][0].startswith("LIT"):
             lit = stk.pending.pop()[0]
             scope["LTLTLIT"], scope[f"C{pc}"] = fastops.ltlt_lit, op[3]
-            stk.call(pc, f"LTLTLIT(vm, f, {{}}, {lit}, C{pc})", 1)
+            _ltlt(stk, pc, lit, f"LTLTLIT(vm, f, a, b, C{pc})", scope)
+        elif name == "opt_ltlt":
+            scope["LTLT"], scope[f"C{pc}"] = fastops.ltlt, op[3]
+            _ltlt(stk, pc, stk.take(1)[0], f"LTLT(vm, f, a, b, C{pc})", scope)
         elif name == "putstring":  # a new String of the literal's bytes
             scope[f"K{pc}"], scope["FRESH"] = op[3], fresh
             t = stk.temp()

@@ -1,0 +1,90 @@
+"""The String builtins' short cuts (a String made in place by to_s, split and upcase, `<<`
+appended in the compiled code, map(&:sym) over a list, join of one encoding) against
+CRuby on the cases where each must step aside: other encodings, frozen and singleton
+receivers, subclasses, methods redefined in the middle of a map, mixed receivers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+VMFORMS = str(Path(sys.executable).with_name("vmforms"))
+
+PROGRAM = r'''
+s = +""
+5.times { |i| s << i.to_s << "," }
+p s, s.encoding, s.split(","), s.split(",").map(&:upcase).join
+b = "x".b
+b << 1.to_s << "é".b
+p b, b.encoding
+u = +"\u00e9"
+u << 2.to_s << "!"
+p u, u.encoding
+a = +"ascii".force_encoding("US-ASCII")
+a << "\u00e9"
+p a, a.encoding
+begin
+  f = "lit".freeze
+  f << 3.to_s
+rescue => e
+  p e.class, e.message
+end
+class Sub < String
+  def <<(o) = super("<" + o + ">")
+end
+t = Sub.new("sub")
+t << 4.to_s << "-"
+p t, t.class
+o = +"single"
+def o.<<(x) = "caught #{x}"
+p(o << 5.to_s)
+arr = [1] ; arr << "two" << 3
+p arr
+p 255.to_s, 255.to_s(16), -7.to_s, (2**70).to_s, 10.to_s(2)
+words = %w[ab cd ef gh]
+p words.map(&:upcase), [1, "x", :y, 2.5, nil].map(&:to_s)
+class String
+  alias old_upcase upcase
+end
+class Trigger
+  def upcase
+    String.class_eval { def upcase = "redefined" }
+    "trigger"
+  end
+end
+p ["a", "b", Trigger.new, "c", "d"].map(&:upcase)
+class String
+  alias upcase old_upcase
+end
+class Word < String; def upcase = "word"; end
+p ["a", Word.new("b"), "c", Word.new("d")].map(&:upcase)
+def (x = +"q").upcase = "single"
+p ["p", x, "r"].map(&:upcase)
+begin
+  ["a", 1, "b"].map(&:upcase)
+rescue NoMethodError => e
+  p e.name, e.receiver
+end
+p ["é", "a".b, "c"].map(&:upcase).map(&:encoding)
+p %w[a b c].join, %w[a b c].join("-"), ["a", "é".encode("ISO-8859-1")].join.encoding
+p ["x", 1, [2, ["y"]]].join(","), [].join, ["a".b, "é"].join
+begin
+  ["é".encode("ISO-8859-1"), "é"].join
+rescue => e
+  p e.class
+end
+p "a,b,,c,,".split(","), "é,ü".split(","), "x".b.split(",").map(&:encoding)
+'''
+
+
+def test_string_short_cuts_as_under_ruby(ruby: str, tmp_path: Path) -> None:
+    src = tmp_path / "paths.rb"
+    src.write_text(PROGRAM)
+    env = {"PATH": "/usr/bin:/bin", "VMFORMS_ROOT": str(tmp_path / "state"),
+           "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    want = subprocess.run([ruby, str(src)], capture_output=True, env=env, timeout=60)
+    got = subprocess.run([VMFORMS, "ruby", str(src)], capture_output=True, env=env,
+                         timeout=60)
+    assert want.returncode == 0, want.stderr
+    assert (got.returncode, got.stdout, got.stderr) == (0, want.stdout, b"")
