@@ -54,7 +54,13 @@ def qemu_run() -> float | None:
         return None
     from vmforms.container.image.platform import parse_platform
     from vmforms.container.image.store import ImageStore
-    from vmforms.container.vmisolation.agent import GUEST_CMDLINE, READY_MARK, description
+    from vmforms.container.vmisolation.agent import (
+        BASE_MARK,
+        GUEST_CMDLINE,
+        READY_MARK,
+        description,
+        disk_line,
+    )
     from vmforms.container.vmisolation.disk import layers_disk
     from vmforms.container.vmisolation.guest import agent_guest
     from vmforms.hypervisor.boot.initramfs import exit_mark, new_key
@@ -72,18 +78,26 @@ def qemu_run() -> float | None:
             "-kernel", str(guest.kernel), "-initrd", str(guest.initrd),
             "-append", GUEST_CMDLINE,
             "-drive", f"file={disk},format=raw,if=none,id=d0,readonly=on",
-            "-device", "virtio-blk-device,drive=d0"]
+            "-device", "virtio-blk-device,drive=d0",
+            # hvc0, the container's stderr (dropped here)
+            "-chardev", "null,id=err", "-device", "virtio-serial-device",
+            "-device", "virtconsole,chardev=err"]
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
     assert proc.stdin is not None and proc.stdout is not None
-    seen, sent = bytearray(), False
+    seen, sent, attached = bytearray(), False, False
     try:
         while exit_mark(0, key) not in seen:
             if time.perf_counter() - start > TIMEOUT or proc.poll() is not None:
                 raise SystemExit(f"qemu: no exit mark; last output {bytes(seen[-300:])!r}")
             if select.select([proc.stdout], [], [], 1.0)[0]:
                 seen += os.read(proc.stdout.fileno(), 65536)
+            if not attached and BASE_MARK in seen:  # the disk is there from the start
+                # QEMU counts a last partial sector (our device does not)
+                proc.stdin.write(disk_line(-(-disk.stat().st_size // 512)))
+                proc.stdin.flush()
+                attached = True
             if not sent and READY_MARK in seen:
                 proc.stdin.write(text.encode())
                 proc.stdin.flush()

@@ -85,10 +85,11 @@ def test_riscv64_goes_to_the_vm_with_a_notice(
 
 def test_detached_from_the_snapshot(attached: subprocess.CompletedProcess[str],
                                     vm_root: Vmf) -> None:
-    """The attached run booted the VM and saved it at the agent's ready mark; this one
-    resumes it, shows in ps, inspect and logs, and is stopped and removed."""
-    snapshots = list((vm_root.root / "vm" / "snapshots").iterdir())
-    assert len(snapshots) == 1 and (snapshots[0] / "vmstate").is_file()
+    """The attached run booted the VM and saved it at the agent's base mark (for any
+    image) and ready mark (this image's); this one resumes the latter, shows in ps,
+    inspect and logs, and is stopped and removed."""
+    snapshots = sorted((vm_root.root / "vm" / "snapshots").iterdir())
+    assert len(snapshots) == 2 and all((s / "vmstate").is_file() for s in snapshots)
     done = vm_root("run", "-d", "--isolation", "vm", "--name", "in-vm", "busybox",
                    "sh", "-c", "echo started; echo warned >&2; exec sleep 600", check=True)
     cid = done.stdout.strip()
@@ -111,7 +112,7 @@ def test_detached_from_the_snapshot(attached: subprocess.CompletedProcess[str],
     assert info["State"]["Status"] == "exited" and info["State"]["ExitCode"] in (137, 143)
     vm_root("rm", "in-vm", check=True)
     assert vm_root.container_ids() == []
-    assert list((vm_root.root / "vm" / "snapshots").iterdir()) == snapshots
+    assert sorted((vm_root.root / "vm" / "snapshots").iterdir()) == snapshots
 
 
 def test_stdin_with_i(attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:
@@ -150,6 +151,24 @@ def test_a_forged_exit_mark_is_only_output(attached: subprocess.CompletedProcess
     assert done.returncode == 3, done.stderr
     assert done.stdout == ("\x1b]vmforms;exit=0\x07 \x1b]vmforms;" + "ab" * 16 +
                            ";exit=0\x07 \x1b]vmforms;exit=\nstill here\n")
+
+
+def test_a_new_image_starts_from_the_base_snapshot(
+        attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:
+    """An image without a snapshot of its own resumes the VM saved before any image's
+    disk was there, which then gets this image's disk (its size announced by a
+    configuration-change interrupt) and mounts it (VMFORMS_VM_SNAPSHOT=base: as if the
+    image had no snapshot)."""
+    env = {**vm_root.env, "VMFORMS_VM_SNAPSHOT": "base", "VMFORMS_VM_STATS": "1"}
+    done = subprocess.run(
+        [vm_root.bin, "container", "run", "--rm", "--isolation", "vm", "busybox", "sh", "-c",
+         "cat /sys/block/vda/size; ls /bin | wc -l; exit 4"],
+        env=env, capture_output=True, text=True, timeout=BOOT_TIMEOUT, check=False)
+    assert done.returncode == 4, done.stderr
+    sectors, applets = map(int, done.stdout.split())
+    [disk] = (vm_root.root / "vm" / "disks").glob("*.ext4")
+    assert sectors == disk.stat().st_size // 512 and applets > 50
+    assert "(resumed from the base snapshot)" in done.stderr
 
 
 def test_terminal_with_t(attached: subprocess.CompletedProcess[str], vm_root: Vmf) -> None:

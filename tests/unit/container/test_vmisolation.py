@@ -15,7 +15,7 @@ import pytest
 from vmforms.container.errors import ContainerError, InvalidOption
 from vmforms.container.runconfig import RunOptions
 from vmforms.container.vmisolation import check_vm_options
-from vmforms.container.vmisolation.agent import READY_MARK, description
+from vmforms.container.vmisolation.agent import BASE_MARK, READY_MARK, description
 from vmforms.container.vmisolation.disk import layers_disk
 from vmforms.container.vmisolation.launch import ConsoleSession, guest_ram
 from vmforms.hypervisor.boot.initramfs import GUEST_BEGIN, GuestOutput, exit_mark, new_key
@@ -71,16 +71,27 @@ class FakeUart:
         self.got += data
 
 
-def test_console_session_waits_for_the_mark() -> None:
+def test_console_session_waits_for_the_marks() -> None:
     session = ConsoleSession(b"DESC\n")
     uart = FakeUart()
     session.pump(uart)
     assert uart.got == b""  # nothing before the agent is ready
-    assert session.output(b"noise" + READY_MARK[:3]) == b""
-    assert session.output(READY_MARK[3:] + b"hello") == b"hello"
+    assert session.output(b"noise" + BASE_MARK[:3]) == b""
+    assert session.output(BASE_MARK[3:] + READY_MARK + b"early") == b""
+    assert session.due == [BASE_MARK]  # the ready mark before the disk line is noise
+    session.pump(uart)
+    assert uart.got == b""  # the host's step comes first (a snapshot, the disk)
+    session.step(BASE_MARK, 2048)
+    session.pump(uart)
+    assert uart.got == b"disk 2048\n"
+    assert session.output(b"x" + READY_MARK[:5]) == b""
+    assert session.output(READY_MARK[5:] + b"hello") == b"hello"
+    session.pump(uart)
+    assert uart.got == b"disk 2048\n"
+    session.step(READY_MARK)
     session.pending += b"input"
     session.pump(uart)
-    assert uart.got == b"DESC\ninput"
+    assert uart.got == b"disk 2048\nDESC\ninput"
     assert session.output(b"more") == b"more"
 
 
@@ -146,18 +157,16 @@ def test_a_damaged_snapshot_is_dropped(tmp_path: Path, capsys: pytest.CaptureFix
                                        ) -> None:
     """A snapshot that cannot be restored costs a boot, not the container: one line says
     so, the snapshot goes, and the cold boot will take a new one."""
-    from vmforms.container.vmisolation.launch import VmPlan, _restore
+    from vmforms.container.vmisolation.launch import _restore
 
     snapshot = tmp_path / "snap"
     snapshot.mkdir()
     (snapshot / "vmstate").write_bytes(b"not a snapshot at all")
-    plan = VmPlan(config=None, description=b"", tty=False, interactive=False,
-                  snapshot=snapshot)
-    assert _restore(plan, lambda data: None) is None
+    assert _restore(snapshot, None, lambda data: None) is None
     [line] = capsys.readouterr().err.splitlines()
-    assert "booting the container's VM afresh" in line
+    assert "starting the container's VM afresh" in line
     assert not snapshot.exists()
-    assert _restore(VmPlan(None, b"", False, False, None), lambda data: None) is None
+    assert _restore(None, None, lambda data: None) is None
 
 
 def test_the_guest_kernel_is_a_container_host() -> None:
@@ -196,6 +205,7 @@ def test_vm_files_go_with_their_image(tmp_path: Path, monkeypatch: pytest.Monkey
     from vmforms.container.vmisolation.disk import (
         disk_usage_bytes,
         disks_dir,
+        placeholder_disk,
         remove_stale,
         vm_files,
     )
@@ -209,6 +219,7 @@ def test_vm_files_go_with_their_image(tmp_path: Path, monkeypatch: pytest.Monkey
         disks[digest].write_bytes(b"d" * 4096)
         _sealed_snapshot(snapshots_dir() / digest[:8], [disks[digest]])
     _sealed_snapshot(snapshots_dir() / "orphan", [tmp_path / "no-such-disk"])
+    _sealed_snapshot(snapshots_dir() / "base", [placeholder_disk()])  # every image's
     (snapshots_dir() / ".being-written").mkdir()
     files = vm_files()
     assert sorted(files) == ["", kept, gone]
@@ -218,9 +229,11 @@ def test_vm_files_go_with_their_image(tmp_path: Path, monkeypatch: pytest.Monkey
     freed = remove_stale({kept, "c3" * 32})
     assert freed >= 2 * 4096 + 2 * 8192
     assert sorted(p.name for p in disks_dir().iterdir() if not p.name.startswith(".")) == [
-        disks[kept].name]
-    assert sorted(p.name for p in snapshots_dir().iterdir()) == [".being-written", kept[:8]]
+        disks[kept].name, "placeholder.img"]
+    assert sorted(p.name for p in snapshots_dir().iterdir()) == [
+        ".being-written", kept[:8], "base"]
     assert remove_stale(set()) > 0 and vm_files() == {}
+    assert (snapshots_dir() / "base").is_dir() and placeholder_disk().stat().st_size == 0
 
 
 def _run_output(key: str | None, stream: bytes, step: int) -> tuple[bytes, int | None]:
@@ -255,3 +268,23 @@ def test_a_forged_mark_is_not_held_back() -> None:
     assert guest.exit_status is None
     with pytest.raises(ValueError):
         exit_mark(0, "A" * 32)
+
+
+def test_a_disk_put_behind_the_device(tmp_path: Path) -> None:
+    """The base snapshot's placeholder gives way to the image's disk: the device's
+    capacity (what the driver reads after the configuration-change interrupt) and its
+    file change, its access does not."""
+    from vmforms.hypervisor.devices.virtio.blk import DiskError, VirtioBlk
+
+    empty, image = tmp_path / "empty", tmp_path / "image"
+    empty.write_bytes(b"")
+    image.write_bytes(b"i" * 4096)
+    blk = VirtioBlk(empty, read_only=True)
+    assert blk.config_read(0, 8) == 0
+    blk.replace_image(image)
+    assert (blk.capacity, blk.config_read(0, 8), blk.path) == (8, 8, image)
+    assert blk.read_only and os.pread(blk._fd, 4, 0) == b"iiii"
+    with pytest.raises(DiskError):
+        blk.replace_image(tmp_path / "missing")
+    assert blk.capacity == 8  # the old file stays
+    blk.close()

@@ -1,12 +1,15 @@
 """The container agent of the RISC-V guest: vmforms-enter (enter.c, cross-compiled
 static for riscv64 with the cross compiler the kernel is built with), the guest's PID 1.
 
-It prints one ready mark and waits on the serial console for the container's
-description (base64 lines ended by a line holding a dot): a VM snapshot can be taken at
-the mark and restored for any container. It then mounts the image disk (/dev/vda, one
-directory per layer) under an overlay with a tmpfs upper layer, makes a cgroup
-(memory.max, pids.max), unshares the mount, UTS, IPC and PID namespaces, and in them
-switches root, user and capabilities and execs the command. The container's exit status
+It prints a base mark and waits on the serial console for the line "disk SECTORS": a
+VM snapshot taken at that mark serves every image, whose disk the host puts behind the
+guest's /dev/vda (an empty placeholder until then). It then mounts the image disk (one
+directory per layer) under an overlay with a tmpfs upper layer, reads its files, prints
+the ready mark and waits for the container's description (base64 lines ended by a line
+holding a dot): a snapshot taken at that mark serves every container of the image.
+Then it sets the cgroup's limits (memory.max, pids.max), unshares the mount, UTS, IPC
+and PID namespaces, and in them switches root, user and capabilities and execs the
+command. The container's exit status
 goes out as the exit mark of the built-in guest's /init (initramfs.py), signed with the
 run's key, which the description carries (after the snapshot point) and the container
 cannot read: a mark the container prints without it is only its output. Then the guest
@@ -29,6 +32,7 @@ CROSS_GCC = "riscv64-linux-gnu-gcc"
 ENTER_PATH = "bin/vmforms-enter"
 # The guest's command line: vmforms-enter is PID 1 in place of the initramfs's /init.
 GUEST_CMDLINE = f"console=ttyS0 quiet rdinit=/{ENTER_PATH}"
+BASE_MARK = b"\x1b]vmforms;agent-base\x07"
 READY_MARK = b"\x1b]vmforms;agent-ready\x07"
 DESCRIPTION_END = "."
 
@@ -62,6 +66,11 @@ def description(*, key: str, layers: int, hostname: str, args: list[str], env: l
         raise ContainerError("the container's command and environment are too large for "
                              "the VM's agent (1 MiB, 4000 words)")
     return blob + DESCRIPTION_END + "\n"
+
+
+def disk_line(sectors: int) -> bytes:
+    """The answer to the base mark: the image's disk is behind /dev/vda, this size."""
+    return b"disk %d\n" % sectors
 
 
 def build_enter(out: Path) -> None:

@@ -34,6 +34,18 @@ def disks_dir() -> Path:
     return path
 
 
+def placeholder_disk() -> Path:
+    """The empty disk the guest boots with: the base snapshot, shared by every image, is
+    taken on it, and each run puts its image's disk behind the device (launch.py). Made
+    once and never written, since a snapshot checks its disk's size and time."""
+    path = disks_dir() / "placeholder.img"
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        pass  # made by an earlier run
+    return path
+
+
 def tree_size(root: Path) -> int:
     """Bytes of the files under `root` plus a block per entry, symlinks not followed."""
     total = 0
@@ -114,10 +126,11 @@ def vm_files() -> dict[str, list[Path]]:
             digest = disk.name.split(".", 1)[0]
             files.setdefault(digest, []).append(disk)
             owner[str(disk.resolve())] = digest
+    base = [str(placeholder_disk().resolve())]
     for snapshot in snapshots_dir().iterdir():
         used = snapshot_disks(snapshot) if not snapshot.name.startswith(".") else None
-        if used is None:
-            continue  # being written, or not ours to judge: it goes when next used
+        if used is None or used == base:
+            continue  # being written, not ours to judge, or every image's base
         digests = {owner.get(path, "") for path in used}
         for digest in digests if digests else {""}:
             files.setdefault(digest, []).append(snapshot)

@@ -1,8 +1,13 @@
 /* vmforms-enter: the container agent, PID 1 of the RISC-V guest (rdinit=, agent.py).
  *
- * It mounts the API file systems, the image (below) and the cgroup file system, prints
- * the begin and ready marks (a snapshot of the VM is taken there, one per image disk:
- * what comes before is paid once) and reads the container's description from the
+ * It mounts the API file systems and the cgroup file system, prints the begin and base
+ * marks (the base snapshot of the VM is taken there, one for every image: the disk
+ * /dev/vda is then an empty placeholder) and reads the line "disk SECTORS": the host has
+ * put the image behind /dev/vda and announced its size with a configuration-change
+ * interrupt (virtio 1.2 4.2.2.1, as QEMU's block_resize), which the kernel takes as the
+ * disk's new capacity; once /sys/block/vda/size says SECTORS, it mounts the image
+ * (below), prints the ready mark (a snapshot is taken there, one per image disk: what
+ * comes before is paid once) and reads the container's description from the
  * console: base64 lines up to a line holding a dot,
  * whose bytes are NUL-terminated fields: "vmforms-container-2", KEY, LAYERS, MEMORY,
  * PIDS, TTY, STDIN, HOSTNAME, WORKDIR, UID, GID, GIDS, the number of environment
@@ -69,6 +74,8 @@
 /* and at most this many entries looked at: each costs the guest thousands of
  * instructions of overlay and ext4 look-ups, paid once per image at its first boot */
 #define WARM_ENTRIES 2048
+/* how long the new capacity of /dev/vda may take to show (the kernel's config work) */
+#define DISK_WAIT_MS 10000
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
 static const int default_caps[] = {
@@ -210,6 +217,39 @@ static void warm_image(void)
     warm_left = WARM_BYTES;
     warm_entries = 0;
     nftw(ROOT, warm_file, 16, FTW_PHYS);  /* not FTW_MOUNT: an overlay's files have their layer's st_dev */
+}
+
+/* The line "disk SECTORS" from the console; wait for /dev/vda to have that many. */
+static void attach_disk(void)
+{
+    char line[64], size[32];
+    ssize_t got = read(0, line, sizeof line - 1);  /* canonical mode: one line */
+    unsigned long long want, have = 0;
+    char end;
+    if (got <= 0)
+        fail("read the disk line from", "the console");
+    line[got] = '\0';
+    if (sscanf(line, "disk %llu%c", &want, &end) != 2 || end != '\n' || want == 0) {
+        errno = EINVAL;
+        fail("read the disk line from", "the console");
+    }
+    for (int waited = 0; have != want; waited++) {
+        int fd = open("/sys/block/vda/size", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, size, sizeof size - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n <= 0)
+            fail("read", "/sys/block/vda/size");
+        size[n] = '\0';
+        have = strtoull(size, NULL, 10);
+        if (have != want) {
+            if (waited >= DISK_WAIT_MS) {
+                errno = ETIMEDOUT;
+                fail("wait for the image's size on", "/dev/vda");
+            }
+            usleep(1000);
+        }
+    }
 }
 
 static void make_cgroup(void)
@@ -493,12 +533,16 @@ static char **start_guest(int *layers)
         t.c_lflag &= ~ECHO;
         tcsetattr(0, TCSANOW, &t);
     }
-    *layers = image();
-    warm_image();
     make_cgroup();
     open_err_console();
-    /* begin: boot messages end here; ready: a snapshot may be taken while we read */
-    fputs("\033]vmforms;begin\007\033]vmforms;agent-ready\007", stdout);
+    /* begin: boot messages end here; base: the snapshot for any image may be taken */
+    fputs("\033]vmforms;begin\007\033]vmforms;agent-base\007", stdout);
+    fflush(stdout);
+    attach_disk();
+    *layers = image();
+    warm_image();
+    /* ready: the snapshot of this image may be taken while we read */
+    fputs("\033]vmforms;agent-ready\007", stdout);
     fflush(stdout);
     return read_description();
 }

@@ -18,7 +18,12 @@ import sys
 import time
 
 from vmforms.container.errors import ContainerError
-from vmforms.container.vmisolation.agent import GUEST_CMDLINE, READY_MARK
+from vmforms.container.vmisolation.agent import (
+    BASE_MARK,
+    GUEST_CMDLINE,
+    READY_MARK,
+    disk_line,
+)
 from vmforms.record import record
 
 TYPE_CHECKING = False
@@ -55,12 +60,14 @@ def guest_ram(memory_limit: int | None) -> int:
 
 @record
 class VmPlan:
-    config: Any  # vmforms.hypervisor.machine.MachineConfig
+    config: Any  # vmforms.hypervisor.machine.MachineConfig, with the image's disk
     description: bytes
     tty: bool
     interactive: bool
     snapshot: Any = None  # Path of the VM saved at the agent's ready mark, or None
     key: str | None = None  # the run's exit-mark key, in the description
+    base_config: Any = None  # the machine the guest boots: the placeholder disk
+    base_snapshot: Any = None  # Path of the VM saved at the agent's base mark, or None
 
 
 def snapshots_dir() -> Any:
@@ -99,11 +106,12 @@ def snapshot_dir(config: Any) -> Any:
 
 def plan(c: st.Container, spec: Spec, tty_size: tuple[int, int] | None = None) -> VmPlan:
     """Everything the VM needs, made before the fork so that errors reach the caller."""
+    from dataclasses import replace
     from pathlib import Path
 
     from vmforms.container.paths import state_root
     from vmforms.container.vmisolation.agent import description
-    from vmforms.container.vmisolation.disk import layers_disk
+    from vmforms.container.vmisolation.disk import layers_disk, placeholder_disk
     from vmforms.container.vmisolation.guest import agent_guest
     from vmforms.hypervisor.boot.initramfs import new_key
     from vmforms.hypervisor.machine import DiskSpec, MachineConfig
@@ -126,10 +134,14 @@ def plan(c: st.Container, spec: Spec, tty_size: tuple[int, int] | None = None) -
         cmdline=GUEST_CMDLINE,
         mem_size=guest_ram(res.memory_limit), disks=(DiskSpec(disk, read_only=True),),
         engine="translate", translation_cache=cache / "riscv-containers.tcache")
-    # VMFORMS_VM_SNAPSHOT=off: boot every time (the bench and the demo measure both ways)
-    snapshot = None if os.environ.get("VMFORMS_VM_SNAPSHOT") == "off" else snapshot_dir(config)
+    base = replace(config, disks=(DiskSpec(placeholder_disk(), read_only=True),))
+    # VMFORMS_VM_SNAPSHOT=off: boot every time (the bench and the demo measure both
+    # ways); =base: no snapshot of the image (the first run of a new image)
+    how = os.environ.get("VMFORMS_VM_SNAPSHOT")
+    snapshot = None if how in ("off", "base") else snapshot_dir(config)
     return VmPlan(config, text.encode(), proc.terminal,
-                  bool(c.record["Config"]["OpenStdin"]), snapshot, key)
+                  bool(c.record["Config"]["OpenStdin"]), snapshot, key, base,
+                  None if how == "off" else snapshot_dir(base))
 
 
 def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
@@ -163,11 +175,16 @@ def start(c: st.Container, spec: Spec, cgroup: Any, stdio: Stdio) -> int:
 
 
 class ConsoleSession:
-    """The console protocol of the agent: output before its ready mark is dropped, the
-    description goes in at the mark, then the container's input and output flow."""
+    """The console protocol of the agent: its output before the ready mark is dropped; at
+    its base mark the host puts the image's disk behind the guest's and sends the disk
+    line, at its ready mark the description; then the container's input and output
+    flow. The host's steps at a mark are due (`due`) until the machine stops between two
+    instructions (poll), where a snapshot can be taken first."""
 
     def __init__(self, text: bytes) -> None:
+        self.based = False
         self.ready = False
+        self.due: list[bytes] = []  # the marks seen whose host step is still to do
         self.pending = bytearray()
         self._description = text
         self._early = bytearray()
@@ -177,33 +194,55 @@ class ConsoleSession:
         if self.ready:
             return chunk
         self._early += chunk
-        at = self._early.find(READY_MARK)
-        if at < 0:
-            del self._early[:-PRE_READY_LIMIT]
+        if not self.based:
+            if self._after(BASE_MARK) < 0:
+                return b""
+            self.based = True
+            self.due.append(BASE_MARK)
+        if BASE_MARK in self.due:
+            # the agent waits for the disk line: nothing before it is its ready mark
+            self._early.clear()
+            return b""
+        end = self._after(READY_MARK)
+        if end < 0:
             return b""
         self.ready = True
-        rest = bytes(self._early[at + len(READY_MARK):])
+        self.due.append(READY_MARK)
+        rest = bytes(self._early[end:])
         self._early.clear()
-        self.pending[:0] = self._description
         return rest
+
+    def _after(self, mark: bytes) -> int:
+        """Where `mark` ends in the early output, or -1 (which then keeps a bound)."""
+        at = self._early.find(mark)
+        if at < 0:
+            del self._early[:-PRE_READY_LIMIT]
+            return -1
+        return at + len(mark)
+
+    def step(self, mark: bytes, sectors: int = 0) -> None:
+        """The host has done its part at `mark`: the agent's answer goes in."""
+        self.due.remove(mark)
+        self.pending[:0] = disk_line(sectors) if mark == BASE_MARK else self._description
 
     def pump(self, uart: Any) -> None:
         """Move pending input into the guest's UART as its FIFO drains."""
         room = INPUT_CHUNK - uart.rx_pending
-        if self.ready and self.pending and room > 0:
+        if self.pending and not self.due and room > 0:
             uart.receive(bytes(self.pending[:room]))
             del self.pending[:room]
 
 
 def run_machine(p: VmPlan) -> int:
-    """Boot, hand over the container, relay the console; the container's exit status."""
+    """Boot, hand over the image and the container, relay the console; the container's
+    exit status."""
     from vmforms.hypervisor.boot.initramfs import GuestOutput
     from vmforms.hypervisor.machine import Machine
 
     guest = GuestOutput(p.key)
     session = ConsoleSession(p.description)
     reading = p.interactive
-    to_save: Any = None  # where to save the machine at the ready mark (a cold boot)
+    saves: dict[bytes, Any] = {}  # where to save the machine at a mark
     if p.tty and os.isatty(0):
         import tty
 
@@ -223,7 +262,7 @@ def run_machine(p: VmPlan) -> int:
             data = data[os.write(2, data):]
 
     def poll(idle: bool) -> None:
-        nonlocal reading, to_save
+        nonlocal reading
         cpu: Any = machine.cpu
         # Idle with a timer ahead, the guest's clock would jump to it (hypervisor.md):
         # a container's `sleep 60` would end at once. Once the container runs, the
@@ -249,29 +288,37 @@ def run_machine(p: VmPlan) -> int:
             time.sleep(wait)
         if wait:
             cpu.skip_idle(int((time.monotonic() - began) * cpu.nominal_ips) + 1)
-        if to_save is not None and session.ready:
-            _save(machine, to_save)  # before the description: any container can follow
-            to_save = None
+        for mark in list(session.due):
+            if saves.get(mark) is not None:
+                # before the answer: the snapshot serves any image (base) or container
+                _save(machine, saves.pop(mark))
+            session.step(mark, attach_image(machine, p.config) if mark == BASE_MARK else 0)
         if session.ready:
             cpu.host_paced = True
         session.pump(machine.uart)
 
-    machine = _restore(p, console)
-    restored = machine is not None
+    machine, how = _restore(p.snapshot, p.config, console), "resumed from its snapshot"
     if machine is not None:
-        guest.begun = True  # the console resumes after the agent's ready mark
+        session.output(BASE_MARK)
+        session.due.remove(BASE_MARK)  # the image's disk is the snapshot's
         session.output(READY_MARK)
-        to_save = None
     else:
-        machine = Machine(p.config, console)
-        to_save = p.snapshot
+        machine = _restore(p.base_snapshot, p.base_config, console)
+        how = "resumed from the base snapshot"
+        if machine is not None:
+            session.output(BASE_MARK)
+        else:
+            machine, how = Machine(p.base_config, console), "booted"
+            saves[BASE_MARK] = p.base_snapshot
+        saves[READY_MARK] = p.snapshot
+    if how != "booted":
+        guest.begun = True  # the console resumes after the agent's mark
     machine.hvc.send_output_to(errors)
     try:
         result = machine.run(None, poll)
     finally:
         machine.close()
     if os.environ.get("VMFORMS_VM_STATS"):
-        how = "resumed from a snapshot" if restored else "booted"
         sys.stderr.write(f"vmforms: {result.instructions} guest instructions in "
                          f"{result.seconds:.2f}s ({how})\n")
     if result.reason == "panic":
@@ -288,21 +335,37 @@ def run_machine(p: VmPlan) -> int:
     return guest.exit_status
 
 
-def _restore(p: VmPlan, console: Any) -> Any:
-    """The machine of the plan's snapshot, resumed; None when there is none (or it no
-    longer fits: it is dropped, and the cold boot takes a new one)."""
+def attach_image(machine: Any, config: Any) -> int:
+    """Put the image's disk of `config` behind the guest's first virtio-blk device and
+    announce it (VIRTIO_MMIO_INT_CONFIG: Linux reads the new capacity, as after QEMU's
+    block_resize); the disk's sectors."""
+    from dataclasses import replace
+
+    from vmforms.hypervisor.devices.virtio.mmio import VIRTIO_MMIO_INT_CONFIG
+
+    [disk] = config.disks
+    blk = machine.disks[0]
+    blk.replace_image(disk.path)
+    machine.config = replace(machine.config, disks=config.disks)  # what a snapshot records
+    machine.virtio[0].raise_interrupt(VIRTIO_MMIO_INT_CONFIG)
+    return int(blk.capacity)
+
+
+def _restore(snapshot: Any, config: Any, console: Any) -> Any:
+    """The machine of `snapshot`, resumed; None when there is none (or it no longer
+    fits: it is dropped, and the run takes a new one)."""
     from vmforms.hypervisor.errors import SnapshotError
     from vmforms.hypervisor.machine import Machine
 
-    if p.snapshot is None or not (p.snapshot / "vmstate").is_file():
+    if snapshot is None or not (snapshot / "vmstate").is_file():
         return None
     try:
-        machine, _ = Machine.restore_snapshot(p.snapshot, console, config=p.config)
+        machine, _ = Machine.restore_snapshot(snapshot, console, config=config)
     except SnapshotError as exc:
-        sys.stderr.write(f"vmforms: booting the container's VM afresh: {exc}\n")
+        sys.stderr.write(f"vmforms: starting the container's VM afresh: {exc}\n")
         import shutil
 
-        shutil.rmtree(p.snapshot, ignore_errors=True)
+        shutil.rmtree(snapshot, ignore_errors=True)
         return None
     return machine
 

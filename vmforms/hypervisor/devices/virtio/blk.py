@@ -80,6 +80,17 @@ class VirtioBlk:
             os.close(self._fd)
             self._fd = -1
 
+    def replace_image(self, path: Path) -> None:
+        """Put another image file behind the device (of the same access: the features
+        were negotiated). The caller tells the driver with a configuration-change
+        interrupt, which Linux's virtio_blk takes as a new capacity (QEMU's
+        block_resize); requests in flight are served by the new file."""
+        new = VirtioBlk(path, read_only=self.read_only)
+        self.close()
+        self.path, self._fd, self.capacity = new.path, new._fd, new.capacity
+        self._config, self._id = new._config, new._id
+        new._fd = -1
+
     def config_read(self, offset: int, size: int) -> int:
         chunk = self._config[offset : offset + size]
         return int.from_bytes(chunk.ljust(size, b"\0"), "little")
