@@ -1,10 +1,12 @@
 """A container in the RISC-V VM: `container run --isolation vm --rm busybox true` booting
-the guest (VMFORMS_VM_SNAPSHOT=off) and resumed from the snapshot at the agent's ready
-mark, against `container run --rm busybox true` on the host's kernel.
+the guest (VMFORMS_VM_SNAPSHOT=off), resumed from the base snapshot shared by all images
+(VMFORMS_VM_SNAPSHOT=base: the first run of a new image) and from the image's snapshot
+at the agent's ready mark, against `container run --rm busybox true` on the host's kernel.
 
 The anchor is QEMU's TCG (qemu-system-riscv64 -M virt, OpenSBI) booting the same kernel,
 the same agent initramfs and the same image disk, and running the same container through
-the same agent (its description typed on the serial console at the ready mark): the
+the same agent (the disk line and its description typed on the serial console at its
+marks): the
 difference is the emulator. crun itself inside the guest is not set up: Debian's
 riscv64 crun needs a glibc userland (libc6, libseccomp2, libyajl2, libcap2 for riscv64)
 that the busybox initramfs does not have.
@@ -30,7 +32,7 @@ VMFORMS = str(Path(sys.executable).with_name("vmforms"))
 RUN = [VMFORMS, "container", "run", "--rm"]
 TIMEOUT = 900.0
 STATS = re.compile(r"vmforms: (\d+) guest instructions in ([\d.]+)s")
-instructions: dict[str, list[int]] = {"booting": [], "snapshot": []}
+instructions: dict[str, list[int]] = {"booting": [], "base snapshot": [], "snapshot": []}
 
 
 def timed(argv: list[str], env: dict[str, str] | None = None, how: str = "") -> float:
@@ -112,21 +114,26 @@ def qemu_run() -> float | None:
 
 def main() -> None:
     cold_env = dict(os.environ, VMFORMS_VM_SNAPSHOT="off")
+    base_env = dict(os.environ, VMFORMS_VM_SNAPSHOT="base")
     timed([*RUN, "busybox", "true"])
     timed([*RUN, "--isolation", "vm", "busybox", "true"])  # makes the snapshot
-    native, cold, warm, qemu = [], [], [], []
+    native, cold, base, warm, qemu = [], [], [], [], []
     for _ in range(RUNS):
         native.append(timed([*RUN, "busybox", "true"]))
         warm.append(timed([*RUN, "--isolation", "vm", "busybox", "true"], how="snapshot"))
         cold.append(timed([*RUN, "--isolation", "vm", "busybox", "true"], cold_env,
                           how="booting"))
+        base.append(timed([*RUN, "--isolation", "vm", "busybox", "true"], base_env,
+                          how="base snapshot"))
         took = qemu_run()
         if took is not None:
             qemu.append(took)
-    n, c, w = (statistics.median(x) for x in (native, cold, warm))
+    n, c, b, w = (statistics.median(x) for x in (native, cold, base, warm))
     print(f"run --rm busybox true, native:                  {n * 1e3:8.0f} ms")
     print(f"run --isolation vm --rm busybox true, booting:  {c * 1e3:8.0f} ms  "
           f"(x{c / n:.0f} native)")
+    print(f"  the same, a new image (base snapshot):        {b * 1e3:8.0f} ms  "
+          f"(x{b / n:.0f} native, x{c / b:.1f} faster than booting)")
     print(f"run --isolation vm --rm busybox true, snapshot: {w * 1e3:8.0f} ms  "
           f"(x{w / n:.0f} native, x{c / w:.1f} faster than booting)")
     if qemu:
