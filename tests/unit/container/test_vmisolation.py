@@ -288,3 +288,24 @@ def test_a_disk_put_behind_the_device(tmp_path: Path) -> None:
         blk.replace_image(tmp_path / "missing")
     assert blk.capacity == 8  # the old file stays
     blk.close()
+
+
+@pytest.mark.parametrize("key", ["", KEY])
+def test_init_signs_its_exit_mark(key: str) -> None:
+    """The built-in /init's lines that print the exit mark, run by a real shell: with
+    vmforms_key the mark is the one the host takes with that key, without it the plain
+    one; the command's environment does not have the key."""
+    import re
+
+    from vmforms.hypervisor.boot.initramfs import INIT_SCRIPT
+
+    sh = shutil.which("sh")
+    assert sh is not None
+    block = re.search(r'\n( *key="\$vmforms_key".*?\n *fi\n)', INIT_SCRIPT, re.S)
+    assert block is not None
+    script = block.group(1).replace("sh /tmp/.cmd", 'sh -c "$CMD"')
+    done = subprocess.run([sh, "-c", script], capture_output=True, check=False,
+                          env={"vmforms_key": key, "PATH": os.environ["PATH"],
+                               "CMD": 'printf "[%s]" "$vmforms_key"; exit 9'})
+    out, status = _run_output(key or None, done.stdout, 3)
+    assert (out, status) == (b"[]", 9)

@@ -113,5 +113,5 @@ def record_fields(opts: RunOptions) -> dict[str, Any]:
         "Kernel": f"Linux {guest.release} (riscv64, the built-in guest)",
         "KernelImage": str(guest.kernel),
         "CPU": "vmforms software RISC-V CPU (translate engine)",
-        "Agent": "busybox shell agent with vmforms-enter",
+        "Agent": "vmforms-enter, the guest's PID 1",
     }}
