@@ -160,7 +160,8 @@ def measure_host() -> Column:
     proc, _ = _run(["/bin/sh", "-c", SHELL_PROBE], 60, env)
     if proc.returncode != 0:
         raise DemoError(f"the host probe failed: {proc.stderr.strip()[-200:]}")
-    values = _shell_values(_parse(proc.stdout))
+    fields = _parse(proc.stdout)
+    values = _shell_values(fields)
     values.update(startup_s=startup, executes="the host CPU, directly",
                   kernel_is_host=True, isolation="none: one process among the host's")
     from vmforms.demo_nested import host_modules
@@ -184,7 +185,8 @@ def measure_container() -> Column:
                     f"LOOPS={GETPID_LOOPS['container']}", "busybox", "sh", "-c", SHELL_PROBE], 60)
     if proc.returncode != 0:
         raise DemoError(f"the container probe failed: {proc.stderr.strip()[-200:]}")
-    values = _shell_values(_parse(proc.stdout))
+    fields = _parse(proc.stdout)
+    values = _shell_values(fields)
     values.update(startup_s=startup, executes="the host CPU, through the host kernel's "
                   "namespaces and cgroups", kernel_is_host=values["kernel"] == os.uname().release,
                   isolation="namespaces (pid, mount, uts, ipc, net, cgroup) + cgroups")
@@ -216,7 +218,9 @@ def measure_vm(progress: Callable[[str], None]) -> Column:
         initrd = Path(work) / "initrd.cpio"
         initrd.write_bytes(guest.initrd.read_bytes()
                            + write_newc([file("probe", probe.read_bytes(), 0o755)]))
-    script = f"PROBE=/probe LOOPS={GETPID_LOOPS['vm']}\n" + SHELL_PROBE
+    from vmforms.demo_nested import GUEST_INSMOD, guest_modules
+
+    script = f"PROBE=/probe LOOPS={GETPID_LOOPS['vm']}\n" + SHELL_PROBE + GUEST_INSMOD
     progress("booting the RISC-V guest (our software CPU runs every instruction)...")
     try:
         proc, elapsed = _run([VMFORMS, "vm", "run", "--stats", "--timeout", "600",
@@ -227,7 +231,8 @@ def measure_vm(progress: Callable[[str], None]) -> Column:
     if proc.returncode != 0:
         raise DemoError(f"the guest probe failed ({proc.returncode}): "
                         f"{proc.stderr.strip()[-200:]}")
-    values = _shell_values(_parse(proc.stdout))
+    fields = _parse(proc.stdout)
+    values = _shell_values(fields)
     stats = re.search(r"(\d+) instructions in ([\d.]+)s", proc.stderr)
     instructions = int(stats.group(1)) if stats else 0
     values.update(startup_s=elapsed, guest_instructions=instructions,
@@ -237,9 +242,7 @@ def measure_vm(progress: Callable[[str], None]) -> Column:
                   isolation="virtual hardware: its own kernel, memory and devices")
     if "call_ns" in values:
         values["call"] = "getpid system call, in guest time"
-    from vmforms.demo_nested import guest_modules
-
-    values["module"] = guest_modules(progress)
+    values["module"] = guest_modules(fields)
     return Column("vm", values=values)
 
 

@@ -69,6 +69,8 @@ def test_container_in_a_vm_sees_the_guests_kernel(
     # no kernel code from a container: the host's refuses it, and so does the guest's
     assert str(forms["container"]["module"]).startswith("fails")
     assert str(nested["module"]).startswith("fails")
+    # while the VM's own root loads a driver into the guest's kernel
+    assert "(lsmod: dummy" in str(forms["vm"]["module"]), forms["vm"]["module"]
 
 
 def test_jvm_column(demo: tuple[dict[str, dict[str, object]], Path]) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vmforms.container.paths import locked, state_root
+from vmforms.hypervisor.boot.cpio import CpioEntry, directory, file
 from vmforms.hypervisor.boot.initramfs import INIT_SCRIPT, build_initramfs
 from vmforms.hypervisor.errors import HypervisorError
 from vmforms.hypervisor.progress import Status, format_bytes
@@ -28,6 +29,10 @@ from vmforms.hypervisor.progress import Status, format_bytes
 GUEST_CONFIG = Path(__file__).with_name("guest.config")
 KERNEL_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
 CROSS_COMPILE = "riscv64-linux-gnu-"
+# The loadable modules guest.config builds (=m), kept beside the Image and put in the
+# guest's /lib/modules
+MODULE_SOURCES = "drivers/net"
+MODULES_DIR = "modules"
 TRIXIE_SOURCE = (
     "deb [arch=riscv64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
     "http://deb.debian.org/debian trixie main\n"
@@ -146,12 +151,14 @@ def ensure_kernel() -> tuple[Path, str, float]:
             # On a terminal make names each file it builds (no -s): that is the progress.
             quiet = make if not status.enabled else make[:-1]
             jobs = f"-j{min(os.cpu_count() or 1, 2)}"
-            run_build(["nice", "-n", "10", *quiet, jobs, "Image"], src, status)
+            run_build(["nice", "-n", "10", *quiet, jobs, "Image", "modules"], src, status)
         release = (src / "include/config/kernel.release").read_text().strip()
         tmp = out.with_name(out.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        (tmp / MODULES_DIR).mkdir(parents=True)
         shutil.copy2(src / "arch/riscv/boot/Image", tmp / "Image")
+        for module in sorted(src.glob(f"{MODULE_SOURCES}/*.ko")):
+            shutil.copy2(module, tmp / MODULES_DIR / module.name)
         (tmp / "release").write_text(release + "\n")
         shutil.copy2(GUEST_CONFIG, tmp / "guest.config")
         shutil.copy2(src / ".config", tmp / "config")
@@ -222,13 +229,24 @@ def _download_busybox(debs: Path) -> Path:
     return found[-1]
 
 
-def ensure_initramfs(busybox: Path) -> Path:
+def module_entries(kernel: Path) -> list[CpioEntry]:
+    """The kernel's modules (built beside its Image) as /lib/modules/NAME.ko entries."""
+    found = sorted((kernel.parent / MODULES_DIR).glob("*.ko"))
+    if not found:
+        return []
+    return [directory("lib"), directory("lib/modules"),
+            *(file(f"lib/modules/{m.name}", m.read_bytes(), 0o644) for m in found)]
+
+
+def ensure_initramfs(busybox: Path, kernel: Path | None = None) -> Path:
     blob = busybox.read_bytes()
-    key = content_hash(b"initramfs-v1", blob, INIT_SCRIPT.encode())
+    modules = module_entries(kernel) if kernel is not None else []
+    key = content_hash(b"initramfs-v2", blob, INIT_SCRIPT.encode(),
+                       *(e.data for e in modules))
     out = assets_root() / f"initramfs-{key}.cpio"
     if not out.exists():
         tmp = out.with_name(out.name + ".tmp")
-        tmp.write_bytes(build_initramfs(blob))
+        tmp.write_bytes(build_initramfs(blob, extra=modules))
         tmp.rename(out)
     return out
 
@@ -236,7 +254,7 @@ def ensure_initramfs(busybox: Path) -> Path:
 def ensure_guest() -> str:
     """`vmforms setup` step: build or find the kernel, busybox and initramfs."""
     image, release, seconds = ensure_kernel()
-    initrd = ensure_initramfs(ensure_busybox())
+    initrd = ensure_initramfs(ensure_busybox(), image)
     write_manifest("guest.json", GuestAssets(image, initrd, release))
     built = f" (kernel built in {seconds:.0f}s)" if seconds else ""
     return f"guest kernel {release} and initramfs in {assets_root()}{built}"

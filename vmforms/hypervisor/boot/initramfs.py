@@ -43,9 +43,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 if [ -n "$vmforms_net" ]; then
-    # vm run --net: our end of the VM's /30 on eth0; the host is the other end
+    # vm run --net: our address on eth0, and the default route through the host's side
+    # (the bridge's gateway, the user network's 10.0.2.2 or the TAP's other end)
     ip link set lo up
     ip addr add "${vmforms_net%,*}" dev eth0 && ip link set eth0 up
+    ip route add default via "${vmforms_net#*,}" 2>/dev/null
     export VMFORMS_HOST="${vmforms_net#*,}"
     unset vmforms_net
 fi

@@ -29,6 +29,22 @@ def test_initramfs_is_named_by_content_and_built_once(root: Path, tmp_path: Path
     assert ensure_initramfs(busybox) != first
 
 
+def test_the_kernels_modules_go_in_its_initramfs(root: Path, tmp_path: Path) -> None:
+    busybox = tmp_path / "busybox"
+    busybox.write_bytes(b"\x7fELF\0[\0[[\0sh\0\0")
+    kernel = tmp_path / "kernel" / "Image"
+    (kernel.parent / assets.MODULES_DIR).mkdir(parents=True)
+    kernel.write_bytes(b"Image")
+    root.mkdir()
+    bare = ensure_initramfs(busybox, kernel)  # a kernel built without modules
+    assert bare == ensure_initramfs(busybox)
+    (kernel.parent / assets.MODULES_DIR / "dummy.ko").write_bytes(b"\x7fELF module")
+    with_module = ensure_initramfs(busybox, kernel)
+    assert with_module != bare
+    archive = with_module.read_bytes()
+    assert b"lib/modules/dummy.ko\0" in archive and b"\x7fELF module" in archive
+
+
 def test_manifest_is_required_and_checked(root: Path) -> None:
     with pytest.raises(AssetError, match="vmforms setup"):
         guest_assets()
