@@ -60,9 +60,11 @@ GC_THRESHOLD = 100_000  # allocations between young-generation collections while
 HOT_THRESHOLD = 128
 # With a translation cache on disk compiling is paid once, and a later run loads the code
 # for the cost of a few interpretations (and no decoding): worth it for blocks that run
-# only a few times. Measured on the boot to `uname -r`: from 4 to 16 the first boot (empty
-# cache) compiles 45% fewer regions (5,980, not 10,872) and takes about a quarter less CPU
-# time, while a boot from the cache is as fast (to within 3%); from 32 it is 7% slower.
+# only a few times. Measured on the boot to `uname -r` (CPU seconds, quieter host): from 4
+# to 16 the first boot (empty cache) compiles 5,980 regions, not 10,872, in 10.7 s, not
+# 12.3, and a boot from the cache takes 4.2-4.6 s either way (runs vary by 5%); from 32 it
+# is 7% slower. Compiling at 4 once a cache exists made the second boot 3.7 s slower and
+# no later boot measurably faster.
 CACHED_HOT_THRESHOLD = 16
 ECALL_CAUSE = {
     PRIV_U: CAUSE_USER_ECALL, PRIV_S: CAUSE_SUPERVISOR_ECALL, PRIV_M: CAUSE_MACHINE_ECALL,
