@@ -107,9 +107,12 @@ def main(argv: list[str]) -> int:
     return run(args, cmd)
 
 
-def _config(args: argparse.Namespace, cmd: list[str], extra: str = "") -> MachineConfig:
+def _config(args: argparse.Namespace, cmd: list[str], extra: str = ""
+            ) -> tuple[MachineConfig, str | None]:
+    """The machine, and the key its /init signs the command's exit mark with (None for an
+    initrd whose /init predates keys: its marks are taken unsigned)."""
     from vmforms.hypervisor.boot.assets import AssetError, guest_assets
-    from vmforms.hypervisor.boot.initramfs import command_parameter
+    from vmforms.hypervisor.boot.initramfs import command_parameter, new_key, signs_exit_marks
     from vmforms.hypervisor.machine import DiskSpec, MachineConfig
 
     kernel, initrd = args.kernel, args.initrd
@@ -130,8 +133,9 @@ def _config(args: argparse.Namespace, cmd: list[str], extra: str = "") -> Machin
         if not disk.path.is_file():
             raise HypervisorError(f"disk image '{disk.path}': no such file")
     words = [DEFAULT_APPEND, args.append, extra]
+    key = new_key() if cmd and initrd is not None and signs_exit_marks(initrd) else None
     if cmd:
-        words.append(command_parameter(cmd))
+        words.append(command_parameter(cmd, key))
     cmdline = " ".join(w for w in words if w)
     if len(cmdline) >= COMMAND_LINE_SIZE:
         raise HypervisorError(
@@ -147,7 +151,7 @@ def _config(args: argparse.Namespace, cmd: list[str], extra: str = "") -> Machin
         engine=args.engine,
         translation_cache=_translation_cache() if args.engine == "translate" else None,
         bios=args.bios,
-    )
+    ), key
 
 
 def _translation_cache() -> Path:
@@ -193,9 +197,11 @@ def _run_riscv(args: argparse.Namespace, cmd: list[str], net: Any, net_param: st
     from vmforms.hypervisor.machine import Machine
     from vmforms.hypervisor.progress import Status
 
-    config = _config(args, cmd, net_param)
+    # The command's exit mark carries a key of this run, so that output the command prints
+    # (a file from a disk it cats) cannot end the run with a status of its own making.
+    config, key = _config(args, cmd, net_param)
     out = sys.stdout.buffer
-    guest = GuestOutput()
+    guest = GuestOutput(key)
     # On a terminal, until the command's output begins: the guest's last console line and
     # how far the boot has come, on stderr.
     booting = Status("vmforms vm: booting", enabled=None if cmd else False)
@@ -397,7 +403,12 @@ def run_kvm(
     """The x86-64 board on KVM: the built-in probe guest, or a Linux bzImage/PVH vmlinux."""
     if arch != "x86_64" or args.accel != "kvm":
         raise HypervisorError("x86_64 guests run with --accel kvm; the software CPU is RISC-V")
-    from vmforms.hypervisor.boot.initramfs import GuestOutput, command_parameter
+    from vmforms.hypervisor.boot.initramfs import (
+        GuestOutput,
+        command_parameter,
+        new_key,
+        signs_exit_marks,
+    )
     from vmforms.hypervisor.cpu.kvm.launch import build_config, launch, probe_rates
     from vmforms.hypervisor.machine import DiskSpec
 
@@ -406,13 +417,14 @@ def run_kvm(
             "a command on x86_64 needs a Linux --kernel and an --initrd with vmforms' /init"
         )
     disks = [(d.path, d.read_only) for d in map(DiskSpec.parse, args.disk)]
-    words = (args.append, net_param, command_parameter(cmd) if cmd else "")
+    key = new_key() if cmd and signs_exit_marks(args.initrd) else None
+    words = (args.append, net_param, command_parameter(cmd, key) if cmd else "")
     append = " ".join(w for w in words if w)
     config = build_config(
         args.kernel, args.initrd, append, parse_size(args.mem), disks, args.cpus,
         args.irqchip == "kernel",
     )
-    guest = GuestOutput()
+    guest = GuestOutput(key)
 
     def command_output(data: bytes) -> None:
         chunk = guest.feed(data)
@@ -486,7 +498,8 @@ class _Snapshotter:
     def poll(self, machine: Any, poll: Poll) -> Poll:
         def check(idle: bool) -> None:
             if self._marker.matched:
-                extra = {"console": self._mode, "begun": self._guest.begun}
+                extra = {"console": self._mode, "begun": self._guest.begun,
+                         "key": self._guest.key}
                 machine.save_snapshot(self._directory, extra)
                 raise _SnapshotTaken
             poll(idle)
@@ -497,7 +510,7 @@ class _Snapshotter:
 def run_restore(args: argparse.Namespace, cmd: list[str]) -> int:
     """`vm run --restore DIR`: the machine resumes where the snapshot left it, and so does
     its console: a terminal's, or a command's output framing and exit status."""
-    from vmforms.hypervisor.boot.initramfs import GuestOutput
+    from vmforms.hypervisor.boot.initramfs import KEY_RE, GuestOutput
     from vmforms.hypervisor.machine import Machine
     from vmforms.hypervisor.snapshot import (
         read_snapshot,
@@ -514,7 +527,11 @@ def run_restore(args: argparse.Namespace, cmd: list[str]) -> int:
         )
     snapshot = read_snapshot(args.restore)
     command = snapshot.extra.get("console") == "command"
-    guest = GuestOutput()
+    key = snapshot.extra.get("key")
+    if key is not None and not (isinstance(key, str) and KEY_RE.fullmatch(key)):
+        raise HypervisorError(f"snapshot {args.restore}: its exit-mark key is malformed",
+                              exit_code=125)
+    guest = GuestOutput(key)
     guest.begun = True
     out = sys.stdout.buffer
     terminal = _Terminal()

@@ -17,6 +17,7 @@ import base64
 import re
 import shlex
 from collections.abc import Iterable
+from pathlib import Path
 
 from vmforms.hypervisor.boot.cpio import (
     CpioEntry,
@@ -163,6 +164,15 @@ def command_parameter(argv: list[str], key: str | None = None) -> str:
     return word if key is None else f"{word} {KEY_PARAM}={key}"
 
 
+def signs_exit_marks(initrd: Path) -> bool:
+    """Whether an initrd's /init signs its exit mark with KEY_PARAM's key. One built by an
+    older version of this project does not, and its marks are taken unsigned."""
+    try:
+        return KEY_PARAM.encode() in initrd.read_bytes()
+    except OSError:
+        return False
+
+
 def new_key() -> str:
     """A per-run key for the exit mark: 16 random bytes in hex."""
     import secrets
@@ -199,6 +209,7 @@ class GuestOutput:
         self.exit_status: int | None = None
         self._pending = b""
         self._prefix = _exit_prefix(key)
+        self.key = key
         self.boot_log = bytearray()
 
     def feed(self, data: bytes) -> bytes:

@@ -4,6 +4,7 @@ import base64
 import shlex
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from vmforms.hypervisor.boot.initramfs import (
     build_initramfs,
     busybox_applets,
     command_parameter,
+    signs_exit_marks,
 )
 
 FAKE_BUSYBOX = b"\x7fELF junk\0[\0[[\0ash\0cat\0sh\0uname\0\0more junk"
@@ -69,3 +71,13 @@ def test_escape_sequences_that_are_not_marks_pass_through() -> None:
     g = GuestOutput()
     assert g.feed(GUEST_BEGIN + b"\x1b[1mbold\x1b]0;title\x07") == b"\x1b[1mbold\x1b]0;title\x07"
     assert g.exit_status is None
+
+
+def test_only_an_init_that_signs_its_marks_gets_a_key(tmp_path: Path) -> None:
+    current = tmp_path / "current.cpio"
+    current.write_bytes(build_initramfs(FAKE_BUSYBOX))
+    older = tmp_path / "older.cpio"
+    older.write_bytes(build_initramfs(FAKE_BUSYBOX, init="#!/bin/sh\nsh /tmp/.cmd\n"))
+    assert signs_exit_marks(current)
+    assert not signs_exit_marks(older)
+    assert not signs_exit_marks(tmp_path / "missing.cpio")
