@@ -67,6 +67,12 @@ rescue NoMethodError => e
   p e.name, e.receiver
 end
 p ["é", "a".b, "c"].map(&:upcase).map(&:encoding)
+class Plain < String; end
+up = [Plain.new("a"), Plain.new("b")].map(&:upcase)
+p up, up.map(&:class), %w[aB Cd].map(&:swapcase), ["ab", "é"].map(&:upcase)
+p ["x".b, "y".b].map(&:upcase).map(&:encoding), ["k".freeze].map(&:upcase)[0].frozen?
+p ["a".b, "b"].map(&:upcase).map(&:encoding)
+p [1, 2].map(&:to_s), [:a, :b].map(&:upcase), [].map(&:upcase)
 p %w[a b c].join, %w[a b c].join("-"), ["a", "é".encode("ISO-8859-1")].join.encoding
 p ["x", 1, [2, ["y"]]].join(","), [].join, ["a".b, "é"].join
 begin

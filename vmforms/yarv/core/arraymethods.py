@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import functools
-import operator
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.hash import RHash, hash_key
 from vmforms.yarv.core.range import RRange
-from vmforms.yarv.core.string import RString, fresh
+from vmforms.yarv.core.string import BYTES, RString, encoding_of_all, fresh
 from vmforms.yarv.interp.loop import block_caller1
 
 
@@ -123,22 +122,16 @@ def _join(vm: Any, items: list[Any], sep: RString | None, seen: set[int],
             out.append(x if type(x) is RString else RString(vm.to_s(x)))
 
 
-_ONLY_STRINGS = {RString}
-_ENC, _BYTES = operator.attrgetter("enc"), operator.attrgetter("b")
-
-
 def a_join(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
     sep = a[0] if a and a[0] is not None else None
     if sep is not None and type(sep) is not RString:
         sep = RString(vm.to_s(sep))
     items = s.items
-    if items and set(map(type, items)) == _ONLY_STRINGS:
-        enc = items[0].enc
-        if (sep is None or sep.enc == enc) and set(map(_ENC, items)) == {enc}:
-            # Strings of one encoding (the common join): their bytes joined at once (the
-            # loops over the items in C: map of type and attrgetter)
-            glue = sep.b if sep is not None else bytearray()
-            return fresh(glue.join(list(map(_BYTES, items))), enc, vm.cString)
+    enc = encoding_of_all(items)
+    if enc is not None and (sep is None or sep.enc == enc):
+        # Strings of one encoding (the common join): their bytes joined at once
+        glue = sep.b if sep is not None else bytearray()
+        return fresh(glue.join(list(map(BYTES, items))), enc, vm.cString)
     parts: list[RString] = []
     _join(vm, s.items, sep, {id(s)}, parts)
     # the first string's encoding; an ASCII-only result takes a non-ASCII part's

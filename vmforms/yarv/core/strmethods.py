@@ -13,7 +13,7 @@ from vmforms.yarv.core.inspect import inspect_str
 from vmforms.yarv.core.object import RSymbol, intern
 from vmforms.yarv.core.range import RRange
 from vmforms.yarv.core.regexp import RRegexp
-from vmforms.yarv.core.string import RString, fresh
+from vmforms.yarv.core.string import BYTES, RString, encoding_of_all, fresh, strings
 
 _new = object.__new__
 
@@ -441,6 +441,18 @@ def simple(f: Any, ascii: Any = None) -> Any:
             r.enc = s.enc
             return r
         return new(vm, s, f(text(s)))
+
+    def bulk(vm: Any, items: list[Any]) -> list[Any] | None:
+        """fn over each of items (plain Strings, map(&:upcase)) when all are ASCII-only
+        and of one encoding, the loops in C; None: call fn one by one."""
+        enc = encoding_of_all(items)
+        if enc is None:
+            return None
+        data = list(map(BYTES, items))
+        if not all(map(bytearray.isascii, data)):
+            return None
+        return strings(list(map(ascii, data)), enc, vm.cString)
+    fn.bulk = bulk  # type: ignore[attr-defined]
     return fn
 
 

@@ -7,6 +7,7 @@ call info's flags say how to read them (splat, keywords, block argument, fcall).
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from vmforms.yarv.core.array import RArray
@@ -81,9 +82,24 @@ def to_block(vm: Any, value: Any) -> Any:
         def many(items: list[Any]) -> list[Any]:
             """one over each of items (map's loop): while the receivers keep the class
             of the cached builtin and no method changes, its function is called here."""
+            first = items[0] if items else None
+            k: Any = getattr(first, "cls", None)
+            if k is not None and set(map(type, items)) == {type(first)} and \
+                    set(map(_CLS, items)) == {k}:
+                # receivers of one class: a builtin with a form over a list (bulk) is
+                # called once (it calls no Ruby code: nothing can change on the way)
+                if not (cache[0] is k and cache[1] == vm.serial):
+                    cache[2] = vm.find_method(k, name)
+                    cache[0], cache[1] = k, vm.serial
+                m = cache[2]
+                bulk = getattr(m.fn, "bulk", None) if m is not None else None
+                if bulk is not None and m.arity in (-1, 0):
+                    made = bulk(vm, items)
+                    if made is not None:
+                        return made  # type: ignore[no-any-return]
             out: list[Any] = []
             push = out.append
-            k: Any = None
+            k = None
             fn: Any = None
             serial = -1
             for x in items:
@@ -179,6 +195,7 @@ class _NoType:
 
 
 GENERAL, FAST_ISEQ, FAST_FN = 0, 1, 2
+_CLS = operator.attrgetter("cls")
 
 
 def _kind(m: Any, ci: CallSite) -> int:
