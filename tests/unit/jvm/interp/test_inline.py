@@ -70,6 +70,17 @@ public class Inl {
         i--;
         return i;
     }
+    static String sumTo(int[] a, int n) {
+        try {
+            int s = 0;
+            for (int k = 0; k < n; k++) {
+                s += a[k];
+            }
+            return "sum " + s;
+        } catch (RuntimeException e) {
+            return e.getClass().getName() + ": " + e.getMessage();
+        }
+    }
     static class Fin {
         int v = 5;
         @SuppressWarnings("deprecation")
@@ -158,3 +169,12 @@ def test_increments_wrap_around(vm: tuple[VM, JThread]) -> None:
     for i in (0, 2147483647 - 1500, -2147483648 + 32000, -2147483648, 2147483647):
         interpreted, translated, _ = both(vm, "wrap", i)
         assert interpreted == translated, i
+
+
+def test_one_block_loop_and_its_exceptions(vm: tuple[VM, JThread]) -> None:
+    machine, _ = vm
+    pair = machine.new_array("[I", [3, 4])
+    for a, n in ((pair, 2), (None, 0), (None, 1), (pair, 5), (pair, 0)):
+        interpreted, translated, fn = both(vm, "sumTo", a, n)
+        assert machine.to_str(interpreted) == machine.to_str(translated), (a, n)
+    assert "bb" in fn.__code__.co_varnames
