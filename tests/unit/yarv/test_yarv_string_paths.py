@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 VMFORMS = str(Path(sys.executable).with_name("vmforms"))
 
 PROGRAM = r'''
@@ -81,16 +83,39 @@ rescue => e
   p e.class
 end
 p "a,b,,c,,".split(","), "é,ü".split(","), "x".b.split(",").map(&:encoding)
+acc = []
+r = 5.times { |i| acc << i * 2 }
+p r, acc, 10.times { |i| break i * 3 if i == 4 }, 0.times { |i| p i }
+3.times { |i| next if i == 1; acc << -i }
+begin
+  4.times { |i| acc << i; raise ArgumentError, "at #{i}" if i == 2 }
+rescue ArgumentError => e
+  p e.message, e.backtrace.length
+end
+2.times { |i| 2.times { |j| acc << [i, j] } }
+p acc
+list = [1, 2, 3]
+list.each { |x| list << x * 10 if x < 3 }
+p list
+list.each { |x| list.pop if x == 1 }
+p list, [4, 5].each { |x| x }
+p((1..3).each { |x| x }, 3.times.map { |i| i + 1 })
 '''
 
 
-def test_string_short_cuts_as_under_ruby(ruby: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", [{}, {"VMFORMS_YARV_TRANSLATE": "0"},
+                                  {"VMFORMS_YARV_STATS": "1"}],
+                         ids=["compiled", "plain", "counting"])
+def test_string_short_cuts_as_under_ruby(ruby: str, tmp_path: Path,
+                                         mode: dict[str, str]) -> None:
     src = tmp_path / "paths.rb"
     src.write_text(PROGRAM)
     env = {"PATH": "/usr/bin:/bin", "VMFORMS_ROOT": str(tmp_path / "state"),
            "HOME": str(tmp_path), "LANG": "C.UTF-8"}
     want = subprocess.run([ruby, str(src)], capture_output=True, env=env, timeout=60)
-    got = subprocess.run([VMFORMS, "ruby", str(src)], capture_output=True, env=env,
-                         timeout=60)
+    got = subprocess.run([VMFORMS, "ruby", str(src)], capture_output=True,
+                         env=dict(env, **mode), timeout=60)
     assert want.returncode == 0, want.stderr
-    assert (got.returncode, got.stdout, got.stderr) == (0, want.stdout, b"")
+    err = b"".join(line for line in got.stderr.splitlines(keepends=True)
+                   if not line.startswith(b"vmforms-stats "))
+    assert (got.returncode, got.stdout, err) == (0, want.stdout, b"")

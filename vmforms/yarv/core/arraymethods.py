@@ -237,6 +237,10 @@ def _each(vm: Any, s: RArray, a: list[Any], b: Any) -> Any:
     items = s.items
     i = 0
     call = block_caller1(vm, b)
+    steps = getattr(call, "steps", None)
+    if steps is not None:
+        steps(iter(items))  # (a list's iterator sees the items added on the way, as each)
+        return s
     while i < len(items):
         call(items[i])
         i += 1

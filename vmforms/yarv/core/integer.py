@@ -178,6 +178,10 @@ def i_times(vm: Any, s: int, a: list[Any], b: Any) -> Any:
     if b is None:
         return vm.send(s, "enum_for", vm.sym("times"))
     call = block_caller1(vm, b)
+    steps = getattr(call, "steps", None)
+    if steps is not None:
+        steps(range(s))  # the block run for each in one loop
+        return s
     i = 0
     while i < s:
         call(i)

@@ -256,44 +256,52 @@ def block_caller1(vm: Any, proc: Any) -> Any:
         return run
     frame: list[Any] = [None]
 
-    def rerun(x: Any) -> Any:
-        # a block that nothing can capture runs in one frame, its locals renewed: no
-        # closure, binding or eval can see that its environment is not a new one
+    def steps(xs: Any) -> Any:
+        """The block run for each of xs (times, each), in one frame whose locals are
+        renewed: no closure, binding or eval can see that its environment is not a new
+        one. Its first (compiled) block is called here, not through execute's loop; what
+        does not end there goes on in execute (an exception is handed to it, handled as
+        if raised in its loop). The value of the last run is returned."""
         f = frame[0]
-        if f is None:
-            f = Frame(iseq, self_, Env([x, *pad], env), outer, method, cref, None)
-            f.proc = proc
-            if lam:
-                f.is_lambda = True
-        else:
-            frame[0] = None
+        frame[0] = None  # reused only after a normal end: a raise may leave values on it
+        result = None
+        for x in xs:
+            if f is None or vm.counting:
+                if f is None:
+                    f = Frame(iseq, self_, Env([x, *pad], env), outer, method, cref, None)
+                    f.proc = proc
+                    if lam:
+                        f.is_lambda = True
+                else:
+                    f.vars = f.env.vars = [x, *pad]
+                    f.pc = 0
+                result = execute(vm, f)
+                continue
             f.vars = f.env.vars = [x, *pad]
             f.pc = 0
-            if not vm.counting:
-                # the first (compiled) block of the iseq called here, not through
-                # execute's loop; what does not end there goes on in execute
-                vm.stack.append(f)
-                try:
-                    op = f.iseq.cache[1][0]
-                    pc = op[0](vm, f, f.stack, op)
-                except (RubyError, Signal) as exc:
-                    vm.stack.pop()
-                    result = execute(vm, f, exc)
-                except BaseException:
-                    vm.stack.pop()
-                    raise
-                else:
-                    vm.stack.pop()
-                    if pc == -1:
-                        result = f.stack.pop()
-                    else:
-                        f.pc = pc
-                        result = execute(vm, f)
-                frame[0] = f  # only after a normal end: a raise may leave values on its stack
-                return result
-        result = execute(vm, f)
+            vm.stack.append(f)
+            try:
+                op = f.iseq.cache[1][0]
+                pc = op[0](vm, f, f.stack, op)
+            except (RubyError, Signal) as exc:
+                vm.stack.pop()
+                result = execute(vm, f, exc)
+                continue
+            except BaseException:
+                vm.stack.pop()
+                raise
+            vm.stack.pop()
+            if pc == -1:
+                result = f.stack.pop()
+            else:
+                f.pc = pc
+                result = execute(vm, f)
         frame[0] = f
         return result
+
+    def rerun(x: Any) -> Any:
+        return steps((x,))
+    rerun.steps = steps  # type: ignore[attr-defined]
     return rerun
 
 
