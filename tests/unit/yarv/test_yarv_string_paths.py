@@ -100,6 +100,16 @@ p list
 list.each { |x| list.pop if x == 1 }
 p list, [4, 5].each { |x| x }
 p((1..3).each { |x| x }, 3.times.map { |i| i + 1 })
+puts "#{7}-#{-8}-#{2**80}"
+class Integer
+  alias old_to_s to_s
+  def to_s(*) = "int"
+end
+puts "#{7}-#{:sym}", 7.to_s
+class Integer
+  alias to_s old_to_s
+end
+puts "#{7}"
 '''
 
 

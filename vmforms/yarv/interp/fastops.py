@@ -11,6 +11,7 @@ from typing import Any
 from vmforms.yarv.core.array import RArray
 from vmforms.yarv.core.encmethods import compatible
 from vmforms.yarv.core.hash import RHash
+from vmforms.yarv.core.integer import i_to_s
 from vmforms.yarv.core.object import RObject, RSymbol
 from vmforms.yarv.core.string import RString, fresh
 from vmforms.yarv.interp.calls import dispatch
@@ -165,13 +166,23 @@ def yield_(vm: Any, f: Any, args: list[Any]) -> Any:
 
 
 def obj_to_string(vm: Any, obj: Any) -> Any:
-    """objtostring: a String as it is, an Integer's digits, else obj.to_s."""
+    """objtostring: a String as it is, an Integer's digits while Integer#to_s is the
+    builtin (vm_objtostring's BASIC_OP_UNREDEFINED_P), else obj.to_s."""
     t = type(obj)
     if t is RString:
         return obj
     if t is int:
-        return fresh(bytearray(str(obj), "ascii"), "US-ASCII", vm.cString)
+        known = _INT_TO_S
+        if known[0] is not vm or known[1] != vm.serial:
+            m = vm.find_method(vm.cInteger, "to_s")
+            known[:] = [vm, vm.serial, m is not None and m.fn is i_to_s]
+        if known[2]:
+            return fresh(bytearray(b"%d" % obj), "US-ASCII", vm.cString)
     return vm.send(obj, "to_s")
+
+
+# whether Integer#to_s is the builtin: (the VM, its method serial, the answer)
+_INT_TO_S: list[Any] = [None, -1, False]
 
 
 def any_to_string(vm: Any, obj: Any, s: Any) -> Any:
