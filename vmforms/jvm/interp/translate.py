@@ -512,11 +512,13 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
     if op == D.PUTFIELD2_Q:
         return [f"ip = {i}", f"s{d - 3}.fields[{a}] = s{d - 2}"]
     if op == D.GETSTATIC_Q or op == D.GETSTATIC2_Q:
-        return [f"s{d} = {e.const(a)}[{b!r}]"]
+        # Names go in as constants: the stack's rewriting would take a field named `s1`
+        # in a string literal for slot 1.
+        return [f"s{d} = {e.const(a)}[{e.const(b)}]"]
     if op == D.PUTSTATIC_Q:
-        return [f"{e.const(a)}[{b!r}] = s{t}"]
+        return [f"{e.const(a)}[{e.const(b)}] = s{t}"]
     if op == D.PUTSTATIC2_Q:
-        return [f"{e.const(a)}[{b!r}] = s{d - 2}"]
+        return [f"{e.const(a)}[{e.const(b)}] = s{d - 2}"]
     if op in (D.INVOKESTATIC_Q, D.INVOKESPECIAL_Q):
         target, ns, rs = a
         k = e.const(target)
@@ -533,9 +535,10 @@ def _statement(e: _Emitter, i: int, ins: tuple[Any, ...], d: int) -> list[str]:
     if op == D.INVOKEVIRTUAL_Q:
         key, ns, rs = a
         args = ", ".join(f"s{x}" for x in range(d - ns, d))
+        kn = e.const(key)
         out = [f"frame[1] = ip = {i}", f"k = s{d - ns}.klass",
-               f"t = k.vcache.get({key!r}) or k.select_virtual({key!r})",
-               "if t is None:", f"    _abstract(th, k, {key!r})",
+               f"t = k.vcache.get({kn}) or k.select_virtual({kn})",
+               "if t is None:", f"    _abstract(th, k, {kn})",
                "f = t.native", f"r = f(th, [{args}]) if f else execute(th, t, [{args}])"]
         if rs:
             out.append(f"s{d - ns} = r")

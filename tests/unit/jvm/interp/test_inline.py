@@ -81,6 +81,21 @@ public class Inl {
             return e.getClass().getName() + ": " + e.getMessage();
         }
     }
+    static int s1, l3 = 7;
+    int s1() { return x * 2; }
+    static int names(int n) {
+        s1 = 5;
+        int t = 0;
+        Inl o = new Inl(3);
+        for (int i = 0; i < n; i++) {
+            int a = i, b = i + 1;
+            t += a + b * s1;
+            t ^= a - b * l3;
+            t += a + b * o.s1();
+            s1 = t & 3;
+        }
+        return t;
+    }
     static class Fin {
         int v = 5;
         @SuppressWarnings("deprecation")
@@ -178,3 +193,9 @@ def test_one_block_loop_and_its_exceptions(vm: tuple[VM, JThread]) -> None:
         interpreted, translated, fn = both(vm, "sumTo", a, n)
         assert machine.to_str(interpreted) == machine.to_str(translated), (a, n)
     assert "bb" in fn.__code__.co_varnames
+
+
+def test_fields_and_methods_named_like_stack_slots(vm: tuple[VM, JThread]) -> None:
+    for n in (1, 50):
+        interpreted, translated, _ = both(vm, "names", n)
+        assert interpreted == translated, n
