@@ -50,10 +50,9 @@ def main() -> int:
         print("podman is not installed: `apt-get install podman runc`", file=sys.stderr)
         return 1
     layout = state_root() / "images"
-    subprocess.run(["podman", "pull", "-q", f"oci:{layout}:busybox:latest"], check=True,
-                   stdout=subprocess.DEVNULL)
-    image_id = subprocess.run(["podman", "images", "-q", "--no-trunc"], check=True, text=True,
-                              capture_output=True).stdout.split()[0]
+    # the ID pull prints: the newest image in `podman images` may be another one
+    image_id = subprocess.run(["podman", "pull", "-q", f"oci:{layout}:busybox:latest"],
+                              check=True, text=True, capture_output=True).stdout.split()[-1]
     subprocess.run(["podman", "tag", image_id, PODMAN_TAG], check=True)
     ours_cmd = [VMFORMS, "container", "run", "--rm", "busybox", "true"]
     ours_none_cmd = [VMFORMS, "container", "run", "--rm", "--network", "none", "busybox", "true"]
