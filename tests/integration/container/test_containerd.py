@@ -88,8 +88,21 @@ def containerd(vmf: Vmf) -> Iterator[Containerd]:
         leftover = sorted(os.listdir(SHIM_ROOT / namespace)) if (
             SHIM_ROOT / namespace).is_dir() else []
         shutil.rmtree(SHIM_ROOT / namespace, ignore_errors=True)
+        # containerd puts a namespace's containers under a cgroup named after it
+        # (cgroupsPath /NAMESPACE/ID): the runtime removes each container's, and the
+        # namespace's, made for this test, goes with it (rmdir: only if it is empty)
+        busy = []
+        for parent in [*Path("/sys/fs/cgroup").glob(f"*/{namespace}"),
+                       Path("/sys/fs/cgroup") / namespace]:
+            try:
+                parent.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                busy.append(str(parent))
         assert not mounts, f"mounts left behind: {mounts}"
         assert not leftover, f"runtime state left behind: {leftover}"
+        assert not busy, f"cgroups left behind: {busy}"
 
 
 IMAGE = "docker.io/library/busybox:latest"
