@@ -341,7 +341,10 @@ def test_prune_df_info_version(vmf: Any) -> None:
 
 def test_pause_and_unpause(vmf: Any) -> None:
     name = f"vmf-pause-{os.getpid()}"
-    script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done"
+    # the counter is renamed into place: a copy taken between the truncation and the
+    # write of `echo > /tmp/n` would read an empty file
+    script = ("i=0; while :; do i=$((i+1)); echo $i > /tmp/n.new; mv /tmp/n.new /tmp/n; "
+              "sleep 0.05; done")
     try:
         vmf("run", "-d", "--name", name, "busybox", "sh", "-c", script, check=True)
         time.sleep(0.3)
