@@ -518,12 +518,14 @@ def run_restore(args: argparse.Namespace, cmd: list[str]) -> int:
         translation_cache_path,
     )
 
-    given = [name for name in ("kernel", "initrd", "bios", "disk", "append", "snapshot_at")
-             if getattr(args, name)]
+    given = [name for name in ("kernel", "initrd", "bios", "disk", "append", "snapshot_at",
+                               "net") if getattr(args, name)]
     if cmd or given or args.machine != "virt" or args.accel != "tcg":
+        # A snapshot holds no network device's host side (a TAP, a lease, libslirp's
+        # state): --net is refused rather than ignored.
         raise HypervisorError(
             "--restore resumes the machine the snapshot saved: give no command, --kernel, "
-            "--initrd, --bios, --disk, --append or --snapshot-at"
+            "--initrd, --bios, --disk, --append, --snapshot-at or --net"
         )
     snapshot = read_snapshot(args.restore)
     command = snapshot.extra.get("console") == "command"

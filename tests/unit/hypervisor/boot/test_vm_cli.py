@@ -91,6 +91,14 @@ def test_no_built_in_guest_says_to_run_setup(tmp_path: Path) -> None:
     one_line_error(vm(tmp_path, "--", "true"), "vmforms setup")
 
 
+def test_restore_refuses_what_the_snapshot_does_not_hold(tmp_path: Path) -> None:
+    """A network's host side (TAP, lease, libslirp) is not in a snapshot: --net is
+    refused with --restore, as a kernel or a command is, never silently ignored."""
+    for extra in (["--net", "user"], ["--net"], ["--kernel", str(tmp_path / "Image")]):
+        one_line_error(vm(tmp_path, *extra, "--restore", str(tmp_path / "snap")),
+                       "--restore resumes", "--net")
+
+
 def test_a_command_too_long_for_the_kernel_command_line(
     tmp_path: Path, kernel: Path, initrd: Path
 ) -> None:
