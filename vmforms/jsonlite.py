@@ -46,11 +46,16 @@ _encoder: Any = (_json.make_encoder({}, _unserializable, _json.encode_basestring
                  if _json is not None else None)
 
 
-def loads(text: str | bytes) -> Any:
+def loads(doc: str | bytes) -> Any:
     """json.loads: the same values, and on bad input the same ValueError."""
-    if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8")
-    if _scanner is not None:
+    if isinstance(doc, str):
+        text = doc
+    else:  # UTF-8 without a BOM here; json detects the rest (a BOM, UTF-16, UTF-32) itself
+        try:
+            text = bytes(doc).decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+    if _scanner is not None and text:
         start = len(text) - len(text.lstrip(_WHITESPACE))
         try:
             value, end = _scanner(text, start)
@@ -62,7 +67,7 @@ def loads(text: str | bytes) -> Any:
     import json
 
     try:
-        return json.loads(text)
+        return json.loads(doc)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 

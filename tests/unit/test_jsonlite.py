@@ -43,6 +43,10 @@ def test_any_text_gives_json_s_value_or_json_s_error(text: str) -> None:
 def test_constants_bytes_and_hostile_documents() -> None:
     assert math.isnan(jsonlite.loads("NaN"))
     assert jsonlite.loads(b' {"a": [-Infinity]} \n') == {"a": [-math.inf]}
+    # bytes as json.loads takes them: a UTF-8 BOM, UTF-16 and UTF-32 detected, not refused
+    for data in ('\ufeff{"a": "\u00e9"}'.encode("utf-8"), '{"a": "\u00e9"}'.encode("utf-16"),
+                 '{"a": "\u00e9"}'.encode("utf-32-le")):
+        assert jsonlite.loads(data) == json.loads(data) == {"a": "\u00e9"}
     with pytest.raises(ValueError, match="Extra data"):
         jsonlite.loads('{"a": 1} {}')
     with pytest.raises(ValueError, match="nested too deeply"):

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 
 from vmforms.container import rootfs
 from vmforms.container.errors import CommandNotFound, CommandNotInvokable, ContainerError
-from vmforms.container.paths import EXEC_FIFO
 from vmforms.container.spec import NAMESPACE_TYPES, Process, Spec
+from vmforms.container.statefs import EXEC_FIFO
 from vmforms.linux import process as lp
 from vmforms.record import record
 
