@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.container.conftest import processes_with_env
+
 pytestmark = pytest.mark.slow
 
 VMFORMS = str(Path(sys.executable).with_name("vmforms"))
@@ -59,16 +61,12 @@ class Root:
 
     def watchers(self) -> list[int]:
         """The lease watchers of VMs on this root (net_bridge.py run as a program)."""
-        marker = f"VMFORMS_ROOT={self.path}".encode()
         found = []
-        for entry in os.listdir("/proc"):
+        for pid in processes_with_env(f"VMFORMS_ROOT={self.path}".encode()):
             try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if b"vmforms.hypervisor.net_bridge" not in f.read():
-                        continue
-                with open(f"/proc/{entry}/environ", "rb") as f:
-                    if marker in f.read().split(b"\0"):
-                        found.append(int(entry))
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"vmforms.hypervisor.net_bridge" in f.read():
+                        found.append(pid)
             except OSError:
                 continue
         return found
